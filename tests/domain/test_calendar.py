@@ -1,0 +1,156 @@
+"""The official calendar: 2025/2026 holidays and 调休 days, missing years, working-day deadlines.
+
+Every date asserted here was checked against the installed chinesecalendar 1.11 data.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+
+from queue_server.domain.calendar import (
+    CalendarYearMissing,
+    OfficialCalendar,
+    PublicHoliday,
+    TableCalendar,
+)
+from queue_server.domain.errors import InvalidInput, QueueError
+
+official = OfficialCalendar()
+
+NATIONAL_DAY = PublicHoliday("国庆节", "National Day")
+
+
+def test_a_swapped_sunday_before_spring_festival_2025_is_a_working_day():
+    sunday = date(2025, 1, 26)
+    assert sunday.weekday() == 6
+    assert official.is_workday(sunday)
+    assert official.is_swapped_workday(sunday)
+    assert not official.is_public_holiday(sunday)
+
+
+def test_spring_festival_2025_is_a_public_holiday_with_its_name():
+    assert official.public_holiday(date(2025, 1, 29)) == PublicHoliday("春节", "Spring Festival")
+    assert official.is_swapped_workday(date(2025, 2, 8))  # the Saturday worked after it
+
+
+def test_national_day_2025_runs_from_october_1_to_8():
+    for offset in range(8):
+        day = date(2025, 10, 1) + timedelta(days=offset)
+        assert official.is_public_holiday(day), day
+        assert not official.is_workday(day), day
+    assert official.public_holiday(date(2025, 10, 1)) == NATIONAL_DAY
+    # Mid-autumn fell inside the National Day week in 2025.
+    assert official.public_holiday(date(2025, 10, 6)) == PublicHoliday(
+        "中秋", "Mid-autumn Festival"
+    )
+    assert official.is_workday(date(2025, 10, 9))
+    assert not official.is_public_holiday(date(2025, 10, 9))
+
+
+def test_swapped_working_days_around_national_day_2025():
+    assert official.is_swapped_workday(date(2025, 9, 28))  # Sunday
+    assert official.is_swapped_workday(date(2025, 10, 11))  # Saturday
+
+
+def test_2026_saturdays_worked_for_spring_festival():
+    for saturday in (date(2026, 2, 14), date(2026, 2, 28)):
+        assert saturday.weekday() == 5
+        assert official.is_workday(saturday)
+        assert official.is_swapped_workday(saturday)
+    assert official.public_holiday(date(2026, 2, 17)) == PublicHoliday("春节", "Spring Festival")
+
+
+def test_national_day_2026_is_a_public_holiday():
+    assert official.public_holiday(date(2026, 10, 1)) == NATIONAL_DAY
+    assert official.is_public_holiday(date(2026, 10, 7))
+    assert official.is_swapped_workday(date(2026, 10, 10))
+
+
+def test_an_ordinary_weekend_is_neither_a_holiday_nor_a_working_day():
+    saturday = date(2025, 11, 22)
+    assert not official.is_workday(saturday)
+    assert not official.is_public_holiday(saturday)
+    assert official.public_holiday(saturday) is None
+    assert not official.is_swapped_workday(saturday)
+
+
+def test_an_ordinary_weekday_is_a_working_day_but_not_a_swapped_one():
+    monday = date(2025, 11, 24)
+    assert official.is_workday(monday)
+    assert not official.is_swapped_workday(monday)
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        official.is_workday,
+        official.is_public_holiday,
+        official.public_holiday,
+        official.is_swapped_workday,
+    ],
+)
+def test_a_year_the_package_does_not_cover_is_refused_not_guessed(ask):
+    with pytest.raises(CalendarYearMissing) as refused:
+        ask(date(2031, 5, 1))
+    error = refused.value
+    assert isinstance(error, QueueError)
+    assert error.code == "calendar_year_missing"
+    assert error.year == 2031
+    assert "2031" in error.message and "2031" in error.message_en
+
+
+def test_coverage_is_reported_per_year():
+    assert official.covers(2025)
+    assert official.covers(2026)
+    assert not official.covers(2031)
+    assert not official.covers(2003)
+
+
+def test_a_complaint_deadline_of_15_working_days_skips_the_national_day_week():
+    received = date(2025, 9, 26)  # Friday before the 2025 National Day break
+    deadline = official.add_working_days(received, 15)
+    # 9/28 (Sun, swapped), 9/29, 9/30, 10/9, 10/10, 10/11 (Sat, swapped), 10/13-17, 10/20-23.
+    assert deadline == date(2025, 10, 23)
+    assert official.working_days_between(received, deadline) == 15
+    assert official.working_days_between(deadline, received) == -15
+
+
+def test_working_days_counting_starts_the_next_day():
+    friday = date(2025, 11, 21)
+    assert official.add_working_days(friday, 0) == friday
+    assert official.add_working_days(friday, 1) == date(2025, 11, 24)
+    assert official.working_days_between(friday, friday) == 0
+    assert official.working_days_between(friday, date(2025, 11, 23)) == 0
+
+
+def test_a_negative_number_of_working_days_is_refused():
+    with pytest.raises(InvalidInput):
+        official.add_working_days(date(2025, 11, 21), -1)
+
+
+def test_a_deadline_running_into_a_missing_year_is_refused():
+    calendar = TableCalendar(years=[2025], holidays={})
+    with pytest.raises(CalendarYearMissing) as refused:
+        calendar.add_working_days(date(2025, 12, 30), 5)
+    assert refused.value.year == 2026
+
+
+def test_a_table_calendar_answers_like_the_official_one():
+    calendar = TableCalendar(
+        years=[2030],
+        holidays={date(2030, 10, 1): NATIONAL_DAY, date(2030, 10, 5): NATIONAL_DAY},
+        swapped_workdays=[date(2030, 9, 29)],
+    )
+    assert calendar.public_holiday(date(2030, 10, 1)) == NATIONAL_DAY
+    assert not calendar.is_workday(date(2030, 10, 1))
+    assert calendar.is_swapped_workday(date(2030, 9, 29))
+    assert calendar.is_workday(date(2030, 10, 2))
+    assert not calendar.is_workday(date(2030, 10, 5))
+    with pytest.raises(CalendarYearMissing):
+        calendar.is_workday(date(2031, 1, 2))
+
+
+def test_a_table_calendar_refuses_a_swapped_workday_on_a_weekday():
+    with pytest.raises(InvalidInput) as refused:
+        TableCalendar(years=[2030], holidays={}, swapped_workdays=[date(2030, 9, 30)])
+    assert "调休" in refused.value.message
