@@ -1,0 +1,60 @@
+"""The application factory: configuration, adapters wired in one place, blueprints mounted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from . import config
+from .services.bus import MessageBus
+from .services.clock import SystemClock
+from .services.context import Deps
+from .store.db import Database
+
+
+def bootstrap(settings: dict[str, Any], bus: MessageBus | None = None) -> Deps:
+    """The real adapters (or the ones a test passes in settings) for the use cases."""
+    return Deps(
+        db=settings.get("DB") or Database(settings["DATABASE_URL"]),
+        bus=bus or settings.get("BUS") or MessageBus(),
+        clock=settings.get("CLOCK") or SystemClock(),
+        public_url=settings.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+    )
+
+
+def build_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app: API, pages, Socket.IO."""
+    app = Flask(
+        "queue_server",
+        root_path=str(config.ROOT / "queue_server"),
+        template_folder=str(config.ROOT / "templates"),
+        static_folder=str(config.ROOT / "static"),
+        static_url_path="/static",
+        instance_path=config.instance_path().as_posix(),
+    )
+    settings = config.from_environment()
+    settings.update(test_config or {})
+    app.config.update(settings)
+    app.config.update(
+        SECRET_KEY=settings.get("SECRET_KEY") or config.secret_key(config.instance_path()),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(settings.get("SECURE_COOKIES")),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=256 * 1024,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    deps = bootstrap(app.config)
+    app.extensions["hallq"] = deps
+
+    from . import api, realtime, web
+
+    realtime.init_app(app)
+    deps.bus.subscribe(realtime.publish)
+    api.init_app(app)
+    web.init_app(app)
+    return app

@@ -1,0 +1,135 @@
+"""Command line: `hallq serve`, `hallq db upgrade`, `hallq demo`."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from typing import Any
+
+import click
+
+from . import config
+
+
+@click.group()
+def cli() -> None:
+    """hallq: queue, kiosk and displays for government service halls."""
+
+
+@cli.group()
+def db() -> None:
+    """Database commands."""
+
+
+def _database_url() -> str:
+    return str(config.from_environment()["DATABASE_URL"])
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the database schema, keeping every row."""
+    from .store import migrate
+
+    url = _database_url()
+    migrate.upgrade(url, revision)
+    click.echo(f"database at revision {migrate.current(url)}")
+
+
+def _deps() -> Any:
+    from .app import bootstrap
+
+    return bootstrap(config.from_environment())
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print credentials as JSON for scripts.")
+@click.option("--halls", default=1, show_default=True, type=click.IntRange(1, 500))
+@click.option("--printer", default=None, help="Ticket printer URL of the demo kiosk.")
+@click.option("--if-empty", is_flag=True, help="Only seed when the database has no hall.")
+def demo(as_json: bool, halls: int, printer: str | None, if_empty: bool) -> None:
+    """Seed demo town halls (windows, categories, items, clerks with A/B posts, a kiosk)."""
+    from .services import demo as demo_service
+
+    deps = _deps()
+    if printer is not None:
+        from devices.printer import open_printer
+
+        try:
+            open_printer(printer)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--printer") from None
+    if if_empty and not demo_service.database_is_empty(deps):
+        if as_json:
+            click.echo(json.dumps({"seeded": False}))
+        else:
+            click.echo("database already has halls; demo not seeded")
+        return
+    seeded = demo_service.seed_demo(deps, halls=halls, printer_url=printer)
+    if as_json:
+        if halls == 1:
+            click.echo(json.dumps(seeded[0], ensure_ascii=False))
+        else:
+            click.echo(json.dumps({"halls": seeded}, ensure_ascii=False))
+        return
+    for hall in seeded:
+        click.echo(f"{hall['name']} (hall {hall['hall']})")
+        click.echo(f"  kiosk token: {hall['kiosk_token']}")
+        for clerk in hall["clerks"]:
+            click.echo(
+                f"  window {clerk['window_number']}: staff {clerk['staff_no']} "
+                f"password {clerk['password']}"
+            )
+        manager = hall["manager"]
+        click.echo(f"  manager: staff {manager['staff_no']} password {manager['password']}")
+
+
+def _make_server(app: Any, host: str, port: int) -> Any:
+    from gevent import pywsgi
+
+    class NoDelayHandler(pywsgi.WSGIHandler):
+        """TCP_NODELAY on every connection, so keep-alive replies are not held ~40 ms."""
+
+        def handle(self) -> None:
+            try:
+                self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+            super().handle()
+
+    return pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve hallq with gevent (HTTP and Socket.IO on one port)."""
+    from . import create_app
+    from .services import demo as demo_service
+
+    app = create_app()
+    base = f"http://{host}:{port}"
+    deps = app.extensions["hallq"]
+    with deps.db.reading() as session:
+        from sqlalchemy import select
+
+        from .store import tables
+
+        first = session.scalar(select(tables.halls.c.id).order_by(tables.halls.c.id).limit(1))
+    click.echo(f"hallq serving at {base}  (database: {deps.db.engine.url.render_as_string()})")
+    if first is None or demo_service.database_is_empty(deps):
+        click.echo("  no hall yet: run `hallq demo` to seed the demo hall")
+    else:
+        click.echo(f"  kiosk:    {base}/kiosk/{first}")
+        click.echo(f"  counter:  {base}/counter")
+        click.echo(f"  display:  {base}/display/hall/{first}")
+        click.echo(f"  admin:    {base}/admin")
+    sys.stdout.flush()
+    server = _make_server(app, host, port)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    cli()

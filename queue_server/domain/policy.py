@@ -1,0 +1,114 @@
+"""Who a window calls next, where a returning citizen re-enters, and how long a wait is."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from .model import QueueRules, Ticket, TicketState, Window, WindowStatus, WindowType
+
+
+def may_call(window: Window, ticket: Ticket, clerk_id: int | None) -> bool:
+    """Whether this window (and its clerk) may call this waiting ticket at all."""
+    if ticket.state != TicketState.WAITING or ticket.hall_id != window.hall_id:
+        return False
+    if ticket.target_clerk_id is not None:
+        return ticket.target_clerk_id == clerk_id
+    if ticket.target_window_id is not None:
+        return ticket.target_window_id == window.id
+    return window.serves(ticket.category_id)
+
+
+def choose_next(
+    window: Window,
+    waiting: Iterable[Ticket],
+    rules: QueueRules,
+    now: datetime,
+    clerk_id: int | None = None,
+) -> Ticket | None:
+    """The ticket this window calls next, or None.
+
+    Appointments due now and 绿色通道 come first, but never more than
+    `rules.max_priority_in_row` in a row while others wait. Within equal rank it is first come,
+    first served; a fixed or flexible window goes through its categories in its own order, a
+    comprehensive window takes whoever has waited longest. A window that is not open calls
+    nobody (a flexible window is opened only when its season or the queue asks for it).
+    """
+    if window.status != WindowStatus.OPEN:
+        return None
+    eligible = [t for t in waiting if may_call(window, t, clerk_id)]
+    if not eligible:
+        return None
+    priority = [t for t in eligible if t.rank(now, rules) < 2]
+    regular = [t for t in eligible if t.rank(now, rules) == 2]
+    pool = priority
+    if not priority or (regular and window.priority_streak >= rules.max_priority_in_row):
+        pool = regular
+
+    def order(ticket: Ticket) -> tuple[float, ...]:
+        rank = ticket.rank(now, rules)
+        if window.type == WindowType.COMPREHENSIVE:
+            return (rank, ticket.sort_key, ticket.id or 0)
+        return (rank, window.category_rank(ticket.category_id), ticket.sort_key, ticket.id or 0)
+
+    return min(pool, key=order)
+
+
+def after_call(window: Window, ticket: Ticket, rules: QueueRules, now: datetime) -> None:
+    """Count priority calls in a row, so regular tickets are not starved."""
+    if ticket.rank(now, rules) < 2:
+        window.priority_streak += 1
+    else:
+        window.priority_streak = 0
+
+
+def reentry_sort_key(
+    waiting_keys: Sequence[float], places_from_front: int, now_key: float
+) -> float:
+    """A sort key that puts a returning ticket `places_from_front` places behind the front.
+
+    `waiting_keys` are the sort keys of the tickets waiting in the same queue, in any order.
+    """
+    keys = sorted(waiting_keys)
+    if places_from_front >= len(keys):
+        return max([*keys, now_key]) + 0.001 if keys else now_key
+    if places_from_front == 0:
+        return keys[0] - 1.0
+    return (keys[places_from_front - 1] + keys[places_from_front]) / 2
+
+
+def people_ahead(
+    ticket: Ticket, waiting: Iterable[Ticket], rules: QueueRules, now: datetime
+) -> int:
+    """How many waiting tickets of the same queue stand before this one."""
+    mine = (ticket.rank(now, rules), ticket.sort_key, ticket.id or 0)
+    return sum(
+        1
+        for other in waiting
+        if other is not ticket
+        and other.category_id == ticket.category_id
+        and other.state == TicketState.WAITING
+        and (other.rank(now, rules), other.sort_key, other.id or 0) < mine
+    )
+
+
+def estimated_wait_minutes(ahead: int, average_service_minutes: float, serving_windows: int) -> int:
+    """Minutes until a ticket with `ahead` people before it is called.
+
+    With no window open for the queue, the estimate assumes one will open.
+    """
+    if ahead <= 0:
+        return 0
+    windows = max(1, serving_windows)
+    return math.ceil(ahead * max(average_service_minutes, 0.5) / windows)
+
+
+def average_service_minutes(
+    recent_seconds: Sequence[float], default_minutes: float, sample: int = 20
+) -> float:
+    """The mean of the latest service times, or the category's default when there are none."""
+    latest = [s for s in recent_seconds[-sample:] if s > 0]
+    if not latest:
+        return default_minutes
+    return sum(latest) / len(latest) / 60.0

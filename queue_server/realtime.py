@@ -1,0 +1,117 @@
+"""Socket.IO namespace /live: rooms per hall, window and ticket; a snapshot, then events."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import Flask, request
+from flask_socketio import SocketIO, emit, join_room, leave_room
+from sqlalchemy import select
+
+from .domain.errors import NotFound, QueueError
+from .domain.model import Window
+from .http import deps
+from .services import queue as q
+from .services import views
+from .services.bus import Message
+
+NAMESPACE = "/live"
+socketio = SocketIO()
+
+# A late joiner must get its snapshot before any event of its room: joining, reading and
+# sending the snapshot happen under the same lock that local publishing takes.
+_publish_lock = threading.RLock()
+
+
+def publish(messages: list[Message]) -> None:
+    """Send committed messages to their rooms (through Redis when running at scale)."""
+    with _publish_lock:
+        for message in messages:
+            socketio.emit(message.event, message.payload, to=message.room, namespace=NAMESPACE)
+
+
+def _error(code: str, message: str, message_en: str) -> dict[str, Any]:
+    return {"error": code, "message": message, "message_en": message_en}
+
+
+def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
+    """The room a `join` asks for and its snapshot; a clear error for anything else."""
+    if not isinstance(data, dict) or len(data) != 1:
+        raise NotFound(
+            "加入请求须为 {hall: id}、{window: id} 或 {ticket: token} 之一",
+            "join takes exactly one of {hall: id}, {window: id} or {ticket: token}",
+        )
+    ((kind, value),) = data.items()
+    d = deps()
+    now = d.clock.now()
+    if kind in ("hall", "window"):
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+            raise NotFound("编号须为正整数", f"{kind} must be a positive integer id")
+        with d.db.reading() as session:
+            if kind == "hall":
+                hall = views.get_hall(session, value)
+                return f"hall:{value}", views.hall_snapshot(session, hall, now)
+            window = session.scalars(select(Window).where(Window.id == value)).first()  # type: ignore[arg-type]
+            if window is None:
+                raise NotFound("找不到该窗口", "No such window")
+            return f"window:{value}", views.window_snapshot(session, window, now)
+    if kind == "ticket":
+        if not isinstance(value, str):
+            raise NotFound("找不到该号", "No such ticket")
+        return f"ticket:{value}", {"ticket": q.ticket_status(d, value)}
+    raise NotFound("未知的房间类型", f"Unknown room kind: {kind}")
+
+
+@socketio.on("join", namespace=NAMESPACE)
+def on_join(data: Any) -> dict[str, Any]:
+    """Join a room: the snapshot comes first, then the room's events."""
+    try:
+        with _publish_lock:
+            room, snapshot = room_snapshot(data)
+            join_room(room)
+            emit("snapshot", {"room": room, **snapshot})
+    except QueueError as error:
+        reply = _error(error.code, error.message, error.message_en)
+        emit("error", reply)
+        return {"ok": False, **reply}
+    return {"ok": True, "room": room}
+
+
+@socketio.on("leave", namespace=NAMESPACE)
+def on_leave(data: Any) -> dict[str, Any]:
+    """Leave a room joined before."""
+    if isinstance(data, dict) and len(data) == 1:
+        ((kind, value),) = data.items()
+        if kind in ("hall", "window", "ticket"):
+            leave_room(f"{kind}:{value}")
+            return {"ok": True}
+    return {"ok": False, **_error("invalid", "离开请求无效", "Invalid leave request")}
+
+
+@socketio.on_error(NAMESPACE)
+def on_error(error: Exception) -> None:
+    """An unexpected failure in a handler is reported to that client only."""
+    from flask import current_app
+
+    current_app.logger.warning("socket handler failed for %s: %r", request.sid, error)  # type: ignore[attr-defined]
+    emit("error", _error("internal", "处理请求时出错", "The request could not be handled"))
+
+
+@socketio.on("*", namespace=NAMESPACE)
+def on_unknown(event: str, *args: Any) -> None:
+    """Unknown events get an error reply, never a crash."""
+    emit("error", _error("unknown_event", "未知的事件", f"Unknown event: {event[:40]}"))
+
+
+def init_app(app: Flask) -> None:
+    """Attach Socket.IO to the app and its message queue."""
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config.get("MESSAGE_QUEUE"),
+        cors_allowed_origins=app.config.get("CORS_ORIGINS", []),
+        max_http_buffer_size=64 * 1024,
+        ping_interval=10,
+        ping_timeout=10,
+    )

@@ -1,0 +1,207 @@
+"""Sign-in of staff, and the tokens of staff and devices."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, insert, select, update
+
+from ..domain.errors import InvalidInput, Unauthorized
+from ..domain.model import Clerk, Role
+from ..store import tables
+from .context import Actor, Deps, audit
+
+# OWASP's minimum for argon2id: 19 MiB, two passes.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+TOKEN_HOURS = 12
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """Whether the password fits the hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    """Tokens are stored only as their SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    """A fresh bearer token."""
+    return secrets.token_urlsafe(32)
+
+
+def clerk_actor(clerk: Clerk) -> Actor:
+    """The actor a signed-in clerk acts as."""
+    return Actor("clerk", clerk.id, clerk.hall_id, clerk.role, clerk.name)
+
+
+def login(deps: Deps, staff_no: Any, password: Any) -> dict[str, Any]:
+    """Check a staff number and password; hand out a bearer token."""
+    if not isinstance(staff_no, str) or not isinstance(password, str) or not staff_no.strip():
+        raise InvalidInput("请输入工号和密码", "Enter your staff number and password")
+    if len(staff_no) > 32 or len(password) > 128:
+        raise Unauthorized("工号或密码不正确", "Wrong staff number or password")
+    now = deps.clock.now()
+    with deps.db.transaction() as session:
+        clerk = session.scalars(
+            select(Clerk).where(tables.clerks.c.staff_no == staff_no.strip())
+        ).first()
+        if clerk is None or not clerk.active or not password_matches(clerk.password_hash, password):
+            raise Unauthorized("工号或密码不正确", "Wrong staff number or password")
+        token = new_secret()
+        session.execute(
+            insert(tables.auth_tokens).values(
+                clerk_id=clerk.id,
+                token_hash=token_digest(token),
+                created_at=now,
+                expires_at=now + timedelta(hours=TOKEN_HOURS),
+            )
+        )
+        session.execute(delete(tables.auth_tokens).where(tables.auth_tokens.c.expires_at < now))
+        audit(
+            session,
+            at=now,
+            actor=clerk_actor(clerk),
+            action="auth.login",
+            hall_id=clerk.hall_id,
+            subject=clerk.staff_no,
+        )
+        return {"token": token, "clerk": clerk_self_view(clerk), "expires_in": TOKEN_HOURS * 3600}
+
+
+def clerk_self_view(clerk: Clerk) -> dict[str, Any]:
+    """What a signed-in person sees of themselves."""
+    return {
+        "id": clerk.id,
+        "staff_no": clerk.staff_no,
+        "name": clerk.name,
+        "role": clerk.role.value,
+        "hall_id": clerk.hall_id,
+        "department": clerk.department,
+    }
+
+
+def logout(deps: Deps, token: str) -> None:
+    """Forget a bearer token."""
+    with deps.db.transaction() as session:
+        session.execute(
+            delete(tables.auth_tokens).where(tables.auth_tokens.c.token_hash == token_digest(token))
+        )
+
+
+def actor_for_token(deps: Deps, token: str) -> Actor | None:
+    """The staff member or device a bearer token belongs to, if it is valid."""
+    if not token or len(token) > 200:
+        return None
+    digest = token_digest(token)
+    now = deps.clock.now()
+    with deps.db.reading() as session:
+        row = session.execute(
+            select(tables.auth_tokens.c.clerk_id, tables.auth_tokens.c.expires_at).where(
+                tables.auth_tokens.c.token_hash == digest
+            )
+        ).first()
+        if row is not None:
+            if row.expires_at <= now:
+                return None
+            return actor_for_clerk(deps, int(row.clerk_id), session=session)
+        device = session.execute(
+            select(tables.devices.c.id, tables.devices.c.hall_id, tables.devices.c.kind).where(
+                tables.devices.c.token_hash == digest
+            )
+        ).first()
+        if device is not None:
+            return Actor("device", device.id, device.hall_id, device_kind=device.kind)
+    return None
+
+
+def actor_for_clerk(deps: Deps, clerk_id: int, session: Any = None) -> Actor | None:
+    """The actor of an active clerk by id (for session cookies)."""
+    if session is None:
+        with deps.db.reading() as own:
+            return actor_for_clerk(deps, clerk_id, own)
+    clerk = session.get(Clerk, clerk_id)
+    if clerk is None or not clerk.active:
+        return None
+    return clerk_actor(clerk)
+
+
+def register_device(
+    deps: Deps,
+    hall_id: int,
+    kind: str,
+    name: str,
+    config: dict[str, Any] | None = None,
+    window_id: int | None = None,
+) -> tuple[int, str]:
+    """Add a device (kiosk, printer, board, evaluator, screen); returns its id and token."""
+    if kind not in ("kiosk", "printer", "board", "evaluator", "screen"):
+        raise InvalidInput("未知设备类型", "Unknown device kind")
+    token = new_secret()
+    with deps.db.transaction() as session:
+        device_id = session.execute(
+            insert(tables.devices)
+            .values(
+                hall_id=hall_id,
+                kind=kind,
+                name=name,
+                token_hash=token_digest(token),
+                config=config or {},
+                window_id=window_id,
+                health={},
+            )
+            .returning(tables.devices.c.id)
+        ).scalar_one()
+    return int(device_id), token
+
+
+def rotate_device_token(deps: Deps, actor: Actor, device_id: int) -> str:
+    """Give a device a new token; the old one stops working at once."""
+    token = new_secret()
+    now: datetime = deps.clock.now()
+    with deps.db.transaction() as session:
+        hall_id = session.scalar(
+            select(tables.devices.c.hall_id).where(tables.devices.c.id == device_id)
+        )
+        if hall_id is None:
+            from ..domain.errors import NotFound
+
+            raise NotFound("找不到该设备", "No such device")
+        session.execute(
+            update(tables.devices)
+            .where(tables.devices.c.id == device_id)
+            .values(token_hash=token_digest(token))
+        )
+        audit(
+            session,
+            at=now,
+            actor=actor,
+            action="device.rotate_token",
+            hall_id=int(hall_id),
+            subject=f"device {device_id}",
+        )
+    return token
+
+
+def require_role(actor: Actor, *roles: Role) -> None:
+    """Refuse unless the actor is signed-in staff with one of these roles."""
+    if not actor.is_staff:
+        raise Unauthorized("请先登录", "Please sign in first")
+    if actor.role not in roles:
+        from ..domain.errors import Forbidden
+
+        raise Forbidden("您没有此项权限", "You do not have permission for this")

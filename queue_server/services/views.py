@@ -1,0 +1,384 @@
+"""Read models: what screens, phones and the API are shown. No personal data leaves here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain import policy
+from ..domain.errors import NotFound
+from ..domain.model import (
+    PRIORITY_NAMES,
+    WINDOW_TYPE_NAMES,
+    Category,
+    Clerk,
+    Hall,
+    QueueRules,
+    ServiceRecord,
+    Ticket,
+    TicketState,
+    Window,
+    WindowStatus,
+)
+from ..domain.numbering import service_day
+from ..store import tables
+from .bus import Message
+
+T = tables.tickets
+C = tables.categories
+W = tables.windows
+SR = tables.service_records
+
+
+def iso(value: datetime | None) -> str | None:
+    """A datetime as ISO 8601 (UTC), or None."""
+    return value.isoformat() if value is not None else None
+
+
+def hall_view(hall: Hall) -> dict[str, Any]:
+    """A hall as the public sees it."""
+    return {
+        "id": hall.id,
+        "name": hall.name,
+        "name_en": hall.name_en,
+        "kind": hall.kind.value,
+        "parent_id": hall.parent_id,
+        "timezone": hall.timezone,
+    }
+
+
+def category_view(category: Category) -> dict[str, Any]:
+    """A category without its live figures."""
+    return {
+        "id": category.id,
+        "prefix": category.prefix,
+        "name": category.name,
+        "name_en": category.name_en,
+        "daily_cap": category.daily_cap,
+        "target_wait_minutes": category.target_wait_minutes,
+    }
+
+
+def clerk_public_view(clerk: Clerk | None) -> dict[str, Any] | None:
+    """What a window display shows of the clerk on duty (工作人员座牌: public by rule)."""
+    if clerk is None:
+        return None
+    return {
+        "name": clerk.name,
+        "staff_no": clerk.staff_no,
+        "department": clerk.department,
+        "photo_url": clerk.photo_url,
+    }
+
+
+def get_hall(session: Session, hall_id: int) -> Hall:
+    """A hall by id, or a 404."""
+    hall = session.get(Hall, hall_id)
+    if hall is None:
+        raise NotFound("找不到该服务大厅", "No such hall")
+    return hall
+
+
+def today(hall: Hall, now: datetime) -> Any:
+    """The hall's current service day."""
+    return service_day(now, hall.timezone, hall.day_starts_at_minute)
+
+
+def waiting_tickets(session: Session, hall: Hall, now: datetime) -> list[Ticket]:
+    """Today's waiting tickets of a hall, oldest first."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(
+                T.c.hall_id == hall.id,
+                T.c.state == TicketState.WAITING,
+                T.c.service_day == today(hall, now),
+            )
+            .order_by(T.c.sort_key, T.c.id)
+        )
+    )
+
+
+def recent_service_seconds(session: Session, hall_id: int, now: datetime) -> dict[int, list[float]]:
+    """The latest service durations per category over the past two weeks, oldest first."""
+    rows = session.execute(
+        select(
+            tables.service_records.c.category_id,
+            tables.service_records.c.started_at,
+            tables.service_records.c.ended_at,
+        )
+        .where(
+            tables.service_records.c.hall_id == hall_id,
+            tables.service_records.c.ended_at >= now - timedelta(days=14),
+            tables.service_records.c.started_at.is_not(None),
+        )
+        .order_by(tables.service_records.c.ended_at.desc())
+        .limit(400)
+    ).all()
+    seconds: dict[int, list[float]] = defaultdict(list)
+    for category_id, started, ended in reversed(rows):
+        seconds[category_id].append((ended - started).total_seconds())
+    return seconds
+
+
+class QueueStatus:
+    """Waiting counts, averages and open windows of one hall at one moment."""
+
+    def __init__(self, session: Session, hall: Hall, now: datetime) -> None:
+        self.hall = hall
+        self.now = now
+        self.rules: QueueRules = hall.rules
+        self.categories = list(
+            session.scalars(
+                select(Category)
+                .where(C.c.hall_id == hall.id, C.c.active.is_(True))
+                .order_by(C.c.sort_order, C.c.prefix)
+            )
+        )
+        self.waiting = waiting_tickets(session, hall, now)
+        self.windows = list(
+            session.scalars(select(Window).where(W.c.hall_id == hall.id).order_by(W.c.number))
+        )
+        self._seconds = recent_service_seconds(session, hall.id or 0, now)
+
+    def serving_windows(self, category_id: int) -> int:
+        """Open windows that call this category."""
+        return sum(
+            1 for w in self.windows if w.status == WindowStatus.OPEN and w.serves(category_id)
+        )
+
+    def average_minutes(self, category: Category) -> float:
+        """Mean of the latest service times in this category."""
+        return policy.average_service_minutes(
+            self._seconds.get(category.id or 0, []), category.default_service_minutes
+        )
+
+    def waiting_in(self, category_id: int) -> list[Ticket]:
+        """Today's waiting tickets of one category."""
+        return [t for t in self.waiting if t.category_id == category_id]
+
+    def estimate_for_new(self, category: Category) -> int:
+        """Minutes a ticket taken now would wait."""
+        return policy.estimated_wait_minutes(
+            len(self.waiting_in(category.id or 0)),
+            self.average_minutes(category),
+            self.serving_windows(category.id or 0),
+        )
+
+    def position_of(self, ticket: Ticket) -> tuple[int, int]:
+        """(people ahead, estimated minutes) of a waiting ticket."""
+        category = next((c for c in self.categories if c.id == ticket.category_id), None)
+        ahead = policy.people_ahead(ticket, self.waiting, self.rules, self.now)
+        average = self.average_minutes(category) if category else 6.0
+        return ahead, policy.estimated_wait_minutes(
+            ahead, average, self.serving_windows(ticket.category_id)
+        )
+
+    def categories_view(self) -> list[dict[str, Any]]:
+        """Every active category with its live waiting count and estimated wait."""
+        return [
+            {
+                **category_view(c),
+                "waiting": len(self.waiting_in(c.id or 0)),
+                "estimated_wait_minutes": self.estimate_for_new(c),
+                "open_windows": self.serving_windows(c.id or 0),
+            }
+            for c in self.categories
+        ]
+
+
+def ticket_view(
+    ticket: Ticket,
+    category: Category | None,
+    window: Window | None = None,
+    *,
+    status: QueueStatus | None = None,
+    include_token: bool = False,
+    rules: QueueRules | None = None,
+) -> dict[str, Any]:
+    """A ticket as its holder, a screen or a clerk sees it: never the phone number."""
+    view: dict[str, Any] = {
+        "id": ticket.id,
+        "number": ticket.number,
+        "state": ticket.state.value,
+        "priority": ticket.priority.value,
+        "priority_name": PRIORITY_NAMES[ticket.priority][0],
+        "category": category_view(category) if category else None,
+        "service_day": ticket.service_day.isoformat(),
+        "issued_at": iso(ticket.issued_at),
+        "called_at": iso(ticket.called_at),
+        "last_called_at": iso(ticket.last_called_at),
+        "started_at": iso(ticket.started_at),
+        "finished_at": iso(ticket.finished_at),
+        "times_called": ticket.times_called,
+        "outcome": ticket.outcome.value if ticket.outcome else None,
+        "appointment": ticket.appointment_id is not None,
+        "transferred": ticket.target_window_id is not None or ticket.target_clerk_id is not None,
+        "window": window_brief(window) if window else None,
+        "position": None,
+        "estimated_wait_minutes": None,
+    }
+    if rules is not None:
+        allowed = ticket.no_show_allowed_at(rules)
+        view["no_show_allowed_at"] = iso(allowed)
+    if status is not None and ticket.state == TicketState.WAITING:
+        ahead, minutes = status.position_of(ticket)
+        view["position"] = ahead
+        view["estimated_wait_minutes"] = minutes
+    if include_token:
+        view["token"] = ticket.token
+    return view
+
+
+def window_brief(window: Window) -> dict[str, Any]:
+    """Number and name of a window, for call announcements."""
+    return {"id": window.id, "number": window.number, "name": window.name}
+
+
+def window_view(session: Session, window: Window) -> dict[str, Any]:
+    """A window as its display and the lobby screen show it."""
+    clerk = session.get(Clerk, window.active_clerk_id) if window.active_clerk_id else None
+    current = session.scalars(
+        select(Ticket)
+        .where(
+            T.c.window_id == window.id,
+            T.c.state.in_([TicketState.CALLED, TicketState.SERVING]),
+        )
+        .limit(1)
+    ).first()
+    category_names = []
+    if window.category_ids:
+        names = dict(
+            session.execute(
+                select(tables.categories.c.id, tables.categories.c.name).where(
+                    tables.categories.c.id.in_(window.category_ids)
+                )
+            ).all()
+        )
+        category_names = [names[c] for c in window.category_ids if c in names]
+    type_zh, type_en = WINDOW_TYPE_NAMES[window.type]
+    return {
+        "id": window.id,
+        "hall_id": window.hall_id,
+        "number": window.number,
+        "name": window.name,
+        "type": window.type.value,
+        "type_name": type_zh,
+        "type_name_en": type_en,
+        "status": window.status.value,
+        "pause_reason": window.pause_reason,
+        "category_ids": list(window.category_ids),
+        "category_names": category_names,
+        "clerk": clerk_public_view(clerk),
+        "current": {
+            "number": current.number,
+            "state": current.state.value,
+            "category_id": current.category_id,
+            "times_called": current.times_called,
+            "called_at": iso(current.called_at),
+        }
+        if current
+        else None,
+    }
+
+
+def recent_calls(
+    session: Session, hall: Hall, now: datetime, limit: int = 8
+) -> list[dict[str, Any]]:
+    """The latest calls of today, newest first, as the lobby screen lists them."""
+    rows = session.execute(
+        select(Ticket, Window)
+        .join(Window, W.c.id == T.c.window_id)
+        .where(
+            T.c.hall_id == hall.id,
+            T.c.service_day == today(hall, now),
+            T.c.last_called_at.is_not(None),
+        )
+        .order_by(T.c.last_called_at.desc())
+        .limit(limit)
+    ).all()
+    return [call_payload(ticket, window) for ticket, window in rows]
+
+
+def call_payload(
+    ticket: Ticket, window: Window, category: Category | None = None
+) -> dict[str, Any]:
+    """The public content of a `ticket_called` event."""
+    payload = {
+        "number": ticket.number,
+        "category_id": ticket.category_id,
+        "window_id": window.id,
+        "window_number": window.number,
+        "window_name": window.name,
+        "times_called": ticket.times_called,
+        "called_at": iso(ticket.last_called_at),
+        "state": ticket.state.value,
+        # Identifies this call event, so screens announce each call (and each recall) once.
+        "call_id": f"{ticket.id}-{ticket.times_called}-{iso(ticket.called_at)}",
+    }
+    if category is not None:
+        payload["category_name"] = category.name
+        payload["category_name_en"] = category.name_en
+    return payload
+
+
+def hall_snapshot(session: Session, hall: Hall, now: datetime) -> dict[str, Any]:
+    """Everything a lobby screen or kiosk needs to draw a hall from scratch."""
+    status = QueueStatus(session, hall, now)
+    return {
+        "hall": {**hall_view(hall), "notice": hall.notice},
+        "service_day": today(hall, now).isoformat(),
+        "categories": status.categories_view(),
+        "windows": [window_view(session, w) for w in status.windows],
+        "recent_calls": recent_calls(session, hall, now),
+        "server_time": iso(now),
+    }
+
+
+def window_snapshot(session: Session, window: Window, now: datetime) -> dict[str, Any]:
+    """Everything a window display needs."""
+    hall = get_hall(session, window.hall_id)
+    return {
+        "hall": hall_view(hall),
+        "window": window_view(session, window),
+        "server_time": iso(now),
+    }
+
+
+def queue_changed(status: QueueStatus) -> Message:
+    """Waiting counts and estimated waits per category, for the hall room."""
+    return Message(
+        "queue_changed",
+        f"hall:{status.hall.id}",
+        {"hall": status.hall.id, "categories": status.categories_view()},
+    )
+
+
+def service_record_for(session: Session, ticket: Ticket) -> ServiceRecord | None:
+    """The open visit of a ticket at a window."""
+    return session.scalars(
+        select(ServiceRecord)
+        .where(
+            SR.c.ticket_id == ticket.id,
+            SR.c.ended_at.is_(None),
+        )
+        .order_by(SR.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+def count_today(session: Session, hall: Hall, now: datetime) -> dict[str, int]:
+    """Today's tickets of a hall by state."""
+    rows = session.execute(
+        select(tables.tickets.c.state, func.count())
+        .where(
+            tables.tickets.c.hall_id == hall.id,
+            tables.tickets.c.service_day == today(hall, now),
+        )
+        .group_by(tables.tickets.c.state)
+    ).all()
+    return {str(state): int(n) for state, n in rows}

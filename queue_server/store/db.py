@@ -1,0 +1,124 @@
+"""The database: engine set-up, one transaction per use case, and the per-hall lock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..domain.errors import Unavailable
+from . import tables
+
+
+def default_sqlite_url(instance_path: str | Path) -> str:
+    """The embedded database file of a single hall."""
+    path = Path(instance_path) / "hallq.db"
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str, *, for_writing: bool = True, **options: Any) -> Engine:
+    """An engine tuned for the queue: SQLite in WAL mode, PostgreSQL as it comes."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=10,
+            max_overflow=20,
+            **options,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, decide where transactions begin.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Writers take the write lock up front: no two interleave, none fails half-way.
+            # Readers begin deferred and, in WAL mode, never wait for a writer.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if for_writing else "BEGIN")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **options)
+
+
+class Database:
+    """Sessions for use cases: each `transaction()` is one unit of work."""
+
+    def __init__(self, url: str) -> None:
+        tables.map_domain()
+        self.url = url
+        self.engine = make_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_engine = make_engine(url, for_writing=False) if self.is_sqlite else self.engine
+        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        # SQLite has one writer: queue writers in this process politely (a gevent-aware lock
+        # once monkey-patched) instead of blocking the whole process in the driver.
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction: commit on success, roll back on any error."""
+        lock = self._write_lock
+        if lock is not None:
+            lock.acquire()
+        try:
+            with self._sessions() as session:
+                try:
+                    yield session
+                    session.commit()
+                except OperationalError as exc:
+                    session.rollback()
+                    raise Unavailable(
+                        "系统繁忙，请稍候再试", "The database is busy or unavailable; try again"
+                    ) from exc
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if lock is not None:
+                lock.release()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only; nothing it changes is kept."""
+        with self._read_sessions() as session:
+            try:
+                yield session
+            except OperationalError as exc:
+                raise Unavailable(
+                    "系统繁忙，请稍候再试", "The database is busy or unavailable; try again"
+                ) from exc
+            finally:
+                session.rollback()
+
+    def lock_hall(self, session: Session, hall_id: int) -> None:
+        """Serialise queue changes of one hall across processes (SQLite locks the whole file)."""
+        if not self.is_sqlite:
+            session.execute(
+                select(tables.halls.c.id).where(tables.halls.c.id == hall_id).with_for_update()
+            )
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+        self.read_engine.dispose()

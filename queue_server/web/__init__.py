@@ -1,0 +1,46 @@
+"""Server-rendered pages: the index, and the blueprints of the kiosk, counter and displays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, render_template
+from sqlalchemy import select
+
+from ..domain.model import Hall
+from ..http import deps
+from ..services import views
+from ..store import tables
+
+pages = Blueprint("pages", __name__)
+
+
+@pages.get("/")
+def index() -> Any:
+    """The start page: every hall with links to its kiosk, counter, displays and admin."""
+    with deps().db.reading() as session:
+        halls = [
+            views.hall_view(h)
+            for h in session.scalars(select(Hall).order_by(tables.halls.c.id)).all()
+        ]
+    return render_template("index.html", halls=halls)
+
+
+@pages.get("/healthz")
+def health() -> Any:
+    """Liveness and database check for load balancers."""
+    with deps().db.reading() as session:
+        session.execute(select(1))
+    return {"ok": True}
+
+
+def init_app(app: Flask) -> None:
+    """Mount the pages."""
+    app.register_blueprint(pages)
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
