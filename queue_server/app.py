@@ -9,9 +9,20 @@ from flask import Flask
 
 from . import config
 from .services.bus import MessageBus
-from .services.clock import SystemClock
+from .services.clock import Clock, OffsetClock, SystemClock
 from .services.context import Deps
 from .store.db import Database
+
+
+def make_clock(settings: dict[str, Any]) -> Clock:
+    """The clock: a test's, one shifted to HALLQ_CLOCK_START, or the system's."""
+    if settings.get("CLOCK"):
+        return settings["CLOCK"]  # type: ignore[no-any-return]
+    if settings.get("CLOCK_START"):
+        from datetime import datetime
+
+        return OffsetClock(datetime.fromisoformat(settings["CLOCK_START"]))
+    return SystemClock()
 
 
 def bootstrap(settings: dict[str, Any], bus: MessageBus | None = None) -> Deps:
@@ -19,7 +30,7 @@ def bootstrap(settings: dict[str, Any], bus: MessageBus | None = None) -> Deps:
     return Deps(
         db=settings.get("DB") or Database(settings["DATABASE_URL"]),
         bus=bus or settings.get("BUS") or MessageBus(),
-        clock=settings.get("CLOCK") or SystemClock(),
+        clock=make_clock(settings),
         public_url=settings.get("PUBLIC_URL", "http://127.0.0.1:5000"),
     )
 
@@ -53,6 +64,8 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import api, realtime, web
 
+    # Parts that add API routes do so at import, before the API blueprint is registered.
+    api.load_extensions()
     realtime.init_app(app)
     deps.bus.subscribe(realtime.publish)
     api.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sys
@@ -92,10 +93,8 @@ def _make_server(app: Any, host: str, port: int) -> Any:
         """TCP_NODELAY on every connection, so keep-alive replies are not held ~40 ms."""
 
         def handle(self) -> None:
-            try:
+            with contextlib.suppress(OSError):
                 self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                pass
             super().handle()
 
     return pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)

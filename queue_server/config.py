@@ -39,4 +39,6 @@ def from_environment() -> dict[str, Any]:
         "PUBLIC_URL": os.environ.get("HALLQ_PUBLIC_URL", "http://127.0.0.1:5000"),
         "ASYNC_MODE": os.environ.get("HALLQ_ASYNC_MODE", "gevent"),
         "SECURE_COOKIES": os.environ.get("HALLQ_SECURE_COOKIES", "0") == "1",
+        # ISO time the hall's clock starts at (then runs in real time): demos and tests.
+        "CLOCK_START": os.environ.get("HALLQ_CLOCK_START") or None,
     }

@@ -318,6 +318,30 @@ def openapi() -> Any:
     return jsonify(openapi_document(current_app, PREFIX))
 
 
+EXTENSIONS = ("kiosk.api", "display.api", "queue_server.web.counter_api")
+
+
+def load_extensions() -> None:
+    """Import the modules that add their routes to the API blueprint (those that exist)."""
+    import importlib
+
+    for name in EXTENSIONS:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as missing:
+            if missing.name != name:
+                raise
+
+
+@documented(api, "GET", f"/halls/{HALL}/alarms", "Open device alarms of a hall", errors=(404,))
+def hall_alarms(hall: int) -> Any:
+    from ..services.alarms import open_alarms
+
+    with deps().db.reading() as s:
+        views.get_hall(s, hall)
+    return jsonify({"alarms": open_alarms(deps(), hall)})
+
+
 def init_app(app: Flask) -> None:
     """Mount the API and its JSON error handling."""
     app.register_blueprint(api)

@@ -36,3 +36,16 @@ class FakeClock:
         """Move forward by a timedelta's keyword arguments (minutes=5, seconds=30…)."""
         self.current += timedelta(**delta)
         return self.current
+
+
+class OffsetClock:
+    """Real time shifted to start at a chosen moment (demos and browser tests at any hour)."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("OffsetClock needs an aware datetime")
+        self.offset = start.astimezone(UTC) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        """The shifted current time, UTC."""
+        return datetime.now(UTC) + self.offset

@@ -24,20 +24,15 @@ from .auth import hash_password, register_device
 from .context import SYSTEM, Deps, audit
 
 DEFAULT_HOURS: dict[str, Any] = {
-    "weekly": {
-        str(day): [
-            {"start": "09:00", "end": "12:00"},
-            {"start": "13:30", "end": "17:00"},
-        ]
-        for day in range(5)
-    },
-    # 5+X: Saturday mornings, by appointment and walk-in.
-    "extra_days": {"5": [{"start": "09:00", "end": "12:00"}]},
-    # 延时服务: Tuesday and Thursday evenings, appointment only.
-    "extended": {
-        "1": [{"start": "17:00", "end": "19:00"}],
-        "3": [{"start": "17:00", "end": "19:00"}],
-    },
+    "timezone": "Asia/Shanghai",
+    "regular": [
+        {"weekdays": [1, 2, 3, 4, 5], "start": "09:00", "end": "12:00"},
+        {"weekdays": [1, 2, 3, 4, 5], "start": "13:30", "end": "17:00"},
+    ],
+    # 5+X: Saturday mornings.
+    "extra_days": [{"weekdays": [6], "start": "09:00", "end": "12:00"}],
+    # 延时服务: Tuesday and Thursday evenings, by appointment only.
+    "extended": [{"weekdays": [2, 4], "start": "17:00", "end": "19:00", "appointment_only": True}],
 }
 
 CATEGORIES = [
@@ -185,7 +180,16 @@ DEPARTMENTS = {
     7: "不动产登记中心",
     8: "医保站",
 }
-TOWN_NAMES = ["兴隆镇", "安居镇", "长沟镇", "南阳镇", "唐口街道", "喻屯镇", "石桥镇", "黄屯镇"]
+TOWN_NAMES = [
+    ("兴隆镇", "Xinglong Town"),
+    ("安居镇", "Anju Town"),
+    ("长沟镇", "Changgou Town"),
+    ("南阳镇", "Nanyang Town"),
+    ("唐口街道", "Tangkou Subdistrict"),
+    ("喻屯镇", "Yutun Town"),
+    ("石桥镇", "Shiqiao Town"),
+    ("黄屯镇", "Huangtun Town"),
+]
 
 
 def demo_password(staff_no: str) -> str:
@@ -208,11 +212,11 @@ def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:
     now = deps.clock.now()
     with deps.db.transaction() as s:
         count = s.scalar(select(func.count()).select_from(tables.halls)) or 0
-        town_name = TOWN_NAMES[(count // 2) % len(TOWN_NAMES)]
+        town_name, town_en = TOWN_NAMES[(count // 2) % len(TOWN_NAMES)]
         suffix = f"（{count // 2 + 1}）" if count >= 2 * len(TOWN_NAMES) else ""
         hall = Hall(
             name=f"{town_name}便民服务中心{suffix}",
-            name_en=f"{town_name} Public Service Centre",
+            name_en=f"{town_en} Public Service Centre",
             kind=HallKind.TOWN,
             hours=DEFAULT_HOURS,
             notice=(
@@ -302,7 +306,7 @@ def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:
 
         village = Hall(
             name=f"{town_name}李家村便民服务站",
-            name_en=f"Lijia Village Service Station, {town_name}",
+            name_en=f"Lijia Village Service Station, {town_en}",
             kind=HallKind.VILLAGE,
             parent_id=hall_id,
             hours=DEFAULT_HOURS,

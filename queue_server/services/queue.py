@@ -34,6 +34,7 @@ from ..store import tables
 from . import views
 from .bus import Message
 from .context import Actor, Deps, audit
+from .hours import require_walk_in_open
 
 R = TypeVar("R")
 T = tables.tickets
@@ -250,6 +251,8 @@ def issue_ticket(
     def work(out: Outbox) -> dict[str, Any]:
         s, hall, now = out.session, out.hall, out.now
         require_issuer(actor, hall)
+        if actor.kind == "device" and appointment is None:
+            require_walk_in_open(hall, now)
         cat = find_category(s, hall, category)
         item_id = None
         if service_item_id is not None:

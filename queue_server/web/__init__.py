@@ -35,8 +35,15 @@ def health() -> Any:
 
 
 def init_app(app: Flask) -> None:
-    """Mount the pages."""
+    """Mount the pages of every part of hallq."""
+    import display
+    import kiosk
+
+    from . import counter
+
     app.register_blueprint(pages)
+    for blueprint in (kiosk.bp, display.bp, counter.bp):
+        app.register_blueprint(blueprint)
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

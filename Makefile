@@ -1,0 +1,65 @@
+# hallq: `make run` serves the demo hall, `make test` runs every check.
+PYTHON ?= python3.11
+HOST ?= 127.0.0.1
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .make
+
+.PHONY: run test install install-dev assets browser-deps lint types bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMPS)/python: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/python-dev: pyproject.toml $(STAMPS)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+static/vendor/socket.io.min.js: node_modules/.package-lock.json
+	@mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
+
+assets: static/vendor/socket.io.min.js
+
+install: $(STAMPS)/python assets
+
+install-dev: $(STAMPS)/python-dev assets
+
+run: install
+	$(BIN)/hallq db upgrade
+	$(BIN)/hallq demo --if-empty
+	$(BIN)/hallq serve --host $(HOST) --port $(PORT)
+
+# Debian's Chromium and CJK fonts for the real-browser tests, espeak-ng for the voice.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v espeak-ng >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk espeak-ng >/dev/null; \
+		else \
+			echo "browser-deps: run as root or install chromium fonts-noto-cjk espeak-ng (browser tests skip without them)"; \
+		fi; \
+	fi
+
+lint: install-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+types: install-dev
+	$(BIN)/mypy
+
+test: install-dev browser-deps lint types
+	$(BIN)/pytest
+
+bench: install-dev
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor $(STAMPS) .pytest_cache .mypy_cache .ruff_cache
