@@ -1,9 +1,9 @@
 """A queue ticket as ESC/POS bytes, and the printer error family.
 
 Chinese is printed in the printer's own Chinese mode (FS & then GB18030 or GBK bytes): a ticket
-stays well under 2 KB, about a second at 9600 baud. Printers without a Chinese font get the text as
-a raster image (Pillow and a CJK font) instead, tens of kilobytes. The QR code always uses the
-printer's native QR command. The bytes are built here directly rather than through python-escpos,
+is about 600 bytes, 0.6 s at 9600 baud. Printers without a Chinese font get the text as a raster
+image (Pillow and a CJK font) instead: 40-60 KB, fine over USB or the network, slow on a serial
+line. The QR code always uses the printer's native QR command. The bytes are built here directly rather than through python-escpos,
 which has no GB18030 code page; each command's bytes are spelled out where it is built.
 """
 
@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-# --- errors -------------------------------------------------------------------------------------
+# --- errors: the whole family lives here, below devices.printer, so both modules raise them -----
 
 
 class PrinterError(Exception):

@@ -36,9 +36,10 @@ from devices.escpos_ticket import (
 )
 
 try:  # pyusb is needed only for usb:// printers; every other link works without it
+    import usb.backend.libusb1 as usb_libusb1
     import usb.core as usb_core
 except ImportError:  # pragma: no cover - depends on the installation
-    usb_core = None
+    usb_core = usb_libusb1 = None
 
 __all__ = [
     "ALARM_PAPER_OUT",
@@ -126,7 +127,18 @@ def run_in_gevent_threadpool(call: Callable[[], _T]) -> _T:
     """Run blocking I/O (pyusb, device files) in the gevent hub's threadpool, so greenlets go on."""
     import gevent  # imported here: only the server runs under gevent
 
-    result: _T = gevent.get_hub().threadpool.apply(call)
+    def capture() -> tuple[bool, Any]:
+        # gevent prints a traceback for an exception escaping a threadpool task even though the
+        # caller gets it too; a printer fault is routine, so carry it across and raise it here
+        try:
+            return True, call()
+        except Exception as error:
+            return False, error
+
+    succeeded, outcome = gevent.get_hub().threadpool.apply(capture)
+    if not succeeded:
+        raise outcome
+    result: _T = outcome
     return result
 
 
@@ -269,6 +281,12 @@ class SerialPrinterLink(PrinterLink):
         assert self._serial is not None, "the link opens the port first"
         return self._serial
 
+    def _lost(self, error: Exception) -> PrinterOffline:
+        return PrinterOffline(
+            f"串口打印机 {self.port} 连接中断：{error}",
+            f"serial printer {self.port} connection lost: {error}",
+        )
+
     def _write(self, data: bytes) -> None:
         port = self._port()
         try:
@@ -280,10 +298,7 @@ class SerialPrinterLink(PrinterLink):
                 f"serial printer {self.port} took no data for {self.write_timeout:g} s",
             ) from error
         except serial.SerialException as error:
-            raise PrinterOffline(
-                f"串口打印机 {self.port} 连接中断：{error}",
-                f"serial printer {self.port} connection lost: {error}",
-            ) from error
+            raise self._lost(error) from error
 
     def _ask(self, command: bytes) -> int | None:
         port = self._port()
@@ -294,10 +309,7 @@ class SerialPrinterLink(PrinterLink):
             port.write(command)
             reply = port.read(1)
         except serial.SerialException as error:
-            raise PrinterOffline(
-                f"串口打印机 {self.port} 连接中断：{error}",
-                f"serial printer {self.port} connection lost: {error}",
-            ) from error
+            raise self._lost(error) from error
         return reply[0] if reply else None
 
     def _close(self) -> None:
@@ -465,6 +477,16 @@ class DummyPrinterLink(PrinterLink):
         pass
 
 
+@functools.cache
+def _libusb_backend() -> Any:
+    """pyusb's libusb1 backend, looked up once, outside any threadpool.
+
+    The lookup runs ctypes' find_library, which starts a subprocess; under gevent that fails in a
+    threadpool thread, and pyusb then reports "No backend available".
+    """
+    return usb_libusb1.get_backend() if usb_libusb1 is not None else None
+
+
 class UsbPrinterLink(PrinterLink):
     """A printer on USB, found and configured by python-escpos, written through pyusb."""
 
@@ -489,11 +511,18 @@ class UsbPrinterLink(PrinterLink):
         self.out_ep = out_ep
         self.write_timeout = write_timeout
         self.status_timeout = status_timeout
+        self._backend = _libusb_backend()
         self._printer: Any = None  # escpos.printer.Usb
 
     @property
     def _name(self) -> str:
         return f"{self.vendor_id:04x}:{self.product_id:04x}"
+
+    def _lost(self, error: Exception) -> PrinterOffline:
+        return PrinterOffline(
+            f"USB 打印机 {self._name} 连接中断：{error}",
+            f"USB printer {self._name} connection lost: {error}",
+        )
 
     def _open(self) -> None:
         try:
@@ -510,6 +539,7 @@ class UsbPrinterLink(PrinterLink):
         printer = Usb(
             self.vendor_id,
             self.product_id,
+            usb_args={"backend": self._backend} if self._backend is not None else {},
             timeout=int(self.write_timeout * 1000),
             in_ep=self.in_ep,
             out_ep=self.out_ep,
@@ -517,9 +547,10 @@ class UsbPrinterLink(PrinterLink):
         try:
             printer.open()
         except (EscposError, OSError, ValueError) as error:  # ValueError: libusb is missing
+            log.info("printer %s: cannot open: %s", self.url, error)
             raise PrinterOffline(
-                f"找不到 USB 打印机 {self._name}：{error}",
-                f"USB printer {self._name} not found: {error}",
+                f"找不到 USB 打印机 {self._name}，或无权访问（{type(error).__name__}）",
+                f"USB printer {self._name} not found or not accessible ({type(error).__name__})",
             ) from error
         self._printer = printer
 
@@ -534,10 +565,7 @@ class UsbPrinterLink(PrinterLink):
                 f"USB printer {self._name} took no data for {self.write_timeout:g} s",
             ) from error
         except usb_core.USBError as error:
-            raise PrinterOffline(
-                f"USB 打印机 {self._name} 连接中断：{error}",
-                f"USB printer {self._name} connection lost: {error}",
-            ) from error
+            raise self._lost(error) from error
 
     def _ask(self, command: bytes) -> int | None:
         assert usb_core is not None and self._printer is not None
@@ -548,10 +576,7 @@ class UsbPrinterLink(PrinterLink):
         except usb_core.USBTimeoutError:
             return None
         except usb_core.USBError as error:
-            raise PrinterOffline(
-                f"USB 打印机 {self._name} 连接中断：{error}",
-                f"USB printer {self._name} connection lost: {error}",
-            ) from error
+            raise self._lost(error) from error
         # the last byte is the newest: earlier ones may be late answers to earlier questions
         return int(reply[-1]) if len(reply) else None
 
@@ -578,19 +603,11 @@ def _positive_float(text: str) -> float:
 
 
 def _flag(text: str) -> bool:
-    flags = {
-        "1": True,
-        "true": True,
-        "yes": True,
-        "on": True,
-        "0": False,
-        "false": False,
-        "no": False,
-    }
-    try:
-        return flags[text.lower()]
-    except KeyError:
-        raise ValueError(text) from None
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
 
 
 def _choice(*allowed: str) -> Callable[[str], str]:
@@ -641,8 +658,10 @@ def open_printer(url: str, *, run_blocking: BlockingRunner = run_directly) -> Pr
     """The link for a printer URL; nothing is opened until the first send() or status().
 
     usb://VID:PID (hex), serial:///dev/ttyUSB0?baudrate=9600, tcp://HOST:9100,
-    file:///path (appended to), dummy:// (kept in memory). `run_blocking` runs the I/O that
-    blocks even under gevent (pyusb, device files); serial and tcp I/O is cooperative already.
+    file:///path (appended to), dummy:// (kept in memory). Query options: write_timeout and
+    status_timeout (seconds) everywhere but file and dummy; serial: baudrate, bytesize, parity,
+    stopbits, rtscts, xonxoff; tcp: connect_timeout; usb: in_ep, out_ep. `run_blocking` runs the
+    I/O that blocks even under gevent (pyusb, device files); serial and tcp I/O is cooperative.
     """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
