@@ -50,7 +50,11 @@ def choose_next(
         rank = ticket.rank(now, rules)
         if window.type == WindowType.COMPREHENSIVE:
             return (rank, ticket.sort_key, ticket.id or 0)
-        return (rank, window.category_rank(ticket.category_id), ticket.sort_key, ticket.id or 0)
+        # A ticket transferred to this very window or clerk ranks with the window's first
+        # category: it was sent here on purpose and keeps its original place in time.
+        targeted = ticket.target_window_id is not None or ticket.target_clerk_id is not None
+        category_rank = 0 if targeted else window.category_rank(ticket.category_id)
+        return (rank, category_rank, ticket.sort_key, ticket.id or 0)
 
     return min(pool, key=order)
 

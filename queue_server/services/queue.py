@@ -47,6 +47,7 @@ class Outbox:
     session: Session
     hall: Hall
     now: datetime
+    events: list[ev.Event] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     queue_touched: bool = False
 
@@ -55,12 +56,15 @@ class Outbox:
         self.messages.extend(Message(event, room, payload) for room in rooms)
 
     def record(self, events: list[ev.Event]) -> None:
-        """Translate domain events into what screens and phones receive."""
-        for event in events:
-            translate(self, event)
+        """Keep domain events; they are translated once the use case's work is done."""
+        self.events.extend(events)
 
     def finalize(self) -> list[Message]:
-        """Add the hall's queue figures and the positions of the tickets at the front."""
+        """Translate the events from the final state, then add the hall's queue figures and
+        the positions of the tickets at the front."""
+        self.session.flush()
+        for event in self.events:
+            translate(self, event)
         if self.queue_touched:
             status = views.QueueStatus(self.session, self.hall, self.now)
             self.messages.append(views.queue_changed(status))
