@@ -22,29 +22,24 @@ from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
 from devices.serial_link import Backoff, HealthCallback, SerialLink, SerialOwner
+from queue_server.domain.evaluation import EVALUATION_LEVELS, EvaluationLevel
+
+__all__ = [
+    "EVALUATION_LEVELS",
+    "AsciiDigitProtocol",
+    "EvaluationLevel",
+    "EvaluatorFrameProtocol",
+    "EvaluatorKeypad",
+    "EvaluatorProtocol",
+    "FakeEvaluatorKeypad",
+    "KeyPress",
+    "key_for_level",
+    "level_for_key",
+]
 
 logger = logging.getLogger(__name__)
 
 RatingCallback = Callable[[int, str], None]
-
-
-class EvaluationLevel(NamedTuple):
-    """One level of 好差评: stable code, Chinese and English names, score out of 100."""
-
-    code: str
-    zh: str
-    en: str
-    score: int
-
-
-# Ordered by key: key 1 is EVALUATION_LEVELS[0].
-EVALUATION_LEVELS: tuple[EvaluationLevel, ...] = (
-    EvaluationLevel("very_satisfied", "非常满意", "very satisfied", 100),
-    EvaluationLevel("satisfied", "满意", "satisfied", 75),
-    EvaluationLevel("basic", "基本满意", "basically satisfied", 50),
-    EvaluationLevel("dissatisfied", "不满意", "dissatisfied", 25),
-    EvaluationLevel("very_dissatisfied", "非常不满意", "very dissatisfied", 0),
-)
 
 
 def level_for_key(key: int) -> EvaluationLevel:

@@ -280,6 +280,23 @@ alarms = Table(
     Column("detail", JSON, nullable=False, default=dict),
 )
 
+evaluations = Table(
+    "evaluations",
+    metadata,
+    _id(),
+    # 一次一评: one rating per ticket, whatever its source.
+    Column("ticket_id", ForeignKey("tickets.id"), nullable=False, unique=True),
+    Column("hall_id", ForeignKey("halls.id"), nullable=False, index=True),
+    Column("window_id", ForeignKey("windows.id"), nullable=True),
+    Column("clerk_id", ForeignKey("clerks.id"), nullable=True, index=True),
+    Column("level", String(24), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("reason", String(24), nullable=True),
+    Column("comment", String(200), nullable=False, default=""),
+    Column("source", String(16), nullable=False),  # pad, keypad, phone
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 mapper_registry = registry(metadata=metadata)
 _mapped = False
 
