@@ -68,6 +68,17 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.load_extensions()
     realtime.init_app(app)
     deps.bus.subscribe(realtime.publish)
+    if app.config.get("PRINTING", True):
+        # Kiosk tickets go to their kiosk's printer after the commit, off the request.
+        from .services.kiosk import PrintDispatcher
+
+        printing = PrintDispatcher(
+            deps,
+            base_delay=float(app.config.get("PRINT_RETRY_DELAY", 0.5)),
+            idle_seconds=float(app.config.get("PRINT_IDLE_SECONDS", 1 if app.testing else 30)),
+        )
+        deps.bus.subscribe(printing.on_messages)
+        app.extensions["hallq_printing"] = printing
     api.init_app(app)
     web.init_app(app)
     return app

@@ -569,13 +569,41 @@ class Ticket:
     # -- ranking ---------------------------------------------------------------------------
     def rank(self, now: datetime, rules: QueueRules) -> int:
         """0: appointment due now; 1: 绿色通道; 2: everyone else."""
-        if self.appointment_due_at is not None:
-            lead = timedelta(minutes=rules.appointment_lead_minutes)
-            if self.appointment_due_at - lead <= now:
-                return 0
-        if self.priority != Priority.NONE:
-            return 1
-        return 2
+        return queue_rank(self.appointment_due_at, self.priority, now, rules)
+
+
+def queue_rank(
+    appointment_due_at: datetime | None, priority: Priority, now: datetime, rules: QueueRules
+) -> int:
+    """0: appointment due now; 1: 绿色通道; 2: everyone else."""
+    if appointment_due_at is not None:
+        lead = timedelta(minutes=rules.appointment_lead_minutes)
+        if appointment_due_at - lead <= now:
+            return 0
+    if priority != Priority.NONE:
+        return 1
+    return 2
+
+
+@dataclass(slots=True)
+class WaitingTicket:
+    """A light read of a waiting ticket: what the calling policy and positions need."""
+
+    id: int
+    hall_id: int
+    category_id: int
+    number: str
+    token: str
+    priority: Priority
+    appointment_due_at: datetime | None
+    sort_key: float
+    target_window_id: int | None
+    target_clerk_id: int | None
+    state: TicketState = TicketState.WAITING
+
+    def rank(self, now: datetime, rules: QueueRules) -> int:
+        """0: appointment due now; 1: 绿色通道; 2: everyone else."""
+        return queue_rank(self.appointment_due_at, self.priority, now, rules)
 
 
 @dataclass(eq=False)

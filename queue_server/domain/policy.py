@@ -5,11 +5,38 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
-from .model import QueueRules, Ticket, TicketState, Window, WindowStatus, WindowType
+from .model import Priority, QueueRules, TicketState, Window, WindowStatus, WindowType
 
 
-def may_call(window: Window, ticket: Ticket, clerk_id: int | None) -> bool:
+class Queued(Protocol):
+    """What the policy reads of a ticket: a full `Ticket` or a light `WaitingTicket`."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def hall_id(self) -> int: ...
+    @property
+    def category_id(self) -> int: ...
+    @property
+    def state(self) -> TicketState: ...
+    @property
+    def priority(self) -> Priority: ...
+    @property
+    def sort_key(self) -> float: ...
+    @property
+    def target_window_id(self) -> int | None: ...
+    @property
+    def target_clerk_id(self) -> int | None: ...
+
+    def rank(self, now: datetime, rules: QueueRules) -> int: ...
+
+
+Q = TypeVar("Q", bound=Queued)
+
+
+def may_call(window: Window, ticket: Queued, clerk_id: int | None) -> bool:
     """Whether this window (and its clerk) may call this waiting ticket at all."""
     if ticket.state != TicketState.WAITING or ticket.hall_id != window.hall_id:
         return False
@@ -22,11 +49,11 @@ def may_call(window: Window, ticket: Ticket, clerk_id: int | None) -> bool:
 
 def choose_next(
     window: Window,
-    waiting: Iterable[Ticket],
+    waiting: Iterable[Q],
     rules: QueueRules,
     now: datetime,
     clerk_id: int | None = None,
-) -> Ticket | None:
+) -> Q | None:
     """The ticket this window calls next, or None.
 
     Appointments due now and 绿色通道 come first, but never more than
@@ -46,7 +73,7 @@ def choose_next(
     if not priority or (regular and window.priority_streak >= rules.max_priority_in_row):
         pool = regular
 
-    def order(ticket: Ticket) -> tuple[float, ...]:
+    def order(ticket: Q) -> tuple[float, ...]:
         rank = ticket.rank(now, rules)
         if window.type == WindowType.COMPREHENSIVE:
             return (rank, ticket.sort_key, ticket.id or 0)
@@ -59,7 +86,7 @@ def choose_next(
     return min(pool, key=order)
 
 
-def after_call(window: Window, ticket: Ticket, rules: QueueRules, now: datetime) -> None:
+def after_call(window: Window, ticket: Queued, rules: QueueRules, now: datetime) -> None:
     """Count priority calls in a row, so regular tickets are not starved."""
     if ticket.rank(now, rules) < 2:
         window.priority_streak += 1
@@ -83,7 +110,7 @@ def reentry_sort_key(
 
 
 def people_ahead(
-    ticket: Ticket, waiting: Iterable[Ticket], rules: QueueRules, now: datetime
+    ticket: Queued, waiting: Iterable[Queued], rules: QueueRules, now: datetime
 ) -> int:
     """How many waiting tickets of the same queue stand before this one."""
     mine = (ticket.rank(now, rules), ticket.sort_key, ticket.id or 0)
@@ -91,6 +118,7 @@ def people_ahead(
         1
         for other in waiting
         if other is not ticket
+        and (other.id is None or other.id != ticket.id)
         and other.category_id == ticket.category_id
         and other.state == TicketState.WAITING
         and (other.rank(now, rules), other.sort_key, other.id or 0) < mine

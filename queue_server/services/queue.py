@@ -50,6 +50,7 @@ class Outbox:
     events: list[ev.Event] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     queue_touched: bool = False
+    moved_categories: set[int] = field(default_factory=set)
 
     def add(self, event: str, rooms: list[str], payload: dict[str, Any]) -> None:
         """Queue one event for several rooms."""
@@ -61,33 +62,38 @@ class Outbox:
 
     def finalize(self) -> list[Message]:
         """Translate the events from the final state, then add the hall's queue figures and
-        the positions of the tickets at the front."""
+        the new places of the tickets at the front of each queue that moved."""
         self.session.flush()
         for event in self.events:
             translate(self, event)
         if self.queue_touched:
             status = views.QueueStatus(self.session, self.hall, self.now)
             self.messages.append(views.queue_changed(status))
-            # Phones of the first few waiting tickets per category learn their new place.
-            seen: dict[int, int] = {}
-            for ticket in status.waiting:
-                if seen.get(ticket.category_id, 0) >= 5:
-                    continue
-                seen[ticket.category_id] = seen.get(ticket.category_id, 0) + 1
-                ahead, minutes = status.position_of(ticket)
-                self.messages.append(
-                    Message(
-                        "ticket_changed",
-                        f"ticket:{ticket.token}",
-                        {
-                            "number": ticket.number,
-                            "state": ticket.state.value,
-                            "position": ahead,
-                            "estimated_wait_minutes": minutes,
-                        },
+            for category_id in sorted(self.moved_categories):
+                front = sorted(
+                    status.waiting_in(category_id),
+                    key=lambda t: (t.rank(self.now, status.rules), t.sort_key, t.id),
+                )[:FRONT_NOTICES]
+                for ticket in front:
+                    ahead, minutes = status.position_of(ticket)
+                    self.messages.append(
+                        Message(
+                            "ticket_changed",
+                            f"ticket:{ticket.token}",
+                            {
+                                "number": ticket.number,
+                                "state": ticket.state.value,
+                                "position": ahead,
+                                "estimated_wait_minutes": minutes,
+                            },
+                        )
                     )
-                )
         return self.messages
+
+
+# Phones of this many tickets at the front of a queue hear of their new place at once; the
+# others refresh their place from the ticket API.
+FRONT_NOTICES = 10
 
 
 def translate(out: Outbox, event: ev.Event) -> None:
@@ -110,6 +116,9 @@ def translate(out: Outbox, event: ev.Event) -> None:
     ticket_room = f"ticket:{ticket.token}"
     category = s.get(Category, ticket.category_id)
     out.queue_touched = True
+    if not isinstance(event, ev.TicketIssued) or ticket.priority != Priority.NONE:
+        # A ticket left or re-entered a queue, or jumped ahead: places at the front changed.
+        out.moved_categories.add(ticket.category_id)
     if isinstance(event, ev.TicketIssued):
         out.add(
             "ticket_issued",
@@ -461,6 +470,7 @@ def _audit(w: AtWindow, action: str, ticket: Ticket | None, **detail: Any) -> No
 
 def _finish(w: AtWindow, ticket: Ticket, outcome: Outcome, items: list[int]) -> None:
     events = ticket.finish(outcome, items, w.now)
+    views.forget_service_times(w.session, w.window.hall_id)
     _end_record(w.session, ticket, w.now, outcome)
     _audit(w, "ticket.finish", ticket, outcome=outcome.value, items=items)
     w.out.record(events)
@@ -479,8 +489,10 @@ def call_next(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         if chosen is None:
             w.out.record([ev.WindowChanged(w.window.hall_id, w.window.id or 0)])
             return {"ticket": None}
-        _call(w, chosen, "ticket.call_next")
-        return _called_view(w, chosen)
+        ticket = w.session.get(Ticket, chosen.id)
+        assert ticket is not None
+        _call(w, ticket, "ticket.call_next")
+        return _called_view(w, ticket)
 
     return at_window(deps, actor, window_id, work)
 
@@ -931,6 +943,11 @@ def window_panel(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         current = current_ticket(session, window)
         eligible = [t for t in status.waiting if policy.may_call(window, t, actor.id)]
         rules = hall.rules
+        front = sorted(eligible, key=lambda t: (t.rank(now, rules), t.sort_key, t.id))[:50]
+        loaded = {
+            t.id: t
+            for t in session.scalars(select(Ticket).where(T.c.id.in_([t.id for t in front])))
+        }
         return {
             "window": views.window_view(session, window),
             "current": views.ticket_view(
@@ -939,8 +956,8 @@ def window_panel(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
             if current
             else None,
             "waiting": [
-                views.ticket_view(t, categories.get(t.category_id), status=status)
-                for t in sorted(eligible, key=lambda t: (t.rank(now, rules), t.sort_key))[:50]
+                views.ticket_view(loaded[t.id], categories.get(t.category_id), status=status)
+                for t in front
             ],
             "waiting_count": len(eligible),
             "held": [

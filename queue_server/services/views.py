@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain import policy
@@ -17,10 +17,12 @@ from ..domain.model import (
     Category,
     Clerk,
     Hall,
+    Priority,
     QueueRules,
     ServiceRecord,
     Ticket,
     TicketState,
+    WaitingTicket,
     Window,
     WindowStatus,
 )
@@ -88,62 +90,135 @@ def today(hall: Hall, now: datetime) -> Any:
     return service_day(now, hall.timezone, hall.day_starts_at_minute)
 
 
-def waiting_tickets(session: Session, hall: Hall, now: datetime) -> list[Ticket]:
-    """Today's waiting tickets of a hall, oldest first."""
-    return list(
-        session.scalars(
-            select(Ticket)
-            .where(
-                T.c.hall_id == hall.id,
-                T.c.state == TicketState.WAITING,
-                T.c.service_day == today(hall, now),
-            )
-            .order_by(T.c.sort_key, T.c.id)
-        )
+WAITING_COLUMNS = (
+    T.c.id,
+    T.c.hall_id,
+    T.c.category_id,
+    T.c.number,
+    T.c.token,
+    T.c.priority,
+    T.c.appointment_due_at,
+    T.c.sort_key,
+    T.c.target_window_id,
+    T.c.target_clerk_id,
+)
+
+
+def waiting_tickets(
+    session: Session, hall: Hall, now: datetime, category_ids: list[int] | None = None
+) -> list[WaitingTicket]:
+    """Today's waiting tickets of a hall (or of some categories), oldest first, read lightly."""
+    query = select(*WAITING_COLUMNS).where(
+        T.c.hall_id == hall.id,
+        T.c.state == TicketState.WAITING,
+        T.c.service_day == today(hall, now),
     )
+    if category_ids is not None:
+        query = query.where(T.c.category_id.in_(category_ids))
+    return [WaitingTicket(*row) for row in session.execute(query.order_by(T.c.sort_key, T.c.id))]
+
+
+# Recent service times change slowly; reading them for every ticket would cost more than the
+# estimate is worth. Each database object keeps them for a short while per hall.
+_AVERAGES_TTL = timedelta(seconds=30)
+
+
+def _service_time_cache(session: Session) -> dict[int, tuple[datetime, dict[int, list[float]]]]:
+    cache: dict[int, tuple[datetime, dict[int, list[float]]]] = session.info.setdefault(
+        "cache", {}
+    ).setdefault("service_seconds", {})
+    return cache
 
 
 def recent_service_seconds(session: Session, hall_id: int, now: datetime) -> dict[int, list[float]]:
     """The latest service durations per category over the past two weeks, oldest first."""
+    cache = _service_time_cache(session)
+    cached = cache.get(hall_id)
+    if cached is not None and now - _AVERAGES_TTL <= cached[0] <= now:
+        return cached[1]
     rows = session.execute(
-        select(
-            tables.service_records.c.category_id,
-            tables.service_records.c.started_at,
-            tables.service_records.c.ended_at,
-        )
+        select(SR.c.category_id, SR.c.started_at, SR.c.ended_at)
         .where(
-            tables.service_records.c.hall_id == hall_id,
-            tables.service_records.c.ended_at >= now - timedelta(days=14),
-            tables.service_records.c.started_at.is_not(None),
+            SR.c.hall_id == hall_id,
+            SR.c.ended_at >= now - timedelta(days=14),
+            SR.c.started_at.is_not(None),
         )
-        .order_by(tables.service_records.c.ended_at.desc())
+        .order_by(SR.c.ended_at.desc())
         .limit(400)
     ).all()
     seconds: dict[int, list[float]] = defaultdict(list)
     for category_id, started, ended in reversed(rows):
         seconds[category_id].append((ended - started).total_seconds())
+    cache[hall_id] = (now, seconds)
     return seconds
 
 
+def forget_service_times(session: Session, hall_id: int) -> None:
+    """Drop the cached service times of a hall (a service just ended)."""
+    _service_time_cache(session).pop(hall_id, None)
+
+
 class QueueStatus:
-    """Waiting counts, averages and open windows of one hall at one moment."""
+    """Waiting counts, averages and open windows of one hall at one moment (read lazily)."""
 
     def __init__(self, session: Session, hall: Hall, now: datetime) -> None:
+        self.session = session
         self.hall = hall
         self.now = now
         self.rules: QueueRules = hall.rules
-        self.categories = list(
-            session.scalars(
-                select(Category)
-                .where(C.c.hall_id == hall.id, C.c.active.is_(True))
-                .order_by(C.c.sort_order, C.c.prefix)
+        self._categories: list[Category] | None = None
+        self._counts: dict[int, int] | None = None
+        self._windows: list[Window] | None = None
+        self._waiting: dict[int, list[WaitingTicket]] = {}
+        self._all_waiting: list[WaitingTicket] | None = None
+
+    @property
+    def categories(self) -> list[Category]:
+        """The hall's active categories in display order."""
+        if self._categories is None:
+            self._categories = list(
+                self.session.scalars(
+                    select(Category)
+                    .where(C.c.hall_id == self.hall.id, C.c.active.is_(True))
+                    .order_by(C.c.sort_order, C.c.prefix)
+                )
             )
-        )
-        self.waiting = waiting_tickets(session, hall, now)
-        self.windows = list(
-            session.scalars(select(Window).where(W.c.hall_id == hall.id).order_by(W.c.number))
-        )
-        self._seconds = recent_service_seconds(session, hall.id or 0, now)
+        return self._categories
+
+    @property
+    def windows(self) -> list[Window]:
+        """The hall's windows by number."""
+        if self._windows is None:
+            self._windows = list(
+                self.session.scalars(
+                    select(Window).where(W.c.hall_id == self.hall.id).order_by(W.c.number)
+                )
+            )
+        return self._windows
+
+    @property
+    def waiting(self) -> list[WaitingTicket]:
+        """All of today's waiting tickets of the hall."""
+        if self._all_waiting is None:
+            self._all_waiting = waiting_tickets(self.session, self.hall, self.now)
+        return self._all_waiting
+
+    def counts(self) -> dict[int, int]:
+        """Waiting tickets per category today."""
+        if self._counts is None:
+            self._counts = {
+                int(category_id): int(n)
+                for category_id, n in self.session.execute(
+                    select(T.c.category_id, func.count())
+                    .where(
+                        T.c.hall_id == self.hall.id,
+                        T.c.state == TicketState.WAITING,
+                        T.c.service_day == today(self.hall, self.now),
+                    )
+                    .group_by(T.c.category_id)
+                )
+            }
+        return self._counts
 
     def serving_windows(self, category_id: int) -> int:
         """Open windows that call this category."""
@@ -153,37 +228,80 @@ class QueueStatus:
 
     def average_minutes(self, category: Category) -> float:
         """Mean of the latest service times in this category."""
+        seconds = recent_service_seconds(self.session, self.hall.id or 0, self.now)
         return policy.average_service_minutes(
-            self._seconds.get(category.id or 0, []), category.default_service_minutes
+            seconds.get(category.id or 0, []), category.default_service_minutes
         )
 
-    def waiting_in(self, category_id: int) -> list[Ticket]:
-        """Today's waiting tickets of one category."""
-        return [t for t in self.waiting if t.category_id == category_id]
+    def waiting_in(self, category_id: int) -> list[WaitingTicket]:
+        """Today's waiting tickets of one category, oldest first."""
+        if self._all_waiting is not None:
+            return [t for t in self._all_waiting if t.category_id == category_id]
+        if category_id not in self._waiting:
+            self._waiting[category_id] = waiting_tickets(
+                self.session, self.hall, self.now, [category_id]
+            )
+        return self._waiting[category_id]
 
     def estimate_for_new(self, category: Category) -> int:
         """Minutes a ticket taken now would wait."""
         return policy.estimated_wait_minutes(
-            len(self.waiting_in(category.id or 0)),
+            self.counts().get(category.id or 0, 0),
             self.average_minutes(category),
             self.serving_windows(category.id or 0),
         )
 
-    def position_of(self, ticket: Ticket) -> tuple[int, int]:
+    def position_of(self, ticket: policy.Queued) -> tuple[int, int]:
         """(people ahead, estimated minutes) of a waiting ticket."""
         category = next((c for c in self.categories if c.id == ticket.category_id), None)
-        ahead = policy.people_ahead(ticket, self.waiting, self.rules, self.now)
+        if ticket.category_id in self._waiting or self._all_waiting is not None:
+            ahead = policy.people_ahead(
+                ticket, self.waiting_in(ticket.category_id), self.rules, self.now
+            )
+        else:
+            ahead = self.count_ahead(ticket)
         average = self.average_minutes(category) if category else 6.0
         return ahead, policy.estimated_wait_minutes(
             ahead, average, self.serving_windows(ticket.category_id)
         )
 
+    def count_ahead(self, ticket: policy.Queued) -> int:
+        """People ahead of a ticket, counted by the database (same order as the policy)."""
+        lead = timedelta(minutes=self.rules.appointment_lead_minutes)
+        rank = case(
+            (T.c.appointment_due_at <= self.now + lead, 0),
+            (T.c.priority != Priority.NONE.value, 1),
+            else_=2,
+        )
+        mine = ticket.rank(self.now, self.rules)
+        ahead = self.session.scalar(
+            select(func.count()).where(
+                T.c.hall_id == self.hall.id,
+                T.c.category_id == ticket.category_id,
+                T.c.state == TicketState.WAITING,
+                T.c.service_day == today(self.hall, self.now),
+                T.c.id != ticket.id,
+                or_(
+                    rank < mine,
+                    and_(
+                        rank == mine,
+                        or_(
+                            T.c.sort_key < ticket.sort_key,
+                            and_(T.c.sort_key == ticket.sort_key, T.c.id < (ticket.id or 0)),
+                        ),
+                    ),
+                ),
+            )
+        )
+        return int(ahead or 0)
+
     def categories_view(self) -> list[dict[str, Any]]:
         """Every active category with its live waiting count and estimated wait."""
+        counts = self.counts()
         return [
             {
                 **category_view(c),
-                "waiting": len(self.waiting_in(c.id or 0)),
+                "waiting": counts.get(c.id or 0, 0),
                 "estimated_wait_minutes": self.estimate_for_new(c),
                 "open_windows": self.serving_windows(c.id or 0),
             }

@@ -68,9 +68,15 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Small per-database caches that use cases share (e.g. recent service times).
+        self.cache: dict[str, Any] = {}
+        self._sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info={"cache": self.cache}
+        )
         self.read_engine = make_engine(url, for_writing=False) if self.is_sqlite else self.engine
-        self._read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.read_engine, expire_on_commit=False, info={"cache": self.cache}
+        )
         # SQLite has one writer: queue writers in this process politely (a gevent-aware lock
         # once monkey-patched) instead of blocking the whole process in the driver.
         self._write_lock = threading.Lock() if self.is_sqlite else None

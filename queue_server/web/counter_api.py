@@ -162,7 +162,7 @@ def counter_options(window: int) -> Any:
     api,
     "GET",
     f"/windows/{WINDOW}/stats",
-    "Today's figures of a window (served, no-shows, ratings) and the server's time",
+    "Today's figures of a window (served, no-shows, ratings), the service items of open tickets, and the server's time",
     auth="clerk",
     errors=(404,),
 )
@@ -172,4 +172,27 @@ def window_stats(window: int) -> Any:
     with deps().db.reading() as session:
         win = _posted_window(session, actor, window)
         stats = evaluation.window_day_stats(session, win, now)
-    return jsonify({"window_id": window, "today": stats, "server_time": views.iso(now)})
+        hall = views.get_hall(session, win.hall_id)
+        T, S = tables.tickets, tables.service_items
+        rows = session.execute(
+            select(T.c.id, S.c.id, S.c.code, S.c.name)
+            .join(S, S.c.id == T.c.service_item_id)
+            .where(
+                T.c.hall_id == win.hall_id,
+                T.c.service_day == views.today(hall, now),
+                T.c.state.in_(["waiting", "called", "serving", "held"]),
+            )
+            .limit(500)
+        ).all()
+    return jsonify(
+        {
+            "window_id": window,
+            "today": stats,
+            # The service item each open ticket was taken for (the panel shows it).
+            "ticket_items": {
+                str(ticket_id): {"id": item_id, "code": code, "name": name}
+                for ticket_id, item_id, code, name in rows
+            },
+            "server_time": views.iso(now),
+        }
+    )
