@@ -19,9 +19,13 @@ def make_clock(settings: dict[str, Any]) -> Clock:
     if settings.get("CLOCK"):
         return settings["CLOCK"]  # type: ignore[no-any-return]
     if settings.get("CLOCK_START"):
-        from datetime import datetime
+        from datetime import UTC, datetime
 
-        return OffsetClock(datetime.fromisoformat(settings["CLOCK_START"]))
+        anchor = settings.get("CLOCK_ANCHOR")
+        return OffsetClock(
+            datetime.fromisoformat(settings["CLOCK_START"]),
+            datetime.fromtimestamp(float(anchor), UTC) if anchor else None,
+        )
     return SystemClock()
 
 
@@ -79,6 +83,11 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
         deps.bus.subscribe(printing.on_messages)
         app.extensions["hallq_printing"] = printing
+    if app.config.get("DEVICE_WORKERS"):
+        # LED boards and evaluator keypads: only the real server (or a test that asks).
+        from .services.boards import start_device_workers
+
+        app.extensions["hallq_devices"] = start_device_workers(deps)
     api.init_app(app)
     web.init_app(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import sys
 from typing import Any
@@ -108,7 +109,9 @@ def serve(host: str, port: int) -> None:
     from . import create_app
     from .services import demo as demo_service
 
-    app = create_app()
+    # The real server drives the serial LED boards and evaluator keypads (HALLQ_DEVICE_WORKERS=0
+    # leaves them to another process).
+    app = create_app({"DEVICE_WORKERS": os.environ.get("HALLQ_DEVICE_WORKERS", "1") != "0"})
     base = f"http://{host}:{port}"
     deps = app.extensions["hallq"]
     with deps.db.reading() as session:

@@ -73,8 +73,13 @@ class Rating(NamedTuple):
     comment: str
 
 
-def check_rating(level: Any, reason: Any = None, comment: Any = None) -> Rating:
-    """Check a rating's parts: a low level needs a reason from the list; comments are short."""
+def check_rating(
+    level: Any, reason: Any = None, comment: Any = None, *, require_reason: bool = True
+) -> Rating:
+    """Check a rating's parts: a low level needs a reason from the list; comments are short.
+
+    A keypad has only its five keys, so its low ratings come without a reason.
+    """
     chosen = level_for_code(level)
     if comment is None:
         comment = ""
@@ -93,7 +98,7 @@ def check_rating(level: Any, reason: Any = None, comment: Any = None) -> Rating:
             "reason must be attitude, efficiency, materials or other",
         )
     if chosen.code in LEVELS_NEEDING_REASON:
-        if reason is None:
+        if reason is None and require_reason:
             raise InvalidInput("请选择不满意的原因", "Choose what you were not satisfied with")
     else:
         reason = None  # a reason only belongs to a low rating

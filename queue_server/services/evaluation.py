@@ -260,7 +260,7 @@ def rate_at_window(
 
     The pad names the number it showed, so a rating never lands on a later visit.
     """
-    rating = rules.check_rating(level, reason, comment)
+    rating = rules.check_rating(level, reason, comment, require_reason=source != "keypad")
 
     def find(session: Session, now: datetime) -> Ticket:
         if session.get(Window, window_id) is None:
