@@ -41,4 +41,6 @@ def from_environment() -> dict[str, Any]:
         "SECURE_COOKIES": os.environ.get("HALLQ_SECURE_COOKIES", "0") == "1",
         # ISO time the hall's clock starts at (then runs in real time): demos and tests.
         "CLOCK_START": os.environ.get("HALLQ_CLOCK_START") or None,
+        # Unix time at which the shifted clock reads CLOCK_START (default: start-up).
+        "CLOCK_ANCHOR": os.environ.get("HALLQ_CLOCK_ANCHOR") or None,
     }

@@ -112,8 +112,9 @@ def validate(schema: dict[str, Any], value: Any, where: str = "body") -> None:
             raise InvalidInput(f"字段 {where} 的类型应为 {kind}", f"{where} must be of type {kind}")
     if "enum" in schema and value not in schema["enum"]:
         options = ", ".join(str(v) for v in schema["enum"])
+        ascii_options = ", ".join(str(v) for v in schema["enum"] if str(v).isascii())
         raise InvalidInput(
-            f"字段 {where} 须为以下之一：{options}", f"{where} must be one of: {options}"
+            f"字段 {where} 须为以下之一：{options}", f"{where} must be one of: {ascii_options}"
         )
     if isinstance(value, str):
         if len(value) > schema.get("maxLength", 10_000):

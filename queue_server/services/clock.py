@@ -39,12 +39,16 @@ class FakeClock:
 
 
 class OffsetClock:
-    """Real time shifted to start at a chosen moment (demos and browser tests at any hour)."""
+    """Real time shifted to read `start` at the real instant `anchor` (default: now).
 
-    def __init__(self, start: datetime) -> None:
+    Demos and browser tests use it to run "in opening hours" at any hour; a fixed anchor
+    keeps the shifted time consistent across restarts.
+    """
+
+    def __init__(self, start: datetime, anchor: datetime | None = None) -> None:
         if start.tzinfo is None:
             raise ValueError("OffsetClock needs an aware datetime")
-        self.offset = start.astimezone(UTC) - datetime.now(UTC)
+        self.offset = start.astimezone(UTC) - (anchor or datetime.now(UTC))
 
     def now(self) -> datetime:
         """The shifted current time, UTC."""

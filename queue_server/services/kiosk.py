@@ -302,7 +302,7 @@ def search_items(
     if not 1 <= limit <= 200:
         raise InvalidInput("limit 须为 1 到 200 的整数", "limit must be 1 to 200")
     wanted = normalize(query)
-    with deps.db.reading() as session:
+    with deps.db.reading() as session:  # views are built inside: a rollback expires objects
         hall = views.get_hall(session, hall_id)
         category_id: int | None = None
         if category not in (None, ""):
@@ -314,22 +314,22 @@ def search_items(
             for e in _hall_entries(session, hall_id)
             if category_id is None or e.item.category_id == category_id
         ]
-    if not wanted:
-        ranked = sorted(entries, key=_category_order)
-    else:
-        scored = [(entry.score(wanted), index, entry) for index, entry in enumerate(entries)]
-        ranked = [
-            entry
-            for score, _, entry in sorted(
-                ((s, i, e) for s, i, e in scored if s is not None),
-                key=lambda row: (row[0], _category_order(row[2]), row[1]),
-            )
-        ]
-    return {
-        "query": query,
-        "total": len(ranked),
-        "items": [item_view(e.item, e.category) for e in ranked[:limit]],
-    }
+        ranked = rank_entries(entries, wanted)
+        return {
+            "query": query,
+            "total": len(ranked),
+            "items": [item_view(e.item, e.category) for e in ranked[:limit]],
+        }
+
+
+def rank_entries(entries: list[SearchEntry], query: str) -> list[SearchEntry]:
+    """The entries matching a normalized query, best first; all of them for an empty query."""
+    if not query:
+        return sorted(entries, key=_category_order)
+    scored = [(entry.score(query), index, entry) for index, entry in enumerate(entries)]
+    matching = [(score, index, entry) for score, index, entry in scored if score is not None]
+    matching.sort(key=lambda row: (row[0], _category_order(row[2]), row[1]))
+    return [entry for _, _, entry in matching]
 
 
 def get_item(deps: Deps, hall_id: int, item_id: int) -> dict[str, Any]:
@@ -437,10 +437,10 @@ def kiosk_me(deps: Deps, actor: Actor) -> dict[str, Any]:
     assert actor.id is not None and actor.hall_id is not None
     with deps.db.reading() as session:
         row = _device_row(session, actor.id)
-        hall = views.get_hall(session, row.hall_id)
+        hall = views.hall_view(views.get_hall(session, row.hall_id))
     return {
         "device": {"id": row.id, "name": row.name, "kind": row.kind, "hall_id": row.hall_id},
-        "hall": views.hall_view(hall),
+        "hall": hall,
         "printer": printer_view(row, device_alarms(deps, row.hall_id, row.id)),
     }
 
@@ -790,19 +790,19 @@ class PrintDispatcher:
     def _print_sample(self, device_id: int) -> None:
         with self.deps.db.reading() as session:
             row = _device_row(session, device_id)
-            hall = views.get_hall(session, row.hall_id)
+            hall = views.hall_view(views.get_hall(session, row.hall_id))
             settings = PrinterSettings.from_config(row.config or {})
         if settings is None:
             return
-        now = self.deps.clock.now().astimezone(ZoneInfo(hall.timezone))
+        now = self.deps.clock.now().astimezone(ZoneInfo(hall["timezone"]))
         sample = TicketPrint(
-            hall_name=hall.name,
+            hall_name=hall["name"],
             number="A000",
             category_name="测试打印 Test print",
             people_ahead=0,
             estimated_wait_minutes=0,
             issued_at=now,
-            phone_url=f"{self.deps.public_url.rstrip('/')}/kiosk/{hall.id}",
+            phone_url=f"{self.deps.public_url.rstrip('/')}/kiosk/{hall['id']}",
             materials=("打印机工作正常 Printer OK",),
             footer="这是一张测试小票 This is a test ticket",
         )

@@ -54,6 +54,8 @@ class Server:
             "HALLQ_INSTANCE": str(instance),
             "HALLQ_PUBLIC_URL": self.url,
             "HALLQ_SECRET_KEY": "e2e-secret",
+            # A shifted clock (HALLQ_CLOCK_START) keeps running across restarts.
+            "HALLQ_CLOCK_ANCHOR": str(time.time()),
             **(env or {}),
         }
         self.process: subprocess.Popen[bytes] | None = None
@@ -75,14 +77,14 @@ class Server:
 
     def start(self) -> Server:
         """Start serving and wait until it answers."""
-        log = open(self.instance / "serve.log", "ab")  # noqa: SIM115 - closed with the process
-        self.process = subprocess.Popen(
-            [HALLQ, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.instance / "serve.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [HALLQ, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -142,10 +144,13 @@ class Server:
         return response.json()
 
 
+OPEN_HOURS = {"HALLQ_CLOCK_START": "2026-11-26T09:30:00+08:00"}
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    """A seeded, running hallq server of its own."""
-    srv = Server(tmp_path)
+    """A seeded, running hallq server of its own, its clock in Thursday's opening hours."""
+    srv = Server(tmp_path, env=OPEN_HOURS)
     srv.seed()
     srv.start()
     yield srv
