@@ -6,7 +6,6 @@ from typing import Any
 
 from queue_server.realtime import NAMESPACE
 
-
 QUEUE_EVENTS = {"ticket_called", "ticket_issued", "queue_changed", "window_changed"}
 
 
