@@ -29,7 +29,7 @@ def _database_url() -> str:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the database schema, keeping every row."""
     from .store import migrate

@@ -18,13 +18,13 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     """Bring the database up to `revision`, keeping every row."""
     command.upgrade(alembic_config(url), revision)
 
 
 def current(url: str) -> str | None:
-    """The revision the database is at."""
+    """The revision(s) the database is at."""
     from alembic.runtime.migration import MigrationContext
 
     from .db import make_engine
@@ -32,6 +32,7 @@ def current(url: str) -> str | None:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            heads = MigrationContext.configure(conn).get_current_heads()
+            return ",".join(sorted(heads)) or None
     finally:
         engine.dispose()
