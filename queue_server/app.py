@@ -17,7 +17,7 @@ from .store.db import Database
 def make_clock(settings: dict[str, Any]) -> Clock:
     """The clock: a test's, one shifted to HALLQ_CLOCK_START, or the system's."""
     if settings.get("CLOCK"):
-        return settings["CLOCK"]  # type: ignore[no-any-return]
+        return settings["CLOCK"]
     if settings.get("CLOCK_START"):
         from datetime import UTC, datetime
 

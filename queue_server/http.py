@@ -29,7 +29,7 @@ STATUS = {
 
 def deps() -> Deps:
     """The adapters this app was wired with."""
-    return current_app.extensions["hallq"]  # type: ignore[no-any-return]
+    return current_app.extensions["hallq"]
 
 
 def error_response(code: str, message: str, message_en: str, status: int) -> Response:
@@ -55,7 +55,7 @@ def bearer_token() -> str | None:
 def current_actor() -> Actor:
     """Who sends this request: a bearer token, a signed-in session, or nobody."""
     if "actor" in g:
-        return g.actor  # type: ignore[no-any-return]
+        return g.actor
     actor = ANONYMOUS
     token = bearer_token()
     if token is not None:

@@ -35,7 +35,7 @@ EMPTY: dict[str, Any] = {"type": "object", "properties": {}}
 
 def body() -> dict[str, Any]:
     """The validated JSON body of this request."""
-    return g.body  # type: ignore[no-any-return]
+    return g.body
 
 
 # -- halls and tickets -----------------------------------------------------------------------

@@ -150,8 +150,10 @@ def translate(out: Outbox, event: ev.Event) -> None:
                 "window_changed", [hall_room, f"window:{window.id}"], views.window_view(s, window)
             )
     else:
-        window_id = getattr(event, "window_id", None) or getattr(event, "from_window_id", None)
-        window = s.get(Window, window_id) if window_id else None
+        other_window: int | None = getattr(event, "window_id", None) or getattr(
+            event, "from_window_id", None
+        )
+        window = s.get(Window, other_window) if other_window else None
         out.add(
             "ticket_changed",
             [ticket_room],
