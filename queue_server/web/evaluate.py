@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..api import WINDOW, api, body
 from ..api.spec import documented
+from ..domain.errors import NotFound
 from ..domain.model import Window
 from ..http import deps
 from ..services import evaluation, views
@@ -62,6 +63,19 @@ def pad(window: int) -> Any:
             levels=evaluation.levels_view(),
             reasons=evaluation.reasons_view(),
         )
+
+
+@bp.get("/evaluate/ticket/<string:token>")
+def ticket_page(token: str) -> Any:
+    """The phone widget on a page of its own (a link the phone page or an SMS can give)."""
+    try:
+        status = evaluation.ticket_evaluation(deps(), token)
+    except NotFound as error:
+        page = render_template(
+            "evaluate/missing.html", message=error.message, message_en=error.message_en
+        )
+        return page, 404
+    return render_template("evaluate/ticket.html", token=token, status=status)
 
 
 @documented(

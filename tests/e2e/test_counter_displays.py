@@ -1,0 +1,296 @@
+"""A clerk at the counter panel, the lobby screen and the window displays, in one real browser
+against a real `hallq serve`: what the clerk does shows on every screen within a second."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from .conftest import ARTIFACTS, Server, axe_audit, screenshot
+
+pytestmark = pytest.mark.browser
+CLOCK = {"HALLQ_CLOCK_START": "2026-11-26T09:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"}
+SECOND = 1.0
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the module; each test works at windows of its own."""
+    srv = Server(tmp_path_factory.mktemp("hall"), env=CLOCK)
+    srv.seed()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def clerk_of(srv: Server, window_number: int) -> dict[str, Any]:
+    return next(c for c in srv.demo["clerks"] if c["window_number"] == window_number)
+
+
+def b_clerk_of(srv: Server, window_number: int) -> dict[str, Any]:
+    """The demo gives each window's B post to the next window's A clerk."""
+    numbers = sorted(c["window_number"] for c in srv.demo["clerks"])
+    following = numbers[(numbers.index(window_number) + 1) % len(numbers)]
+    return clerk_of(srv, following)
+
+
+def counter(new_page: Any, srv: Server, clerk: dict[str, Any], window_id: int) -> Any:
+    """A counter panel signed in through its own form."""
+    page = new_page(1280, 800)
+    page.goto(f"{srv.url}/counter/{window_id}")
+    page.fill("#staff-no", clerk["staff_no"])
+    page.fill("#password", clerk["password"])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#panel-view:not([hidden])")
+    page.wait_for_function("document.documentElement.dataset.live === 'up'")
+    return page
+
+
+def open_window(page: Any) -> None:
+    page.wait_for_selector("#banner-action:not([hidden])")
+    page.click("#banner-action")
+    page.wait_for_selector("#state-banner", state="hidden")
+
+
+def lobby(new_page: Any, srv: Server) -> Any:
+    page = new_page(1920, 1080)
+    page.goto(f"{srv.url}/display/hall/{srv.demo['hall']}?voice=off")
+    page.wait_for_function("document.documentElement.dataset.live === 'up'")
+    return page
+
+
+def window_display(new_page: Any, srv: Server, window_id: int) -> Any:
+    page = new_page(1024, 600)
+    page.goto(f"{srv.url}/display/window/{window_id}")
+    page.wait_for_function("document.documentElement.dataset.live === 'up'")
+    return page
+
+
+def shows(page: Any, selector: str, text: str, timeout: float = SECOND) -> None:
+    page.wait_for_function(
+        "([s, t]) => { const e = document.querySelector(s);"
+        " return e && !e.closest('[hidden]') && e.textContent.includes(t); }",
+        arg=[selector, text],
+        timeout=timeout * 1000,
+    )
+
+
+def record(name: str, value: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with (ARTIFACTS.parent / "measurements.txt").open("a") as out:
+        out.write(f"{name}: {value}\n")
+
+
+def test_a_call_reaches_the_lobby_and_the_window_display_within_a_second(hall, new_page):
+    clerk = clerk_of(hall, 1)
+    panel = counter(new_page, hall, clerk, clerk["window"])
+    open_window(panel)
+    first, second = hall.issue("A"), hall.issue("B", priority="elderly")
+    shows(panel, "#waiting-list", first["number"], 3)
+    screen = lobby(new_page, hall)
+    sign = window_display(new_page, hall, clerk["window"])
+
+    started = time.perf_counter()
+    panel.keyboard.press("1")  # 叫下一位
+    called = second["number"]  # 绿色通道 first
+    shows(sign, "#wd-now-number", called)
+    shows(screen, "#latest-number", called)
+    latency = time.perf_counter() - started
+    record("call to lobby and window display", f"{latency * 1000:.0f} ms")
+    assert latency < SECOND
+    shows(screen, "#latest-window", "1")
+    shows(panel, "#cur-number", called)
+    shows(panel, "#cur-priority", "老年人")
+    assert "请" in sign.inner_text("#wd-now-label")
+
+    # the recall is shown again, and the lobby lists the call once
+    panel.keyboard.press("2")
+    shows(panel, "#cur-calls", "2 次")
+    shows(screen, "#latest-number", called)
+    assert screen.locator("#latest.flash").count() == 1
+
+    axe_audit(panel, "counter panel")
+    axe_audit(screen, "lobby display")
+    axe_audit(sign, "window display")
+    screenshot(panel, "counter-calling")
+    screenshot(screen, "lobby-calling")
+    screenshot(sign, "window-display-calling")
+
+    # start, then finish through the dialog with an item and an outcome
+    panel.keyboard.press("3")
+    shows(panel, "#cur-state", "办理中")
+    panel.keyboard.press("4")
+    panel.wait_for_selector("#finish-dialog[open]")
+    screenshot(panel, "counter-finish-dialog")
+    axe_audit(panel, "counter finish dialog")
+    panel.check("#finish-outcomes input[value=needs_correction]")
+    panel.locator("#finish-items input").first.check()
+    panel.keyboard.press("Enter")
+    panel.wait_for_selector("#current-empty:not([hidden])")
+    shows(panel, "#cnt-served", "1")
+    shows(sign, "#wd-now-number", "—")
+
+
+def test_pause_shows_the_reason_on_the_window_display_and_resume_clears_it(hall, new_page):
+    clerk = clerk_of(hall, 2)
+    panel = counter(new_page, hall, clerk, clerk["window"])
+    open_window(panel)
+    sign = window_display(new_page, hall, clerk["window"])
+    screen = lobby(new_page, hall)
+    shows(sign, "#wd-clerk-name", "李强")
+
+    panel.keyboard.press("8")
+    panel.wait_for_selector("#pause-dialog[open]")
+    panel.check("#pause-reasons input[value=会议]")
+    started = time.perf_counter()
+    panel.click("#pause-dialog button[value=ok]")
+    shows(sign, "#wd-paused-reason", "会议")
+    record("pause to window display", f"{(time.perf_counter() - started) * 1000:.0f} ms")
+    assert sign.is_visible("text=暂停服务")
+    shows(screen, "#window-tiles", "暂停 会议")
+    shows(panel, "#state-banner", "暂停服务中：会议")
+    screenshot(sign, "window-display-paused")
+    axe_audit(sign, "window display paused")
+
+    panel.keyboard.press("8")  # 继续服务
+    shows(sign, "#wd-now-label", "等候叫号")
+    assert not sign.is_visible("#wd-paused")
+
+    # a pause for a reason of the clerk's own words
+    panel.wait_for_selector("#state-banner", state="hidden")
+    panel.keyboard.press("8")
+    panel.wait_for_selector("#pause-dialog[open]")
+    panel.fill("#pause-other", "培训学习")
+    panel.keyboard.press("Enter")
+    shows(sign, "#wd-paused-reason", "培训学习")
+    panel.keyboard.press("8")
+    shows(sign, "#wd-now-label", "等候叫号")
+
+
+def test_ab_post_the_b_clerk_takes_the_window_and_the_display_switches(hall, new_page):
+    a = clerk_of(hall, 3)
+    b = b_clerk_of(hall, 3)
+    window = a["window"]
+    a_panel = counter(new_page, hall, a, window)
+    open_window(a_panel)
+    b_panel = counter(new_page, hall, b, window)
+    sign = window_display(new_page, hall, window)
+    shows(sign, "#wd-clerk-name", "张敏")
+    shows(b_panel, "#state-banner", "本窗口由 张敏")
+    assert b_panel.is_disabled("#btn-call-next")
+
+    a_panel.keyboard.press("8")
+    a_panel.check("#pause-reasons input[value=外出]")
+    a_panel.keyboard.press("Enter")
+    shows(b_panel, "#banner-action", "接岗")
+    screenshot(b_panel, "counter-b-post-can-take-over")
+    started = time.perf_counter()
+    b_panel.click("#banner-action")
+    shows(sign, "#wd-clerk-name", b["name"])
+    record("AB handover to window display", f"{(time.perf_counter() - started) * 1000:.0f} ms")
+    shows(sign, "#wd-clerk-no", b["staff_no"])
+    assert not sign.is_visible("#wd-paused")
+    shows(a_panel, "#state-banner", f"本窗口由 {b['name']}")
+    assert a_panel.is_disabled("#btn-call-next")
+
+    # the B clerk serves; when they sign out nobody is shown at the window
+    ticket = hall.issue("A")
+    shows(b_panel, "#waiting-list", ticket["number"], 3)
+    b_panel.click("#btn-call-next")
+    b_panel.wait_for_selector("#current:not([hidden])")
+    shows(sign, "#wd-now-number", b_panel.inner_text("#cur-number"))
+    b_panel.click("#btn-finish")
+    b_panel.keyboard.press("Enter")
+    b_panel.wait_for_selector("#current-empty:not([hidden])")
+    b_panel.click("#sign-out")
+    b_panel.wait_for_selector("#login-view:not([hidden])")
+    sign.wait_for_selector("#wd-clerk", state="hidden", timeout=SECOND * 1000)
+    shows(sign, "#wd-paused-reason", "工作人员已签退")
+
+
+def test_two_panels_of_one_window_stay_in_sync(hall, new_page):
+    clerk = clerk_of(hall, 4)
+    first = counter(new_page, hall, clerk, clerk["window"])
+    second = counter(new_page, hall, clerk, clerk["window"])
+    open_window(first)
+    second.wait_for_selector("#state-banner", state="hidden", timeout=SECOND * 1000)
+    ticket = hall.issue("B")
+    shows(second, "#waiting-list", ticket["number"])
+    first.keyboard.press("1")
+    shows(second, "#cur-number", ticket["number"])
+    second.keyboard.press("3")
+    shows(first, "#cur-state", "办理中")
+
+
+def test_hold_resume_and_transfer_at_the_counter(hall, new_page):
+    clerk = clerk_of(hall, 5)
+    panel = counter(new_page, hall, clerk, clerk["window"])
+    open_window(panel)
+    ticket = hall.issue("C")
+    shows(panel, "#waiting-list", ticket["number"], 3)
+    panel.keyboard.press("1")
+    shows(panel, "#cur-number", ticket["number"])
+    panel.keyboard.press("3")
+    shows(panel, "#cur-state", "办理中")
+
+    panel.keyboard.press("6")  # 暂离
+    shows(panel, "#held-list", ticket["number"])
+    assert panel.is_visible("#current-empty")
+    screenshot(panel, "counter-held")
+    panel.keyboard.press("9")  # the citizen is back
+    shows(panel, "#cur-number", ticket["number"])
+    assert panel.is_visible("#held-empty")
+
+    panel.keyboard.press("7")  # 转移
+    panel.wait_for_selector("#transfer-dialog[open]")
+    panel.check("#transfer-form input[value=window]")
+    target = clerk_of(hall, 8)
+    panel.select_option("#transfer-target", str(target["window"]))
+    panel.fill("#transfer-note", "需医保窗口核对缴费记录")
+    screenshot(panel, "counter-transfer-dialog")
+    axe_audit(panel, "counter transfer dialog")
+    panel.click("#transfer-dialog button[value=ok]")
+    panel.wait_for_selector("#current-empty:not([hidden])")
+
+    token, _ = hall.clerk_token(8)
+    seen = requests.get(
+        f"{hall.url}/api/v1/windows/{target['window']}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
+    ).json()
+    waiting = {t["number"]: t for t in seen["waiting"]}
+    assert waiting[ticket["number"]]["transferred"] is True
+
+
+def test_the_login_and_window_choice_pages(hall, new_page):
+    clerk = clerk_of(hall, 6)
+    page = new_page(1280, 800)
+    page.goto(f"{hall.url}/counter")
+    axe_audit(page, "counter sign-in")
+    screenshot(page, "counter-login")
+    page.fill("#staff-no", clerk["staff_no"])
+    page.fill("#password", "wrong-password")
+    page.click("#login-form button[type=submit]")
+    shows(page, "#toast", "工号或密码不正确")
+    page.fill("#password", clerk["password"])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#chooser-view:not([hidden])")
+    shows(page, "#window-list", "6 号窗口")
+    axe_audit(page, "counter window choice")
+    screenshot(page, "counter-choose-window")
+    page.click(f"a[href='/counter/{clerk['window']}']")
+    page.wait_for_selector("#panel-view:not([hidden])")
+    shows(page, "#banner-action", "开始服务")
+
+
+def test_the_phone_evaluation_widget_and_unknown_screens(hall, new_page):
+    page = new_page(1024, 600)
+    page.goto(f"{hall.url}/display/window/4242")
+    assert page.is_visible("text=找不到该窗口")
+    axe_audit(page, "missing window page")
+    assert isinstance(Path(screenshot(page, "display-missing")), Path)
