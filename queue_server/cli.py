@@ -39,6 +39,39 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at revision {migrate.current(url)}")
 
 
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+def backup(path: str) -> None:
+    """Back up the database to PATH (online: the server may keep running)."""
+    from pathlib import Path
+
+    from .store import backup as backups
+
+    try:
+        target = backups.backup(_database_url(), Path(path))
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {target}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(path: str, yes: bool) -> None:
+    """Replace the database's content with the backup at PATH (stop the servers first)."""
+    from pathlib import Path
+
+    from .store import backup as backups
+
+    if not yes:
+        click.confirm("This replaces every ticket, window and setting. Continue?", abort=True)
+    try:
+        backups.restore(_database_url(), Path(path))
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo("database restored; run `hallq db upgrade` if the backup is from an older release")
+
+
 def _deps() -> Any:
     from .app import bootstrap
 
