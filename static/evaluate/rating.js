@@ -3,9 +3,32 @@
 (function () {
   "use strict";
 
-  var FACES = {
-    very_satisfied: "😀", satisfied: "🙂", basic: "😐", dissatisfied: "🙁", very_dissatisfied: "😣",
+  // Mouth curve per level, drawn as SVG: a kiosk font may lack the emoji faces.
+  var MOUTHS = {
+    very_satisfied: "M14 27 Q24 38 34 27", satisfied: "M15 29 Q24 35 33 29", basic: "M15 31 L33 31",
+    dissatisfied: "M15 33 Q24 27 33 33", very_dissatisfied: "M14 35 Q24 24 34 35",
   };
+
+  function face(code) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 48 48");
+    svg.setAttribute("class", "face");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var parts = [
+      ["circle", { cx: 24, cy: 24, r: 21, fill: "none", stroke: "currentColor", "stroke-width": 3 }],
+      ["circle", { cx: 17, cy: 19, r: 2.6, fill: "currentColor" }],
+      ["circle", { cx: 31, cy: 19, r: 2.6, fill: "currentColor" }],
+      ["path", { d: MOUTHS[code] || MOUTHS.basic, fill: "none", stroke: "currentColor", "stroke-width": 3, "stroke-linecap": "round" }],
+    ];
+    parts.forEach(function (part) {
+      var node = document.createElementNS(ns, part[0]);
+      Object.keys(part[1]).forEach(function (k) { node.setAttribute(k, part[1][k]); });
+      svg.appendChild(node);
+    });
+    return svg;
+  }
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -36,8 +59,7 @@
       var button = el("button", "rating-level level-" + level.code);
       button.type = "button";
       button.dataset.level = level.code;
-      button.appendChild(el("span", "face", FACES[level.code] || ""));
-      button.lastChild.setAttribute("aria-hidden", "true");
+      button.appendChild(face(level.code));
       button.appendChild(el("span", "zh", level.name));
       var en = el("small", "en", level.name_en);
       en.lang = "en";

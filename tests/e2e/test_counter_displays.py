@@ -168,6 +168,7 @@ def test_pause_shows_the_reason_on_the_window_display_and_resume_clears_it(hall,
     panel.fill("#pause-other", "培训学习")
     panel.keyboard.press("Enter")
     shows(sign, "#wd-paused-reason", "培训学习")
+    shows(panel, "#state-banner", "培训学习")
     panel.keyboard.press("8")
     shows(sign, "#wd-now-label", "等候叫号")
 
