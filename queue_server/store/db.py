@@ -23,7 +23,9 @@ def default_sqlite_url(instance_path: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str, *, for_writing: bool = True, **options: Any) -> Engine:
+def make_engine(
+    url: str, *, for_writing: bool = True, busy_timeout: float = 30.0, **options: Any
+) -> Engine:
     """An engine tuned for the queue: SQLite in WAL mode, PostgreSQL as it comes."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -31,7 +33,7 @@ def make_engine(url: str, *, for_writing: bool = True, **options: Any) -> Engine
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout},
             pool_size=10,
             max_overflow=20,
             **options,
@@ -45,7 +47,7 @@ def make_engine(url: str, *, for_writing: bool = True, **options: Any) -> Engine
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -57,23 +59,35 @@ def make_engine(url: str, *, for_writing: bool = True, **options: Any) -> Engine
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **options)
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=20,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": max(1, int(busy_timeout))},
+        **options,
+    )
 
 
 class Database:
     """Sessions for use cases: each `transaction()` is one unit of work."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout: float = 30.0) -> None:
         tables.map_domain()
         self.url = url
-        self.engine = make_engine(url)
+        # How long a writer waits for a lock before the request gets a clear 503.
+        self.engine = make_engine(url, busy_timeout=busy_timeout)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # Small per-database caches that use cases share (e.g. recent service times).
         self.cache: dict[str, Any] = {}
         self._sessions = sessionmaker(
             self.engine, expire_on_commit=False, info={"cache": self.cache}
         )
-        self.read_engine = make_engine(url, for_writing=False) if self.is_sqlite else self.engine
+        self.read_engine = (
+            make_engine(url, for_writing=False, busy_timeout=busy_timeout)
+            if self.is_sqlite
+            else self.engine
+        )
         self._read_sessions = sessionmaker(
             self.read_engine, expire_on_commit=False, info={"cache": self.cache}
         )
