@@ -3,6 +3,7 @@ against a real `hallq serve`: what the clerk does shows on every screen within a
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 
 from .conftest import ARTIFACTS, Server, axe_audit, screenshot
 
@@ -295,3 +297,26 @@ def test_the_phone_evaluation_widget_and_unknown_screens(hall, new_page):
     assert page.is_visible("text=找不到该窗口")
     axe_audit(page, "missing window page")
     assert isinstance(Path(screenshot(page, "display-missing")), Path)
+
+
+def test_a_chosen_ticket_is_called_only_where_the_hall_allows_it(hall, new_page):
+    clerk = clerk_of(hall, 7)  # 不动产窗口: category E only
+    first, second = hall.issue("E"), hall.issue("E")
+    panel = counter(new_page, hall, clerk, clerk["window"])
+    open_window(panel)
+    shows(panel, "#waiting-list", second["number"], 3)
+    assert panel.locator("#waiting-list button").count() == 0  # the demo hall calls in order
+
+    engine = create_engine(f"sqlite:///{hall.instance / 'hallq.db'}")
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE halls SET settings = :s WHERE id = :h"),
+            {"s": json.dumps({"queue": {"allow_call_out_of_order": True}}), "h": hall.demo["hall"]},
+        )
+    engine.dispose()
+    panel.reload()
+    panel.wait_for_selector("#panel-view:not([hidden])")
+    button = panel.get_by_role("button", name=f"叫 {second['number']} 号")
+    button.click()
+    shows(panel, "#cur-number", second["number"])
+    assert first["number"] in panel.inner_text("#waiting-list")
