@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
+from collections import defaultdict, deque
 from typing import Any
 
 from flask import Flask, request
-from flask_socketio import SocketIO, emit, join_room, leave_room
+from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room, rooms
 from sqlalchemy import select
 
 from .domain.errors import NotFound, QueueError
@@ -33,6 +35,43 @@ def publish(messages: list[Message]) -> None:
 
 def _error(code: str, message: str, message_en: str) -> dict[str, Any]:
     return {"error": code, "message": message, "message_en": message_en}
+
+
+# One client may not flood the server: at most this many messages in the sliding window, and
+# at most this many rooms at once (a screen needs one or two).
+FLOOD_MESSAGES = 30
+FLOOD_SECONDS = 10.0
+MAX_ROOMS = 8
+_recent: dict[str, deque[float]] = defaultdict(deque)
+
+
+def flooding(sid: str) -> bool:
+    """Record a message from `sid`; true when it sent too many lately."""
+    now = time.monotonic()
+    recent = _recent[sid]
+    recent.append(now)
+    while recent and recent[0] < now - FLOOD_SECONDS:
+        recent.popleft()
+    return len(recent) > FLOOD_MESSAGES
+
+
+def guard() -> bool:
+    """Disconnect a flooding client; true when the message may be handled."""
+    sid = request.sid  # type: ignore[attr-defined]
+    if flooding(sid):
+        emit(
+            "error",
+            _error("too_many", "请求过于频繁，连接已断开", "Too many messages; disconnected"),
+        )
+        disconnect()
+        return False
+    return True
+
+
+@socketio.on("disconnect", namespace=NAMESPACE)
+def on_disconnect(*_: Any) -> None:
+    """Forget a client's message history."""
+    _recent.pop(request.sid, None)  # type: ignore[attr-defined]
 
 
 def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
@@ -66,6 +105,12 @@ def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
 @socketio.on("join", namespace=NAMESPACE)
 def on_join(data: Any) -> dict[str, Any]:
     """Join a room: the snapshot comes first, then the room's events."""
+    if not guard():
+        return {"ok": False, **_error("too_many", "请求过于频繁", "Too many messages")}
+    if len(rooms()) > MAX_ROOMS:  # its own sid counts as one room
+        reply = _error("too_many_rooms", "加入的房间过多", f"At most {MAX_ROOMS} rooms per client")
+        emit("error", reply)
+        return {"ok": False, **reply}
     try:
         with _publish_lock:
             room, snapshot = room_snapshot(data)
@@ -81,6 +126,8 @@ def on_join(data: Any) -> dict[str, Any]:
 @socketio.on("leave", namespace=NAMESPACE)
 def on_leave(data: Any) -> dict[str, Any]:
     """Leave a room joined before."""
+    if not guard():
+        return {"ok": False, **_error("too_many", "请求过于频繁", "Too many messages")}
     if isinstance(data, dict) and len(data) == 1:
         ((kind, value),) = data.items()
         if kind in ("hall", "window", "ticket"):
@@ -101,6 +148,8 @@ def on_error(error: Exception) -> None:
 @socketio.on("*", namespace=NAMESPACE)
 def on_unknown(event: str, *args: Any) -> None:
     """Unknown events get an error reply, never a crash."""
+    if not guard():
+        return
     emit("error", _error("unknown_event", "未知的事件", f"Unknown event: {event[:40]}"))
 
 

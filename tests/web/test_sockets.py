@@ -124,3 +124,32 @@ def test_unknown_events_and_huge_payloads_do_not_break_the_connection(live_clien
     assert names(received(sio)) == ["error"]
     reply = sio.emit("join", {"hall": api.demo["hall"]}, namespace=NAMESPACE, callback=True)
     assert reply == {"ok": True, "room": f"hall:{api.demo['hall']}"}
+
+
+def test_a_flooding_client_is_disconnected_and_others_carry_on(live_client, api):
+    from queue_server.realtime import FLOOD_MESSAGES
+
+    flooder, calm = live_client(), live_client()
+    calm.emit("join", {"hall": api.demo["hall"]}, namespace=NAMESPACE)
+    received(calm)
+    sent = 0
+    while flooder.is_connected(NAMESPACE) and sent < FLOOD_MESSAGES * 3:
+        flooder.emit("join", {"hall": 999}, namespace=NAMESPACE)
+        sent += 1
+    assert not flooder.is_connected(NAMESPACE)
+    assert sent == FLOOD_MESSAGES + 1  # cut off at the first message over the limit
+    api.window(1, "open")
+    assert "window_changed" in names(received(calm))
+    assert calm.is_connected(NAMESPACE)
+
+
+def test_one_client_cannot_join_every_room(live_client, api):
+    from queue_server.realtime import MAX_ROOMS
+
+    sio = live_client()
+    tokens = [api.issue("A")["token"] for _ in range(MAX_ROOMS + 2)]
+    replies = [
+        sio.emit("join", {"ticket": token}, namespace=NAMESPACE, callback=True) for token in tokens
+    ]
+    assert [r["ok"] for r in replies].count(True) == MAX_ROOMS
+    assert replies[-1]["error"] == "too_many_rooms"
