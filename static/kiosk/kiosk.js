@@ -284,6 +284,9 @@
     });
     container.hidden = !open;
     $("tile-green").hidden = !open;
+    // closed: check-in only in an appointment session of a hall that takes appointments
+    $("tile-checkin").hidden = !open && !(state.home.appointments && state.home.open.appointment_only);
+    $("hall-name").textContent = name(state.home.hall);
     $("home-title").textContent = open ? t("choose") : t("closed_title");
   }
   function updateCategories(list) {

@@ -62,8 +62,7 @@
     $("call").hidden = !called;
     if (called) {
       setText("call-window", String(ticket.window_number));
-      var where = ticket.window_name ? "（" + ticket.window_name + "）" : "";
-      $("call-text").lastChild.textContent = " 号窗口办理" + where;
+      setText("call-window-name", ticket.window_name || "");
       setText("call-text-en", "Please go to window " + ticket.window_number);
     }
   }

@@ -1,0 +1,348 @@
+"""The self-service kiosk in a real browser against a real `hallq serve`: a ticket by touch on a
+portrait and a landscape screen, 绿色通道, the pinyin guide, idle timeout, a double tap, the
+kiosk lock, a broken printer, an unauthorised device and a closed hall."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from .conftest import Server, axe_audit, screenshot
+
+pytestmark = pytest.mark.browser
+OPEN = {"HALLQ_CLOCK_START": "2026-11-26T09:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"}
+EVENING = {"HALLQ_CLOCK_START": "2026-11-26T20:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"}
+PORTRAIT = (1080, 1920)
+LANDSCAPE = (1920, 1080)
+
+# Every visible text node whose font is smaller than 28 px (the kiosk's floor).
+SMALL_TEXT = """() => {
+  const small = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el || !el.getClientRects().length) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 28) small.push(`${el.tagName} "${node.textContent.trim().slice(0, 20)}" ${size}px`);
+  }
+  return small;
+}"""
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server in opening hours, its kiosk printing to a file."""
+    instance = tmp_path_factory.mktemp("kiosk")
+    srv = Server(instance, env=OPEN)
+    srv.seed("--printer", f"file://{printer_file(srv)}")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def printer_file(srv: Server) -> Path:
+    """Where the kiosk's file:// printer appends its tickets."""
+    return srv.instance / "ticket.bin"
+
+
+def kiosk(new_page: Any, srv: Server, size: tuple[int, int], query: str = "") -> Any:
+    """The kiosk page on a touchscreen of that size, home screen shown."""
+    page = new_page(*size, has_touch=True)
+    page.goto(f"{srv.url}/kiosk/{srv.demo['hall']}?token={srv.demo['kiosk_token']}{query}")
+    on_screen(page, "home")
+    return page
+
+
+def on_screen(page: Any, name: str) -> None:
+    page.wait_for_selector(f"#kiosk[data-screen={name}]")
+    page.wait_for_selector(f"#screen-{name}:not(.arming)")
+
+
+def assert_large_text(page: Any, where: str) -> None:
+    assert page.evaluate(SMALL_TEXT) == [], f"text under 28 px on {where}"
+
+
+def waiting(srv: Server, prefix: str) -> int:
+    categories = requests.get(
+        f"{srv.url}/api/v1/halls/{srv.demo['hall']}/categories", timeout=5
+    ).json()["categories"]
+    return int(next(c["waiting"] for c in categories if c["prefix"] == prefix))
+
+
+def ticket_token(page: Any) -> str:
+    src = page.get_attribute("#ticket-qr", "src")
+    assert src and src.startswith("/t/") and src.endswith("/qr.svg")
+    return str(src[3:-7])
+
+
+def manager_put_printer(srv: Server, url: str) -> None:
+    manager = srv.demo["manager"]
+    token = requests.post(
+        f"{srv.url}/api/v1/auth/login",
+        json={"staff_no": manager["staff_no"], "password": manager["password"]},
+        timeout=10,
+    ).json()["token"]
+    response = requests.put(
+        f"{srv.url}/api/v1/kiosks/{srv.demo['kiosk_id']}/printer",
+        json={"printer": url},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_ticket_in_three_taps_on_a_portrait_kiosk(hall, new_page):
+    page = kiosk(new_page, hall, PORTRAIT)
+    assert "token=" not in page.url, "the device token leaves the address bar"
+    assert page.evaluate("localStorage.getItem('hallq.kiosk.token')") == hall.demo["kiosk_token"]
+    assert page.locator(".tile-category").count() == 6
+    assert_large_text(page, "home")
+    axe_audit(page, "kiosk home (portrait)")
+    screenshot(page, "kiosk-portrait-home")
+
+    page.locator(".tile-category", has_text="社会保险").tap()  # tap 1
+    on_screen(page, "items")
+    assert page.locator("#item-list .choice").count() == 4  # three items and 不清楚
+    assert_large_text(page, "items")
+    axe_audit(page, "kiosk items (portrait)")
+    screenshot(page, "kiosk-portrait-items")
+
+    page.locator("#item-list .choice", has_text="社会保障卡申领").tap()  # tap 2
+    on_screen(page, "notice")
+    notice = page.locator("#notice-body")
+    assert "居民身份证" in notice.inner_text() and "近期免冠照片" in notice.inner_text()
+    assert "不收费" in notice.inner_text() and "即办" in notice.inner_text()
+    assert_large_text(page, "notice")
+    axe_audit(page, "kiosk notice (portrait)")
+    screenshot(page, "kiosk-portrait-notice")
+
+    page.locator("#take").tap()  # tap 3
+    on_screen(page, "ticket")
+    number = page.inner_text("#ticket-number")
+    assert number.startswith("B")
+    assert "社会保险 · 社会保障卡申领" in page.inner_text("#ticket-category")
+    page.wait_for_function("document.getElementById('ticket-qr').naturalWidth > 0")
+    page.wait_for_selector("#kiosk[data-print=printed]")
+    assert "请取走" in page.inner_text("#print-status")
+    assert_large_text(page, "ticket")
+    axe_audit(page, "kiosk ticket (portrait)")
+    screenshot(page, "kiosk-portrait-ticket")
+    printed = printer_file(hall).read_bytes()
+    assert number.encode() in printed and "社会保障卡申领".encode("gb18030") in printed
+    assert f"{hall.url}/t/{ticket_token(page)}".encode() in printed
+
+
+def test_a_ticket_on_a_landscape_kiosk_for_someone_not_sure_what_they_need(hall, new_page):
+    before = waiting(hall, "A")
+    page = kiosk(new_page, hall, LANDSCAPE)
+    assert_large_text(page, "home (landscape)")
+    axe_audit(page, "kiosk home (landscape)")
+    screenshot(page, "kiosk-landscape-home")
+    page.locator(".tile-category", has_text="综合受理").tap()
+    on_screen(page, "items")
+    page.locator("#item-list .choice", has_text="不清楚办哪一项").tap()
+    on_screen(page, "ticket")
+    assert page.inner_text("#ticket-number").startswith("A")
+    if before:
+        assert f"前面还有 {before} 人" in page.inner_text("#ticket-ahead")
+    page.wait_for_selector("#kiosk[data-print=printed]")
+    axe_audit(page, "kiosk ticket (landscape)")
+    screenshot(page, "kiosk-landscape-ticket")
+    assert waiting(hall, "A") == before + 1
+
+
+def test_green_channel_is_one_tap_from_home(hall, new_page):
+    page = kiosk(new_page, hall, PORTRAIT)
+    page.locator("#tile-green").tap()
+    on_screen(page, "green")
+    axe_audit(page, "kiosk green channel kinds")
+    screenshot(page, "kiosk-green-kinds")
+    page.locator("#green-kinds .choice", has_text="老年人").tap()
+    on_screen(page, "green-categories")
+    assert "绿色通道·老年人" in page.inner_text("#green-cat-title")
+    axe_audit(page, "kiosk green channel categories")
+    screenshot(page, "kiosk-green-categories")
+    page.locator("#green-categories .choice", has_text="医疗保险").tap()
+    on_screen(page, "ticket")
+    assert page.inner_text("#ticket-priority") == "绿色通道 · 老年人"
+    ticket = requests.get(f"{hall.url}/api/v1/tickets/{ticket_token(page)}", timeout=5).json()
+    assert ticket["priority"] == "elderly" and ticket["category"]["prefix"] == "C"
+    screenshot(page, "kiosk-green-ticket")
+
+
+def test_the_guide_finds_social_insurance_by_pinyin_initials(hall, new_page):
+    page = kiosk(new_page, hall, LANDSCAPE)
+    page.locator("#tile-guide").tap()
+    on_screen(page, "guide")
+    page.wait_for_selector("#guide-results .choice")
+    page.locator("#guide-keyboard .key", has_text="S").tap()
+    page.locator("#guide-keyboard .key", has_text="B").tap()
+    assert page.inner_text("#guide-query") == "SB"
+    page.wait_for_function(
+        "document.querySelector('#guide-results .choice') &&"
+        " document.getElementById('guide-results').innerText.includes('社会保障卡申领') &&"
+        " !document.getElementById('guide-results').innerText.includes('户口迁移')"
+    )
+    assert_large_text(page, "guide")
+    axe_audit(page, "kiosk guide search")
+    screenshot(page, "kiosk-guide-sb")
+    page.locator("#guide-results .choice", has_text="社会保障卡申领").tap()
+    on_screen(page, "notice")
+    assert "近期免冠照片" in page.inner_text("#notice-body")
+    assert page.locator("#take").is_enabled()
+
+
+def test_idle_kiosk_goes_home_and_back_to_chinese(hall, new_page):
+    page = kiosk(new_page, hall, PORTRAIT, "&idle=2")
+    page.locator("#lang-switch").tap()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.locator(".tile-category", has_text="Household registration").count() == 1
+    screenshot(page, "kiosk-english-home")
+    page.locator(".tile-category", has_text="Household registration").tap()
+    on_screen(page, "items")
+    started = time.monotonic()
+    page.wait_for_selector("#kiosk[data-screen=home]", timeout=6000)
+    assert time.monotonic() - started >= 1.5, "not before the idle time"
+    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    assert page.inner_text("#home-title") == "请选择要办理的业务"
+
+
+def test_the_ticket_stays_at_least_ten_seconds_then_home(hall, new_page):
+    page = new_page(*PORTRAIT, has_touch=True)
+    page.clock.install()
+    page.goto(f"{hall.url}/kiosk/{hall.demo['hall']}?token={hall.demo['kiosk_token']}")
+    page.wait_for_selector("#kiosk[data-screen=home]")
+    page.locator(".tile-category", has_text="户籍办理").tap()
+    on_screen(page, "items")
+    page.locator("#item-list .choice", has_text="出生登记").tap()
+    on_screen(page, "notice")
+    page.locator("#take").tap()
+    on_screen(page, "ticket")
+    page.wait_for_selector("#kiosk[data-print=printed]")
+    page.clock.fast_forward(9_500)
+    assert page.get_attribute("#kiosk", "data-screen") == "ticket"
+    page.clock.fast_forward(6_000)
+    page.wait_for_selector("#kiosk[data-screen=home]")
+
+
+def test_a_double_tap_takes_one_ticket(hall, new_page):
+    page = kiosk(new_page, hall, PORTRAIT)
+    tile = page.locator(".tile-category", has_text="居民医保缴费")
+    box = tile.bounding_box()
+    page.touchscreen.tap(box["x"] + 40, box["y"] + 40)
+    page.touchscreen.tap(box["x"] + 40, box["y"] + 40)
+    on_screen(page, "items")
+    time.sleep(0.2)
+    assert page.get_attribute("#kiosk", "data-screen") == "items", "the second tap chose nothing"
+    page.locator("#item-list .choice", has_text="城乡居民医保年度缴费").tap()
+    on_screen(page, "notice")
+    before = waiting(hall, "F")
+    take = page.locator("#take").bounding_box()
+    x, y = take["x"] + take["width"] / 2, take["y"] + take["height"] / 2
+    page.touchscreen.tap(x, y)
+    page.touchscreen.tap(x, y)
+    page.mouse.dblclick(x, y)
+    on_screen(page, "ticket")
+    time.sleep(1.0)
+    assert waiting(hall, "F") == before + 1
+
+
+def test_the_kiosk_cannot_be_navigated_away_from(hall, new_page):
+    page = kiosk(new_page, hall, LANDSCAPE)
+    page.locator("#tile-guide").tap()
+    on_screen(page, "guide")
+    page.go_back()
+    page.wait_for_selector("#kiosk[data-screen=home]")
+    assert page.url == f"{hall.url}/kiosk/{hall.demo['hall']}"
+    page.keyboard.press("Alt+ArrowLeft")
+    page.keyboard.press("Backspace")
+    time.sleep(0.3)
+    assert page.url == f"{hall.url}/kiosk/{hall.demo['hall']}"
+    prevented = page.evaluate(
+        "() => !document.body.dispatchEvent(new MouseEvent('contextmenu', {cancelable: true, bubbles: true}))"
+    )
+    assert prevented, "no context menu"
+
+
+def test_a_broken_printer_asks_for_a_photo_and_the_ticket_stays_on_screen(hall, new_page):
+    manager_put_printer(hall, "file:///nonexistent-hallq-dir/ticket.bin")
+    try:
+        page = kiosk(new_page, hall, PORTRAIT)
+        page.locator(".tile-category", has_text="不动产登记").tap()
+        on_screen(page, "items")
+        page.locator("#item-list .choice", has_text="不动产登记信息查询").tap()
+        on_screen(page, "notice")
+        page.locator("#take").tap()
+        on_screen(page, "ticket")
+        page.wait_for_selector("#photo-notice:not([hidden])", timeout=8000)
+        assert "请用手机拍照保存本页面" in page.inner_text("#photo-notice")
+        assert page.is_visible("#ticket-qr") and page.inner_text("#ticket-number").startswith("E")
+        alarms = requests.get(
+            f"{hall.url}/api/v1/halls/{hall.demo['hall']}/alarms", timeout=5
+        ).json()["alarms"]
+        assert [a["kind"] for a in alarms] == ["printer_offline"]
+        assert alarms[0]["device_id"] == hall.demo["kiosk_id"]
+        countdown = page.inner_text("#countdown")
+        assert int(countdown.split()[0]) >= 20, "more time to take the photo"
+        assert_large_text(page, "ticket with a broken printer")
+        axe_audit(page, "kiosk ticket, printer down")
+        screenshot(page, "kiosk-printer-down")
+    finally:
+        manager_put_printer(hall, f"file://{printer_file(hall)}")
+    page = kiosk(new_page, hall, PORTRAIT)
+    page.locator(".tile-category", has_text="不动产登记").tap()
+    on_screen(page, "items")
+    page.locator("#item-list .choice", has_text="不清楚办哪一项").tap()
+    on_screen(page, "ticket")
+    page.wait_for_selector("#kiosk[data-print=printed]", timeout=8000)
+    assert (
+        requests.get(f"{hall.url}/api/v1/halls/{hall.demo['hall']}/alarms", timeout=5).json()[
+            "alarms"
+        ]
+        == []
+    ), "a good print clears the alarm"
+
+
+def test_a_kiosk_without_a_valid_token_says_so_to_staff(hall, new_page):
+    page = new_page(*LANDSCAPE, has_touch=True)
+    page.goto(f"{hall.url}/kiosk/{hall.demo['hall']}?token=not-a-device-token")
+    page.wait_for_selector("#kiosk[data-screen=unauthorized]")
+    assert "设备未授权" in page.inner_text("#message-title")
+    assert "token=" in page.inner_text("#message-help")
+    assert page.locator(".tile-category").count() == 0
+    axe_audit(page, "kiosk unauthorised")
+    screenshot(page, "kiosk-unauthorised")
+
+
+@pytest.fixture(scope="module")
+def closed_hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server whose clock says Thursday 20:30: the hall is closed."""
+    srv = Server(tmp_path_factory.mktemp("closed"), env=EVENING)
+    srv.seed()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_a_closed_hall_says_when_it_opens_and_the_guide_still_works(closed_hall, new_page):
+    page = kiosk(new_page, closed_hall, PORTRAIT)
+    assert page.inner_text("#home-title") == "现在不是办公时间"
+    assert page.inner_text("#closed-notice") == "本厅将于 11月27日 09:00 开放"
+    assert page.locator(".tile-category:visible").count() == 0
+    assert not page.is_visible("#tile-green")
+    assert_large_text(page, "closed home")
+    axe_audit(page, "kiosk closed")
+    screenshot(page, "kiosk-closed")
+    page.locator("#tile-guide").tap()
+    on_screen(page, "guide")
+    page.locator("#guide-results .choice", has_text="户口迁移").tap()
+    on_screen(page, "notice")
+    assert not page.locator("#take").is_enabled()
+    assert "本厅将于 11月27日 09:00 开放" in page.inner_text("#take-closed")
+    screenshot(page, "kiosk-closed-notice")
