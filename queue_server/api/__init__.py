@@ -318,7 +318,12 @@ def openapi() -> Any:
     return jsonify(openapi_document(current_app, PREFIX))
 
 
-EXTENSIONS = ("kiosk.api", "display.api", "queue_server.web.counter_api")
+EXTENSIONS = (
+    "kiosk.api",
+    "display.api",
+    "queue_server.web.counter_api",
+    "queue_server.web.booking_api",
+)
 
 
 def load_extensions() -> None:

@@ -318,3 +318,6 @@ def map_domain() -> None:
     ):
         mapper_registry.map_imperatively(cls, table)
     _mapped = True
+
+
+from . import booking_tables  # noqa: E402,F401
