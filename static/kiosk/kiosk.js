@@ -465,10 +465,17 @@
     var wait = $("ticket-wait");
     wait.hidden = !ticket.estimated_wait_minutes;
     if (ticket.estimated_wait_minutes) markup(wait, "wait", { m: ticket.estimated_wait_minutes });
+    showTicketNote(ticket.message, ticket.message_en); // a check-in says how it went
     var qr = $("ticket-qr");
     qr.src = "/t/" + encodeURIComponent(ticket.token) + "/qr.svg";
     qr.alt = t("qr_alt");
     renderPrintState();
+  }
+  function showTicketNote(message, messageEn) {
+    var note = $("ticket-note");
+    note.hidden = !message;
+    note.textContent = message || "";
+    if (messageEn) note.appendChild(el("span", { className: "en", lang: "en", text: messageEn }));
   }
   function renderPrintState() {
     var status = $("print-status");
@@ -571,7 +578,7 @@
       return;
     }
     state.busy = true;
-    api("POST", "/halls/" + HALL + "/appointments/check-in", { code: code }).then(function (ticket) {
+    api("POST", "/halls/" + HALL + "/checkin", { code: code }).then(function (ticket) {
       state.checkinCode = "";
       state.notice = null;
       state.stack = [];
