@@ -15,10 +15,11 @@ import logging
 import queue
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -460,8 +461,8 @@ class PrinterSettings:
 
     url: str
     paper_mm: int = 80
-    mode: str = "text"
-    encoding: str = "gb18030"
+    mode: Literal["text", "image"] = "text"
+    encoding: Literal["gb18030", "gbk"] = "gb18030"
     check_status: bool = True
 
     @classmethod
@@ -496,7 +497,7 @@ class PrinterSettings:
         check = config.get("check_status", True)
         if not isinstance(check, bool):
             raise InvalidInput("check_status 须为是或否", "check_status must be true or false")
-        return cls(url.strip(), int(paper), str(mode), str(encoding), check)
+        return cls(url.strip(), int(paper), mode, encoding, check)
 
     def as_config(self) -> dict[str, Any]:
         """As the device's config keys."""
@@ -666,8 +667,6 @@ class PrintDispatcher:
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Wait until every queued ticket has been printed or alarmed."""
-        import time
-
         deadline = time.monotonic() + timeout
         with self._idle:
             if not self._idle.wait_for(lambda: self._busy == 0, timeout):
@@ -719,6 +718,20 @@ class PrintDispatcher:
                 worker.stop(timeout=1.0)
 
     def _dispatch(self, issued: _Issued) -> None:
+        job = self._prepare(issued)
+        if job is None:
+            return
+        ref, settings, content = job
+        if settings is None or isinstance(content, tuple):  # unusable device settings
+            zh, en = content if isinstance(content, tuple) else ("", "")
+            self._report_failure(ref, ALARM_PRINT_FAILED, zh, en)
+            return
+        self._render_and_submit(ref, settings, content)
+
+    def _prepare(
+        self, issued: _Issued
+    ) -> tuple[PrintRef, PrinterSettings | None, TicketPrint | tuple[str, str]] | None:
+        """The ticket's print job, if a kiosk with a printer issued it."""
         with self.deps.db.reading() as session:
             ticket = session.scalars(
                 select(Ticket)
@@ -731,26 +744,26 @@ class PrintDispatcher:
                 .limit(1)
             ).first()
             if ticket is None or ticket.device_id is None:
-                return  # issued by staff, or gone: nothing to print here
+                return None  # issued by staff, or gone: nothing to print here
             row = session.execute(select(D).where(D.c.id == ticket.device_id)).first()
             if row is None or row.kind != "kiosk":
-                return
+                return None
             ref = PrintRef(issued.hall_id, row.id, ticket.id or 0, ticket.number)
             try:
                 settings = PrinterSettings.from_config(row.config or {})
             except InvalidInput as error:
-                self._report_failure(ref, ALARM_PRINT_FAILED, error.message, error.message_en)
-                return
+                return ref, None, (error.message, error.message_en)
             if settings is None:
-                return
+                return None
             hall = views.get_hall(session, issued.hall_id)
-            content = ticket_print(self.deps, session, hall, ticket)
+            return ref, settings, ticket_print(self.deps, session, hall, ticket)
+
+    def _render_and_submit(
+        self, ref: PrintRef, settings: PrinterSettings, content: TicketPrint
+    ) -> None:
         try:
             data = render_ticket(
-                content,
-                paper_mm=settings.paper_mm,
-                mode=settings.mode,  # type: ignore[arg-type]
-                encoding=settings.encoding,  # type: ignore[arg-type]
+                content, paper_mm=settings.paper_mm, mode=settings.mode, encoding=settings.encoding
             )
         except (PrinterError, ValueError) as error:
             zh = getattr(error, "message", str(error))
@@ -806,20 +819,7 @@ class PrintDispatcher:
             materials=("打印机工作正常 Printer OK",),
             footer="这是一张测试小票 This is a test ticket",
         )
-        ref = PrintRef(row.hall_id, row.id, 0, "A000")
-        try:
-            data = render_ticket(
-                sample,
-                paper_mm=settings.paper_mm,
-                mode=settings.mode,  # type: ignore[arg-type]
-                encoding=settings.encoding,  # type: ignore[arg-type]
-            )
-        except (PrinterError, ValueError) as error:
-            zh = getattr(error, "message", str(error))
-            en = getattr(error, "message_en", str(error))
-            self._report_failure(ref, ALARM_PRINT_FAILED, zh, en)
-            return
-        self._worker_for(ref, settings).submit(ref, data)
+        self._render_and_submit(PrintRef(row.hall_id, row.id, 0, "A000"), settings, sample)
 
     # -- outcomes (run on the printer's worker thread) -------------------------------------
     def _on_printed(self, ref: PrintRef) -> None:

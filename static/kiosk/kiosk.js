@@ -805,6 +805,9 @@
     $("message-help").textContent = t("unauthorized_help", { hall: HALL });
     show("message");
     root.dataset.screen = "unauthorized";
+    $("lang-switch").hidden = true;
+    // the hall's own time for the clock, even on a kiosk that may not take tickets
+    api("GET", "/halls/" + HALL + "/kiosk").then(function (home) { syncClock(home.server_time); }, function () {});
   }
   function start(attempt) {
     loadDevice().then(function () {
