@@ -106,7 +106,9 @@ def demo(as_json: bool, halls: int, printer: str | None, if_empty: bool) -> None
         if halls == 1:
             click.echo(json.dumps(seeded[0], ensure_ascii=False))
         else:
-            click.echo(json.dumps({"halls": seeded}, ensure_ascii=False))
+            click.echo(
+                json.dumps({"halls": seeded, "admin": seeded[0]["admin"]}, ensure_ascii=False)
+            )
         return
     for hall in seeded:
         click.echo(f"{hall['name']} (hall {hall['hall']})")
@@ -118,6 +120,10 @@ def demo(as_json: bool, halls: int, printer: str | None, if_empty: bool) -> None
             )
         manager = hall["manager"]
         click.echo(f"  manager: staff {manager['staff_no']} password {manager['password']}")
+    admin = seeded[0]["admin"]
+    click.echo(
+        f"admin (every hall, /admin): staff {admin['staff_no']} password {admin['password']}"
+    )
 
 
 def _make_server(app: Any, host: str, port: int) -> Any:

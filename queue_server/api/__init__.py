@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, session
+from flask import Blueprint, Flask, current_app, g, jsonify, request, session
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -18,7 +18,7 @@ from ..http import (
     error_response,
     queue_error_response,
 )
-from ..services import auth, views
+from ..services import auth, ratelimit, views
 from ..services import queue as q
 from ..store import tables
 from .spec import documented, openapi_document
@@ -265,7 +265,8 @@ _window_action("resume", "Resume the window after a pause", None,
     api,
     "POST",
     "/auth/login",
-    "Sign in with staff number and password: a session cookie and a bearer token",
+    "Sign in with staff number and password: a session cookie and a bearer token "
+    "(5 wrong passwords in 15 minutes lock the staff number: 429)",
     body={
         "type": "object",
         "required": ["staff_no", "password"],
@@ -274,13 +275,16 @@ _window_action("resume", "Resume the window after a pause", None,
             "password": {"type": "string", "maxLength": 128},
         },
     },
-    errors=(401,),
+    errors=(401, 429),
 )
 def login() -> Any:
     data = body()
-    result = auth.login(deps(), data.get("staff_no"), data.get("password"))
+    result = ratelimit.guarded_login(
+        deps(), data.get("staff_no"), data.get("password"), request.remote_addr
+    )
     session.clear()
     session["clerk_id"] = result["clerk"]["id"]
+    session["signed_in_at"] = deps().clock.now().isoformat()
     session.permanent = True
     result["csrf_token"] = csrf_token()
     return jsonify(result)
@@ -323,6 +327,7 @@ EXTENSIONS = (
     "display.api",
     "queue_server.web.counter_api",
     "queue_server.web.booking_api",
+    "queue_server.web.admin_api",
 )
 
 

@@ -203,9 +203,37 @@ def database_is_empty(deps: Deps) -> bool:
         return not session.scalar(select(func.count()).select_from(tables.halls))
 
 
+ADMIN_STAFF_NO = "admin"
+
+
 def seed_demo(deps: Deps, halls: int = 1, printer_url: str | None = None) -> list[dict[str, Any]]:
-    """Create `halls` demo town halls, each with a village station; return their credentials."""
-    return [_seed_town(deps, printer_url) for _ in range(halls)]
+    """Create `halls` demo town halls, each with a village station; return their credentials
+    (with the system admin's, who is added once)."""
+    seeded = [_seed_town(deps, printer_url) for _ in range(halls)]
+    admin = _seed_admin(deps, seeded[0]["hall"]) if seeded else None
+    for hall in seeded:
+        hall["admin"] = admin
+    return seeded
+
+
+def _seed_admin(deps: Deps, hall_id: int) -> dict[str, Any]:
+    """The demo's system admin (管理后台: every hall), staff number "admin"."""
+    with deps.db.transaction() as s:
+        exists = s.scalar(
+            select(tables.clerks.c.id).where(tables.clerks.c.staff_no == ADMIN_STAFF_NO)
+        )
+        if exists is None:
+            s.add(
+                Clerk(
+                    hall_id=hall_id,
+                    staff_no=ADMIN_STAFF_NO,
+                    name="系统管理员",
+                    role=Role.ADMIN,
+                    department="政务服务管理办公室",
+                    password_hash=hash_password(demo_password(ADMIN_STAFF_NO)),
+                )
+            )
+    return {"staff_no": ADMIN_STAFF_NO, "password": demo_password(ADMIN_STAFF_NO)}
 
 
 def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:

@@ -39,10 +39,11 @@ def init_app(app: Flask) -> None:
     import display
     import kiosk
 
+    from .. import admin
     from . import booking, counter, evaluate
 
     app.register_blueprint(pages)
-    for blueprint in (kiosk.bp, display.bp, counter.bp, evaluate.bp, booking.bp):
+    for blueprint in (kiosk.bp, display.bp, counter.bp, evaluate.bp, booking.bp, admin.bp):
         app.register_blueprint(blueprint)
 
     @app.after_request

@@ -32,7 +32,7 @@ def table_counts(deps: Any) -> dict[str, int]:
         return {
             t.name: s.scalar(select(func.count()).select_from(t)) or 0
             for t in tables.metadata.sorted_tables
-            if t.name not in ("audit_log", "auth_tokens")
+            if t.name not in ("audit_log", "auth_tokens", "login_attempts")
         }
 
 
