@@ -1268,11 +1268,15 @@ def set_rule(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, Any
             "scope 须为 hall、category 或 item", "scope must be hall, category or item"
         )
     raw = data.get("rule")
-    rule = BookingRule.from_dict(raw) if raw is not None else None
+    if raw is not None:
+        BookingRule.from_dict(raw)  # refuse a malformed rule before taking the lock
 
     def work(out: Outbox) -> None:
         s, hall = out.session, out.hall
         require_manager(actor, hall)
+        rules = load_rules(s, hall.id or 0)
+        # What a rule does not say, it takes from the rule it refines.
+        base = DEFAULT_RULE if scope == "hall" else rules.get((None, None), DEFAULT_RULE)
         category_id: int | None = None
         item_id: int | None = None
         if scope == "category":
@@ -1289,6 +1293,8 @@ def set_rule(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, Any
             if item is None or item.hall_id != hall.id:
                 raise NotFound("本大厅没有该事项", "This hall has no such service item")
             item_id = item.id
+            base = rules.get((item.category_id, None), base)
+        rule = BookingRule.from_dict({**base.to_dict(), **raw}) if raw is not None else None
         match = and_(
             RULES.c.hall_id == hall.id,
             RULES.c.category_id.is_(None)
