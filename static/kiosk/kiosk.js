@@ -17,6 +17,9 @@
   var TOKEN_KEY = "hallq.kiosk.token";
   var PRINTER_ALARMS = ["printer_offline", "paper_out", "print_failed", "printer_no_reply"];
   var ARMING_MS = 350;
+  // booking codes: 8 characters without the look-alikes 0, 1, I and O
+  var CODE_KEYS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ".split("");
+  var CODE_LENGTH = 8;
 
   var TEXT = {
     kiosk_title: ["自助取号机", "Self-service kiosk"],
@@ -65,7 +68,7 @@
     green_note: ["到窗口时请出示相关证件（如老年证、残疾人证、军人证）", "Show your document at the window (senior, disability or military card)"],
     green_cat_title: ["绿色通道·{kind}：请选择业务，点一下即取号", "Priority ({kind}): tap a service to take a ticket"],
     green_take: ["点此取号", "Tap to take a ticket"],
-    checkin_prompt: ["请输入预约码，或把预约二维码对准扫描口", "Type your booking code, or hold its QR code to the scanner"],
+    checkin_prompt: ["请输入 8 位预约码（如 K7WQ-3MPA），或把预约二维码对准扫描口", "Type your 8-character booking code (like K7WQ-3MPA), or hold its QR code to the scanner"],
     checkin_unavailable: ["自助签到暂未开通，请到服务台签到", "Self check-in is not available yet; please check in at the service desk"],
     ok: ["确认", "OK"],
     delete: ["删除", "Delete"],
@@ -560,15 +563,24 @@
     var available = !!(state.home && state.home.appointments);
     $("checkin-ready").hidden = !available;
     $("checkin-unavailable").hidden = available;
-    $("checkin-code").textContent = state.checkinCode;
+    showCheckinCode();
     var pad = $("checkin-keypad");
     if (!pad.childElementCount) {
-      ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete"].forEach(function (key) {
+      CODE_KEYS.concat(["delete", "clear"]).forEach(function (key) {
         var label = key === "clear" || key === "delete" ? t(key) : key;
-        pad.appendChild(el("button", { type: "button", className: "key" + (key.length > 1 ? " key-wide" : ""), "data-action": "checkin-key", "data-key": key, text: label }));
+        pad.appendChild(el("button", {
+          type: "button", className: "key" + (key.length > 1 ? " key-wide" : ""),
+          "data-action": "checkin-key", "data-key": key, text: label
+        }, []));
+        if (key.length > 1) pad.lastChild.setAttribute("data-t", key);
       });
       pad.appendChild(el("button", { type: "button", className: "key key-ok", "data-action": "checkin-ok", "data-t": "ok", text: t("ok") }));
     }
+  }
+  function showCheckinCode() {
+    // shown as printed on the booking: two groups of four, K7WQ-3MPA
+    var code = state.checkinCode;
+    $("checkin-code").textContent = code.length > 4 ? code.slice(0, 4) + "-" + code.slice(4) : code;
   }
   function submitCheckin(code) {
     if (state.busy || !code) return;
@@ -670,8 +682,8 @@
         var key = button.dataset.key;
         if (key === "clear") state.checkinCode = "";
         else if (key === "delete") state.checkinCode = state.checkinCode.slice(0, -1);
-        else if (state.checkinCode.length < 20) state.checkinCode += key;
-        $("checkin-code").textContent = state.checkinCode;
+        else if (state.checkinCode.length < CODE_LENGTH) state.checkinCode += key;
+        showCheckinCode();
         return;
       }
       case "checkin-ok": return submitCheckin(state.checkinCode);
