@@ -7,7 +7,7 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from queue_server.domain.errors import NotFound
 from queue_server.http import deps
@@ -15,6 +15,7 @@ from queue_server.services import queue as q
 from queue_server.services import views
 
 bp = Blueprint("kiosk", __name__)
+BOOKING_ENDPOINT = "booking.book_page"  # the appointments' phone booking page
 
 # Seconds: how long the kiosk waits for a touch before going home, and shows a new ticket.
 IDLE_SECONDS = (60, 2, 600)  # default, least, most
@@ -74,11 +75,8 @@ def phone_page(token: str) -> Any:
     return _no_store(Response(render_template("kiosk/phone.html", ticket=ticket, token=token)))
 
 
-@bp.get("/t/<string:token>/qr.svg")
-def phone_qr(token: str) -> Any:
-    """The QR code of a ticket's phone page, drawn here (halls are often offline)."""
-    q.ticket_status(deps(), token)  # 404 for a token that is not a ticket
-    url = f"{deps().public_url.rstrip('/')}/t/{token}"
+def qr_svg(url: str) -> bytes:
+    """A QR code as SVG, drawn here: halls often sit on closed networks, so no outside service."""
     image = qrcode.make(
         url,
         image_factory=qrcode.image.svg.SvgPathImage,
@@ -87,4 +85,30 @@ def phone_qr(token: str) -> Any:
     )
     out = io.BytesIO()
     image.save(out)
-    return _no_store(Response(out.getvalue(), mimetype="image/svg+xml"))
+    return out.getvalue()
+
+
+@bp.get("/t/<string:token>/qr.svg")
+def phone_qr(token: str) -> Any:
+    """The QR code of a ticket's phone page."""
+    q.ticket_status(deps(), token)  # 404 for a token that is not a ticket
+    url = f"{deps().public_url.rstrip('/')}/t/{token}"
+    return _no_store(Response(qr_svg(url), mimetype="image/svg+xml"))
+
+
+def booking_url(hall: int) -> str | None:
+    """The phone booking page of a hall, when hallq has one."""
+    if BOOKING_ENDPOINT not in current_app.view_functions:
+        return None
+    return f"{deps().public_url.rstrip('/')}/book/{hall}"
+
+
+@bp.get("/kiosk/<int:hall>/booking-qr.svg")
+def booking_qr(hall: int) -> Any:
+    """The QR code a closed kiosk shows: book the visit on the phone instead."""
+    with deps().db.reading() as session:
+        views.get_hall(session, hall)
+    url = booking_url(hall)
+    if url is None:
+        raise NotFound("本大厅暂不提供预约", "This hall takes no appointments")
+    return Response(qr_svg(url), mimetype="image/svg+xml")

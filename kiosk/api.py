@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app, jsonify, request
 
+from kiosk import booking_url
 from queue_server.api import HALL, api, body, documented
 from queue_server.domain.errors import InvalidInput
 from queue_server.http import current_actor, deps
@@ -63,12 +64,14 @@ def service_item(hall: int, item: int) -> Any:
     "GET",
     f"/halls/{HALL}/kiosk",
     "The kiosk's home: open state and next opening, categories with waiting count and "
-    "estimated wait, 绿色通道 kinds",
+    "estimated wait, 绿色通道 kinds, whether 预约签到 and phone booking are offered",
     errors=(404,),
 )
 def kiosk_home(hall: int) -> Any:
     appointments = CHECK_IN_ENDPOINT in current_app.view_functions
-    return jsonify(kiosk_service.kiosk_home(deps(), hall, appointments=appointments))
+    home = kiosk_service.kiosk_home(deps(), hall, appointments=appointments)
+    home["booking_url"] = booking_url(hall)
+    return jsonify(home)
 
 
 @documented(

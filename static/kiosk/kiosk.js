@@ -63,6 +63,8 @@
     no_printer: ["本机不打印小票，请用手机拍照保存本页面或扫码", "This kiosk prints no tickets: take a photo or scan the code"],
     countdown: ["{s} 秒后自动返回首页", "Back to the start in {s} s"],
     closed_title: ["现在不是办公时间", "The hall is closed now"],
+    book_title: ["想换个时间来？用手机扫码预约", "Scan to book a visit on your phone"],
+    book_sub: ["预约后到时直接签到，优先叫号", "With a booking you check in here and are called first"],
     closed_take: ["现在不能取号：{notice}", "No tickets now: {notice}"],
     green_title: ["绿色通道：请选择您的情况", "Priority lane: who needs service?"],
     green_note: ["到窗口时请出示相关证件（如老年证、残疾人证、军人证）", "Show your document at the window (senior, disability or military card)"],
@@ -271,6 +273,11 @@
     if (!open) {
       $("closed-notice").textContent = state.home.open.notice || "";
       $("closed-notice-en").textContent = state.home.open.notice_en || "";
+      var booking = $("closed-booking");
+      booking.hidden = !state.home.booking_url;
+      if (state.home.booking_url && !$("booking-qr").getAttribute("src")) {
+        $("booking-qr").src = "/kiosk/" + HALL + "/booking-qr.svg";
+      }
     }
     var container = $("category-tiles");
     container.textContent = "";

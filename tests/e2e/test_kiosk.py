@@ -393,6 +393,8 @@ def test_a_closed_hall_says_when_it_opens_and_the_guide_still_works(closed_hall,
     assert page.inner_text("#closed-notice") == "本厅将于 11月27日 09:00 开放"
     assert page.locator(".tile-category:visible").count() == 0
     assert not page.is_visible("#tile-green")
+    assert "扫码预约" in page.inner_text("#closed-booking"), "booking offered instead"
+    page.wait_for_function("document.getElementById('booking-qr').naturalWidth > 0")
     assert_large_text(page, "closed home")
     axe_audit(page, "kiosk closed")
     screenshot(page, "kiosk-closed")

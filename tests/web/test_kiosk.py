@@ -142,6 +142,14 @@ def test_kiosk_home_in_and_out_of_opening_hours(client, api, clock, app):
     evening = client.get(f"/api/v1/halls/{api.demo['hall']}/kiosk").get_json()
     assert evening["open"]["open"] is False
     assert evening["open"]["notice"] == "本厅将于 11月27日 09:00 开放"
+    # a closed kiosk offers booking on the phone, when hallq has the booking page
+    if "booking.book_page" in app.view_functions:
+        assert evening["booking_url"] == f"{app.config['PUBLIC_URL']}/book/{api.demo['hall']}"
+        qr = client.get(f"/kiosk/{api.demo['hall']}/booking-qr.svg")
+        assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    else:
+        assert evening["booking_url"] is None
+    assert_error(client.get("/kiosk/999/booking-qr.svg"), 404)
     refused = assert_error(api.client.post(
         f"/api/v1/halls/{api.demo['hall']}/tickets", json={"category": "A"},
         headers=api.kiosk_headers(),
