@@ -1,0 +1,69 @@
+"""Places are never oversold: 100 citizens book the same slot of 10 places at the same instant,
+on SQLite and on PostgreSQL. Exactly 10 succeed; the other 90 are told the slot is full."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from queue_server.domain.errors import QueueError
+from queue_server.services import booking as bk
+from queue_server.services.context import ANONYMOUS
+from queue_server.store import booking_tables as bt
+from tests.services.test_booking import Booker, at, id_number
+
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "pg"], indirect=True)
+
+CITIZENS = 100
+PLACES = 10
+
+
+def test_100_concurrent_bookings_for_10_places_exactly_10_succeed(deps, demo, db_url):
+    booker = Booker(deps, demo)
+    booker.rule(places_per_slot=PLACES)
+    item = booker.item()
+    start = at(2026, 11, 27, 9, 0).isoformat()
+    barrier = threading.Barrier(CITIZENS)
+    outcomes: list[Any] = [None] * CITIZENS
+
+    def citizen(index: int) -> None:
+        data = {
+            "item": item,
+            "start": start,
+            "name": "并发测试",
+            "phone": "13800000000",
+            "id_number": id_number(100 + index),
+        }
+        barrier.wait()
+        try:
+            outcomes[index] = bk.book(deps, ANONYMOUS, booker.hall, data, booker.notifier)
+        except QueueError as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=citizen, args=(i,)) for i in range(CITIZENS)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    elapsed = time.perf_counter() - began
+
+    booked = [o for o in outcomes if isinstance(o, dict)]
+    refused = [o for o in outcomes if isinstance(o, QueueError)]
+    assert len(booked) == PLACES
+    assert len(refused) == CITIZENS - PLACES
+    assert Counter(e.code for e in refused) == {"full": CITIZENS - PLACES}
+    assert {e.message for e in refused} == {"该时段已约满，请选择其他时段"}
+    assert len({b["code"] for b in booked}) == PLACES
+    with deps.db.reading() as s:
+        stored = s.scalar(select(func.count()).select_from(bt.bookings))
+    assert stored == PLACES
+    assert len(booker.notifier.sent) == PLACES  # a confirmation for each booking, none for refusals
+    slots = bk.free_slots(deps, booker.hall, item, "2026-11-27")["slots"]
+    assert next(s for s in slots if s["label"] == "09:00–09:30")["free"] == 0
+    print(f"\n{db_url.split(':')[0]}: {CITIZENS} concurrent bookings in {elapsed:.2f} s")
