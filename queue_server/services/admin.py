@@ -536,6 +536,8 @@ def changing(deps: Deps, actor: Actor) -> Iterator[Change]:
     """One configuration change: a transaction, then the messages once it committed."""
     scope.require_console(actor)
     with deps.db.transaction() as session:
+        # Checks read the stored state; a use case flushes its own changes when it means to.
+        session.autoflush = False
         change = Change(deps, session, actor, deps.clock.now())
         yield change
         change.finalize()
