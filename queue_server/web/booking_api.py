@@ -270,20 +270,6 @@ def appointment_check_in(hall: int) -> Any:
 
 @documented(
     api,
-    "POST",
-    f"/halls/{HALL}/appointments/check-in",
-    "Same as /halls/{hall}/checkin (the path the kiosk page first used)",
-    body=CHECK_IN_BODY,
-    auth="kiosk",
-    status=201,
-    errors=(404, 409, 429),
-)
-def appointment_check_in_alias(hall: int) -> Any:
-    return appointment_check_in(hall)
-
-
-@documented(
-    api,
     "GET",
     f"/windows/{WINDOW}/bookings",
     "Today's bookings for the window's categories, earliest first (posted clerk)",

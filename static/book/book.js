@@ -170,12 +170,15 @@
     $("day-text").textContent = result.text;
     result.slots.forEach(function (slot) {
       var free = slot.free > 0;
-      var tag = slot.appointment_only ? "仅限预约 · " + slot.session_name : slot.session_name;
+      var special = slot.session_kind !== "regular";
       var button = el("button", { type: "button", "data-start": slot.start, "aria-pressed": "false" }, [
         document.createTextNode(slot.label),
         el("span", { className: "sub", text: free ? "余 " + slot.free + " 个名额" : "已约满" }),
-        el("span", { className: "en", lang: "en", text: (free ? slot.free + " free" : "Full") + " · " + slot.session_name_en }),
-        el("span", { className: "tag-appt", text: tag }),
+        el("span", { className: "en", lang: "en", text: free ? slot.free + " left" : "Full" }),
+        special || slot.appointment_only ? el("span", {
+          className: "tag-appt",
+          text: slot.session_name + (slot.appointment_only ? "·仅限预约" : ""),
+        }) : null,
       ]);
       button.disabled = !free;
       button.addEventListener("click", function () { chooseSlot(slot, button); });

@@ -243,15 +243,18 @@ def test_the_kiosk_checks_in_with_the_code_and_gets_the_ticket(
     assert home["appointments"] is True  # the kiosk offers 预约签到
 
 
-def test_the_kiosk_pages_first_path_checks_in_too(client, deps, hall, api, clock, notifier):
+def test_a_late_check_in_by_the_kiosk_is_an_ordinary_ticket(
+    client, deps, hall, api, clock, notifier
+):
     view = book(client, hall, citizen(deps))
     clock.current = at(2026, 11, 27, 9, 20)
     response = client.post(
-        f"/api/v1/halls/{hall}/appointments/check-in",
-        json={"code": view["code"]},
-        headers=api.kiosk_headers(),
+        f"/api/v1/halls/{hall}/checkin", json={"code": view["code"]}, headers=api.kiosk_headers()
     )
-    assert response.status_code == 201 and response.get_json()["late"] is True
+    assert response.status_code == 201
+    ticket = response.get_json()
+    assert ticket["late"] is True and ticket["appointment"] is False
+    assert "普通号" in ticket["message"]
 
 
 def test_the_counter_panel_lists_todays_bookings(client, anon, deps, hall, api, notifier):
