@@ -81,6 +81,7 @@ class DeviceWorkers:
         self._keypads: dict[str, Any] = {}  # port → EvaluatorKeypad
         self._subscribed = False
         self._running = False
+        self._stopped = threading.Event()
 
     # -- life ----------------------------------------------------------------------------------
     def start(self) -> DeviceWorkers:
@@ -93,8 +94,21 @@ class DeviceWorkers:
                 self._subscribed = True
         return self
 
+    def watch(self, interval: float = 30.0) -> None:
+        """Re-read the device settings every `interval` seconds (a manager's edits apply)."""
+
+        def loop() -> None:
+            while not self._stopped.wait(interval):
+                try:
+                    self.reload()
+                except Exception:  # a bad row or a busy database must not end the watch
+                    log.exception("reloading the device settings failed")
+
+        threading.Thread(target=loop, name="device-settings", daemon=True).start()
+
     def stop(self) -> None:
         """Close every link (shutdown, tests)."""
+        self._stopped.set()
         with self._lock:
             self._running = False
             owners = [*self._boards.values(), *self._keypads.values()]
@@ -110,6 +124,7 @@ class DeviceWorkers:
         with self._lock:
             if not self._running:
                 return
+            before = self._devices
             self._devices = {row.id: row for row in rows}
             self._sync_owners(
                 self._boards, [r for r in rows if r.kind == "board"], self._make_board
@@ -118,7 +133,8 @@ class DeviceWorkers:
                 self._keypads, [r for r in rows if r.kind == "evaluator"], self._make_keypad
             )
         for row in rows:
-            if row.kind == "board" and row.window_id is not None:
+            # A new or re-bound board learns its window's state; the others keep theirs.
+            if row.kind == "board" and row.window_id is not None and before.get(row.id) != row:
                 self._show_window(row.window_id)
 
     def _read_devices(self) -> list[DeviceRow]:
@@ -279,4 +295,5 @@ def start_device_workers(deps: Deps) -> DeviceWorkers:
         workers.start()
     except QueueError as error:
         log.warning("device workers not started: %s", error.message_en)
+    workers.watch()
     return workers

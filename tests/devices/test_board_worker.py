@@ -280,3 +280,15 @@ def test_board_text_for_each_window_state():
         "外出",
     )
     assert board_text_args({**view, "status": "closed"}) == (None, "3", "")
+
+
+def test_a_board_added_in_the_settings_is_picked_up_on_reload(api, deps, demo, ports, workers):
+    worker = workers()
+    api.window(2, "open")
+    board = ports()
+    bind_board(deps, demo, 2, f"serial://{board.link}?address=2")
+    worker.reload()
+    assert board.texts_until("2号窗口 欢迎您") == ["2号窗口 欢迎您"]
+    worker.reload()  # nothing changed: the board is left alone
+    ready, _, _ = select.select([board.master], [], [], 0.2)
+    assert not ready

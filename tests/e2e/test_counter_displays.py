@@ -110,9 +110,14 @@ def test_a_call_reaches_the_lobby_and_the_window_display_within_a_second(hall, n
     shows(panel, "#cur-priority", "老年人")
     assert "请" in sign.inner_text("#wd-now-label")
 
+    # 过号 waits for the hall's rules: two calls, then a minute after the last one
+    assert panel.is_disabled("#btn-no-show")
+    shows(panel, "#btn-no-show .sub", "需再呼叫 1 次")
     # the recall is shown again, and the lobby lists the call once
     panel.keyboard.press("2")
     shows(panel, "#cur-calls", "2 次")
+    shows(panel, "#btn-no-show .sub", "秒后可用")
+    assert panel.is_disabled("#btn-no-show")
     shows(screen, "#latest-number", called)
     assert screen.locator("#latest.flash").count() == 1
 
