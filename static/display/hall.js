@@ -51,6 +51,15 @@
       tr.appendChild(b);
       body.appendChild(tr);
     });
+    if (!body.children.length) {
+      var empty = document.createElement("tr");
+      var cell = document.createElement("td");
+      cell.colSpan = 2;
+      cell.className = "recent-empty";
+      cell.textContent = "暂无更早的呼叫";
+      empty.appendChild(cell);
+      body.appendChild(empty);
+    }
   }
 
   function renderCategories(categories) {
