@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from .conftest import ARTIFACTS, Server, axe_audit, screenshot
+from .conftest import ARTIFACTS, ROOT, Server, axe_audit, screenshot
 
 pytestmark = pytest.mark.browser
 # Thursday, 8 minutes before the 10:00 slot: its check-in is open and it is due for calling.
@@ -127,3 +127,56 @@ def test_book_on_a_phone_check_in_at_the_kiosk_and_be_called_first(hall, new_pag
     assert phone.locator("#cancel").is_hidden()
     axe_audit(phone, "booking: look up by code")
     screenshot(phone, "book-7-manage")
+
+
+def test_the_counter_bookings_widget_lists_todays_bookings_and_follows_check_in(hall, new_page):
+    api = f"{hall.url}/api/v1/halls/{hall.demo['hall']}"
+    item = requests.get(f"{api}/booking/items?q=gljt", timeout=5).json()["items"][0]
+    assert item["name"] == "高龄津贴申请"
+    booked = requests.post(
+        f"{api}/bookings",
+        json={
+            "item": item["id"],
+            "start": "2026-11-26T10:00:00+08:00",
+            "name": "李四",
+            "phone": "13900000000",
+            "id_number": "110105194912310038",
+        },
+        timeout=5,
+    )
+    assert booked.status_code == 201, booked.text
+    clerk = next(c for c in hall.demo["clerks"] if c["window_number"] == 1)
+    page = new_page(1280, 800)
+    signed_in = page.request.post(
+        f"{hall.url}/api/v1/auth/login",
+        data={"staff_no": clerk["staff_no"], "password": clerk["password"]},
+    )
+    assert signed_in.ok
+    page.goto(f"{hall.url}/book/{hall.demo['hall']}")  # any page of the hall's origin
+    partial = (ROOT / "templates" / "book" / "_counter_bookings.html").read_text()
+    markup = re.sub(r"\{#.*?#\}", "", partial, flags=re.S)
+    markup = re.sub(r"<script.*?</script>|<link[^>]*>", "", markup, flags=re.S)
+    page.evaluate("html => { document.querySelector('main').innerHTML = html; }", markup)
+    page.add_style_tag(url="/static/book/counter_bookings.css")
+    page.add_script_tag(url="/static/book/counter_bookings.js")
+    page.evaluate(
+        "w => { window.widget = HallqCounterBookings.mount("
+        "document.getElementById('counter-bookings'), {window: w, every: 300}); }",
+        clerk["window"],
+    )
+    row = page.locator("#counter-bookings li:has-text('高龄津贴申请')")
+    row.wait_for()
+    assert "李*" in row.inner_text() and "1101**********0038" in row.inner_text()
+    assert "可签到" in row.inner_text()
+    assert "13900000000" not in page.content() and "110105194912310038" not in page.content()
+    checked_in = requests.post(
+        f"{api}/checkin",
+        json={"code": booked.json()["code"]},
+        headers={"Authorization": f"Bearer {hall.demo['kiosk_token']}"},
+        timeout=5,
+    )
+    assert checked_in.status_code == 201, checked_in.text
+    number = checked_in.json()["number"]
+    page.wait_for_selector(f"#counter-bookings li:has-text('已签到 {number}')")
+    axe_audit(page, "counter bookings widget")
+    screenshot(page, "book-8-counter-widget")
