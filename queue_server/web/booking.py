@@ -72,9 +72,11 @@ def manage_page(hall: int) -> Any:
     return _page(hall, "manage")
 
 
-def run_housekeeping(deps_: Deps, notifier: Notifier, stop: threading.Event) -> None:
+def run_housekeeping(
+    deps_: Deps, notifier: Notifier, stop: threading.Event, every: float = HOUSEKEEPING_SECONDS
+) -> None:
     """Every minute: mark missed appointments, send due reminders, erase old personal data."""
-    while not stop.wait(HOUSEKEEPING_SECONDS):
+    while not stop.wait(every):
         try:
             done = housekeeping(deps_, notifier)
             if any(done.values()):
