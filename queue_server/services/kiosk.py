@@ -659,6 +659,12 @@ class PrintDispatcher:
                 self._thread.start()
 
     # -- for tests and shutdown ------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Whether the dispatcher thread is up (it stops after idle_seconds without work)."""
+        with self._lock:
+            return self._thread is not None
+
     def link_for(self, device_id: int) -> PrinterLink | None:
         """The link of a kiosk's printer, once it has printed (a dummy:// link keeps bytes)."""
         with self._lock:

@@ -1,0 +1,62 @@
+"""The print dispatcher on its own: it prints kiosk tickets only, never blocks the use case,
+stops its thread when idle and starts again with the next ticket."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from devices.printer import run_directly
+from queue_server.services import queue as q
+from queue_server.services.context import Actor
+from queue_server.services.kiosk import PrintDispatcher, default_runner
+
+
+def kiosk_actor(demo: dict[str, Any]) -> Actor:
+    return Actor("device", demo["kiosk_id"], demo["hall"], device_kind="kiosk")
+
+
+def test_dispatcher_prints_kiosk_tickets_and_sleeps_when_idle(deps, demo):
+    printing = PrintDispatcher(deps, base_delay=0.01, idle_seconds=0.05)
+    deps.bus.subscribe(printing.on_messages)
+    try:
+        started = time.perf_counter()
+        first = q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
+        assert time.perf_counter() - started < 0.5
+        assert printing.wait_idle(5)
+        deadline = time.monotonic() + 5
+        while printing.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not printing.running, "the dispatcher thread ends when there is no work"
+        assert printing.printers[demo["kiosk_id"]].worker is None, "and so do idle workers"
+        second = q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
+        assert printing.wait_idle(5)
+        data = printing.link_for(demo["kiosk_id"]).received  # type: ignore[union-attr]
+        assert data.index(first["number"].encode()) < data.index(second["number"].encode())
+    finally:
+        printing.close()
+
+
+def test_tickets_not_taken_at_a_kiosk_are_not_printed(deps, demo):
+    printing = PrintDispatcher(deps, base_delay=0.01, idle_seconds=0.05)
+    deps.bus.subscribe(printing.on_messages)
+    try:
+        q.issue_ticket(deps, Actor("system"), demo["hall"], "B")
+        assert printing.wait_idle(5)
+        assert printing.link_for(demo["kiosk_id"]) is None
+        assert deps.bus.events("print_status") == []
+    finally:
+        printing.close()
+
+
+def test_a_closed_dispatcher_ignores_new_tickets(deps, demo):
+    printing = PrintDispatcher(deps, idle_seconds=0.05)
+    deps.bus.subscribe(printing.on_messages)
+    printing.close()
+    q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "C")
+    assert printing.wait_idle(1)
+    assert printing.link_for(demo["kiosk_id"]) is None
+
+
+def test_blocking_io_runs_directly_outside_gevent():
+    assert default_runner() is run_directly
