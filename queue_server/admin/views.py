@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +28,6 @@ from ..domain.errors import InvalidInput, QueueError
 from ..domain.model import WINDOW_TYPE_NAMES
 from ..http import STATUS, check_csrf, csrf_token, current_actor, deps
 from ..services import admin, auth, complaints, ratelimit, reports, scope
-from ..services import views as qviews
 from ..services.admin import FieldErrors
 from ..services.context import Actor
 from . import bp, charts, forms
@@ -277,52 +276,113 @@ def notice(hall: int) -> Any:
     return page("admin/form.html", form=form, title=("大厅公告", "Lobby notice"), hall_id=hall)
 
 
-def _hours_pages() -> list[tuple[str, str]]:
-    """Pages of the appointments and hours module that edit hours and holidays, if installed."""
-    found = []
-    for rule in current_app.url_map.iter_rules():
-        if rule.endpoint.startswith(("admin.", "api.", "static")) or "GET" not in (
-            rule.methods or ()
-        ):
-            continue
-        if any(word in rule.rule for word in ("hours", "holiday", "schedule")):
-            found.append((rule.rule, rule.endpoint))
-    return sorted(found)
+HOURS_OVERRIDE_FIELDS = (
+    admin.FieldSpec("day", "日期", "Date", "date", required=True),
+    admin.FieldSpec("closed", "全天休息", "Closed all day", "bool"),
+    admin.FieldSpec(
+        "sessions",
+        "当天时段",
+        "That day's sessions",
+        max_len=120,
+        help_zh="不休息时填写，如 09:00-12:00 13:30-17:00",
+        help_en="When open: e.g. 09:00-12:00 13:30-17:00",
+    ),
+    admin.FieldSpec("reason", "原因", "Reason", max_len=40),
+)
+HOURS_JSON_FIELDS = (
+    admin.FieldSpec(
+        "hours",
+        "每周办公时间（JSON）",
+        "Weekly hours (JSON)",
+        "textarea",
+        required=True,
+        max_len=20_000,
+        help_zh="regular 工作日、extra_days 5+X、extended 延时服务、holiday 节假日受理、year_round 365 天无休",
+        help_en="regular, extra_days (5+X), extended, holiday, year_round",
+    ),
+)
 
 
-@bp.get("/halls/<int:hall>/hours")
+def _sessions_of(text: str) -> list[dict[str, str]]:
+    sessions = []
+    for part in text.replace("，", " ").replace(",", " ").split():
+        start, _, end = part.replace("–", "-").replace("～", "-").partition("-")
+        if not end:
+            raise FieldErrors(
+                {"sessions": ("时段须写成 09:00-12:00", "Write sessions like 09:00-12:00")}
+            )
+        sessions.append({"start": start, "end": end})
+    return sessions
+
+
+@bp.route("/halls/<int:hall>/hours", methods=["GET", "POST"])
 def hours(hall: int) -> Any:
-    """营业时间与节假日: the next two weeks as the hall's schedule reads them."""
-    from ..services.hours import hall_schedule
+    """营业时间与节假日: the coming days as the calendar and the hall's hours read them, a date's
+    override, and the weekly hours — saved through the appointments module's use cases."""
+    from ..services import schedule
 
     actor = me()
     with deps().db.reading() as s:
         found = scope.require_hall(s, actor, hall)
-        s.expunge(found)
-    schedule = hall_schedule(found)
-    today = qviews.today(found, deps().clock.now())
-    days: list[tuple[str, str]] = []
-    problem = None
-    if schedule is not None:
-        try:
-            days = [tuple(schedule.describe_day(today + timedelta(days=n))) for n in range(14)]  # type: ignore[misc]
-        except QueueError as missing:
-            problem = (missing.message, missing.message_en)
-    links = []
-    for rule, endpoint in _hours_pages():
-        if "<" not in rule:
-            links.append((rule, endpoint))
-        elif "<int:hall>" in rule or "<hall>" in rule:
-            links.append(
-                (rule.replace("<int:hall>", str(hall)).replace("<hall>", str(hall)), endpoint)
+        stored = dict(found.hours or {})
+    override = Form(HOURS_OVERRIDE_FIELDS, values={"closed": True})
+    weekly = Form(
+        HOURS_JSON_FIELDS,
+        values={
+            "hours": json.dumps(
+                {k: v for k, v in stored.items() if k != "overrides"}, ensure_ascii=False, indent=2
             )
+        },  # fmt: skip
+    )
+    status = 200
+    if request.method == "POST":
+        which = request.form.get("form", "")
+        shown = override if which == "override" else weekly
+        try:
+            if which == "override":
+                data = forms.parse(HOURS_OVERRIDE_FIELDS, request.form)
+                override.values.update(data)
+                day = data.get("day")
+                if not day:
+                    raise FieldErrors({"day": ("请填写日期", "Date is required")})
+                body: dict[str, Any] = {"reason": data.get("reason", "")}
+                if data.get("closed"):
+                    body["closed"] = True
+                else:
+                    body["sessions"] = _sessions_of(data.get("sessions", ""))
+                schedule.set_override(deps(), actor, hall, day, body)
+            elif which == "remove":
+                schedule.remove_override(deps(), actor, hall, request.form.get("day", ""))
+            elif which == "weekly":
+                raw = request.form.get("hours", "")
+                weekly.values["hours"] = raw
+                try:
+                    loaded = json.loads(raw)
+                except ValueError:
+                    raise FieldErrors(
+                        {"hours": ("JSON 格式不正确", "The hours are not valid JSON")}
+                    ) from None
+                schedule.set_hours(deps(), actor, hall, loaded)
+            else:
+                abort(400)
+        except FieldErrors as problem:
+            shown.fail(problem)
+            status = 422
+        except InvalidInput as problem:
+            shown.message = (problem.message, problem.message_en)
+            status = 422
+        else:
+            return done("营业时间已保存", "Hours saved", url_for("admin.hours", hall=hall))
+    view = schedule.hours_view(deps(), hall)
+    overrides = (view.get("hours") or {}).get("overrides") or []
     return page(
         "admin/hours.html",
         hall_id=hall,
-        days=days,
-        problem=problem,
-        links=links,
-        hours_json=json.dumps(found.hours or {}, ensure_ascii=False, indent=2),
+        status=status,
+        view=view,
+        overrides=overrides,
+        override=override,
+        weekly=weekly,
     )
 
 

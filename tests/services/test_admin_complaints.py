@@ -19,6 +19,21 @@ from queue_server.services.context import Actor
 from queue_server.services.demo import seed_demo
 from queue_server.store import tables
 
+_HASHES: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _demo_passwords_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's well-known passwords are hashed once per run (argon2 is slow on purpose)."""
+    from queue_server.services import auth, demo
+
+    def cached(password: str) -> str:
+        if password not in _HASHES:
+            _HASHES[password] = auth.hash_password(password)
+        return _HASHES[password]
+
+    monkeypatch.setattr(demo, "hash_password", cached)
+
 
 def staff(deps: Any, staff_no: str) -> Actor:
     with deps.db.reading() as s:
