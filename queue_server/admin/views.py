@@ -226,6 +226,8 @@ def hall_new() -> Any:
     actor = me()
     tree = admin.hall_tree(deps(), actor)
     parent = request.values.get("parent_id", "")
+    if parent.isdigit():
+        admin.hall_detail(deps(), actor, int(parent))  # only under a hall the actor manages
     form = _hall_form(
         {
             "kind": "village",

@@ -396,8 +396,8 @@ def build_report(
             f"Unknown report dimension: {by}",
         )
     with deps.db.reading() as session:
-        _scope(session, actor, hall_id)
-    complaints.open_follow_ups(deps)  # 差评 rated since the last look get their follow-up first
+        below = set(_scope(session, actor, hall_id)[2])
+    complaints.open_follow_ups(deps, below)  # 差评 rated since the last look get theirs first
     now = deps.clock.now()
     with deps.db.reading() as session:
         hall, parents, halls = _scope(session, actor, hall_id)
@@ -495,8 +495,8 @@ def performance_sheet(
 ) -> PerformanceSheet:
     """The 效能考评 sheet of the staff of a hall and the halls below it (or of one clerk)."""
     with deps.db.reading() as session:
-        _scope(session, actor, hall_id)
-    complaints.open_follow_ups(deps)
+        below = set(_scope(session, actor, hall_id)[2])
+    complaints.open_follow_ups(deps, below)
     now = deps.clock.now()
     with deps.db.reading() as session:
         hall, _parents, halls = _scope(session, actor, hall_id)
