@@ -280,17 +280,28 @@
       }
     }
     var container = $("category-tiles");
-    container.textContent = "";
-    categories().forEach(function (category) {
-      var tile = el("button", {
-        type: "button", className: "tile tile-category", "data-action": "category",
-        "data-category": category.id, disabled: !open
-      }, [
-        el("span", { className: "tile-prefix", text: category.prefix, "aria-hidden": "true" }),
-        el("span", { className: "tile-name", text: name(category) }),
-        el("span", { className: "tile-figures", text: figuresText(category) })
-      ]);
-      container.appendChild(tile);
+    var ids = categories().map(function (c) { return String(c.id); }).join(",");
+    if (container.dataset.ids !== ids) {
+      // new or changed categories: build the tiles (otherwise they are updated in place, so a
+      // finger on a tile never meets a tile being replaced)
+      container.textContent = "";
+      categories().forEach(function (category) {
+        container.appendChild(el("button", {
+          type: "button", className: "tile tile-category", "data-action": "category",
+          "data-category": category.id
+        }, [
+          el("span", { className: "tile-prefix", text: category.prefix, "aria-hidden": "true" }),
+          el("span", { className: "tile-name" }),
+          el("span", { className: "tile-figures" })
+        ]));
+      });
+      container.dataset.ids = ids;
+    }
+    var tiles = container.querySelectorAll(".tile-category");
+    categories().forEach(function (category, index) {
+      tiles[index].disabled = !open;
+      tiles[index].querySelector(".tile-name").textContent = name(category);
+      tiles[index].querySelector(".tile-figures").textContent = figuresText(category);
     });
     container.hidden = !open;
     $("tile-green").hidden = !open;
