@@ -5,7 +5,7 @@
 
   var EVENTS = [
     "ticket_called", "ticket_recalled", "ticket_finished", "window_changed",
-    "queue_changed", "ticket_evaluated", "alarm", "alarm_cleared",
+    "queue_changed", "ticket_issued", "ticket_evaluated", "alarm", "alarm_cleared",
   ];
 
   function connect(options) {
