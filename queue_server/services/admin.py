@@ -2002,6 +2002,7 @@ def monitor_snapshot(deps: Deps, actor: Actor, hall_id: int) -> dict[str, Any]:
 # Audit log
 
 AUDIT_PAGE = 50
+ACTOR_NAMES = {"system": "系统", "anonymous": "群众", "device": "设备"}
 
 
 def audit_entries(
@@ -2045,11 +2046,17 @@ def audit_entries(
             else {}
         )
         hall_names = dict(session.execute(select(tables.halls.c.id, tables.halls.c.name)).all())
+        zones = dict(session.execute(select(tables.halls.c.id, tables.halls.c.timezone)).all())
     entries = []
     for row in rows:
         who = row.actor
         if who.startswith("clerk:") and who.split(":", 1)[1].isdigit():
             who = names.get(int(who.split(":", 1)[1]), who)
+        else:
+            who = ACTOR_NAMES.get(who.split(":", 1)[0], who) + (
+                f" {who.split(':', 1)[1]}" if ":" in who else ""
+            )
+        zone = ZoneInfo(zones.get(row.hall_id) or "Asia/Shanghai")
         detail = dict(row.detail or {})
         before, after = detail.pop("before", None), detail.pop("after", None)
         changes = _changes(before, after)
@@ -2057,6 +2064,7 @@ def audit_entries(
             {
                 "id": row.id,
                 "at": views.iso(row.at),
+                "at_local": row.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
                 "hall_id": row.hall_id,
                 "hall": hall_names.get(row.hall_id, ""),
                 "actor": row.actor,
