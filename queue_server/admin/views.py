@@ -22,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import select
 
 from ..domain import reports as rp
 from ..domain.errors import InvalidInput, QueueError
@@ -30,6 +31,7 @@ from ..http import STATUS, check_csrf, csrf_token, current_actor, deps
 from ..services import admin, auth, complaints, ratelimit, reports, scope
 from ..services.admin import FieldErrors
 from ..services.context import Actor
+from ..store import tables
 from . import bp, charts, forms
 from .forms import Form, Option
 
@@ -959,8 +961,102 @@ def device_edit(device: int) -> Any:
             target=lambda r: url_for("admin.devices", hall=hall),
             template="admin/device_form.html",
             device=found,
+            printer=_printer_form(device) if found["kind"] == "kiosk" else None,
         )
-    return page("admin/device_form.html", form=form, title=title, hall_id=hall, device=found)
+    printer = _printer_form(device) if found["kind"] == "kiosk" else None
+    return page(
+        "admin/device_form.html",
+        form=form,
+        title=title,
+        hall_id=hall,
+        device=found,
+        printer=printer,
+    )
+
+
+PRINTER_FIELDS = (
+    admin.FieldSpec(
+        "printer",
+        "小票打印机地址",
+        "Ticket printer URL",
+        max_len=300,
+        help_zh="usb://VID:PID、serial:///dev/ttyUSB0?baudrate=9600、tcp://主机:9100、dummy://；留空则不打印",
+        help_en="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=9600, tcp://HOST:9100, dummy://; "
+        "empty: no printing",
+    ),
+    admin.FieldSpec(
+        "paper_mm",
+        "纸宽",
+        "Paper width",
+        "choice",
+        choices=(("80", "80 毫米", "80 mm"), ("58", "58 毫米", "58 mm")),
+    ),  # fmt: skip
+    admin.FieldSpec(
+        "mode",
+        "打印方式",
+        "Printing",
+        "choice",
+        choices=(("text", "中文字库", "Printer's Chinese font"), ("image", "图片", "Raster image")),
+    ),  # fmt: skip
+    admin.FieldSpec(
+        "encoding",
+        "编码",
+        "Encoding",
+        "choice",
+        choices=(("gb18030", "GB18030", ""), ("gbk", "GBK", "")),
+    ),  # fmt: skip
+    admin.FieldSpec("check_status", "打印前检查纸张和状态", "Check paper and status first", "bool"),
+)
+
+
+def _printer_form(device_id: int) -> Form:
+    with deps().db.reading() as s:
+        config = dict(
+            s.scalar(select(tables.devices.c.config).where(tables.devices.c.id == device_id)) or {}
+        )
+    return Form(
+        PRINTER_FIELDS,
+        values={
+            "printer": config.get("printer", ""),
+            "paper_mm": str(config.get("paper_mm", 80)),
+            "mode": config.get("mode", "text"),
+            "encoding": config.get("encoding", "gb18030"),
+            "check_status": config.get("check_status", True),
+        },
+    )
+
+
+@bp.post("/devices/<int:device>/printer")
+def device_printer(device: int) -> Any:
+    """A kiosk's ticket printer, saved by the kiosk module's own use case."""
+    from ..services import kiosk
+
+    actor = me()
+    found = admin.get_device(deps(), actor, device)
+    form = _printer_form(device)
+    try:
+        data = forms.parse(PRINTER_FIELDS, request.form)
+        form.values.update(data)
+        data["paper_mm"] = int(data.get("paper_mm") or 80)
+        kiosk.set_printer(deps(), actor, device, data)
+    except FieldErrors as problem:
+        form.fail(problem)
+    except InvalidInput as problem:
+        form.message = (problem.message, problem.message_en)
+    else:
+        return done("打印机已设置", "Printer saved", url_for("admin.device_edit", device=device))
+    edit = _device_form(
+        found["hall_id"], forms.values_of(found, admin.DEVICE_FIELDS), creating=False
+    )
+    return page(
+        "admin/device_form.html",
+        form=edit,
+        title=(f"设备 {found['name']}", f"Device {found['name']}"),
+        hall_id=found["hall_id"],
+        device=found,
+        printer=form,
+        status=422,
+    )
 
 
 @bp.post("/devices/<int:device>/token")

@@ -856,7 +856,11 @@ class FlexibleWatch:
         if not rule.enabled:
             return False
         crowded = rule.crowded(categories)
+        # A read first: raising is a write, and queues change with every ticket.
+        raised = any(a["kind"] == FLEXIBLE_ALARM for a in alarms.open_alarms(self.deps, hall_id))
         if crowded and closed:
+            if raised:
+                return True
             worst = max(crowded, key=lambda c: int(c.get("estimated_wait_minutes") or 0))
             windows = "、".join(f"{n} 号" for n in sorted(closed))
             alarms.raise_alarm(
@@ -871,7 +875,7 @@ class FlexibleWatch:
                 detail={"category_id": worst.get("id"), "windows": sorted(closed)},
             )
             return True
-        if any(a["kind"] == FLEXIBLE_ALARM for a in alarms.open_alarms(self.deps, hall_id)):
+        if raised:
             alarms.clear_alarms(self.deps, hall_id, FLEXIBLE_ALARM)
         return False
 

@@ -158,6 +158,13 @@ def form_bodies(w: dict[str, Any]) -> dict[str, Any]:
         "admin.device_new": {"kind": "screen", "name": "越权"},
         "admin.device_edit": {"name": "越权"},
         "admin.device_token": {},
+        "admin.device_printer": {
+            "printer": "dummy://",
+            "paper_mm": "58",
+            "mode": "text",
+            "encoding": "gb18030",
+            "check_status": "on",
+        },  # fmt: skip
         "admin.device_delete": {},
         "admin.follow_up": {"stage": "verify", "note": "越权"},
         "admin.complaint_new": {"channel": "phone", "summary": "越权"},

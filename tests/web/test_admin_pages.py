@@ -451,3 +451,26 @@ def test_hours_and_date_overrides_go_through_the_appointments_module(client, man
     )  # fmt: skip
     assert refused.status_code == 422 and "09:00-12:00" in refused.get_data(as_text=True)
     assert count(deps, tables.halls) == 4
+
+
+def test_a_kiosk_printer_is_set_on_the_device_page(client, manager):
+    kiosk = manager["town"]["kiosk_id"]
+    page = client.get(f"/admin/devices/{kiosk}").get_data(as_text=True)
+    assert "小票打印机" in page and 'value="dummy://"' in page
+    refused = client.post(
+        f"/admin/devices/{kiosk}/printer",
+        data={"csrf_token": manager["csrf"], "printer": "carrier-pigeon://roof", "paper_mm": "80",
+              "mode": "text", "encoding": "gb18030"},
+    )  # fmt: skip
+    assert refused.status_code == 422 and "打印机地址无效" in refused.get_data(as_text=True)
+    saved = client.post(
+        f"/admin/devices/{kiosk}/printer",
+        data={"csrf_token": manager["csrf"], "printer": "tcp://192.0.2.7:9100", "paper_mm": "58",
+              "mode": "image", "encoding": "gb18030", "check_status": "on"},
+    )  # fmt: skip
+    assert saved.status_code == 302
+    me = client.get(
+        "/api/v1/kiosk/me", headers={"Authorization": f"Bearer {manager['town']['kiosk_token']}"}
+    ).get_json()
+    assert me["printer"]["url"] == "tcp://192.0.2.7:9100" and me["printer"]["paper_mm"] == 58
+    assert me["printer"]["mode"] == "image"
