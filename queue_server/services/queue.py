@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ from ..store import tables
 from . import views
 from .bus import Message
 from .context import Actor, Deps, audit
-from .hours import require_walk_in_open
+from .hours import open_state
 
 R = TypeVar("R")
 T = tables.tickets
@@ -51,6 +51,11 @@ class Outbox:
     messages: list[Message] = field(default_factory=list)
     queue_touched: bool = False
     moved_categories: set[int] = field(default_factory=set)
+    # When set, `queue_changed` is left to the deployment's throttle (services/queue_changes.py),
+    # which sends it after the commit at most every few hundred milliseconds per hall.
+    queue_changed_later: bool = False
+    # Objects the use case wrote without the ORM (the issuing path), for the translation.
+    known: dict[tuple[type, int], Any] = field(default_factory=dict)
 
     def add(self, event: str, rooms: list[str], payload: dict[str, Any]) -> None:
         """Queue one event for several rooms."""
@@ -60,15 +65,23 @@ class Outbox:
         """Keep domain events; they are translated once the use case's work is done."""
         self.events.extend(events)
 
+    def get(self, cls: type[R], ident: int | None) -> R | None:
+        """An object of this transaction by id: one the use case made itself, or the session's."""
+        if ident is None:
+            return None
+        known = self.known.get((cls, ident))
+        return known if known is not None else self.session.get(cls, ident)
+
     def finalize(self) -> list[Message]:
         """Translate the events from the final state, then add the hall's queue figures and
         the new places of the tickets at the front of each queue that moved."""
         self.session.flush()
         for event in self.events:
             translate(self, event)
-        if self.queue_touched:
+        if self.queue_touched and not (self.queue_changed_later and not self.moved_categories):
             status = views.QueueStatus(self.session, self.hall, self.now)
-            self.messages.append(views.queue_changed(status))
+            if not self.queue_changed_later:
+                self.messages.append(views.queue_changed(status))
             for category_id in sorted(self.moved_categories):
                 front = sorted(
                     status.waiting_in(category_id),
@@ -110,11 +123,11 @@ def translate(out: Outbox, event: ev.Event) -> None:
             )
         out.queue_touched = True
         return
-    ticket = s.get(Ticket, getattr(event, "ticket_id", 0))
+    ticket = out.get(Ticket, getattr(event, "ticket_id", 0))
     if ticket is None:
         return
     ticket_room = f"ticket:{ticket.token}"
-    category = s.get(Category, ticket.category_id)
+    category = out.get(Category, ticket.category_id)
     out.queue_touched = True
     if not isinstance(event, ev.TicketIssued) or ticket.priority != Priority.NONE:
         # A ticket left or re-entered a queue, or jumped ahead: places at the front changed.
@@ -165,15 +178,25 @@ def translate(out: Outbox, event: ev.Event) -> None:
             )
 
 
-def run(deps: Deps, hall_id: int, work: Callable[[Outbox], R]) -> R:
-    """Run one use case for a hall: lock the hall, work, commit, then publish."""
+def run(deps: Deps, hall_id: int, work: Callable[[Outbox], R], *, settings_only: bool = False) -> R:
+    """Run one use case for a hall: lock the hall, work, commit, then publish.
+
+    A use case that only reads the hall's settings (`settings_only`) gets the cached, shared
+    hall of `views.hall_config` instead of one loaded into its session: it must not change it.
+    """
+    throttle = deps.queue_changes
     with deps.db.transaction() as session:
         deps.db.lock_hall(session, hall_id)
-        hall = views.get_hall(session, hall_id)
-        out = Outbox(session, hall, deps.clock.now())
+        if settings_only:
+            hall = views.hall_config(session, hall_id).hall
+        else:
+            hall = views.get_hall(session, hall_id)
+        out = Outbox(session, hall, deps.clock.now(), queue_changed_later=throttle is not None)
         result = work(out)
         messages = out.finalize()
     deps.bus.publish(messages)
+    if throttle is not None and out.queue_touched:
+        throttle.touch(hall_id)
     return result
 
 
@@ -197,20 +220,38 @@ def find_category(session: Session, hall: Hall, ref: Any) -> Category:
     query = select(Category).where(
         tables.categories.c.hall_id == hall.id, tables.categories.c.active.is_(True)
     )
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        query = query.where(tables.categories.c.id == ref)
-    elif isinstance(ref, str) and ref.strip():
-        ref = ref.strip()
-        if ref.isdigit():
-            query = query.where(tables.categories.c.id == int(ref))
-        else:
-            query = query.where(tables.categories.c.prefix == ref.upper())
+    by_id, prefix = views.category_ref(ref)
+    if by_id is not None:
+        query = query.where(tables.categories.c.id == by_id)
     else:
-        raise InvalidInput("请选择业务类别", "Choose a service category")
+        query = query.where(tables.categories.c.prefix == prefix)
     category = session.scalars(query).first()
     if category is None:
         raise NotFound("本大厅没有该业务类别", "This hall has no such category")
     return category
+
+
+_LAST_SEQ = select(func.max(T.c.seq)).where(
+    T.c.hall_id == bindparam("hall"),
+    T.c.category_id == bindparam("category"),
+    T.c.service_day == bindparam("day", type_=T.c.service_day.type),
+)
+_INSERT_TICKET = insert(T)
+# The ticket's columns, all of them written from the domain object, as the ORM would.
+_TICKET_FIELDS = [c.name for c in T.columns if c.name in {f.name for f in fields(Ticket)}]
+_TICKET_FIELDS.remove("id")
+
+
+def _require_walk_in_open(config: views.HallConfig, now: datetime) -> None:
+    """`require_walk_in_open`, its verdict kept for the minute (hours are set to the minute)."""
+    minute = now.replace(second=0, microsecond=0)
+    state = config.walk_in.get(minute)
+    if state is None:
+        state = open_state(config.hall, now)
+        config.walk_in.clear()
+        config.walk_in[minute] = state
+    if not state.open:
+        raise Conflict(state.notice, state.notice_en)
 
 
 def parse_priority(value: Any) -> Priority:
@@ -265,10 +306,13 @@ def issue_ticket(
 
     def work(out: Outbox) -> dict[str, Any]:
         s, hall, now = out.session, out.hall, out.now
+        # The busiest use case: the hall's settings come from the short-lived cache and the
+        # ticket is written with plain statements, not through the ORM (same rows, same events).
+        config = views.hall_config(s, hall.id or 0)
         require_issuer(actor, hall)
         if actor.kind == "device" and appointment is None:
-            require_walk_in_open(hall, now)
-        cat = find_category(s, hall, category)
+            _require_walk_in_open(config, now)
+        cat = config.category(category)
         item_id = None
         if service_item_id is not None:
             item = s.get(ServiceItem, service_item_id)
@@ -276,11 +320,8 @@ def issue_ticket(
                 raise NotFound("本大厅没有该事项", "This hall has no such service item")
             item_id = item.id
         day = views.today(hall, now)
-        last = s.scalar(
-            select(func.max(T.c.seq)).where(
-                T.c.hall_id == hall.id, T.c.category_id == cat.id, T.c.service_day == day
-            )
-        )
+        conn = s.connection()
+        last = conn.execute(_LAST_SEQ, {"hall": hall.id, "category": cat.id, "day": day}).scalar()
         seq = next_seq(last, cat.daily_cap, cat.name)
         ticket = Ticket(
             hall_id=hall.id or 0,
@@ -302,8 +343,10 @@ def issue_ticket(
             device_id=actor.id if actor.kind == "device" else None,
             agent_id=actor.id if actor.is_staff else None,
         )
-        s.add(ticket)
-        s.flush()
+        values = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
+        ticket.id = conn.execute(_INSERT_TICKET, values).inserted_primary_key[0]  # type: ignore[index]
+        out.known[(Ticket, ticket.id or 0)] = ticket
+        out.known[(Category, cat.id or 0)] = cat
         audit(
             s,
             at=now,
@@ -314,14 +357,16 @@ def issue_ticket(
             detail={"ticket": ticket.id, "category": cat.prefix, "priority": prio.value},
         )
         out.record([ev.TicketIssued(hall.id or 0, ticket.id or 0, cat.id or 0)])
-        status = views.QueueStatus(s, hall, now)
+        status = views.QueueStatus(
+            s, hall, now, categories=config.categories, windows=config.windows
+        )
         view = views.ticket_view(ticket, cat, status=status, include_token=True)
         view["hall"] = views.hall_view(hall)
         view["phone_url"] = f"{deps.public_url.rstrip('/')}/t/{ticket.token}"
         return view
 
     try:
-        return run(deps, hall_id, work)
+        return run(deps, hall_id, work, settings_only=True)
     except IntegrityError:
         # Another process took the same number between our read and our write (only possible
         # without the hall lock): the database refused the duplicate; the citizen retries.
@@ -369,14 +414,32 @@ def require_post(session: Session, actor: Actor, window: Window) -> int:
     return actor.id
 
 
-def at_window(deps: Deps, actor: Actor, window_id: int, work: Callable[[AtWindow], R]) -> R:
-    """Run a window action under the hall lock, as a clerk posted at that window."""
+def at_window(
+    deps: Deps,
+    actor: Actor,
+    window_id: int,
+    work: Callable[[AtWindow], R],
+    *,
+    on_duty: bool = True,
+) -> R:
+    """Run a window action under the hall lock, as a clerk posted at that window.
+
+    With `on_duty`, only the clerk now working the window acts (or anyone posted there while
+    nobody does): the B post takes over through open or resume, never by acting beside A.
+    """
 
     def locked(out: Outbox) -> R:
         window = out.session.get(Window, window_id, populate_existing=True)
         if window is None:
             raise NotFound("找不到该窗口", "No such window")
         clerk_id = require_post(out.session, actor, window)
+        if on_duty and window.active_clerk_id not in (None, clerk_id):
+            other = out.session.get(Clerk, window.active_clerk_id)
+            name = other.name if other else ""
+            raise Conflict(
+                f"本窗口正由 {name} 值守；请对方暂停或签退后再接岗",
+                "Another clerk is on duty at this window; take over after they pause or sign out",
+            )
         return work(AtWindow(out, window, clerk_id))
 
     return run(deps, window_hall_id(deps, window_id), locked)
@@ -399,7 +462,8 @@ def require_current(w: AtWindow) -> Ticket:
     return ticket
 
 
-def _end_record(session: Session, ticket: Ticket, now: datetime, outcome: Outcome) -> None:
+def end_service_record(session: Session, ticket: Ticket, now: datetime, outcome: Outcome) -> None:
+    """Close the ticket's open visit at a window with this outcome."""
     record = views.service_record_for(session, ticket)
     if record is not None:
         record.ended_at = now
@@ -473,7 +537,7 @@ def _audit(w: AtWindow, action: str, ticket: Ticket | None, **detail: Any) -> No
 def _finish(w: AtWindow, ticket: Ticket, outcome: Outcome, items: list[int]) -> None:
     events = ticket.finish(outcome, items, w.now)
     views.forget_service_times(w.session, w.window.hall_id)
-    _end_record(w.session, ticket, w.now, outcome)
+    end_service_record(w.session, ticket, w.now, outcome)
     _audit(w, "ticket.finish", ticket, outcome=outcome.value, items=items)
     w.out.record(events)
 
@@ -634,7 +698,7 @@ def no_show(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
     def work(w: AtWindow) -> dict[str, Any]:
         ticket = require_current(w)
         events = ticket.mark_no_show(w.out.hall.rules, w.now)
-        _end_record(w.session, ticket, w.now, Outcome.NO_SHOW)
+        end_service_record(w.session, ticket, w.now, Outcome.NO_SHOW)
         _audit(w, "ticket.no_show", ticket)
         w.out.record(events)
         return _called_view(w, ticket)
@@ -749,7 +813,7 @@ def transfer(
         if clerk not in (None, ""):
             target_clerk = _find_clerk(s, hall, clerk)
             target_clerk_id = target_clerk.id
-        _end_record(s, ticket, w.now, Outcome.TRANSFERRED)
+        end_service_record(s, ticket, w.now, Outcome.TRANSFERRED)
         events = ticket.transfer(
             category_id=category_id,
             window_id=target_window_id,
@@ -814,7 +878,7 @@ def cancel(deps: Deps, token: str) -> dict[str, Any]:
         out.session.refresh(ticket)
         events = ticket.cancel(out.now)
         if events and ticket.window_id:
-            _end_record(out.session, ticket, out.now, Outcome.NO_SHOW)
+            end_service_record(out.session, ticket, out.now, Outcome.NO_SHOW)
         audit(
             out.session,
             at=out.now,
@@ -842,7 +906,7 @@ def open_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         _audit(w, "window.open", None)
         return {"window": views.window_view(w.session, w.window)}
 
-    return at_window(deps, actor, window_id, work)
+    return at_window(deps, actor, window_id, work, on_duty=False)
 
 
 def close_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
@@ -882,7 +946,7 @@ def resume_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         _audit(w, "window.resume", None)
         return {"window": views.window_view(w.session, w.window)}
 
-    return at_window(deps, actor, window_id, work)
+    return at_window(deps, actor, window_id, work, on_duty=False)
 
 
 def sign_out_of_windows(deps: Deps, actor: Actor) -> None:

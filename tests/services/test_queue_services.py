@@ -239,6 +239,12 @@ def test_ab_posts_the_b_clerk_takes_over_a_paused_or_signed_out_window(deps, dem
     q.open_window(deps, actor_a, window)
     with pytest.raises(Conflict):
         q.open_window(deps, actor_b, window)  # A is still working
+    for act_beside_a in (q.call_next, q.recall, q.close_window):
+        with pytest.raises(Conflict) as refused:
+            act_beside_a(deps, actor_b, window)
+        assert actor_a.name in refused.value.message
+    with pytest.raises(Conflict):
+        q.pause_window(deps, actor_b, window, "休息")
     q.pause_window(deps, actor_a, window, "会议")
     view = q.open_window(deps, actor_b, window)["window"]
     assert view["status"] == "open" and view["clerk"]["name"] == actor_b.name
