@@ -8,6 +8,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from queue_server.services.notify import FakeNotifier
@@ -425,3 +427,32 @@ def test_the_servers_housekeeping_loop_sends_a_due_reminder_and_stops_when_told(
     loop.join(timeout=5)
     assert not loop.is_alive()
     assert fake.kinds() == ["reminder"]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+BOOKING_FIELDS = ["item", "kind", "start", "day", "name", "phone", "id_number", "address", "note"]
+
+
+def test_no_booking_body_however_odd_is_a_server_error_or_books_anything(app, deps, hall):
+    """Fields of any JSON type or value: a clear 4xx each time, and no booking made."""
+    anon = app.test_client()
+    base = citizen(deps)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.dictionaries(st.sampled_from(BOOKING_FIELDS), JSON_VALUES, max_size=4))
+    def check(changes: dict[str, Any]) -> None:
+        body = {**base, **changes, "start": changes.get("start", "2026-11-27T09:07:00+08:00")}
+        response = anon.post(f"/api/v1/halls/{hall}/bookings", json=body)
+        assert response.status_code in (400, 403, 404, 409, 422), response.get_json()
+        assert_error(response, response.status_code)
+        codes = anon.post(f"/api/v1/halls/{hall}/checkin", json={"code": changes.get("name")})
+        assert codes.status_code in (401, 404, 422, 429)
+
+    check()
+    assert counts(deps)["bookings"] == 0
