@@ -16,6 +16,9 @@ from queue_server.services.context import ANONYMOUS, Actor
 from queue_server.services.demo import seed_demo
 from queue_server.store import tables
 
+# The same figures and rules on the embedded SQLite and on PostgreSQL (city scale).
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "pg"], indirect=True)
+
 _HASHES: dict[str, str] = {}
 
 
