@@ -256,8 +256,11 @@
     heading.appendChild(el("span", { className: "en", lang: "en", text: titleEn }));
     $("code").textContent = view.code;
     var qr = $("qr");
-    qr.src = view.urls.qr;
-    qr.alt = "预约码二维码，可在自助机扫描签到 QR code of the booking, to scan at the kiosk";
+    qr.hidden = view.kind !== "appointment"; // only an appointment is checked in at the kiosk
+    if (!qr.hidden) {
+      qr.src = view.urls.qr;
+      qr.alt = "预约码二维码，可在自助机扫描签到 QR code of the booking, to scan at the kiosk";
+    }
     var stateLine = $("state");
     stateLine.textContent = view.state_name + " · " + view.state_name_en;
     stateLine.classList.toggle("ended", ["cancelled", "no_show", "closed"].indexOf(view.state) >= 0);
