@@ -65,6 +65,12 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     deps = bootstrap(app.config)
     app.extensions["hallq"] = deps
+    interval = float(app.config.get("QUEUE_CHANGED_INTERVAL") or 0)
+    if interval > 0:
+        # The real server folds a hall's queue figures into one message per interval.
+        from .services.queue_changes import QueueChangedThrottle
+
+        deps.queue_changes = QueueChangedThrottle(deps, interval)
 
     from . import api, realtime, web
 
@@ -88,6 +94,12 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         from .services.boards import start_device_workers
 
         app.extensions["hallq_devices"] = start_device_workers(deps)
+    if app.config.get("SCHEDULER"):
+        # Periodic jobs (day rollover, device health…): only the real server, each job run by
+        # one process of the deployment at a time.
+        from .services.scheduler import start_scheduler
+
+        app.extensions["hallq_scheduler"] = start_scheduler(deps)
     api.init_app(app)
     web.init_app(app)
     return app

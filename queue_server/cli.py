@@ -149,8 +149,18 @@ def serve(host: str, port: int) -> None:
     from .services import demo as demo_service
 
     # The real server drives the serial LED boards and evaluator keypads (HALLQ_DEVICE_WORKERS=0
-    # leaves them to another process).
-    app = create_app({"DEVICE_WORKERS": os.environ.get("HALLQ_DEVICE_WORKERS", "1") != "0"})
+    # leaves them to another process), sends kiosk tickets to their printers (HALLQ_PRINTING=0:
+    # no kiosk of the deployment prints through the server), runs the periodic jobs
+    # (HALLQ_SCHEDULER=0: not here) and sends each hall's queue figures at most every
+    # HALLQ_QUEUE_CHANGED_MS (0: with each change).
+    app = create_app(
+        {
+            "DEVICE_WORKERS": os.environ.get("HALLQ_DEVICE_WORKERS", "1") != "0",
+            "PRINTING": os.environ.get("HALLQ_PRINTING", "1") != "0",
+            "SCHEDULER": os.environ.get("HALLQ_SCHEDULER", "1") != "0",
+            "QUEUE_CHANGED_INTERVAL": float(os.environ.get("HALLQ_QUEUE_CHANGED_MS", "200")) / 1000,
+        }
+    )
     base = f"http://{host}:{port}"
     deps = app.extensions["hallq"]
     with deps.db.reading() as session:

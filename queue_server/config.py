@@ -36,6 +36,8 @@ def from_environment() -> dict[str, Any]:
         "DATABASE_URL": os.environ.get("HALLQ_DATABASE_URL")
         or f"sqlite:///{instance / 'hallq.db'}",
         "MESSAGE_QUEUE": os.environ.get("HALLQ_MESSAGE_QUEUE") or None,
+        # The Redis channel of the deployment's events (two deployments may share one Redis).
+        "MESSAGE_QUEUE_CHANNEL": os.environ.get("HALLQ_MESSAGE_QUEUE_CHANNEL") or "hallq",
         "PUBLIC_URL": os.environ.get("HALLQ_PUBLIC_URL", "http://127.0.0.1:5000"),
         "ASYNC_MODE": os.environ.get("HALLQ_ASYNC_MODE", "gevent"),
         "SECURE_COOKIES": os.environ.get("HALLQ_SECURE_COOKIES", "0") == "1",

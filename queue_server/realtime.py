@@ -159,6 +159,7 @@ def init_app(app: Flask) -> None:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config.get("MESSAGE_QUEUE"),
+        channel=app.config.get("MESSAGE_QUEUE_CHANNEL") or "hallq",
         cors_allowed_origins=app.config.get("CORS_ORIGINS", []),
         max_http_buffer_size=64 * 1024,
         ping_interval=10,

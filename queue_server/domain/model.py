@@ -566,6 +566,18 @@ class Ticket:
         self.finished_at = now
         return [ev.TicketCancelled(self.hall_id, self.id or 0, self.window_id or 0)]
 
+    def expire(self, now: datetime) -> list[ev.Event]:
+        """The service day is over: a ticket still waiting is cancelled, one called but never
+        served is a no-show (过号). Tickets at a window or on hold stay for the clerk to settle."""
+        if self.state == TicketState.WAITING:
+            return self.cancel(now)
+        if self.state != TicketState.CALLED:
+            return []
+        self.state = TicketState.NO_SHOW
+        self.outcome = Outcome.NO_SHOW
+        self.finished_at = now
+        return [ev.TicketFinished(self.hall_id, self.id or 0, self.window_id or 0, Outcome.NO_SHOW)]
+
     # -- ranking ---------------------------------------------------------------------------
     def rank(self, now: datetime, rules: QueueRules) -> int:
         """0: appointment due now; 1: 绿色通道; 2: everyone else."""

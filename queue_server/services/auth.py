@@ -9,7 +9,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, literal, null, select, union_all, update
 
 from ..domain.errors import InvalidInput, Unauthorized
 from ..domain.model import Clerk, Role
@@ -103,30 +103,49 @@ def logout(deps: Deps, token: str) -> None:
         )
 
 
+def _token_owner_statement() -> Any:
+    """Whose token a digest is, a clerk's or a device's, in one query (every request asks)."""
+    digest: Any = bindparam("digest")
+    tokens, devices = tables.auth_tokens, tables.devices
+    return union_all(
+        select(
+            literal("clerk").label("owner"),
+            tokens.c.clerk_id.label("id"),
+            tokens.c.expires_at.label("at"),
+            null().label("hall_id"),
+            null().label("kind"),
+        ).where(tokens.c.token_hash == digest),
+        select(
+            literal("device"),
+            devices.c.id,
+            devices.c.last_seen_at,
+            devices.c.hall_id,
+            devices.c.kind,
+        ).where(devices.c.token_hash == digest),
+    )
+
+
+_TOKEN_OWNER = _token_owner_statement()
+
+
 def actor_for_token(deps: Deps, token: str) -> Actor | None:
     """The staff member or device a bearer token belongs to, if it is valid."""
     if not token or len(token) > 200:
         return None
-    digest = token_digest(token)
     now = deps.clock.now()
     with deps.db.reading() as session:
-        row = session.execute(
-            select(tables.auth_tokens.c.clerk_id, tables.auth_tokens.c.expires_at).where(
-                tables.auth_tokens.c.token_hash == digest
-            )
-        ).first()
-        if row is not None:
-            if row.expires_at <= now:
+        row = session.connection().execute(_TOKEN_OWNER, {"digest": token_digest(token)}).first()
+        if row is None:
+            return None
+        if row.owner == "clerk":
+            if row.at <= now:
                 return None
-            return actor_for_clerk(deps, int(row.clerk_id), session=session)
-        device = session.execute(
-            select(tables.devices.c.id, tables.devices.c.hall_id, tables.devices.c.kind).where(
-                tables.devices.c.token_hash == digest
-            )
-        ).first()
-        if device is not None:
-            return Actor("device", device.id, device.hall_id, device_kind=device.kind)
-    return None
+            return actor_for_clerk(deps, int(row.id), session=session)
+    # The device health job raises an alarm for a device that stops getting in touch.
+    from .jobs import note_device_seen
+
+    note_device_seen(deps, row.id, row.at)
+    return Actor("device", row.id, row.hall_id, device_kind=row.kind)
 
 
 def actor_for_clerk(deps: Deps, clerk_id: int, session: Any = None) -> Actor | None:

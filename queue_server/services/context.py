@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -23,6 +23,13 @@ def new_ticket_token() -> str:
     return secrets.token_urlsafe(12)
 
 
+class QueueChangedSink(Protocol):
+    """Sends a hall's `queue_changed` later, coalescing many changes into one message."""
+
+    def touch(self, hall_id: int) -> None:
+        """The queue of this hall changed (the transaction has committed)."""
+
+
 @dataclass
 class Deps:
     """The adapters a use case runs with, wired in one place (`bootstrap`)."""
@@ -32,6 +39,8 @@ class Deps:
     clock: Clock = field(default_factory=SystemClock)
     new_token: Callable[[], str] = new_ticket_token
     public_url: str = "http://127.0.0.1:5000"
+    # None: every use case's messages carry its hall's `queue_changed` (tests, single calls).
+    queue_changes: QueueChangedSink | None = None
 
 
 @dataclass(frozen=True)
@@ -71,13 +80,18 @@ def audit(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Write one audit entry inside the use case's transaction."""
-    session.execute(
-        insert(tables.audit_log).values(
-            at=at,
-            hall_id=hall_id,
-            actor=actor.label,
-            action=action,
-            subject=subject,
-            detail=detail or {},
-        )
+    # Straight on the transaction's connection: one entry per use case, so it is kept cheap.
+    session.connection().execute(
+        _INSERT_AUDIT,
+        {
+            "at": at,
+            "hall_id": hall_id,
+            "actor": actor.label,
+            "action": action,
+            "subject": subject,
+            "detail": detail or {},
+        },
     )
+
+
+_INSERT_AUDIT = insert(tables.audit_log)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..domain import policy
-from ..domain.errors import NotFound
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.model import (
     PRIORITY_NAMES,
     WINDOW_TYPE_NAMES,
@@ -28,6 +30,7 @@ from ..domain.model import (
 )
 from ..domain.numbering import service_day
 from ..store import tables
+from ..store.db import CONFIG_GENERATION
 from .bus import Message
 
 T = tables.tickets
@@ -158,17 +161,110 @@ def forget_service_times(session: Session, hall_id: int) -> None:
     _service_time_cache(session).pop(hall_id, None)
 
 
+# -- a hall's settings, read once and kept a moment -------------------------------------------
+
+# The hall row, its categories and its windows change rarely (a manager's edit, a window opened)
+# but are read by every ticket issued. Each database object keeps them this long; any write to
+# those tables through it clears them at once (see store/db.py), so one process never reads its
+# own change late. Another process's change is seen within this time.
+CONFIG_SECONDS = 1.0
+
+
+def _detached(cls: Any, row: Any) -> Any:
+    """A domain object built from a row, attached to no session (shared: read it, never change it)."""
+    mapping = row._mapping
+    return cls(**{f.name: mapping[f.name] for f in fields(cls) if f.name in mapping})
+
+
+@dataclass
+class HallConfig:
+    """A hall's settings as the issuing path needs them: the hall, its active categories in
+    display order, its windows by number. Shared between requests: read only."""
+
+    hall: Hall
+    categories: list[Category]
+    windows: list[Window]
+    generation: int
+    loaded_at: float
+    walk_in: dict[datetime, Any] = field(default_factory=dict)
+
+    def category(self, ref: Any) -> Category:
+        """An active category by prefix (A) or id, with `find_category`'s refusals."""
+        by_id, prefix = category_ref(ref)
+        for category in self.categories:
+            if (by_id is not None and category.id == by_id) or (
+                prefix is not None and category.prefix == prefix
+            ):
+                return category
+        raise NotFound("本大厅没有该业务类别", "This hall has no such category")
+
+
+def category_ref(ref: Any) -> tuple[int | None, str | None]:
+    """(id, prefix) a request names a category by; a clear refusal for anything else."""
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        return ref, None
+    if isinstance(ref, str) and ref.strip():
+        ref = ref.strip()
+        return (int(ref), None) if ref.isdigit() else (None, ref.upper())
+    raise InvalidInput("请选择业务类别", "Choose a service category")
+
+
+def hall_config(session: Session, hall_id: int) -> HallConfig:
+    """The hall's settings: from the database object's cache while fresh, else read now."""
+    cache: dict[str, Any] = session.info.setdefault("cache", {})
+    generation = cache.get(CONFIG_GENERATION, 0)
+    configs: dict[int, HallConfig] = cache.setdefault("hall_config", {})
+    found = configs.get(hall_id)
+    now = time.monotonic()
+    if (
+        found is not None
+        and found.generation == generation
+        and now - found.loaded_at < CONFIG_SECONDS
+    ):
+        return found
+    conn = session.connection()
+    hall_row = conn.execute(select(tables.halls).where(tables.halls.c.id == hall_id)).first()
+    if hall_row is None:
+        raise NotFound("找不到该服务大厅", "No such hall")
+    category_rows = conn.execute(
+        select(C)
+        .where(C.c.hall_id == hall_id, C.c.active.is_(True))
+        .order_by(C.c.sort_order, C.c.prefix)
+    ).all()
+    window_rows = conn.execute(select(W).where(W.c.hall_id == hall_id).order_by(W.c.number)).all()
+    config = HallConfig(
+        hall=_detached(Hall, hall_row),
+        categories=[_detached(Category, row) for row in category_rows],
+        windows=[_detached(Window, row) for row in window_rows],
+        generation=generation,
+        loaded_at=now,
+    )
+    # A write that happened while reading bumped the generation: such a read is not kept.
+    if cache.get(CONFIG_GENERATION, 0) == generation:
+        configs[hall_id] = config
+    return config
+
+
 class QueueStatus:
     """Waiting counts, averages and open windows of one hall at one moment (read lazily)."""
 
-    def __init__(self, session: Session, hall: Hall, now: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        hall: Hall,
+        now: datetime,
+        *,
+        categories: list[Category] | None = None,
+        windows: list[Window] | None = None,
+    ) -> None:
         self.session = session
         self.hall = hall
         self.now = now
         self.rules: QueueRules = hall.rules
-        self._categories: list[Category] | None = None
+        # Categories and windows a caller already has (a hall's cached settings) are not re-read.
+        self._categories: list[Category] | None = categories
         self._counts: dict[int, int] | None = None
-        self._windows: list[Window] | None = None
+        self._windows: list[Window] | None = windows
         self._waiting: dict[int, list[WaitingTicket]] = {}
         self._all_waiting: list[WaitingTicket] | None = None
 
@@ -268,30 +364,17 @@ class QueueStatus:
     def count_ahead(self, ticket: policy.Queued) -> int:
         """People ahead of a ticket, counted by the database (same order as the policy)."""
         lead = timedelta(minutes=self.rules.appointment_lead_minutes)
-        rank = case(
-            (T.c.appointment_due_at <= self.now + lead, 0),
-            (T.c.priority != Priority.NONE.value, 1),
-            else_=2,
-        )
-        mine = ticket.rank(self.now, self.rules)
-        ahead = self.session.scalar(
-            select(func.count()).where(
-                T.c.hall_id == self.hall.id,
-                T.c.category_id == ticket.category_id,
-                T.c.state == TicketState.WAITING,
-                T.c.service_day == today(self.hall, self.now),
-                T.c.id != ticket.id,
-                or_(
-                    rank < mine,
-                    and_(
-                        rank == mine,
-                        or_(
-                            T.c.sort_key < ticket.sort_key,
-                            and_(T.c.sort_key == ticket.sort_key, T.c.id < (ticket.id or 0)),
-                        ),
-                    ),
-                ),
-            )
+        ahead = self.session.connection().scalar(
+            _AHEAD,
+            {
+                "hall": self.hall.id,
+                "category": ticket.category_id,
+                "day": today(self.hall, self.now),
+                "ticket": ticket.id or 0,
+                "due_by": self.now + lead,
+                "mine": ticket.rank(self.now, self.rules),
+                "key": ticket.sort_key,
+            },
         )
         return int(ahead or 0)
 
@@ -307,6 +390,32 @@ class QueueStatus:
             }
             for c in self.categories
         ]
+
+
+def _ahead_statement() -> Any:
+    """People ahead of a ticket in its queue: built once, its values bound per call."""
+    ticket: Any = bindparam("ticket")
+    mine: Any = bindparam("mine")
+    key: Any = bindparam("key")
+    rank = case(
+        (T.c.appointment_due_at <= bindparam("due_by", type_=T.c.appointment_due_at.type), 0),
+        (T.c.priority != Priority.NONE.value, 1),
+        else_=2,
+    )
+    return select(func.count()).where(
+        T.c.hall_id == bindparam("hall"),
+        T.c.category_id == bindparam("category"),
+        T.c.state == TicketState.WAITING,
+        T.c.service_day == bindparam("day", type_=T.c.service_day.type),
+        T.c.id != ticket,
+        or_(
+            rank < mine,
+            and_(rank == mine, or_(T.c.sort_key < key, and_(T.c.sort_key == key, T.c.id < ticket))),
+        ),
+    )
+
+
+_AHEAD = _ahead_statement()
 
 
 def ticket_view(

@@ -16,6 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..domain.errors import Unavailable
 from . import tables
 
+# Key, in `Database.cache`, of a counter bumped by every write to a hall's settings tables.
+CONFIG_GENERATION = "config_generation"
+# The tables whose rows cached hall settings are built from (services/views.py `hall_config`).
+CONFIG_TABLES = frozenset({"halls", "categories", "windows"})
+_CONFIG_WRITTEN = "hallq_config_written"
+
 
 def default_sqlite_url(instance_path: str | Path) -> str:
     """The embedded database file of a single hall."""
@@ -59,6 +65,7 @@ def make_engine(
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    cooperative_postgres_waits()
     return create_engine(
         url,
         pool_size=10,
@@ -67,6 +74,35 @@ def make_engine(
         connect_args={"connect_timeout": max(1, int(busy_timeout))},
         **options,
     )
+
+
+def cooperative_postgres_waits() -> bool:
+    """Under gevent, make psycopg wait for the server through gevent, not in C.
+
+    psycopg chooses how to wait when it is first imported: after gevent's monkey patching (as
+    `hallq serve` does it) it chooses a loop on the patched `select.poll`; imported before, it
+    keeps its C loop, which blocks the whole process, so one slow query would stop every request.
+    Then switch to psycopg's own poll loop (and the patched selector for connecting): the choice
+    psycopg makes by itself when it sees gevent. Returns whether anything had to change.
+    """
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return False
+    if not monkey.is_module_patched("select"):
+        return False
+    import selectors
+
+    from psycopg import waiting
+
+    changed = False
+    if waiting.wait is getattr(waiting, "wait_c", None):
+        waiting.wait = waiting.wait_poll
+        changed = True
+    if waiting.DefaultSelector is not selectors.DefaultSelector:
+        waiting.DefaultSelector = selectors.DefaultSelector  # type: ignore[misc]
+        changed = True
+    return changed
 
 
 class Database:
@@ -94,6 +130,23 @@ class Database:
         # SQLite has one writer: queue writers in this process politely (a gevent-aware lock
         # once monkey-patched) instead of blocking the whole process in the driver.
         self._write_lock = threading.Lock() if self.is_sqlite else None
+        event.listen(self.engine, "after_cursor_execute", self._note_config_write)
+
+    def _note_config_write(
+        self, conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        # A write to a hall's settings makes cached settings stale: at once (a read in between
+        # is not kept), and again at the commit (what was read before it is dropped).
+        if context is None or not (context.isinsert or context.isupdate or context.isdelete):
+            return
+        table = getattr(getattr(context.compiled, "statement", None), "table", None)
+        if getattr(table, "name", None) in CONFIG_TABLES:
+            conn.info[_CONFIG_WRITTEN] = True
+            self.config_changed()
+
+    def config_changed(self) -> None:
+        """Forget cached hall settings (called on writes to their tables)."""
+        self.cache[CONFIG_GENERATION] = self.cache.get(CONFIG_GENERATION, 0) + 1
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -105,7 +158,12 @@ class Database:
             with self._sessions() as session:
                 try:
                     yield session
+                    wrote_config = session.in_transaction() and bool(
+                        session.connection().info.pop(_CONFIG_WRITTEN, False)
+                    )
                     session.commit()
+                    if wrote_config:
+                        self.config_changed()
                 except OperationalError as exc:
                     session.rollback()
                     raise Unavailable(

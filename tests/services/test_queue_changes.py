@@ -1,0 +1,159 @@
+"""The busy paths at scale: `queue_changed` coalesced per hall, and a hall's cached settings."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from queue_server.domain.errors import NotFound
+from queue_server.services import queue as q
+from queue_server.services import views
+from queue_server.services.bus import RecordingBus
+from queue_server.services.context import Actor, Deps
+from queue_server.services.queue_changes import QueueChangedThrottle
+from queue_server.store import tables
+from queue_server.store.db import Database
+
+KIOSK = Actor("system")
+
+
+def wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def throttled(deps: Deps) -> Any:
+    throttle = QueueChangedThrottle(deps, interval=0.3)
+    deps.queue_changes = throttle
+    yield throttle
+    throttle.close()
+    deps.queue_changes = None
+
+
+def waiting_in(message: Any, prefix: str) -> int:
+    return next(c["waiting"] for c in message.payload["categories"] if c["prefix"] == prefix)
+
+
+def test_a_burst_of_tickets_gives_one_message_at_once_and_one_with_the_final_figures(
+    deps: Deps, demo: dict[str, Any], bus: RecordingBus, throttled: QueueChangedThrottle
+):
+    hall = demo["hall"]
+    room = f"hall:{hall}"
+    started = time.monotonic()
+    q.issue_ticket(deps, KIOSK, hall, "A")
+    wait_for(lambda: bus.events("queue_changed", room))
+    assert time.monotonic() - started < 0.25  # the first change after a quiet spell: at once
+    for _ in range(9):
+        q.issue_ticket(deps, KIOSK, hall, "A")
+    assert len(bus.events("ticket_issued", room)) == 10  # every ticket is still announced
+    wait_for(lambda: len(bus.events("queue_changed", room)) == 2)
+    time.sleep(0.5)
+    messages = bus.events("queue_changed", room)
+    assert len(messages) == 2  # ten changes, two messages
+    assert waiting_in(messages[0], "A") >= 1 and waiting_in(messages[-1], "A") == 10
+
+
+def test_with_the_throttle_the_use_case_itself_sends_no_queue_figures_but_still_moves_places(
+    deps: Deps, demo: dict[str, Any], bus: RecordingBus, throttled: QueueChangedThrottle
+):
+    hall = demo["hall"]
+    batches: list[list[Any]] = []
+    bus.subscribe(batches.append)
+    regular = q.issue_ticket(deps, KIOSK, hall, "A")
+    q.issue_ticket(deps, KIOSK, hall, "A", priority="elderly")
+    issued = [b for b in batches if any(m.event == "ticket_issued" for m in b)]
+    assert len(issued) == 2
+    assert all(m.event != "queue_changed" for batch in issued for m in batch)
+    # The green-channel ticket went ahead: the regular ticket's phone hears its new place.
+    moved = bus.events("ticket_changed", f"ticket:{regular['token']}")
+    assert moved and moved[-1].payload["position"] == 1
+
+
+def test_without_the_throttle_each_change_carries_its_queue_figures(
+    deps: Deps, demo: dict[str, Any], bus: RecordingBus
+):
+    q.issue_ticket(deps, KIOSK, demo["hall"], "A")
+    q.issue_ticket(deps, KIOSK, demo["hall"], "A")
+    messages = bus.events("queue_changed", f"hall:{demo['hall']}")
+    assert [waiting_in(m, "A") for m in messages] == [1, 2]
+
+
+def test_halls_are_throttled_apart(deps: Deps, bus: RecordingBus, throttled: QueueChangedThrottle):
+    from queue_server.services.demo import seed_demo
+
+    first, second = (h["hall"] for h in seed_demo(deps, halls=2))
+    q.issue_ticket(deps, KIOSK, first, "A")
+    q.issue_ticket(deps, KIOSK, second, "B")
+    wait_for(lambda: bus.events("queue_changed", f"hall:{first}"))
+    wait_for(lambda: bus.events("queue_changed", f"hall:{second}"))
+
+
+# -- a hall's cached settings --------------------------------------------------------------------
+
+
+def test_a_category_switched_off_takes_no_more_tickets_at_once(deps: Deps, demo: dict[str, Any]):
+    hall = demo["hall"]
+    q.issue_ticket(deps, KIOSK, hall, "E")  # the settings are now cached
+    with deps.db.transaction() as s:
+        s.execute(
+            update(tables.categories)
+            .where(tables.categories.c.id == demo["categories"]["E"])
+            .values(active=False)
+        )
+    with pytest.raises(NotFound):
+        q.issue_ticket(deps, KIOSK, hall, "E")
+
+
+def test_an_opened_window_counts_in_the_next_estimate_at_once(
+    deps: Deps, demo: dict[str, Any], api: Any
+):
+    hall = demo["hall"]
+    api.window(6, "open")  # 户籍窗口: household registration, 10 minutes a citizen
+    for _ in range(6):
+        q.issue_ticket(deps, KIOSK, hall, "D")
+    before = q.issue_ticket(deps, KIOSK, hall, "D")["estimated_wait_minutes"]
+    api.window(1, "open")  # a comprehensive window serves every category
+    after = q.issue_ticket(deps, KIOSK, hall, "D")["estimated_wait_minutes"]
+    assert (before, after) == (60, 35)
+
+
+def test_a_change_by_another_process_is_seen_within_the_cache_time(
+    deps: Deps, demo: dict[str, Any], db_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(views, "CONFIG_SECONDS", 0.2)
+    hall = demo["hall"]
+    q.issue_ticket(deps, KIOSK, hall, "A")
+    other = Database(db_url)  # another process's database object: its writes are not seen here
+    try:
+        with other.transaction() as s:
+            s.execute(
+                update(tables.categories)
+                .where(tables.categories.c.id == demo["categories"]["A"])
+                .values(name="综合受理（新）")
+            )
+    finally:
+        other.dispose()
+    time.sleep(0.25)
+    assert q.issue_ticket(deps, KIOSK, hall, "A")["category"]["name"] == "综合受理（新）"
+
+
+def test_settings_read_while_a_change_was_being_written_are_dropped_at_its_commit(
+    deps: Deps, demo: dict[str, Any]
+):
+    hall = demo["hall"]
+    with deps.db.transaction() as s:
+        s.execute(
+            update(tables.halls).where(tables.halls.c.id == hall).values(name="新名字便民服务中心")
+        )
+        # Another request reads (and caches) the settings before the change is committed...
+        with deps.db.reading() as other:
+            assert views.hall_config(other, hall).hall.name != "新名字便民服务中心"
+    # ...the commit drops what it read: the next request sees the committed name.
+    with deps.db.reading() as s:
+        assert views.hall_config(s, hall).hall.name == "新名字便民服务中心"
