@@ -519,11 +519,12 @@ class Change:
             if hall is not None:
                 payload = {**views.hall_view(hall), "notice": hall.notice}
                 self.messages.append(Message("hall_changed", f"hall:{hall_id}", payload))
-        for hall_id in sorted(self.queues):
-            hall = s.get(Hall, hall_id)
-            if hall is not None:
-                status = views.QueueStatus(s, hall, self.now)
-                self.messages.append(views.queue_changed(status))
+        if self.deps.queue_changes is None:  # else the deployment's throttle sends them
+            for hall_id in sorted(self.queues):
+                hall = s.get(Hall, hall_id)
+                if hall is not None:
+                    status = views.QueueStatus(s, hall, self.now)
+                    self.messages.append(views.queue_changed(status))
         if self.devices:
             for hall_id in sorted(self.devices):
                 self.messages.append(
@@ -542,6 +543,9 @@ def changing(deps: Deps, actor: Actor) -> Iterator[Change]:
         yield change
         change.finalize()
     deps.bus.publish(change.messages)
+    if deps.queue_changes is not None:
+        for hall_id in sorted(change.queues):
+            deps.queue_changes.touch(hall_id)
 
 
 def _get(session: Session, cls: type, object_id: int, zh: str, en: str) -> Any:

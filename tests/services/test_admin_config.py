@@ -472,3 +472,18 @@ def test_the_audit_log_shows_who_changed_what_within_reach(deps, towns):
     assert admin.audit_entries(deps, towns["admin"], action="hall.notice")["total"] == 2
     with pytest.raises(Forbidden):
         admin.audit_entries(deps, manager, hall_id=towns["two"]["hall"])
+
+
+def test_with_the_deployments_throttle_queue_figures_go_through_it(deps, towns, bus):
+    touched: list[int] = []
+
+    class Throttle:
+        def touch(self, hall_id: int) -> None:
+            touched.append(hall_id)
+
+    deps.queue_changes = Throttle()
+    hall = towns["one"]["hall"]
+    bus.published.clear()
+    admin.save_window(deps, towns["manager"], None, window_of(towns["one"], 4), {"name": "新名"})
+    assert touched == [hall]
+    assert bus.events("window_changed") and not bus.events("queue_changed")
