@@ -91,6 +91,8 @@
       });
     } catch (e) { /* no sound: the vibration and the big text remain */ }
   }
+  // One alert per call or recall, however it arrives (event, snapshot after a reconnect, poll):
+  // the key is the number and the time of the latest call.
   function announceCall(callId) {
     if (alerted.call === callId) return;
     alerted.call = callId;
@@ -154,7 +156,7 @@
       ticket.window_number = call.window_number;
       ticket.window_name = call.window_name;
       render();
-      announceCall(call.call_id || call.called_at);
+      announceCall(call.number + "@" + call.called_at);
       stamp("实时更新中 Live");
     }
     socket.on("ticket_called", called);

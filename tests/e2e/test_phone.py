@@ -74,6 +74,9 @@ def test_phone_page_follows_the_ticket_from_waiting_to_called(hall, new_page):
     axe_audit(page, "phone page, called")
     screenshot(page, "phone-called")
 
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # a poll: no re-alert
+    page.wait_for_timeout(500)
+    assert page.get_attribute("#phone", "data-alerts") == "1"
     hall.window(8, "recall")
     page.wait_for_function("document.getElementById('phone').dataset.alerts === '2'")
     hall.window(8, "start")
