@@ -597,6 +597,10 @@ def default_runner() -> BlockingRunner:
     return run_in_gevent_threadpool if monkey.is_module_patched("socket") else run_directly
 
 
+def _STOP() -> None:
+    """Queued by close(): the dispatcher thread ends."""
+
+
 @dataclass
 class _Issued:
     hall_id: int
@@ -685,6 +689,8 @@ class PrintDispatcher:
         with self._lock:
             self._closed = True
             printers = list(self.printers.values())
+            if self._thread is not None:
+                self._jobs.put(_STOP)  # the dispatcher thread ends now, not after idle_seconds
         for printer in printers:
             if printer.worker is not None:
                 printer.worker.stop(timeout=2.0)
@@ -704,8 +710,14 @@ class PrintDispatcher:
                         self._stop_idle_workers()
                         return
                 continue
+            if job is _STOP:
+                with self._lock:
+                    self._thread = None
+                return
             try:
-                if isinstance(job, _Issued):
+                if self._closed:
+                    pass  # printing was switched off: the job is dropped
+                elif isinstance(job, _Issued):
                     self._dispatch(job)
                 else:
                     job()
