@@ -58,8 +58,13 @@ types: install-dev
 test: install-dev browser-deps lint types
 	$(BIN)/pytest
 
+# Benchmarks (not part of `make test`): each prints its figures and the machine; wrk (Debian) and
+# PostgreSQL/Redis at HALLQ_TEST_PG_URL / HALLQ_TEST_REDIS_URL for the scenarios that need them.
 bench: install-dev
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@if [ "$$(id -u)" = 0 ] && ! command -v wrk >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+	@for script in bench/[a-z]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

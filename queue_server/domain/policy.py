@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -125,15 +125,36 @@ def people_ahead(
     )
 
 
-def estimated_wait_minutes(ahead: int, average_service_minutes: float, serving_windows: int) -> int:
+def estimated_wait_minutes(
+    ahead: int, average_service_minutes: float, serving_windows: float
+) -> int:
     """Minutes until a ticket with `ahead` people before it is called.
 
-    With no window open for the queue, the estimate assumes one will open.
+    `serving_windows` may be a share (`window_shares`). With no window open for the queue, the
+    estimate assumes one will open.
     """
     if ahead <= 0:
         return 0
     windows = max(1, serving_windows)
     return math.ceil(ahead * max(average_service_minutes, 0.5) / windows)
+
+
+def window_shares(category_id: int, windows: Iterable[Window], waiting: Mapping[int, int]) -> float:
+    """How many windows' worth of calling a category gets now, for wait estimates.
+
+    `waiting` counts the waiting tickets per category, the one being estimated included. Each
+    open window that serves the category counts for the share of its waiting candidates that are
+    of this category: a comprehensive window that five other queues also wait for is not a whole
+    window for any of them, while a fixed window with only this queue is.
+    """
+    mine = waiting.get(category_id, 0)
+    shares = 0.0
+    for window in windows:
+        if window.status != WindowStatus.OPEN or not window.serves(category_id):
+            continue
+        candidates = sum(count for category, count in waiting.items() if window.serves(category))
+        shares += mine / candidates if mine and candidates else 1.0
+    return shares
 
 
 def average_service_minutes(

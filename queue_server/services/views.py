@@ -339,12 +339,19 @@ class QueueStatus:
             )
         return self._waiting[category_id]
 
+    def serving_share(self, category_id: int, new_ticket: bool = False) -> float:
+        """Windows' worth of calling this category gets (`policy.window_shares`)."""
+        counts = self.counts()
+        if new_ticket:
+            counts = {**counts, category_id: counts.get(category_id, 0) + 1}
+        return policy.window_shares(category_id, self.windows, counts)
+
     def estimate_for_new(self, category: Category) -> int:
         """Minutes a ticket taken now would wait."""
         return policy.estimated_wait_minutes(
             self.counts().get(category.id or 0, 0),
             self.average_minutes(category),
-            self.serving_windows(category.id or 0),
+            self.serving_share(category.id or 0, new_ticket=True),
         )
 
     def position_of(self, ticket: policy.Queued) -> tuple[int, int]:
@@ -358,7 +365,7 @@ class QueueStatus:
             ahead = self.count_ahead(ticket)
         average = self.average_minutes(category) if category else 6.0
         return ahead, policy.estimated_wait_minutes(
-            ahead, average, self.serving_windows(ticket.category_id)
+            ahead, average, self.serving_share(ticket.category_id)
         )
 
     def count_ahead(self, ticket: policy.Queued) -> int:

@@ -1,0 +1,218 @@
+"""Call to screen: how soon 1,000 lobby screens in one hall see a clerk's call.
+
+One `hallq serve` process (SQLite) with the demo hall. Several client processes hold 1,000
+python-socketio clients between them (websocket transport), all joined to the hall's room. A
+clerk then calls tickets one after another; every client notes when its `ticket_called` came.
+Reported: the time from the call-next response (what the clerk sees) to each screen's event,
+p50 / p99 / max, also from the request; the server's memory per connection and CPU per event
+delivered.
+
+Run from the repository root: .venv/bin/python bench/call_to_screen.py [--screens 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import _bench as b
+
+NAMESPACE = "/live"
+
+
+# -- the client processes ------------------------------------------------------------------------
+
+
+def client_process(url: str, hall: int, count: int) -> int:
+    """Hold `count` screens; print READY, note each call's arrival, print them on STOP."""
+    import socketio
+
+    received: list[tuple[str, float]] = []
+    lock = threading.Lock()
+    clients: list[Any] = []
+
+    def connect(_: int) -> None:
+        client = socketio.Client(reconnection=False)
+
+        def on_called(data: dict[str, Any]) -> None:
+            at = time.monotonic()
+            with lock:
+                received.append((data["number"], at))
+
+        client.on("ticket_called", on_called, namespace=NAMESPACE)
+        client.connect(url, transports=["websocket"], namespaces=[NAMESPACE], wait_timeout=30)
+        reply = client.call("join", {"hall": hall}, namespace=NAMESPACE, timeout=60)
+        if not reply.get("ok"):
+            raise RuntimeError(f"join refused: {reply}")
+        with lock:
+            clients.append(client)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(connect, range(count)))
+    print("READY", flush=True)
+    sys.stdin.readline()  # STOP
+    with lock:
+        print(json.dumps(received), flush=True)
+    for client in clients:
+        with contextlib.suppress(Exception):  # the server may already be gone
+            client.disconnect()
+    return 0
+
+
+# -- the benchmark -------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the values lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def main() -> int:
+    """Connect the screens, make the calls, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--screens", type=int, default=1000)
+    parser.add_argument("--processes", type=int, default=4, help="client processes")
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument(
+        "--client", nargs=3, metavar=("URL", "HALL", "COUNT"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.client:
+        url, hall, count = args.client
+        return client_process(url, int(hall), int(count))
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
+    print(b.machine())
+    print(
+        f"screens: {args.screens} python-socketio clients (websocket) in {args.processes} "
+        f"processes, one hall room; {args.calls} calls\n"
+    )
+    started = time.monotonic()
+    with b.workdir("hallq-bench-screens-") as work:
+        env = b.hallq_env(work, None, None)
+        [demo] = b.seed_halls(env, 1)
+        server = b.hallq_server(env, work)
+        server.start()
+        clients: list[subprocess.Popen[str]] = []
+        try:
+            import requests
+
+            kiosk = {"Authorization": f"Bearer {demo['kiosk_token']}"}
+            clerk = next(c for c in demo["clerks"] if c["window_number"] == 1)
+            token = requests.post(
+                f"{server.url}/api/v1/auth/login",
+                json={"staff_no": clerk["staff_no"], "password": clerk["password"]},
+                timeout=30,
+            ).json()["token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            window_url = f"{server.url}/api/v1/windows/{clerk['window']}"
+            requests.post(f"{window_url}/open", headers=auth, timeout=30).raise_for_status()
+            for _ in range(args.calls):
+                requests.post(
+                    f"{server.url}/api/v1/halls/{demo['hall']}/tickets",
+                    json={"category": "A"},
+                    headers=kiosk,
+                    timeout=30,
+                ).raise_for_status()
+            rss_before = b.rss_bytes(server.pid)
+
+            per_process = [args.screens // args.processes] * args.processes
+            per_process[0] += args.screens - sum(per_process)
+            connect_started = time.monotonic()
+            for count in per_process:
+                clients.append(
+                    subprocess.Popen(
+                        [
+                            sys.executable,
+                            __file__,
+                            "--client",
+                            server.url,
+                            str(demo["hall"]),
+                            str(count),
+                        ],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        text=True,
+                    )
+                )
+            for client in clients:
+                line = client.stdout.readline() if client.stdout else ""
+                if line.strip() != "READY":
+                    raise RuntimeError(f"a client process failed to connect: {line!r}")
+            connect_seconds = time.monotonic() - connect_started
+            time.sleep(1.0)  # let connection set-up garbage settle
+            rss_after = b.rss_bytes(server.pid)
+
+            session = requests.Session()
+            calls: dict[str, tuple[float, float]] = {}
+            cpu_before = b.cpu_seconds(server.pid)
+            for _ in range(args.calls):
+                sent = time.monotonic()
+                response = session.post(f"{window_url}/call-next", headers=auth, timeout=30)
+                answered = time.monotonic()
+                response.raise_for_status()
+                calls[response.json()["ticket"]["number"]] = (sent, answered)
+                time.sleep(0.3)
+            time.sleep(1.0)
+            cpu = b.cpu_seconds(server.pid) - cpu_before
+
+            received: list[tuple[str, float]] = []
+            for client in clients:
+                assert client.stdin and client.stdout
+                client.stdin.write("STOP\n")
+                client.stdin.flush()
+                received.extend(json.loads(client.stdout.readline()))
+        finally:
+            for client in clients:
+                try:
+                    client.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    client.kill()
+            server.stop()
+
+    from_response = [(at - calls[n][1]) * 1000 for n, at in received if n in calls]
+    from_request = [(at - calls[n][0]) * 1000 for n, at in received if n in calls]
+    expected = args.calls * args.screens
+    delivered = len(from_response)
+    print(f"connected {args.screens} screens in {connect_seconds:.1f} s")
+    print(f"delivered {delivered} of {expected} ticket_called events")
+    print(f"{'ms after':<26} {'p50':>7} {'p99':>7} {'max':>7}")
+    for name, values in (
+        ("the call-next response", from_response),
+        ("the call-next request", from_request),
+    ):
+        print(
+            f"{name:<26} {percentile(values, 0.5):>7.1f} {percentile(values, 0.99):>7.1f} "
+            f"{max(values):>7.1f}"
+        )
+    print(
+        f"(negative: the event arrived before the clerk's response; mean "
+        f"{statistics.fmean(from_response):.1f} ms)"
+    )
+    print(
+        f"server memory: {rss_before / 2**20:.0f} MB before the screens, "
+        f"{rss_after / 2**20:.0f} MB with them: "
+        f"{(rss_after - rss_before) / args.screens / 1024:.0f} KB per connection"
+    )
+    print(
+        f"server CPU during the calls: {cpu * 1e6 / max(1, delivered):.0f} µs per event delivered"
+    )
+    print(f"(ran in {time.monotonic() - started:.0f} s)")
+    return 0 if delivered == expected else 1
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.exit(main())

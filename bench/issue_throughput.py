@@ -1,0 +1,209 @@
+"""Issue throughput: tickets a second and their latency over HTTP, 20 keep-alive clients.
+
+Each request takes a ticket at the kiosk of a random hall, in a random category: many halls,
+as in a city, never 1,000 tickets a second in one queue. Scenarios:
+
+1. the bare stack (Flask + Flask-SocketIO on gevent, a JSON answer and nothing else): the ceiling;
+2. hallq, one process, SQLite;
+3. the same with every kiosk printing on the server's side (a dummy printer, text mode);
+4. hallq, one process, PostgreSQL (and Redis as the message queue when it answers);
+5. hallq, two processes on PostgreSQL and Redis, 10 clients on each.
+
+Besides requests a second, it prints the server's CPU time per request (what the figure costs
+when the machine is shared) and the server's resident memory.
+
+Run from the repository root: .venv/bin/python bench/issue_throughput.py [--seconds 10]
+Needs wrk (Debian package `wrk`); PostgreSQL and Redis at HALLQ_TEST_PG_URL / HALLQ_TEST_REDIS_URL
+for scenarios 4 and 5 (skipped with a reason otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import _bench as b
+
+HALLS = 20
+CONNECTIONS = 20
+CATEGORIES = "ABCDEF"
+
+
+def lua_script(path: Path, halls: list[dict[str, Any]], seed: int) -> Path:
+    """A wrk script: POST a ticket for a random hall and category, with the kiosk's token."""
+    targets = ",\n".join(
+        f'  {{"/api/v1/halls/{h["hall"]}/tickets", "Bearer {h["kiosk_token"]}", "{c}"}}'
+        for h in halls
+        for c in CATEGORIES
+    )
+    path.write_text(
+        "local targets = {\n" + targets + "\n}\n"
+        f"math.randomseed({seed})\n"
+        "request = function()\n"
+        "  local t = targets[math.random(#targets)]\n"
+        '  return wrk.format("POST", t[1], {["Authorization"] = t[2], '
+        '["Content-Type"] = "application/json"}, \'{"category":"\' .. t[3] .. \'"}\')\n'
+        "end\n" + b.WRK_DONE
+    )
+    return path
+
+
+def measure(servers: list[b.Server], script: Path, seconds: float) -> dict[str, Any]:
+    """Warm up, then load every server at once (the clients split between them)."""
+    per_server = CONNECTIONS // len(servers)
+    for server in servers:
+        b.wrk(server.url, script, per_server, 2)  # warm caches and connection pools
+    cpu_before = [b.cpu_seconds(s.pid) for s in servers]
+    results: list[dict[str, float]] = [{} for _ in servers]
+    failures: list[BaseException] = []
+
+    def load(index: int) -> None:
+        try:
+            results[index] = b.wrk(servers[index].url, script, per_server, seconds)
+        except BaseException as error:  # reported by the main thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(len(servers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
+    cpu = sum(b.cpu_seconds(s.pid) - before for s, before in zip(servers, cpu_before, strict=True))
+    requests = sum(r["requests"] for r in results)
+    return {
+        "rps": sum(r["rps"] for r in results),
+        "p50_ms": max(r["p50_ms"] for r in results),
+        "p99_ms": max(r["p99_ms"] for r in results),
+        "requests": requests,
+        "bad": sum(r["non2xx"] + r["errors"] for r in results),
+        "cpu_ms": cpu / requests * 1000 if requests else float("nan"),
+        "rss_mb": sum(b.rss_bytes(s.pid) for s in servers) / 2**20,
+    }
+
+
+def run_hallq(
+    name: str,
+    work: Path,
+    database_url: str | None,
+    message_queue: str | None,
+    processes: int,
+    seconds: float,
+    printer: str | None = None,
+) -> dict[str, Any]:
+    """Seed the halls, start the processes, measure."""
+    instance = work / name.replace(" ", "-").replace(",", "")
+    instance.mkdir()
+    env = b.hallq_env(instance, database_url, message_queue)
+    halls = b.seed_halls(env, HALLS)
+    b.set_kiosk_printers(database_url or f"sqlite:///{instance / 'hallq.db'}", printer)
+    script = lua_script(instance / "issue.lua", halls, random.randrange(10**6))
+    servers = [b.hallq_server(env, instance, f"serve{i}") for i in range(processes)]
+    try:
+        for server in servers:
+            server.start()
+        return measure(servers, script, seconds)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def run_bare(work: Path, seconds: float) -> dict[str, Any]:
+    """The same load against the bare Flask-SocketIO/gevent JSON endpoint."""
+    port = b.free_port()
+    server = b.Server(
+        [sys.executable, str(b.ROOT / "bench" / "_bare_app.py"), str(port)],
+        dict(os.environ),
+        port,
+        work / "bare.log",
+    )
+    script = lua_script(work / "bare.lua", [{"hall": 1, "kiosk_token": "x"}], 1)
+    try:
+        server.start()
+        return measure([server], script, seconds)
+    finally:
+        server.stop()
+
+
+def main() -> int:
+    """Run every scenario it can and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="load per scenario")
+    args = parser.parse_args()
+    print(b.machine())
+    if not b.have_wrk():
+        print("\nwrk is not installed (apt-get install wrk): issue throughput not measured")
+        return 0
+    print(
+        f"load:    {CONNECTIONS} keep-alive connections (wrk), {HALLS} halls x 6 categories, "
+        f"{args.seconds:.0f} s per scenario after a 2 s warm-up\n"
+    )
+    pg_missing = b.pg_reachable()
+    redis_missing = b.redis_reachable()
+    rows: list[tuple[str, dict[str, Any] | str]] = []
+    started = time.monotonic()
+    with b.workdir("hallq-bench-issue-") as work:
+        rows.append(("bare Flask-SocketIO/gevent JSON", run_bare(work, args.seconds)))
+        rows.append(
+            ("hallq, 1 process, SQLite", run_hallq("sqlite", work, None, None, 1, args.seconds))
+        )
+        rows.append(
+            (
+                "  same, kiosks print (dummy printer)",
+                run_hallq("sqlite print", work, None, None, 1, args.seconds, printer="dummy://"),
+            )
+        )
+        mq = None if redis_missing else b.REDIS_URL
+        if pg_missing:
+            rows.append(("hallq, 1 process, PostgreSQL", f"skipped: PostgreSQL {pg_missing}"))
+        else:
+            with b.pg_database() as url:
+                rows.append(
+                    (
+                        f"hallq, 1 process, PostgreSQL{' + Redis' if mq else ''}",
+                        run_hallq("pg1", work, url, mq, 1, args.seconds),
+                    )
+                )
+            if redis_missing:
+                rows.append(
+                    ("hallq, 2 processes, PostgreSQL + Redis", f"skipped: Redis {redis_missing}")
+                )
+            else:
+                with b.pg_database() as url:
+                    rows.append(
+                        (
+                            "hallq, 2 processes, PostgreSQL + Redis",
+                            run_hallq("pg2", work, url, mq, 2, args.seconds),
+                        )
+                    )
+    bare = rows[0][1]
+    print(
+        f"{'scenario':<42} {'tickets/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'share':>6} "
+        f"{'CPU ms/req':>10} {'RSS MB':>7} {'failed':>6}"
+    )
+    for name, result in rows:
+        if isinstance(result, str):
+            print(f"{name:<42} {result}")
+            continue
+        share = result["rps"] / bare["rps"] if isinstance(bare, dict) else float("nan")
+        print(
+            f"{name:<42} {result['rps']:>9.0f} {result['p50_ms']:>7.1f} "
+            f"{result['p99_ms']:>7.1f} {share:>6.0%} {result['cpu_ms']:>10.2f} "
+            f"{result['rss_mb']:>7.0f} {result['bad']:>6}"
+        )
+    print(
+        f"\n(share: of the bare stack's requests a second; CPU ms/req: the server processes' "
+        f"CPU time per request; ran in {time.monotonic() - started:.0f} s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
