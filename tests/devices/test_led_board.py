@@ -255,7 +255,7 @@ def test_a_hung_board_never_blocks_the_caller_and_gets_the_current_state_back(pt
     device.hang()
     started = time.perf_counter()
     board.show_window_state("A001", "3号窗口", None)
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 0.15  # well under the write timeout
 
     connected, message, message_en = health.wait_for(False)
     assert "LED条屏" in message and "超时" in message
@@ -266,7 +266,7 @@ def test_a_hung_board_never_blocks_the_caller_and_gets_the_current_state_back(pt
     started = time.perf_counter()
     for number in ("A002", "A003", "A004"):
         board.show_window_state(number, "3号窗口", None)
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 0.15  # well under the write timeout
 
     device.resume()
     health.wait_for(True)
@@ -287,7 +287,7 @@ def test_an_unplugged_board_raises_an_alarm_and_a_replugged_one_gets_the_state(
     device.unplug()
     started = time.perf_counter()
     board.show_window_state(None, "5号窗口", "外出")
-    assert time.perf_counter() - started < 0.05
+    assert time.perf_counter() - started < 0.15  # well under the write timeout
     _, message, message_en = health.wait_for(False)
     assert "断开" in message or "拔出" in message
     assert "down" in message_en
