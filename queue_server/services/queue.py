@@ -254,6 +254,20 @@ def _require_walk_in_open(config: views.HallConfig, now: datetime) -> None:
         raise Conflict(state.notice, state.notice_en)
 
 
+def _require_walk_in_category(
+    config: views.HallConfig, session: Session, category: Category, now: datetime
+) -> None:
+    """Refuse a walk-in ticket in a session its booking rule keeps for booked citizens."""
+    from .booking import walk_in_refusal
+
+    key = ("category", now.replace(second=0, microsecond=0), category.id)
+    if key not in config.walk_in:
+        config.walk_in[key] = walk_in_refusal(session, config.hall, category.id or 0, now)  # type: ignore[index]
+    refusal = config.walk_in[key]  # type: ignore[index]
+    if refusal is not None:
+        raise Conflict(*refusal)
+
+
 def parse_priority(value: Any) -> Priority:
     """绿色通道 kind from the request."""
     if value is None or value == "":
@@ -313,6 +327,8 @@ def issue_ticket(
         if actor.kind == "device" and appointment is None:
             _require_walk_in_open(config, now)
         cat = config.category(category)
+        if actor.kind == "device" and appointment is None:
+            _require_walk_in_category(config, s, cat, now)
         item_id = None
         if service_item_id is not None:
             item = s.get(ServiceItem, service_item_id)

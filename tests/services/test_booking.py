@@ -533,6 +533,11 @@ def test_a_category_rule_can_keep_5_plus_x_saturdays_for_booked_citizens(booker,
         assert refusal is not None and "5+X" in refusal[0] and "booked citizens only" in refusal[1]
         assert bk.walk_in_refusal(s, hall, category_b.id, clock.now()) is None
         assert bk.walk_in_refusal(s, hall, category_a.id, at(2026, 11, 27, 10, 0)) is None
+    # The kiosk refuses a walk-in ticket of A with that reason, and still issues B.
+    with pytest.raises(Conflict) as refused:
+        q.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
+    assert "5+X" in refused.value.message
+    assert q.issue_ticket(deps, kiosk(demo), demo["hall"], "B")["number"] == "B001"
 
 
 # -- agents and home visits --------------------------------------------------------------------
