@@ -4,10 +4,12 @@ Each request takes a ticket at the kiosk of a random hall, in a random category:
 as in a city, never 1,000 tickets a second in one queue. Scenarios:
 
 1. the bare stack (Flask + Flask-SocketIO on gevent, a JSON answer and nothing else): the ceiling;
-2. hallq, one process, SQLite;
-3. the same with every kiosk printing on the server's side (a dummy printer, text mode);
-4. hallq, one process, PostgreSQL (and Redis as the message queue when it answers);
-5. hallq, two processes on PostgreSQL and Redis, 10 clients on each.
+2. hallq, one process, SQLite, kiosks without a printer (the print dispatcher still looks each
+   ticket up, as shipped);
+3. the same without the print dispatcher (HALLQ_PRINTING=0): the issuing path alone;
+4. the same with every kiosk printing on the server's side (a dummy printer, text mode);
+5. hallq, one process, PostgreSQL (and Redis as the message queue when it answers);
+6. hallq, two processes on PostgreSQL and Redis, 10 clients on each.
 
 Besides requests a second, it prints the server's CPU time per request (what the figure costs
 when the machine is shared) and the server's resident memory.
@@ -30,7 +32,7 @@ from typing import Any
 
 import _bench as b
 
-HALLS = 20
+HALLS = 60
 CONNECTIONS = 20
 CATEGORIES = "ABCDEF"
 
@@ -89,21 +91,40 @@ def measure(servers: list[b.Server], script: Path, seconds: float) -> dict[str, 
     }
 
 
-def run_hallq(
-    name: str,
-    work: Path,
-    database_url: str | None,
-    message_queue: str | None,
-    processes: int,
-    seconds: float,
-    printer: str | None = None,
-) -> dict[str, Any]:
-    """Seed the halls, start the processes, measure."""
-    instance = work / name.replace(" ", "-").replace(",", "")
+def seed(work: Path, name: str, database_url: str | None, message_queue: str | None) -> Any:
+    """A deployment's environment and its seeded halls."""
+    instance = work / name
     instance.mkdir()
     env = b.hallq_env(instance, database_url, message_queue)
     halls = b.seed_halls(env, HALLS)
-    b.set_kiosk_printers(database_url or f"sqlite:///{instance / 'hallq.db'}", printer)
+    return instance, env, halls, database_url or f"sqlite:///{instance / 'hallq.db'}"
+
+
+def reset_tickets(database_url: str) -> None:
+    """Forget the tickets of an earlier scenario, so each starts from an empty day."""
+    from sqlalchemy import create_engine, delete
+
+    from queue_server.store import tables
+
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        for table in (tables.service_records, tables.tickets, tables.audit_log):
+            conn.execute(delete(table))
+    engine.dispose()
+
+
+def run_hallq(
+    deployment: Any,
+    processes: int,
+    seconds: float,
+    printer: str | None = None,
+    printing: bool = True,
+) -> dict[str, Any]:
+    """Start the processes on a seeded deployment and measure."""
+    instance, env, halls, database_url = deployment
+    reset_tickets(database_url)
+    b.set_kiosk_printers(database_url, printer)
+    env = {**env, "HALLQ_PRINTING": "1" if printing else "0"}
     script = lua_script(instance / "issue.lua", halls, random.randrange(10**6))
     servers = [b.hallq_server(env, instance, f"serve{i}") for i in range(processes)]
     try:
@@ -151,37 +172,34 @@ def main() -> int:
     started = time.monotonic()
     with b.workdir("hallq-bench-issue-") as work:
         rows.append(("bare Flask-SocketIO/gevent JSON", run_bare(work, args.seconds)))
+        sqlite = seed(work, "sqlite", None, None)
+        rows.append(("hallq, 1 process, SQLite", run_hallq(sqlite, 1, args.seconds)))
         rows.append(
-            ("hallq, 1 process, SQLite", run_hallq("sqlite", work, None, None, 1, args.seconds))
+            ("  same, no print dispatcher", run_hallq(sqlite, 1, args.seconds, printing=False))
         )
         rows.append(
             (
                 "  same, kiosks print (dummy printer)",
-                run_hallq("sqlite print", work, None, None, 1, args.seconds, printer="dummy://"),
+                run_hallq(sqlite, 1, args.seconds, printer="dummy://"),
             )
         )
         mq = None if redis_missing else b.REDIS_URL
         if pg_missing:
-            rows.append(("hallq, 1 process, PostgreSQL", f"skipped: PostgreSQL {pg_missing}"))
+            rows.append(("hallq, PostgreSQL", f"skipped: PostgreSQL {pg_missing}"))
         else:
             with b.pg_database() as url:
+                pg = seed(work, "pg", url, mq)
                 rows.append(
                     (
                         f"hallq, 1 process, PostgreSQL{' + Redis' if mq else ''}",
-                        run_hallq("pg1", work, url, mq, 1, args.seconds),
+                        run_hallq(pg, 1, args.seconds),
                     )
                 )
-            if redis_missing:
-                rows.append(
-                    ("hallq, 2 processes, PostgreSQL + Redis", f"skipped: Redis {redis_missing}")
-                )
-            else:
-                with b.pg_database() as url:
+                if redis_missing:
+                    rows.append(("hallq, 2 processes", f"skipped: Redis {redis_missing}"))
+                else:
                     rows.append(
-                        (
-                            "hallq, 2 processes, PostgreSQL + Redis",
-                            run_hallq("pg2", work, url, mq, 2, args.seconds),
-                        )
+                        ("hallq, 2 processes, PostgreSQL + Redis", run_hallq(pg, 2, args.seconds))
                     )
     bare = rows[0][1]
     print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import socket
@@ -179,6 +180,10 @@ def serve(host: str, port: int) -> None:
         click.echo(f"  admin:    {base}/admin")
     sys.stdout.flush()
     server = _make_server(app, host, port)
+    # What start-up made (the app, its routes, compiled statements) lives as long as the process:
+    # keep it out of the garbage collector's full passes, which otherwise stall every screen.
+    gc.collect()
+    gc.freeze()
     server.serve_forever()
 
 

@@ -106,21 +106,29 @@ def logout(deps: Deps, token: str) -> None:
 def _token_owner_statement() -> Any:
     """Whose token a digest is, a clerk's or a device's, in one query (every request asks)."""
     digest: Any = bindparam("digest")
-    tokens, devices = tables.auth_tokens, tables.devices
+    tokens, clerks, devices = tables.auth_tokens, tables.clerks, tables.devices
     return union_all(
         select(
             literal("clerk").label("owner"),
-            tokens.c.clerk_id.label("id"),
+            clerks.c.id.label("id"),
             tokens.c.expires_at.label("at"),
-            null().label("hall_id"),
+            clerks.c.hall_id.label("hall_id"),
             null().label("kind"),
-        ).where(tokens.c.token_hash == digest),
+            clerks.c.role.label("role"),
+            clerks.c.name.label("name"),
+            clerks.c.active.label("active"),
+        )
+        .join(clerks, clerks.c.id == tokens.c.clerk_id)
+        .where(tokens.c.token_hash == digest),
         select(
             literal("device"),
             devices.c.id,
             devices.c.last_seen_at,
             devices.c.hall_id,
             devices.c.kind,
+            null(),
+            null(),
+            null(),
         ).where(devices.c.token_hash == digest),
     )
 
@@ -132,15 +140,14 @@ def actor_for_token(deps: Deps, token: str) -> Actor | None:
     """The staff member or device a bearer token belongs to, if it is valid."""
     if not token or len(token) > 200:
         return None
-    now = deps.clock.now()
-    with deps.db.reading() as session:
-        row = session.connection().execute(_TOKEN_OWNER, {"digest": token_digest(token)}).first()
-        if row is None:
+    rows = deps.db.read_rows(_TOKEN_OWNER, {"digest": token_digest(token)})
+    if not rows:
+        return None
+    row = rows[0]
+    if row.owner == "clerk":
+        if row.at <= deps.clock.now() or not row.active:
             return None
-        if row.owner == "clerk":
-            if row.at <= now:
-                return None
-            return actor_for_clerk(deps, int(row.id), session=session)
+        return Actor("clerk", row.id, row.hall_id, Role(row.role), row.name)
     # The device health job raises an alarm for a device that stops getting in touch.
     from .jobs import note_device_seen
 

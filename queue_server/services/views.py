@@ -302,18 +302,10 @@ class QueueStatus:
     def counts(self) -> dict[int, int]:
         """Waiting tickets per category today."""
         if self._counts is None:
-            self._counts = {
-                int(category_id): int(n)
-                for category_id, n in self.session.execute(
-                    select(T.c.category_id, func.count())
-                    .where(
-                        T.c.hall_id == self.hall.id,
-                        T.c.state == TicketState.WAITING,
-                        T.c.service_day == today(self.hall, self.now),
-                    )
-                    .group_by(T.c.category_id)
-                )
-            }
+            rows = self.session.connection().execute(
+                _WAITING_COUNTS, {"hall": self.hall.id, "day": today(self.hall, self.now)}
+            )
+            self._counts = {int(category_id): int(n) for category_id, n in rows}
         return self._counts
 
     def serving_windows(self, category_id: int) -> int:
@@ -397,6 +389,17 @@ class QueueStatus:
             }
             for c in self.categories
         ]
+
+
+_WAITING_COUNTS = (
+    select(T.c.category_id, func.count())
+    .where(
+        T.c.hall_id == bindparam("hall"),
+        T.c.state == TicketState.WAITING,
+        T.c.service_day == bindparam("day", type_=T.c.service_day.type),
+    )
+    .group_by(T.c.category_id)
+)
 
 
 def _ahead_statement() -> Any:

@@ -189,6 +189,19 @@ class Database:
             finally:
                 session.rollback()
 
+    def read_rows(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        """The rows of one read-only statement, without a session (checks on every request)."""
+        try:
+            with self.read_engine.connect() as conn:
+                if not self.is_sqlite:
+                    # One statement needs no transaction: no BEGIN and ROLLBACK round trips.
+                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                return list(conn.execute(statement, params).all())
+        except OperationalError as exc:
+            raise Unavailable(
+                "系统繁忙，请稍候再试", "The database is busy or unavailable; try again"
+            ) from exc
+
     def lock_hall(self, session: Session, hall_id: int) -> None:
         """Serialise queue changes of one hall across processes (SQLite locks the whole file)."""
         if not self.is_sqlite:
