@@ -260,3 +260,31 @@ def test_one_hall_demo_json_keeps_its_single_hall_shape(tmp_path: Path):
     server.hallq("db", "upgrade")
     seeded = json.loads(server.hallq("demo", "--json"))
     assert "halls" not in seeded and isinstance(seeded["hall"], int)
+
+
+def test_the_nginx_example_passes_nginx_own_check(tmp_path: Path):
+    import shutil
+    import subprocess
+
+    nginx, openssl = shutil.which("nginx") or "/usr/sbin/nginx", shutil.which("openssl")
+    if not Path(nginx).exists() or openssl is None:
+        pytest.skip("nginx or openssl missing (apt-get install nginx-light openssl)")
+    site = (Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf").read_text()
+    assert "ip_hash;" in site and "proxy_set_header Upgrade $http_upgrade;" in site
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=hallq",
+         "-days", "1", "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    site = site.replace("/etc/ssl/hallq/fullchain.pem", str(tmp_path / "cert.pem"))
+    site = site.replace("/etc/ssl/hallq/privkey.pem", str(tmp_path / "key.pem"))
+    (tmp_path / "hallq.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  include {tmp_path}/hallq.conf;\n}}\n"
+    )
+    done = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
