@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from . import config
+from .http import RecordId
 from .services.bus import MessageBus
 from .services.clock import Clock, OffsetClock, SystemClock
 from .services.context import Deps
@@ -49,6 +50,7 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_url_path="/static",
         instance_path=config.instance_path().as_posix(),
     )
+    app.url_map.converters["int"] = RecordId
     settings = config.from_environment()
     settings.update(test_config or {})
     app.config.update(settings)

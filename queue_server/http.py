@@ -7,6 +7,7 @@ import secrets
 from typing import Any
 
 from flask import current_app, g, jsonify, request, session
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from .domain.errors import InvalidInput, QueueError, Unauthorized
@@ -25,6 +26,18 @@ STATUS = {
     "unavailable": 503,
     "too_many": 429,
 }
+
+
+RECORD_ID_MAX = 2**31 - 1  # ids are 32-bit in the database
+
+
+class RecordId(IntegerConverter):
+    """`<int:…>` in a route: a record id the database can hold (at most 2³¹−1); a larger number
+    is no such page (404), never one the database driver overflows on (500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", RECORD_ID_MAX)
+        super().__init__(map, *args, **kwargs)
 
 
 def deps() -> Deps:

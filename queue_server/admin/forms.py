@@ -103,7 +103,7 @@ def parse(
             continue
         if spec.kind == "ids":
             raw_ids = formdata.getlist(spec.key)
-            if not all(v.isdigit() for v in raw_ids):
+            if not all(re.fullmatch(r"[0-9]{1,9}", v) for v in raw_ids):
                 errors[spec.key] = (f"{spec.zh}无效", f"{spec.en} is not valid")
                 continue
             data[spec.key] = [int(v) for v in raw_ids]
@@ -150,7 +150,7 @@ def ordered_ids(formdata: MultiDict[str, str], prefix: str, known: Sequence[int]
         raw = (formdata.get(f"{prefix}{item}") or "").strip()
         if not raw:
             continue
-        if not raw.isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", raw):
             raise FieldErrors({"category_ids": ("顺序须为数字", "The order must be a number")})
         chosen.append((int(raw) * 10_000 + index, item))
     return [item for _, item in sorted(chosen)]

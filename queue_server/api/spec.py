@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Flask, g
 
 from ..domain.errors import InvalidInput
-from ..http import json_body
+from ..http import RECORD_ID_MAX, json_body
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -127,6 +127,9 @@ def validate(schema: dict[str, Any], value: Any, where: str = "body") -> None:
         if "pattern" in schema and not re.fullmatch(schema["pattern"], value):
             raise InvalidInput(f"字段 {where} 格式不正确", f"{where} has the wrong format")
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int) and abs(value) > RECORD_ID_MAX and "maximum" not in schema:
+            # Every whole number we store fits 32 bits; a larger one is nothing we know of.
+            raise InvalidInput(f"字段 {where} 的数值超出范围", f"{where} is out of range")
         if "minimum" in schema and value < schema["minimum"]:
             raise InvalidInput(
                 f"字段 {where} 不能小于 {schema['minimum']}",
@@ -171,7 +174,9 @@ def openapi_document(app: Flask, prefix: str) -> dict[str, Any]:
                 "name": name,
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer" if kind == "int" else "string"},
+                "schema": {"type": "integer", "minimum": 0, "maximum": RECORD_ID_MAX}
+                if kind == "int"
+                else {"type": "string"},
             }
             for kind, name in _PARAM.findall(op.rule)
         ]
