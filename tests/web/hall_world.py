@@ -1,0 +1,262 @@
+"""Two demo towns on one database with a morning under way, for the fuzz and access tests: who is
+who (a kiosk, a lobby screen, a clerk, a village agent, a manager, the admin), the ids of each
+town's things, and tickets, a booking, a complaint and a 差评 follow-up to aim requests at.
+
+The towns are seeded once per run into a template file; each user copies it (milliseconds)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from queue_server.app import bootstrap
+from queue_server.services import auth, complaints, evaluation
+from queue_server.services import booking as bookings
+from queue_server.services import queue as q
+from queue_server.services.bus import RecordingBus
+from queue_server.services.clock import FakeClock
+from queue_server.services.context import Actor, Deps
+from queue_server.services.demo import seed_demo
+from queue_server.services.notify import FakeNotifier
+from queue_server.store import admin_tables, migrate, tables
+from queue_server.store.db import Database
+from tests.conftest import MORNING
+from tests.services.test_booking import at, id_number
+
+ROLES = ("anonymous", "kiosk", "display", "clerk", "agent", "manager", "admin")
+# Bookkeeping a refused request may write by design: failed sign-ins count towards the lock.
+BOOKKEEPING = {"login_attempts", "auth_tokens"}
+
+
+@dataclass
+class Town:
+    """One demo town as the tests aim at it."""
+
+    hall: int
+    name: str
+    village: int
+    window: int  # the fuzzing clerk's window (A post)
+    other_window: int
+    category: int
+    item: int
+    clerk: int  # a colleague, never the signed-in clerk
+    device: int  # a lobby screen
+    kiosk: int
+    complaint: int
+    follow_up: int
+    booking: int  # a home visit the village agent asked for
+    booking_code: str
+    tickets: dict[str, str]  # state → token
+    staff: dict[str, str]  # role → staff number
+    tokens: dict[str, str] = field(default_factory=dict)  # device kind → bearer token
+
+    def ids(self) -> dict[str, Any]:
+        """Route parameter name → this town's value."""
+        return {
+            "hall": self.hall,
+            "window": self.window,
+            "category": self.category,
+            "item": self.item,
+            "clerk": self.clerk,
+            "device": self.device,
+            "complaint": self.complaint,
+            "follow_up": self.follow_up,
+            "booking": self.booking,
+            "code": self.booking_code,
+            "token": self.tickets["waiting"],
+            "day": "2026-11-30",
+            "number": "A001",
+            "name": "missing.png",
+        }
+
+
+@dataclass
+class World:
+    """The database file of the two towns and what the tests need to know of them."""
+
+    path: Path
+    mine: Town
+    theirs: Town
+    admin: str
+
+    def copy_to(self, folder: Path) -> str:
+        """A private copy of the database; its URL."""
+        target = folder / "hallq.db"
+        shutil.copy(self.path, target)
+        return f"sqlite:///{target}"
+
+
+_HASHES: dict[str, str] = {}
+
+
+def _cached_hash(password: str) -> str:
+    # The demo's well-known passwords are hashed once per run (argon2 is slow on purpose).
+    if password not in _HASHES:
+        _HASHES[password] = auth.hash_password(password)
+    return _HASHES[password]
+
+
+def make_deps(url: str) -> Deps:
+    """Adapters on a database, with the tests' Thursday-morning clock."""
+    return bootstrap(
+        {
+            "DB": Database(url),
+            "BUS": RecordingBus(),
+            "CLOCK": FakeClock(MORNING),
+            "DATABASE_URL": url,
+        }
+    )
+
+
+def make_app(deps: Deps, instance: Path) -> Any:
+    """The Flask app on these adapters; printing off so nothing changes behind a test's back."""
+    from queue_server import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DB": deps.db,
+            "BUS": deps.bus,
+            "CLOCK": deps.clock,
+            "DATABASE_URL": deps.db.url,
+            "ASYNC_MODE": "threading",
+            "SECRET_KEY": "test-secret",
+            "INSTANCE": str(instance),
+            "PRINTING": False,
+        }
+    )
+    app.extensions["hallq_notifier"] = FakeNotifier()
+    return app
+
+
+def _staff(deps: Deps, staff_no: str) -> Actor:
+    with deps.db.reading() as s:
+        clerk_id = s.scalar(select(tables.clerks.c.id).where(tables.clerks.c.staff_no == staff_no))
+    actor = auth.actor_for_clerk(deps, int(clerk_id))
+    assert actor is not None
+    return actor
+
+
+def _first(deps: Deps, column: Any, *where: Any) -> int:
+    with deps.db.reading() as s:
+        return int(s.scalar(select(column).where(*where).order_by(column)))
+
+
+def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
+    """Tickets waiting, called and done, a 差评 with its follow-up, a complaint, a home visit."""
+    hall = seeded["hall"]
+    first, colleague = seeded["clerks"][0], seeded["clerks"][1]
+    clerk = _staff(deps, first["staff_no"])
+    manager = _staff(deps, seeded["manager"]["staff_no"])
+    agent = _staff(deps, seeded["agent"]["staff_no"])
+    kiosk = Actor("device", seeded["kiosk_id"], hall, device_kind="kiosk")
+    done = q.issue_ticket(deps, kiosk, hall, "A")
+    called = q.issue_ticket(deps, kiosk, hall, "A")
+    waiting = q.issue_ticket(deps, kiosk, hall, "A")
+    q.issue_ticket(deps, kiosk, hall, "B")
+    q.open_window(deps, clerk, first["window"])
+    q.call_next(deps, clerk, first["window"])
+    q.finish(deps, clerk, first["window"])
+    evaluation.rate_by_token(deps, done["token"], "very_dissatisfied", "attitude")
+    complaints.open_follow_ups(deps, {hall})
+    q.call_next(deps, clerk, first["window"])
+    complaint = complaints.register_complaint(
+        deps, manager, hall, {"channel": "phone", "summary": "等候时间太长"}
+    )
+    item = _first(deps, tables.service_items.c.id, tables.service_items.c.hall_id == hall)
+    visit = bookings.book(
+        deps,
+        agent,
+        hall,
+        {
+            "item": item,
+            "kind": "home_visit",
+            "day": "2026-11-30",
+            "address": "李家村3组12号",
+            "name": "王大爷",
+            "phone": "13812345678",
+            "id_number": id_number(person),
+            "proxy_reason": "elderly",
+        },
+    )
+    appointment = bookings.book(
+        deps,
+        Actor("anonymous"),
+        hall,
+        {
+            "item": item,
+            "start": at(2026, 11, 27, 9, 0).isoformat(),
+            "name": "张三丰",
+            "phone": "13912345678",
+            "id_number": id_number(person + 1),
+        },
+    )
+    screen_id, screen_token = auth.register_device(deps, hall, "screen", "大厅综合屏")
+    return Town(
+        hall=hall,
+        name=seeded["name"],
+        village=seeded["village"],
+        window=first["window"],
+        other_window=seeded["clerks"][3]["window"],
+        category=_first(deps, tables.categories.c.id, tables.categories.c.hall_id == hall),
+        item=item,
+        clerk=_staff(deps, colleague["staff_no"]).id or 0,
+        device=screen_id,
+        kiosk=seeded["kiosk_id"],
+        complaint=complaint["id"],
+        follow_up=_first(
+            deps, admin_tables.follow_ups.c.id, admin_tables.follow_ups.c.hall_id == hall
+        ),
+        booking=visit["id"],
+        booking_code=appointment["code"],
+        tickets={"waiting": waiting["token"], "called": called["token"], "done": done["token"]},
+        staff={
+            "clerk": first["staff_no"],
+            "agent": seeded["agent"]["staff_no"],
+            "manager": seeded["manager"]["staff_no"],
+        },
+        tokens={"kiosk": seeded["kiosk_token"], "display": screen_token},
+    )
+
+
+@pytest.fixture(scope="session")
+def hall_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The two towns, seeded once per run."""
+    from queue_server.services import demo
+
+    path = tmp_path_factory.mktemp("world") / "hallq.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    deps = make_deps(url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "hash_password", _cached_hash)
+        mine, theirs = seed_demo(deps, halls=2)
+    world = World(
+        path, _morning(deps, mine, 1), _morning(deps, theirs, 2), mine["admin"]["staff_no"]
+    )
+    deps.db.dispose()
+    yield world
+
+
+def database_digest(deps: Deps, skip: set[str] = BOOKKEEPING) -> dict[str, str]:
+    """A hash of every table's rows (but the sign-in bookkeeping), to prove nothing changed."""
+    digest = {}
+    with deps.db.reading() as s:
+        for table in tables.metadata.sorted_tables:
+            if table.name in skip:
+                continue
+            columns = [c for c in table.columns if (table.name, c.name) != DEVICE_SEEN]
+            rows = sorted(repr(tuple(row)) for row in s.execute(select(*columns)).all())
+            digest[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return digest
+
+
+# A device's token use is written down once a minute (the health job's "last seen"), refused or not.
+DEVICE_SEEN = ("devices", "last_seen_at")
