@@ -101,7 +101,15 @@ class Outbox:
                             },
                         )
                     )
-        return self.messages
+        return _last_window_states(self.messages)
+
+
+def _last_window_states(messages: list[Message]) -> list[Message]:
+    """A window's state is sent once per transaction, after the rest: call-next finishes one
+    ticket and calls another, and both say the same final `window_changed` (every screen of the
+    hall would get it twice)."""
+    last = {m.room: i for i, m in enumerate(messages) if m.event == "window_changed"}
+    return [m for i, m in enumerate(messages) if m.event != "window_changed" or last[m.room] == i]
 
 
 # Phones of this many tickets at the front of a queue hear of their new place at once; the

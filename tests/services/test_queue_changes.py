@@ -185,3 +185,19 @@ def test_comprehensive_windows_busy_with_other_queues_count_for_their_share_in_t
 def q_categories(deps: Deps, hall: int) -> list[dict[str, Any]]:
     with deps.db.reading() as s:
         return views.QueueStatus(s, views.get_hall(s, hall), deps.clock.now()).categories_view()
+
+
+def test_call_next_tells_the_hall_the_windows_new_state_once_after_the_call(
+    deps: Deps, demo: dict[str, Any], api: Any, bus: RecordingBus
+):
+    api.window(1, "open")
+    api.issue("A")
+    api.issue("A")
+    api.window(1, "call-next")
+    bus.published.clear()
+    api.window(1, "call-next")  # finishes A001 and calls A002
+    hall_events = [m.event for m in bus.published if m.room == f"hall:{demo['hall']}"]
+    assert hall_events[:3] == ["ticket_finished", "ticket_called", "window_changed"]
+    assert hall_events.count("window_changed") == 1
+    [state] = bus.events("window_changed", f"hall:{demo['hall']}")
+    assert state.payload["current"]["number"] == "A002"
