@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict, deque
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room, rooms
 from sqlalchemy import select
 
@@ -17,6 +18,8 @@ from .http import deps
 from .services import queue as q
 from .services import views
 from .services.bus import Message
+from .services.context import Deps
+from .store.db import CONFIG_GENERATION
 
 NAMESPACE = "/live"
 socketio = SocketIO()
@@ -24,11 +27,19 @@ socketio = SocketIO()
 # A late joiner must get its snapshot before any event of its room: joining, reading and
 # sending the snapshot happen under the same lock that local publishing takes.
 _publish_lock = threading.RLock()
+# Bumped by every local publish: a hall snapshot read before it may no longer be true.
+_published = 0
+# A burst of joins to one hall (every screen reconnecting after a restart) shares a snapshot for
+# this long while nothing is published; each join still gets it before any later event.
+SNAPSHOT_REUSE_SECONDS = 1.0
+_SNAPSHOTS = "hall_snapshots"
 
 
 def publish(messages: list[Message]) -> None:
     """Send committed messages to their rooms (through Redis when running at scale)."""
+    global _published
     with _publish_lock:
+        _published += 1
         for message in messages:
             socketio.emit(message.event, message.payload, to=message.room, namespace=NAMESPACE)
 
@@ -87,10 +98,9 @@ def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
     if kind in ("hall", "window"):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
             raise NotFound("编号须为正整数", f"{kind} must be a positive integer id")
+        if kind == "hall":
+            return f"hall:{value}", shared_hall_snapshot(d, value, now)
         with d.db.reading() as session:
-            if kind == "hall":
-                hall = views.get_hall(session, value)
-                return f"hall:{value}", views.hall_snapshot(session, hall, now)
             window = session.scalars(select(Window).where(Window.id == value)).first()  # type: ignore[arg-type]
             if window is None:
                 raise NotFound("找不到该窗口", "No such window")
@@ -100,6 +110,32 @@ def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
             raise NotFound("找不到该号", "No such ticket")
         return f"ticket:{value}", {"ticket": q.ticket_status(d, value)}
     raise NotFound("未知的房间类型", f"Unknown room kind: {kind}")
+
+
+def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]:
+    """A hall's snapshot, shared by joins close together with nothing published in between.
+
+    Only where every event of the deployment passes through `publish` (one process, no message
+    queue); with a message queue other processes' events never pass here, so each join reads.
+    A write to the hall's settings (`CONFIG_GENERATION`) or a moved clock also ends the sharing.
+    The caller holds `_publish_lock`.
+    """
+    single = not current_app.config.get("MESSAGE_QUEUE")
+    shared = d.db.cache.setdefault(_SNAPSHOTS, {})
+    version = (_published, d.db.cache.get(CONFIG_GENERATION, 0))
+    if single and hall_id in shared:
+        taken_version, taken, taken_now, snapshot = shared[hall_id]
+        if (
+            taken_version == version
+            and time.monotonic() - taken < SNAPSHOT_REUSE_SECONDS
+            and timedelta(0) <= now - taken_now < timedelta(seconds=SNAPSHOT_REUSE_SECONDS)
+        ):
+            return {**snapshot, "server_time": views.iso(now)}
+    with d.db.reading() as session:
+        snapshot = views.hall_snapshot(session, views.get_hall(session, hall_id), now)
+    if single:
+        shared[hall_id] = (version, time.monotonic(), now, snapshot)
+    return snapshot
 
 
 @socketio.on("join", namespace=NAMESPACE)
