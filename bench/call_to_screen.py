@@ -1,11 +1,11 @@
 """Call to screen: how soon 1,000 lobby screens in one hall see a clerk's call.
 
 One `hallq serve` process (SQLite) with the demo hall. Several client processes hold 1,000
-python-socketio clients between them (websocket transport), all joined to the hall's room. A
-clerk then calls tickets one after another; every client notes when its `ticket_called` came.
-Reported: the time from the call-next response (what the clerk sees) to each screen's event,
-p50 / p99 / max, also from the request; the server's memory per connection and CPU per event
-delivered.
+python-socketio asyncio clients between them (websocket transport), all joined to the hall's
+room. A clerk then calls tickets, one a second; every client notes when its `ticket_called`
+came. Reported: the time from the call-next response (what the clerk sees) to each screen's
+event, p50 / p99 / max, also from the request; the server's memory per connection and its CPU
+time per call and screen.
 
 Run from the repository root: .venv/bin/python bench/call_to_screen.py [--screens 1000]
 """
@@ -19,9 +19,7 @@ import resource
 import statistics
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -35,37 +33,41 @@ NAMESPACE = "/live"
 
 def client_process(url: str, hall: int, count: int) -> int:
     """Hold `count` screens; print READY, note each call's arrival, print them on STOP."""
+    import asyncio
+
+    return asyncio.run(_screens(url, hall, count))
+
+
+async def _screens(url: str, hall: int, count: int) -> int:
+    import asyncio
+
     import socketio
 
     received: list[tuple[str, float]] = []
-    lock = threading.Lock()
     clients: list[Any] = []
 
-    def connect(_: int) -> None:
-        client = socketio.Client(reconnection=False)
+    async def connect() -> None:
+        client = socketio.AsyncClient(reconnection=False)
 
-        def on_called(data: dict[str, Any]) -> None:
-            at = time.monotonic()
-            with lock:
-                received.append((data["number"], at))
+        async def on_called(data: dict[str, Any]) -> None:
+            received.append((data["number"], time.monotonic()))
 
         client.on("ticket_called", on_called, namespace=NAMESPACE)
-        client.connect(url, transports=["websocket"], namespaces=[NAMESPACE], wait_timeout=30)
-        reply = client.call("join", {"hall": hall}, namespace=NAMESPACE, timeout=60)
+        await client.connect(url, transports=["websocket"], namespaces=[NAMESPACE], wait_timeout=30)
+        reply = await client.call("join", {"hall": hall}, namespace=NAMESPACE, timeout=60)
         if not reply.get("ok"):
             raise RuntimeError(f"join refused: {reply}")
-        with lock:
-            clients.append(client)
+        clients.append(client)
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(connect, range(count)))
+    for start in range(0, count, 50):  # fifty handshakes at a time
+        await asyncio.gather(*(connect() for _ in range(min(50, count - start))))
     print("READY", flush=True)
-    sys.stdin.readline()  # STOP
-    with lock:
-        print(json.dumps(received), flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.readline)  # STOP
+    print(json.dumps(received), flush=True)
     for client in clients:
         with contextlib.suppress(Exception):  # the server may already be gone
-            client.disconnect()
+            await client.disconnect()
     return 0
 
 
