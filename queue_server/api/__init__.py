@@ -92,7 +92,8 @@ ISSUE_BODY = {
     api,
     "POST",
     f"/halls/{HALL}/tickets",
-    "Issue a ticket (kiosk device token or signed-in staff)",
+    "Issue a ticket (kiosk device token or signed-in staff); a retry that sends the same "
+    "Idempotency-Key header within 10 minutes gets the same ticket",
     body=ISSUE_BODY,
     auth="kiosk",
     status=201,
@@ -108,6 +109,7 @@ def issue(hall: int) -> Any:
         data.get("priority"),
         data.get("phone"),
         data.get("service_item"),
+        idempotency_key=request.headers.get("Idempotency-Key"),
     )
     return jsonify(view), 201
 

@@ -31,7 +31,7 @@ from ..domain.model import (
 )
 from ..domain.numbering import format_number, next_seq
 from ..store import tables
-from . import views
+from . import idempotency, views
 from .bus import Message
 from .context import Actor, Deps, audit
 from .hours import open_state
@@ -318,9 +318,15 @@ def issue_ticket(
     phone: str | None = None,
     service_item_id: int | None = None,
     appointment: tuple[int, datetime] | None = None,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    """Take a ticket: the next number of the category today, its place and estimated wait."""
+    """Take a ticket: the next number of the category today, its place and estimated wait.
+
+    A request that repeats the `idempotency_key` of a recent one from the same issuer gets the
+    ticket that one made (a retry after a lost reply), and nothing new is issued."""
     prio = parse_priority(priority)
+    key = idempotency.check_key(idempotency_key)
+    issuer = idempotency.issuer_of(actor) if key is not None else None
     if phone is not None:
         phone = str(phone).strip() or None
         if phone is not None and not (phone.isdigit() and len(phone) == 11 and phone[0] == "1"):
@@ -334,6 +340,10 @@ def issue_ticket(
         require_issuer(actor, hall)
         if actor.kind == "device" and appointment is None:
             _require_walk_in_open(config, now)
+        if key is not None and issuer is not None:
+            earlier = idempotency.earlier_ticket(s, issuer, key, now)
+            if earlier is not None:
+                return _issued_before(deps, out, config, earlier, category)
         cat = config.category(category)
         if actor.kind == "device" and appointment is None:
             _require_walk_in_category(config, s, cat, now)
@@ -369,6 +379,8 @@ def issue_ticket(
         )
         values = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
         ticket.id = conn.execute(_INSERT_TICKET, values).inserted_primary_key[0]  # type: ignore[index]
+        if key is not None and issuer is not None:
+            idempotency.remember(s, issuer, key, hall.id or 0, ticket.id or 0, now)
         out.known[(Ticket, ticket.id or 0)] = ticket
         out.known[(Category, cat.id or 0)] = cat
         audit(
@@ -381,13 +393,7 @@ def issue_ticket(
             detail={"ticket": ticket.id, "category": cat.prefix, "priority": prio.value},
         )
         out.record([ev.TicketIssued(hall.id or 0, ticket.id or 0, cat.id or 0)])
-        status = views.QueueStatus(
-            s, hall, now, categories=config.categories, windows=config.windows
-        )
-        view = views.ticket_view(ticket, cat, status=status, include_token=True)
-        view["hall"] = views.hall_view(hall)
-        view["phone_url"] = f"{deps.public_url.rstrip('/')}/t/{ticket.token}"
-        return view
+        return _issued_view(deps, out, config, ticket, cat)
 
     try:
         return run(deps, hall_id, work, settings_only=True)
@@ -395,6 +401,33 @@ def issue_ticket(
         # Another process took the same number between our read and our write (only possible
         # without the hall lock): the database refused the duplicate; the citizen retries.
         raise Conflict("取号繁忙，请再试一次", "Busy issuing tickets; please try again") from None
+
+
+def _issued_view(
+    deps: Deps, out: Outbox, config: views.HallConfig, ticket: Ticket, cat: Category
+) -> dict[str, Any]:
+    """What the issuer is shown of a ticket: its place, estimated wait and phone page."""
+    status = views.QueueStatus(
+        out.session, out.hall, out.now, categories=config.categories, windows=config.windows
+    )
+    view = views.ticket_view(ticket, cat, status=status, include_token=True)
+    view["hall"] = views.hall_view(out.hall)
+    view["phone_url"] = f"{deps.public_url.rstrip('/')}/t/{ticket.token}"
+    return view
+
+
+def _issued_before(
+    deps: Deps, out: Outbox, config: views.HallConfig, ticket_id: int, category: Any
+) -> dict[str, Any]:
+    """The ticket an earlier request with the same idempotency key made, as it stands now."""
+    ticket = out.session.get(Ticket, ticket_id)
+    cat = config.category(category)
+    if ticket is None or ticket.hall_id != out.hall.id or ticket.category_id != cat.id:
+        raise Conflict(
+            "该取号请求编号已用于另一张号，请重新取号",
+            "This Idempotency-Key was used for another ticket; take a new one",
+        )
+    return _issued_view(deps, out, config, ticket, cat)
 
 
 # --------------------------------------------------------------------------------------------
