@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -80,6 +79,91 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
+def measure(servers: list[b.Server], demo: dict[str, Any], args: Any) -> dict[str, Any]:
+    """Connect the screens (spread over the servers), call tickets through the first server."""
+    import requests
+
+    first = servers[0]
+    kiosk = {"Authorization": f"Bearer {demo['kiosk_token']}"}
+    clerk = next(c for c in demo["clerks"] if c["window_number"] == 1)
+    token = requests.post(
+        f"{first.url}/api/v1/auth/login",
+        json={"staff_no": clerk["staff_no"], "password": clerk["password"]},
+        timeout=30,
+    ).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    window_url = f"{first.url}/api/v1/windows/{clerk['window']}"
+    requests.post(f"{window_url}/open", headers=auth, timeout=30).raise_for_status()
+    for _ in range(args.calls):
+        requests.post(
+            f"{first.url}/api/v1/halls/{demo['hall']}/tickets",
+            json={"category": "A"},
+            headers=kiosk,
+            timeout=30,
+        ).raise_for_status()
+    rss_before = sum(b.rss_bytes(s.pid) for s in servers)
+
+    per_process = [args.screens // args.processes] * args.processes
+    per_process[0] += args.screens - sum(per_process)
+    clients: list[subprocess.Popen[str]] = []
+    try:
+        connect_started = time.monotonic()
+        for index, count in enumerate(per_process):
+            url = servers[index % len(servers)].url
+            clients.append(
+                subprocess.Popen(
+                    [sys.executable, __file__, "--client", url, str(demo["hall"]), str(count)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            )
+        for client in clients:
+            line = client.stdout.readline() if client.stdout else ""
+            if line.strip() != "READY":
+                raise RuntimeError(f"a client process failed to connect: {line!r}")
+        connect_seconds = time.monotonic() - connect_started
+        time.sleep(1.0)  # let connection set-up garbage settle
+        rss_after = sum(b.rss_bytes(s.pid) for s in servers)
+
+        session = requests.Session()
+        calls: dict[str, tuple[float, float]] = {}
+        cpu_before = sum(b.cpu_seconds(s.pid) for s in servers)
+        for _ in range(args.calls):
+            sent = time.monotonic()
+            response = session.post(f"{window_url}/call-next", headers=auth, timeout=30)
+            answered = time.monotonic()
+            response.raise_for_status()
+            calls[response.json()["ticket"]["number"]] = (sent, answered)
+            time.sleep(args.gap)
+        time.sleep(3.0)  # the last call's events reach every screen
+        cpu = sum(b.cpu_seconds(s.pid) for s in servers) - cpu_before
+
+        received: list[tuple[str, float]] = []
+        for client in clients:
+            assert client.stdin and client.stdout
+            client.stdin.write("STOP\n")
+            client.stdin.flush()
+            received.extend(json.loads(client.stdout.readline()))
+    finally:
+        for client in clients:
+            try:
+                client.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                client.kill()
+    from_response = [(at - calls[n][1]) * 1000 for n, at in received if n in calls]
+    from_request = [(at - calls[n][0]) * 1000 for n, at in received if n in calls]
+    return {
+        "connect_s": connect_seconds,
+        "delivered": len(from_response),
+        "expected": args.calls * args.screens,
+        "response": from_response,
+        "request": from_request,
+        "kb_per_connection": (rss_after - rss_before) / args.screens / 1024,
+        "cpu_ms_per_call": cpu * 1000 / args.calls,
+    }
+
+
 def main() -> int:
     """Connect the screens, make the calls, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -99,123 +183,67 @@ def main() -> int:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
     print(b.machine())
     print(
-        f"screens: {args.screens} python-socketio clients (websocket) in {args.processes} "
-        f"processes, one hall room; {args.calls} calls\n"
+        f"screens: {args.screens} python-socketio asyncio clients (websocket) in "
+        f"{args.processes} processes, one hall room; {args.calls} calls, {args.gap:g} s apart\n"
     )
     started = time.monotonic()
+    results: list[tuple[str, dict[str, Any] | str]] = []
     with b.workdir("hallq-bench-screens-") as work:
         env = b.hallq_env(work, None, None)
         [demo] = b.seed_halls(env, 1)
         server = b.hallq_server(env, work)
-        server.start()
-        clients: list[subprocess.Popen[str]] = []
         try:
-            import requests
-
-            kiosk = {"Authorization": f"Bearer {demo['kiosk_token']}"}
-            clerk = next(c for c in demo["clerks"] if c["window_number"] == 1)
-            token = requests.post(
-                f"{server.url}/api/v1/auth/login",
-                json={"staff_no": clerk["staff_no"], "password": clerk["password"]},
-                timeout=30,
-            ).json()["token"]
-            auth = {"Authorization": f"Bearer {token}"}
-            window_url = f"{server.url}/api/v1/windows/{clerk['window']}"
-            requests.post(f"{window_url}/open", headers=auth, timeout=30).raise_for_status()
-            for _ in range(args.calls):
-                requests.post(
-                    f"{server.url}/api/v1/halls/{demo['hall']}/tickets",
-                    json={"category": "A"},
-                    headers=kiosk,
-                    timeout=30,
-                ).raise_for_status()
-            rss_before = b.rss_bytes(server.pid)
-
-            per_process = [args.screens // args.processes] * args.processes
-            per_process[0] += args.screens - sum(per_process)
-            connect_started = time.monotonic()
-            for count in per_process:
-                clients.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            __file__,
-                            "--client",
-                            server.url,
-                            str(demo["hall"]),
-                            str(count),
-                        ],
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.PIPE,
-                        text=True,
-                    )
-                )
-            for client in clients:
-                line = client.stdout.readline() if client.stdout else ""
-                if line.strip() != "READY":
-                    raise RuntimeError(f"a client process failed to connect: {line!r}")
-            connect_seconds = time.monotonic() - connect_started
-            time.sleep(1.0)  # let connection set-up garbage settle
-            rss_after = b.rss_bytes(server.pid)
-
-            session = requests.Session()
-            calls: dict[str, tuple[float, float]] = {}
-            cpu_before = b.cpu_seconds(server.pid)
-            for _ in range(args.calls):
-                sent = time.monotonic()
-                response = session.post(f"{window_url}/call-next", headers=auth, timeout=30)
-                answered = time.monotonic()
-                response.raise_for_status()
-                calls[response.json()["ticket"]["number"]] = (sent, answered)
-                time.sleep(args.gap)
-            time.sleep(3.0)  # the last call's events reach every screen
-            cpu = b.cpu_seconds(server.pid) - cpu_before
-
-            received: list[tuple[str, float]] = []
-            for client in clients:
-                assert client.stdin and client.stdout
-                client.stdin.write("STOP\n")
-                client.stdin.flush()
-                received.extend(json.loads(client.stdout.readline()))
+            server.start()
+            results.append(("1 process, SQLite", measure([server], demo, args)))
         finally:
-            for client in clients:
-                try:
-                    client.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    client.kill()
             server.stop()
+        missing = b.pg_reachable() or b.redis_reachable()
+        if missing:
+            results.append(("2 processes, PostgreSQL + Redis", f"skipped: {missing}"))
+        else:
+            with b.pg_database() as url:
+                env = b.hallq_env(work, url, b.REDIS_URL)
+                [demo] = b.seed_halls(env, 1)
+                servers = [b.hallq_server(env, work, f"serve-pg{i}") for i in range(2)]
+                try:
+                    for one in servers:
+                        one.start()
+                    results.append(
+                        (
+                            "2 processes, PostgreSQL + Redis, screens split",
+                            measure(servers, demo, args),
+                        )
+                    )
+                finally:
+                    for one in servers:
+                        one.stop()
 
-    from_response = [(at - calls[n][1]) * 1000 for n, at in received if n in calls]
-    from_request = [(at - calls[n][0]) * 1000 for n, at in received if n in calls]
-    expected = args.calls * args.screens
-    delivered = len(from_response)
-    print(f"connected {args.screens} screens in {connect_seconds:.1f} s")
-    print(f"delivered {delivered} of {expected} ticket_called events")
-    print(f"{'ms after':<26} {'p50':>7} {'p99':>7} {'max':>7}")
-    for name, values in (
-        ("the call-next response", from_response),
-        ("the call-next request", from_request),
-    ):
+    print(
+        f"{'ms after the call-next response':<47} {'p50':>6} {'p99':>6} {'max':>6} "
+        f"{'delivered':>11} {'KB/conn':>7} {'CPU ms/call':>11}"
+    )
+    for name, result in results:
+        if isinstance(result, str):
+            print(f"{name:<47} {result}")
+            continue
+        values = result["response"]
         print(
-            f"{name:<26} {percentile(values, 0.5):>7.1f} {percentile(values, 0.99):>7.1f} "
-            f"{max(values):>7.1f}"
+            f"{name:<47} {percentile(values, 0.5):>6.1f} {percentile(values, 0.99):>6.1f} "
+            f"{max(values):>6.1f} {result['delivered']:>5}/{result['expected']:<5} "
+            f"{result['kb_per_connection']:>7.0f} {result['cpu_ms_per_call']:>11.0f}"
+        )
+        request = result["request"]
+        print(
+            f"{'  (from the request)':<47} {percentile(request, 0.5):>6.1f} "
+            f"{percentile(request, 0.99):>6.1f} {max(request):>6.1f}"
         )
     print(
-        f"(negative: the event arrived before the clerk's response; mean "
-        f"{statistics.fmean(from_response):.1f} ms)"
+        "\n(a call-next sends the hall room ticket_finished, ticket_called and window_changed; "
+        "CPU: all server processes,\n per call; KB/conn: resident memory added per screen; "
+        f"ran in {time.monotonic() - started:.0f} s)"
     )
-    print(
-        f"server memory: {rss_before / 2**20:.0f} MB before the screens, "
-        f"{rss_after / 2**20:.0f} MB with them: "
-        f"{(rss_after - rss_before) / args.screens / 1024:.0f} KB per connection"
-    )
-    print(
-        f"server CPU during the calls: {cpu * 1e3 / args.calls:.0f} ms per call, "
-        f"{cpu * 1e6 / args.calls / args.screens:.0f} µs per call and screen (a call-next sends "
-        "the hall room ticket_finished, ticket_called and window_changed)"
-    )
-    print(f"(ran in {time.monotonic() - started:.0f} s)")
-    return 0 if delivered == expected else 1
+    complete = all(isinstance(r, str) or r["delivered"] == r["expected"] for _, r in results)
+    return 0 if complete else 1
 
 
 if __name__ == "__main__":
