@@ -20,6 +20,11 @@
   // booking codes: 8 characters without the look-alikes 0, 1, I and O
   var CODE_KEYS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ".split("");
   var CODE_LENGTH = 8;
+  // A ticket request that meets a busy server (503) or no answer is tried again after these
+  // waits, with the same Idempotency-Key: the server gives back the ticket if the first try
+  // made one whose reply was lost, so one tap never takes two tickets.
+  var TAKE_RETRY_MS = [1000, 2000, 4000];
+  var TAKE_TIMEOUT_MS = 10000; // no reply by then: count it as lost and try again
 
   var TEXT = {
     kiosk_title: ["自助取号机", "Self-service kiosk"],
@@ -85,7 +90,8 @@
       "Staff: create a device token for this kiosk in the admin pages, then open /kiosk/{hall}?token=TOKEN."
     ],
     error_help: ["请稍后再试，或到服务台请工作人员帮助取号", "Please try again, or ask at the service desk"],
-    network: ["网络故障，请稍后再试", "Network problem; please try again"]
+    network: ["网络故障，请稍后再试", "Network problem; please try again"],
+    retrying: ["系统繁忙，请稍候，正在为您重新取号…", "The system is busy. Please wait, trying again…"]
   };
 
   var state = {
@@ -169,16 +175,21 @@
   }
 
   // -- the API ---------------------------------------------------------------------------------
-  function api(method, path, body) {
+  function api(method, path, body, extra) {
     var headers = { Accept: "application/json" };
     if (state.token) headers.Authorization = "Bearer " + state.token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    Object.keys((extra && extra.headers) || {}).forEach(function (k) { headers[k] = extra.headers[k]; });
+    var abort = extra && extra.timeout && typeof AbortController === "function" ? new AbortController() : null;
+    var timer = abort ? setTimeout(function () { abort.abort(); }, extra.timeout) : null;
     return fetch("/api/v1" + path, {
       method: method,
       headers: headers,
       body: body === undefined ? undefined : JSON.stringify(body),
-      cache: "no-store"
+      cache: "no-store",
+      signal: abort ? abort.signal : undefined
     }).then(function (response) {
+      clearTimeout(timer);
       return response.json().catch(function () { return null; }).then(function (data) {
         if (response.ok) return data;
         var error = data && data.message ? data : {
@@ -188,8 +199,15 @@
         throw error;
       });
     }, function () {
+      clearTimeout(timer);
       throw { error: "network", message: TEXT.network[0], message_en: TEXT.network[1], status: 0 };
     });
+  }
+  function requestKey() {
+    // random per tap; sent again unchanged with each retry of that tap
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return "k" + Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
   // -- screens ---------------------------------------------------------------------------------
@@ -454,20 +472,34 @@
     var take = $("take");
     take.disabled = true;
     take.textContent = t("taking");
-    api("POST", "/halls/" + HALL + "/tickets", body).then(function (ticket) {
-      take.textContent = t("take");
-      state.stack = [];
-      renderTicket(ticket);
-      show("ticket");
-      startTicketTimers();
-      loadHome().catch(function () {});
-    }, function (error) {
-      take.textContent = t("take");
-      take.disabled = false;
-      state.busy = false;
-      if (error.status === 401 || error.status === 403) return unauthorized();
-      showMessage(error);
-    });
+    var request = { headers: { "Idempotency-Key": requestKey() }, timeout: TAKE_TIMEOUT_MS };
+    var retries = 0;
+    function attempt() {
+      api("POST", "/halls/" + HALL + "/tickets", body, request).then(function (ticket) {
+        $("retry-banner").hidden = true;
+        take.textContent = t("take");
+        state.stack = [];
+        renderTicket(ticket);
+        show("ticket");
+        startTicketTimers();
+        loadHome().catch(function () {});
+      }, function (error) {
+        var passing = error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504;
+        if (passing && retries < TAKE_RETRY_MS.length) {
+          $("retry-banner").hidden = false; // 请稍候: the same tap is tried again shortly
+          clearTimer("takeRetry");
+          state.timers.takeRetry = setTimeout(attempt, TAKE_RETRY_MS[retries++]);
+          return;
+        }
+        $("retry-banner").hidden = true;
+        take.textContent = t("take");
+        take.disabled = false;
+        state.busy = false;
+        if (error.status === 401 || error.status === 403) return unauthorized();
+        showMessage(error);
+      });
+    }
+    attempt();
   }
   function renderTicket(ticket) {
     state.ticket = ticket;
