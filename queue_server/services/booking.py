@@ -935,7 +935,7 @@ def check_in(deps: Deps, actor: Actor, hall_id: int, code: Any) -> dict[str, Any
         raise no_such_booking()
 
     def claim(out: Outbox) -> tuple[Booking, CheckInTiming, datetime | None]:
-        require_issuer(actor, out.hall)
+        require_issuer(actor, out.hall, out.session)
         booking = _load_by_code(out.session, key)
         policy = load_policy(out.session, hall_id)
         timing = booking.check_in(policy, out.now, _zone(out.hall))

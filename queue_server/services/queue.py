@@ -30,11 +30,13 @@ from ..domain.model import (
     WindowPost,
 )
 from ..domain.numbering import format_number, next_seq
+from ..domain.reports import subtree
 from ..store import tables
 from . import idempotency, views
 from .bus import Message
 from .context import Actor, Deps, audit
 from .hours import open_state
+from .scope import hall_parents
 
 R = TypeVar("R")
 T = tables.tickets
@@ -289,8 +291,9 @@ def parse_priority(value: Any) -> Priority:
         ) from None
 
 
-def require_issuer(actor: Actor, hall: Hall) -> None:
-    """Tickets come from a kiosk of this hall, or a signed-in agent, clerk or manager."""
+def require_issuer(actor: Actor, hall: Hall, session: Session) -> None:
+    """Tickets come from a kiosk of this hall, or signed-in staff of this hall; a manager also
+    for the halls below theirs, a village agent also at the town centre above their station."""
     if actor.kind == "device" and actor.device_kind == "kiosk" and actor.hall_id == hall.id:
         return
     if actor.kind == "system":
@@ -298,8 +301,12 @@ def require_issuer(actor: Actor, hall: Hall) -> None:
     if actor.is_staff:
         if actor.role == Role.ADMIN or actor.hall_id == hall.id:
             return
-        if actor.role in (Role.AGENT, Role.MANAGER):
-            return  # village agents and managers above may take tickets on a citizen's behalf
+        if actor.role in (Role.AGENT, Role.MANAGER) and actor.hall_id is not None:
+            parents = hall_parents(session)
+            if actor.role == Role.MANAGER and hall.id in subtree(parents, actor.hall_id):
+                return
+            if actor.role == Role.AGENT and parents.get(actor.hall_id) == hall.id:
+                return
         raise Forbidden("您无权为该大厅取号", "You may not issue tickets for this hall")
     if actor.kind == "device":
         raise Forbidden("该设备无权为此大厅取号", "This device may not issue tickets for this hall")
@@ -337,7 +344,7 @@ def issue_ticket(
         # The busiest use case: the hall's settings come from the short-lived cache and the
         # ticket is written with plain statements, not through the ORM (same rows, same events).
         config = views.hall_config(s, hall.id or 0)
-        require_issuer(actor, hall)
+        require_issuer(actor, hall, s)
         if actor.kind == "device" and appointment is None:
             _require_walk_in_open(config, now)
         if key is not None and issuer is not None:
