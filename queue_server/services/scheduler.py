@@ -43,7 +43,7 @@ from .context import Deps
 log = logging.getLogger(__name__)
 
 # Modules whose @periodic jobs `hallq serve` runs; add yours here if nothing else imports it.
-JOB_MODULES: tuple[str, ...] = ("queue_server.services.jobs",)
+JOB_MODULES: tuple[str, ...] = ("queue_server.services.jobs", "queue_server.services.retention")
 
 # A process that does not hold a job's lease asks for it again this often.
 STANDBY_SECONDS = 10.0

@@ -118,6 +118,20 @@ def admin_flexible_rule(hall: int) -> Any:
     return jsonify(admin.set_flexible_rule(deps(), actor(), hall, body()))
 
 
+@documented(
+    api, "PUT", f"/admin/halls/{HALL}/retention",
+    "How many days the hall keeps citizens' names, phones and ID numbers before erasing them "
+    "(the figures stay)",
+    body={"type": "object", "required": ["retention_days"],
+          "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}},
+    auth=MANAGER, errors=CHANGE_ERRORS,
+)  # fmt: skip
+def admin_retention(hall: int) -> Any:
+    from ..services import retention
+
+    return jsonify(retention.set_retention_days(deps(), actor(), hall, body()))
+
+
 # -- categories --------------------------------------------------------------------------------
 
 
