@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, g, jsonify, request, session
@@ -29,6 +30,9 @@ STATUS = {
 
 
 RECORD_ID_MAX = 2**31 - 1  # ids are 32-bit in the database
+# A signed-in session (console or counter, cookie or API) lasts at most this long from sign-in,
+# whatever the activity; bearer tokens last as long (services.auth.TOKEN_HOURS).
+SESSION_HOURS = auth.TOKEN_HOURS
 
 
 class RecordId(IntegerConverter):
@@ -77,7 +81,9 @@ def current_actor() -> Actor:
             raise Unauthorized("登录已失效或令牌无效，请重新登录", "Invalid or expired token")
         actor = found
     elif "clerk_id" in session:
-        found = auth.actor_for_clerk(deps(), int(session["clerk_id"]))
+        found = None
+        if not signed_in_too_long(deps().clock.now()):
+            found = auth.actor_for_clerk(deps(), int(session["clerk_id"]))
         if found is None:
             session.clear()
         else:
@@ -86,6 +92,18 @@ def current_actor() -> Actor:
             actor = found
     g.actor = actor
     return actor
+
+
+def signed_in_too_long(now: datetime) -> bool:
+    """Whether the session's sign-in is older than SESSION_HOURS (by the hall's clock)."""
+    started = session.get("signed_in_at")
+    if not started:
+        return False
+    try:
+        at = datetime.fromisoformat(str(started))
+    except ValueError:
+        return True
+    return now - at > timedelta(hours=SESSION_HOURS)
 
 
 def csrf_token() -> str:

@@ -8,7 +8,6 @@ checks the hall scope and writes the audit log.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
@@ -16,28 +15,14 @@ from flask.blueprints import BlueprintSetupState
 
 from ..domain.errors import QueueError
 from ..domain.evaluation import LEVELS_NEEDING_REASON
-from ..http import STATUS, current_actor, deps
+from ..http import STATUS, current_actor, deps, signed_in_too_long
 from ..services import admin as admin_service
 from ..services import complaints
 from ..services.bus import Message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# An admin session lasts at most this long from sign-in, whatever the activity.
-SESSION_HOURS = 12
 PUBLIC_ENDPOINTS = ("admin.login", "admin.photo")
-
-
-def signed_in_too_long(now: datetime) -> bool:
-    """Whether the session's sign-in is older than SESSION_HOURS (by the hall's clock)."""
-    started = session.get("signed_in_at")
-    if not started:
-        return False
-    try:
-        at = datetime.fromisoformat(str(started))
-    except ValueError:
-        return True
-    return now - at > timedelta(hours=SESSION_HOURS)
 
 
 @bp.before_request
