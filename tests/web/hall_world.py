@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from queue_server.app import bootstrap
 from queue_server.services import auth, complaints, evaluation
@@ -47,6 +46,7 @@ class Town:
     category: int
     item: int
     clerk: int  # a colleague, never the signed-in clerk
+    manager: int
     device: int  # a lobby screen
     kiosk: int
     complaint: int
@@ -73,7 +73,7 @@ class Town:
             "token": self.tickets["waiting"],
             "day": "2026-11-30",
             "number": "A001",
-            "name": "missing.png",
+            "name": "clerk.png",  # a staff photo (the matrix puts one there)
         }
 
 
@@ -198,7 +198,14 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
             "id_number": id_number(person + 1),
         },
     )
+    bookings.assign_home_visit(deps, manager, visit["id"], first["staff_no"], FakeNotifier())
     screen_id, screen_token = auth.register_device(deps, hall, "screen", "大厅综合屏")
+    with deps.db.transaction() as s:  # so a clerk may call a chosen ticket
+        s.execute(
+            update(tables.halls)
+            .where(tables.halls.c.id == hall)
+            .values(settings={"queue": {"allow_call_out_of_order": True}})
+        )
     return Town(
         hall=hall,
         name=seeded["name"],
@@ -208,6 +215,7 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
         category=_first(deps, tables.categories.c.id, tables.categories.c.hall_id == hall),
         item=item,
         clerk=_staff(deps, colleague["staff_no"]).id or 0,
+        manager=manager.id or 0,
         device=screen_id,
         kiosk=seeded["kiosk_id"],
         complaint=complaint["id"],
@@ -226,12 +234,11 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
     )
 
 
-@pytest.fixture(scope="session")
-def hall_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The two towns, seeded once per run."""
+def build_world(folder: Path) -> World:
+    """Seed the two towns into `folder`/hallq.db and start their morning."""
     from queue_server.services import demo
 
-    path = tmp_path_factory.mktemp("world") / "hallq.db"
+    path = folder / "hallq.db"
     url = f"sqlite:///{path}"
     migrate.upgrade(url)
     deps = make_deps(url)
@@ -242,7 +249,13 @@ def hall_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         path, _morning(deps, mine, 1), _morning(deps, theirs, 2), mine["admin"]["staff_no"]
     )
     deps.db.dispose()
-    yield world
+    return world
+
+
+@pytest.fixture(scope="session")
+def hall_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """The two towns, seeded once per run."""
+    return build_world(tmp_path_factory.mktemp("world"))
 
 
 def database_digest(deps: Deps, skip: set[str] = BOOKKEEPING) -> dict[str, str]:

@@ -91,10 +91,11 @@ def body_hints(world: World) -> dict[str, list[Any]]:
 
 def error_shape_problem(response: Any) -> str | None:
     """Why a refusal is not the bilingual JSON error, if it is not."""
+    content = response.content if hasattr(response, "content") else response.get_data()
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except ValueError:
-        return f"not JSON: {response.content[:80]!r}"
+        return f"not JSON: {content[:80]!r}"
     if not isinstance(body, dict) or set(body) != {"error", "message", "message_en"}:
         return f"not {{error, message, message_en}}: {str(body)[:120]}"
     if not CJK.search(str(body["message"])):
