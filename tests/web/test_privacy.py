@@ -1,7 +1,8 @@
 """Personal data never shows in full: a citizen books with their full name, ID number and phone
 and takes a ticket with their phone; then every page, API answer, CSV, calendar file, socket
 event and printed ticket that a citizen, a screen, a clerk, a manager or the admin can fetch is
-read, and none of them holds the full values (only masked forms such as 138****5678)."""
+read, as is the server's log, and none of them holds the full values (only masked forms such
+as 138****5678)."""
 
 from __future__ import annotations
 
@@ -159,9 +160,10 @@ def fill(rule: Any, values: dict[str, Any]) -> str | None:
     return path
 
 
-def test_no_screen_page_api_event_or_printout_shows_a_full_name_phone_or_id_number(
-    app, api, deps, demo, clock, live_client
+def test_no_screen_page_api_event_log_or_printout_shows_a_full_name_phone_or_id_number(
+    app, api, deps, demo, clock, live_client, caplog
 ):
+    caplog.set_level("DEBUG")
     day = a_citizens_day(api, app, deps, clock, live_client)
     for what in ("answers",):
         for body in day[what]:
@@ -206,6 +208,7 @@ def test_no_screen_page_api_event_or_printout_shows_a_full_name_phone_or_id_numb
                 for masked in ("138****5678", "欧***", ID_NUMBER[:4] + "*" * 10):
                     if masked.encode() in body:
                         masked_seen.add((masked, path))
+    assert leaks(caplog.text.encode()) == [], "the server's log"
     assert fetched > 150, f"only {fetched} pages answered: the crawl proves little"
     seen_paths = {p for _, p in masked_seen}
     # The citizen's own booking and the counter's list do show who it is, masked.
