@@ -172,8 +172,10 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Any]:
-    """Makes pages of a given viewport, each in its own browser context."""
+    """Makes pages of a given viewport, each in its own browser context. Whatever the browser
+    blocks under hallq's Content-Security-Policy fails the test that made the page."""
     contexts: list[Any] = []
+    blocked: list[str] = []
 
     def make(width: int = 1280, height: int = 800, **options: Any) -> Any:
         context = browser.new_context(
@@ -181,11 +183,42 @@ def new_page(browser: Any) -> Iterator[Any]:
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.wait_for_function = _polling_wait(page)
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not blocked, "the Content-Security-Policy blocked:\n" + "\n".join(blocked[:10])
+
+
+def _polling_wait(page: Any) -> Any:
+    """`page.wait_for_function` that polls with `page.evaluate`: Playwright's own compiles the
+    expression with eval inside the page, which hallq's Content-Security-Policy (no
+    'unsafe-eval') rightly refuses, while an evaluate goes through the DevTools protocol."""
+
+    def wait(expression: str, *, arg: Any = None, timeout: float | None = None, **_: Any) -> Any:
+        deadline = time.monotonic() + (timeout if timeout is not None else 10_000) / 1000
+        while True:
+            value = page.evaluate(expression, arg)
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+                raise PlaywrightTimeout(f"waiting for {expression[:80]!r} timed out")
+            page.wait_for_timeout(50)
+
+    return wait
 
 
 def screenshot(page: Any, name: str) -> Path:
@@ -200,7 +233,9 @@ def axe_audit(page: Any, name: str) -> list[dict[str, Any]]:
     """Run axe-core in the page; fail on serious or critical violations."""
     if not AXE.exists():
         pytest.fail("node_modules/axe-core missing: run `make install-dev` (npm ci)")
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through the DevTools protocol: a <script> tag would be inline code, which the
+    # pages' Content-Security-Policy rightly refuses.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
     summary = [
