@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import time
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -138,6 +139,12 @@ class FieldSpec:
                 raise field_error(self.key, f"{zh}须为文字", f"{en} must be text")
             if self.kind != "password":
                 value = value.strip()
+                if not printable(value, multiline=self.kind == "textarea"):
+                    raise field_error(
+                        self.key,
+                        f"{zh}含有无法显示或打印的字符",
+                        f"{en} contains characters that cannot be shown or printed",
+                    )
             if not value and self.required:
                 raise FieldErrors({self.key: self.missing()})
             if len(value) > self.max_len:
@@ -174,6 +181,12 @@ class FieldSpec:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise field_error(self.key, f"{zh}须为文字列表", f"{en} must be a list of text")
             lines = [v.strip() for v in value if v.strip()]
+            if not all(printable(line) for line in lines):
+                raise field_error(
+                    self.key,
+                    f"{zh}含有无法显示或打印的字符",
+                    f"{en} contains characters that cannot be shown or printed",
+                )
             if len(lines) > 50 or any(len(v) > self.max_len for v in lines):
                 raise field_error(
                     self.key,
@@ -197,6 +210,20 @@ class FieldSpec:
                 raise field_error(self.key, f"{zh}有重复项", f"{en} lists an entry twice")
             return list(value)
         raise ValueError(self.kind)  # pragma: no cover
+
+
+# Control, format, surrogate, private-use and unassigned characters: a screen shows them as
+# boxes and the ticket printer refuses them (devices.escpos_ticket), so every ticket of a
+# category named with one would fail to print.
+_UNPRINTABLE = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+def printable(text: str, *, multiline: bool = False) -> bool:
+    """Whether a name or text has only characters a screen and a ticket printer can show."""
+    return not any(
+        unicodedata.category(char) in _UNPRINTABLE and not (multiline and char in "\n\r\t")
+        for char in text
+    )
 
 
 def _no_date() -> date:

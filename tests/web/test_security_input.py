@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from .test_api import assert_error, table_counts
 
 HUGE = "9" * 30
@@ -67,3 +69,28 @@ def test_console_forms_refuse_odd_digits_and_huge_ids_with_a_message(client, api
         assert page.status_code in (200, 422), (odd, page.status_code)
         assert re.search(r"须为数字|无效", text), odd
     assert table_counts(deps) == before
+
+
+@pytest.mark.parametrize("name", ["综合\x07受理", "综合\u200b受理", "\x1b@综合", "综合\ue000"])
+def test_a_name_the_ticket_printer_would_refuse_is_refused_when_typed(client, api, deps, name):
+    manager = bearer(api, api.demo["manager"]["staff_no"])
+    category = api.demo["categories"]["A"]
+    before = table_counts(deps)
+    reply = client.patch(
+        f"/api/v1/admin/categories/{category}", json={"name": name}, headers=manager
+    )
+    body = assert_error(reply, 422, "invalid")
+    assert "无法显示或打印" in body["message"]
+    items = client.post(
+        f"/api/v1/admin/halls/{api.demo['hall']}/service-items",
+        json={"code": "X-1", "name": "新事项", "materials": ["身份证", name]},
+        headers=manager,
+    )
+    assert "无法显示或打印" in assert_error(items, 422, "invalid")["message"]
+    assert table_counts(deps) == before
+    notice = client.put(
+        f"/api/v1/admin/halls/{api.demo['hall']}/notice",
+        json={"notice": "第一行\n第二行\t完"},
+        headers=manager,
+    )
+    assert notice.status_code == 200  # line breaks and tabs are fine in a notice
