@@ -164,6 +164,13 @@ def serve(host: str, port: int) -> None:
     )
     base = f"http://{host}:{port}"
     deps = app.extensions["hallq"]
+    # What start-up made (the app, its routes, compiled statements) lives as long as the process:
+    # keep it out of the garbage collector's full passes, which otherwise stall every screen.
+    gc.collect()
+    gc.freeze()
+    # Listen before saying so: whoever reads "serving at" may connect at once.
+    server = _make_server(app, host, port)
+    server.init_socket()
     with deps.db.reading() as session:
         from sqlalchemy import select
 
@@ -179,11 +186,6 @@ def serve(host: str, port: int) -> None:
         click.echo(f"  display:  {base}/display/hall/{first}")
         click.echo(f"  admin:    {base}/admin")
     sys.stdout.flush()
-    server = _make_server(app, host, port)
-    # What start-up made (the app, its routes, compiled statements) lives as long as the process:
-    # keep it out of the garbage collector's full passes, which otherwise stall every screen.
-    gc.collect()
-    gc.freeze()
     server.serve_forever()
 
 
