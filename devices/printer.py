@@ -8,12 +8,14 @@ re-exported here so callers need only this module.
 from __future__ import annotations
 
 import enum
+import errno
 import functools
 import logging
 import queue
 import re
 import socket
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -236,6 +238,11 @@ class PrinterLink(ABC):
         """Disconnect."""
 
 
+# Waits (seconds) before trying again to lock a serial port that is still locked: long enough
+# for a close the link itself just made to complete, short enough to never hold up a ticket.
+_RELOCK_WAITS = (0.0, 0.01, 0.05)
+
+
 class SerialPrinterLink(PrinterLink):
     """A printer on an RS-232 port or USB-serial adapter (pyserial)."""
 
@@ -268,14 +275,21 @@ class SerialPrinterLink(PrinterLink):
         self._serial: serial.Serial | None = None
 
     def _open(self) -> None:
-        try:
-            # exclusive: two processes writing to one printer would interleave their tickets
-            self._serial = serial.Serial(port=self.port, exclusive=True, **self._settings)
-        except (serial.SerialException, ValueError) as error:
-            raise PrinterOffline(
-                f"无法打开串口打印机 {self.port}：{error}",
-                f"cannot open serial printer {self.port}: {error}",
-            ) from error
+        # Under gevent, closing a port only schedules the close for the hub's next turn, so the
+        # port this link closed a moment ago may still hold its lock: let the hub turn, retry.
+        for wait in (*_RELOCK_WAITS, None):
+            try:
+                # exclusive: two processes writing to one printer would interleave their tickets
+                self._serial = serial.Serial(port=self.port, exclusive=True, **self._settings)
+                return
+            except (serial.SerialException, ValueError) as error:
+                if wait is not None and getattr(error, "errno", None) == errno.EAGAIN:
+                    time.sleep(wait)
+                    continue
+                raise PrinterOffline(
+                    f"无法打开串口打印机 {self.port}：{error}",
+                    f"cannot open serial printer {self.port}: {error}",
+                ) from error
 
     def _port(self) -> serial.Serial:
         assert self._serial is not None, "the link opens the port first"
