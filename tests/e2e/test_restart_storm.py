@@ -207,6 +207,7 @@ def test_500_displays_reconnect_with_a_fresh_snapshot_within_5_s_and_miss_no_lat
         change_while_down(server)
         server.start()
         ready = time.time()
+        stopped_for = ready - stopped
         expected = digest(
             requests.get(f"{server.url}/api/v1/halls/{hall}/snapshot", timeout=5).json()
         )
@@ -225,7 +226,8 @@ def test_500_displays_reconnect_with_a_fresh_snapshot_within_5_s_and_miss_no_lat
         assert all(any(e[1] == "disconnect" and e[0] >= stopped for e in ev) for ev in seen)
         wrong = [s[2] for s in fresh if s is not None and s[2] != expected]
         assert not wrong, f"{len(wrong)} stale snapshots, e.g. {wrong[0]} instead of {expected}"
-        recovery = max(s[0] for s in fresh if s is not None) - ready
+        arrivals = sorted(s[0] - ready for s in fresh if s is not None)
+        recovery = arrivals[-1]
         assert recovery < RECOVERY_SECONDS, f"the last snapshot came {recovery:.1f} s after start"
 
         # Calls made after the restart reach every client, in order, each once.
@@ -245,8 +247,9 @@ def test_500_displays_reconnect_with_a_fresh_snapshot_within_5_s_and_miss_no_lat
         elapsed = time.monotonic() - began
         assert elapsed < 60, f"the storm took {elapsed:.0f} s"
         measurement(
-            f"restart storm: {CLIENTS} clients, {PROCESSES} processes; last fresh snapshot "
-            f"{recovery * 1000:.0f} ms after the server answered again; {CALLS_AFTER} calls "
+            f"restart storm: {CLIENTS} clients, {PROCESSES} processes; fresh snapshots from "
+            f"{stopped_for:.1f} s down, half within {arrivals[len(arrivals) // 2] * 1000:.0f} ms, "
+            f"the last {recovery * 1000:.0f} ms after the server answered again; {CALLS_AFTER} calls "
             f"after it reached all {CLIENTS}; whole test {elapsed:.1f} s"
         )
     finally:
