@@ -107,6 +107,7 @@ def api_bodies(w: dict[str, Any]) -> dict[str, Any]:
         "api.admin_update_hall": {"name": "越权改名"},
         "api.admin_service_day": {"day_starts_at_minute": 60},
         "api.admin_notice": {"notice": "越权公告"},
+        "api.admin_retention": {"retention_days": 365},
         "api.admin_flexible_rule": {"enabled": True, "waiting_over": 5, "wait_minutes_over": 30},
         "api.admin_create_category": {"prefix": "Y", "name": "越权"},
         "api.admin_update_category": {"name": "越权"},
