@@ -136,11 +136,14 @@ def _qr_module_dots(payload: str, paper: _Paper) -> int:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(payload.encode("utf-8"))
     try:
-        code.make(fit=True)
+        # Only the symbol's size is needed (the printer draws the code itself): best_fit finds
+        # the version without building the matrix and trying eight masks, as make() would.
+        version = code.best_fit()
     except qrcode.exceptions.DataOverflowError as error:
         raise ValueError(f"phone_url is too long for a QR code ({len(payload)} chars)") from error
+    modules = 17 + 4 * version
     quiet_zone = 8  # four modules each side
-    return max(1, min(paper.qr_module_dots, paper.dots // (code.modules_count + quiet_zone)))
+    return max(1, min(paper.qr_module_dots, paper.dots // (modules + quiet_zone)))
 
 
 # --- layout shared by text and image mode -----------------------------------------------------------
