@@ -564,6 +564,7 @@
         if (state.printState === "printing") setPrintState("unknown");
       }, PRINT_WAIT_MS);
     }
+    applyPrintStatus();
     var photo = state.printState === "failed" || state.printState === "none";
     state.ticketEndsAt = Date.now() + (photo ? PHOTO_MS : TICKET_MS);
     tickCountdown();
@@ -593,10 +594,16 @@
   function onPrintStatus(status) {
     if (!state.device || status.device_id !== state.device.id) return;
     state.printerDown = status.state !== "printed";
-    if (state.ticket && status.number === state.ticket.number && state.screen === "ticket") {
-      clearTimer("printWait");
-      setPrintState(status.state === "printed" ? "printed" : "failed");
-    }
+    // A fast printer can report before the ticket's own reply arrives: keep the report.
+    state.lastPrint = status;
+    applyPrintStatus();
+  }
+  function applyPrintStatus() {
+    var status = state.lastPrint;
+    if (!status || !state.ticket || status.number !== state.ticket.number) return;
+    if (state.screen !== "ticket") return;
+    clearTimer("printWait");
+    setPrintState(status.state === "printed" ? "printed" : "failed");
   }
   function loadDevice() {
     return api("GET", "/kiosk/me").then(function (me) {
