@@ -105,7 +105,11 @@
   $("sign-out").addEventListener("click", function () {
     request("POST", "/api/v1/auth/logout", {}).then(function () {
       window.location.href = "/counter";
-    }, failed);
+    }, function (error) {
+      // Already signed out (the session ended): go to the sign-in page all the same.
+      if (error.status === 401) window.location.href = "/counter";
+      else failed(error);
+    });
   });
   $("switch-window").addEventListener("click", function () { window.location.href = "/counter"; });
 

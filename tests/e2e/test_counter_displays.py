@@ -216,7 +216,8 @@ def test_ab_post_the_b_clerk_takes_the_window_and_the_display_switches(hall, new
     b_panel.keyboard.press("Enter")
     b_panel.wait_for_selector("#current-empty:not([hidden])")
     b_panel.click("#sign-out")
-    b_panel.wait_for_selector("#login-view:not([hidden])")
+    # Signing out reloads the page; on a loaded machine that may take longer than a click.
+    b_panel.wait_for_selector("#login-view:not([hidden])", timeout=30_000)
     sign.wait_for_selector("#wd-clerk", state="hidden", timeout=SECOND * 1000)
     shows(sign, "#wd-paused-reason", "工作人员已签退")
 
