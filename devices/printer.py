@@ -239,8 +239,9 @@ class PrinterLink(ABC):
 
 
 # Waits (seconds) before trying again to lock a serial port that is still locked: long enough
-# for a close the link itself just made to complete, short enough to never hold up a ticket.
-_RELOCK_WAITS = (0.0, 0.01, 0.05)
+# for a close the link itself just made to complete (longer on a busy machine), short enough
+# never to hold up a ticket much: the print worker is in the background anyway.
+_RELOCK_WAITS = (0.0, 0.01, 0.05, 0.1, 0.25)
 
 
 class SerialPrinterLink(PrinterLink):
