@@ -333,7 +333,12 @@ link = open_printer(f"serial://{os.ttyname(slave)}?write_timeout=0.3&status_time
 link.send(b"one,")
 link.close()  # as after a failed status question or a settings change
 link.send(b"two")
-print(os.read(master, 100).decode())
+import select, time
+received, deadline = b"", time.monotonic() + 5
+while len(received) < 7 and time.monotonic() < deadline:  # the pty may hand it over in parts
+    if select.select([master], [], [], 0.2)[0]:
+        received += os.read(master, 100)
+print(received.decode())
 """
 
 
