@@ -16,31 +16,13 @@ from queue_server.services.context import ANONYMOUS, Actor
 from queue_server.services.demo import seed_demo
 from queue_server.store import tables
 
+from .conftest import staff
+
 # The same figures and rules on the embedded SQLite and on PostgreSQL (city scale).
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "pg"], indirect=True)
-
-_HASHES: dict[str, str] = {}
-
-
-@pytest.fixture(autouse=True)
-def _demo_passwords_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo's well-known passwords are hashed once per run (argon2 is slow on purpose)."""
-    from queue_server.services import auth, demo
-
-    def cached(password: str) -> str:
-        if password not in _HASHES:
-            _HASHES[password] = auth.hash_password(password)
-        return _HASHES[password]
-
-    monkeypatch.setattr(demo, "hash_password", cached)
-
-
-def staff(deps: Any, staff_no: str) -> Actor:
-    with deps.db.reading() as s:
-        clerk_id = s.scalar(select(tables.clerks.c.id).where(tables.clerks.c.staff_no == staff_no))
-    actor = auth.actor_for_clerk(deps, int(clerk_id))
-    assert actor is not None
-    return actor
+pytestmark = [
+    pytest.mark.parametrize("db_url", ["sqlite", "pg"], indirect=True),
+    pytest.mark.usefixtures("demo_passwords_hashed_once"),
+]
 
 
 @pytest.fixture
