@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Column, select
 from sqlalchemy.orm import Session
 
 from ..domain import reports as rp
@@ -170,51 +171,15 @@ def load_facts(
         )
     ]
     today = {hall_id: complaints.hall_today(hall, now) for hall_id, hall in halls.items()}
-    complaint_facts = []
-    for c in session.execute(
-        select(CP, T.c.category_id, T.c.service_item_id)
-        .outerjoin(T, T.c.id == CP.c.ticket_id)
-        .where(
-            CP.c.hall_id.in_(ids),
-            CP.c.registered_on >= period.start,
-            CP.c.registered_on <= period.end,
-        )
-    ):
-        resolved_on = _local(c.resolved_at, zones[c.hall_id]).date() if c.resolved_at else None
-        complaint_facts.append(
-            rp.ComplaintFact(
-                hall_id=c.hall_id,
-                category_id=c.category_id,
-                item_id=c.service_item_id,
-                window_id=c.window_id,
-                clerk_id=c.clerk_id,
-                day=c.registered_on,
-                hour=_local(c.created_at, zones[c.hall_id]).hour,
-                resolved=c.status == "resolved",
-                upheld=bool(c.upheld),
-                overdue=(resolved_on or today[c.hall_id]) > c.due_on,
-            )
-        )
-    follow_facts = []
-    for f in session.execute(
-        select(F, T.c.category_id, T.c.service_item_id)
-        .join(T, T.c.id == F.c.ticket_id)
-        .where(F.c.hall_id.in_(ids), F.c.opened_on >= period.start, F.c.opened_on <= period.end)
-    ):
-        closed_on = _local(f.closed_at, zones[f.hall_id]).date() if f.closed_at else None
-        follow_facts.append(
-            rp.FollowUpFact(
-                hall_id=f.hall_id,
-                category_id=f.category_id,
-                item_id=f.service_item_id,
-                window_id=f.window_id,
-                clerk_id=f.clerk_id,
-                day=f.opened_on,
-                hour=_local(f.opened_at, zones[f.hall_id]).hour,
-                closed=f.stage == "closed",
-                overdue=(closed_on or today[f.hall_id]) > f.due_on,
-            )
-        )
+    cases = partial(_case_facts, session, ids, period, zones, today)
+    complaint_facts = [
+        rp.ComplaintFact(**shared, resolved=c.status == "resolved", upheld=bool(c.upheld))
+        for c, shared in cases(CP.c.registered_on, CP.c.created_at, CP.c.resolved_at, outer=True)
+    ]
+    follow_facts = [
+        rp.FollowUpFact(**shared, closed=f.stage == "closed")
+        for f, shared in cases(F.c.opened_on, F.c.opened_at, F.c.closed_at, outer=False)
+    ]
     return rp.Facts(
         tuple(ticket_facts),
         tuple(services),
@@ -222,6 +187,44 @@ def load_facts(
         tuple(complaint_facts),
         tuple(follow_facts),
     )
+
+
+def _case_facts(
+    session: Session,
+    ids: list[int],
+    period: rp.Period,
+    zones: dict[int, ZoneInfo],
+    today: dict[int, date],
+    day: Column[Any],
+    at: Column[Any],
+    finished_at: Column[Any],
+    *,
+    outer: bool,
+) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """Each complaint or follow-up whose `day` is in the period, with the fields both kinds of
+    fact share: where and when it came, and whether it was (or still is) past its due day."""
+    table = day.table
+    for row in session.execute(
+        select(table, T.c.category_id, T.c.service_item_id)
+        .join(T, T.c.id == table.c.ticket_id, isouter=outer)
+        .where(table.c.hall_id.in_(ids), day >= period.start, day <= period.end)
+    ):
+        zone = zones[row.hall_id]
+        finished = getattr(row, finished_at.name)
+        finished_on = _local(finished, zone).date() if finished else None
+        yield (
+            row,
+            {
+                "hall_id": row.hall_id,
+                "category_id": row.category_id,
+                "item_id": row.service_item_id,
+                "window_id": row.window_id,
+                "clerk_id": row.clerk_id,
+                "day": getattr(row, day.name),
+                "hour": _local(getattr(row, at.name), zone).hour,
+                "overdue": (finished_on or today[row.hall_id]) > row.due_on,
+            },
+        )
 
 
 @dataclass
