@@ -10,12 +10,13 @@ to someone to handle with a deadline, and resolved as upheld (属实) or not.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Column, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -287,6 +288,53 @@ def _reachable(session: Session, actor: Actor, hall_id: int) -> set[int]:
     return subtree(scope.hall_parents(session), hall_id)
 
 
+@dataclass(frozen=True)
+class Cases:
+    """Follow-ups or complaints: where they are kept, when one is finished, how it is shown."""
+
+    table: Table
+    state: Column[Any]
+    finished: str
+    missing: tuple[str, str]
+    views: Callable[[Session, list[Any], datetime], list[dict[str, Any]]]
+
+
+FOLLOW_UPS = Cases(
+    F, F.c.stage, "closed", ("找不到该差评整改", "No such follow-up"), _follow_up_views
+)
+
+
+def _listed(
+    session: Session, cases: Cases, halls: set[int], state: str, now: datetime
+) -> list[dict[str, Any]]:
+    """The cases of these halls by due day: open (not finished), overdue, finished or all."""
+    query = select(cases.table).where(cases.table.c.hall_id.in_(halls))
+    if state in ("open", "overdue"):
+        query = query.where(cases.state != cases.finished)
+    elif state == cases.finished:
+        query = query.where(cases.state == cases.finished)
+    rows = session.execute(query.order_by(cases.table.c.due_on, cases.table.c.id)).all()
+    found = cases.views(session, list(rows), now)
+    if state == "overdue":
+        found = [case for case in found if case["overdue"]]
+    return found
+
+
+def _found(session: Session, cases: Cases, case_id: int) -> Any:
+    row = session.execute(select(cases.table).where(cases.table.c.id == case_id)).first()
+    if row is None:
+        raise NotFound(*cases.missing)
+    return row
+
+
+def _shown(
+    session: Session, cases: Cases, actor: Actor, case_id: int, now: datetime
+) -> dict[str, Any]:
+    row = _found(session, cases, case_id)
+    scope.require_hall(session, actor, row.hall_id)
+    return cases.views(session, [row], now)[0]
+
+
 def list_follow_ups(
     deps: Deps, actor: Actor, hall_id: int, state: str = "open"
 ) -> list[dict[str, Any]]:
@@ -296,26 +344,13 @@ def list_follow_ups(
     open_follow_ups(deps, halls)
     now = deps.clock.now()
     with deps.db.reading() as session:
-        query = select(F).where(F.c.hall_id.in_(halls))
-        if state in ("open", "overdue"):
-            query = query.where(F.c.stage != "closed")
-        elif state == "closed":
-            query = query.where(F.c.stage == "closed")
-        rows = session.execute(query.order_by(F.c.due_on, F.c.id)).all()
-        found = _follow_up_views(session, list(rows), now)
-    if state == "overdue":
-        found = [f for f in found if f["overdue"]]
-    return found
+        return _listed(session, FOLLOW_UPS, halls, state, now)
 
 
 def get_follow_up(deps: Deps, actor: Actor, follow_up_id: int) -> dict[str, Any]:
     """One follow-up with its steps."""
     with deps.db.reading() as session:
-        row = session.execute(select(F).where(F.c.id == follow_up_id)).first()
-        if row is None:
-            raise NotFound("找不到该差评整改", "No such follow-up")
-        scope.require_hall(session, actor, row.hall_id)
-        return _follow_up_views(session, [row], deps.clock.now())[0]
+        return _shown(session, FOLLOW_UPS, actor, follow_up_id, deps.clock.now())
 
 
 def advance_follow_up(
@@ -325,9 +360,7 @@ def advance_follow_up(
     values = clean(STEP_FIELDS, data, partial=False)
     with changing(deps, actor) as change:
         s = change.session
-        row = s.execute(select(F).where(F.c.id == follow_up_id)).first()
-        if row is None:
-            raise NotFound("找不到该差评整改", "No such follow-up")
+        row = _found(s, FOLLOW_UPS, follow_up_id)
         change.hall(row.hall_id)
         if row.stage == "closed":
             raise Conflict("该差评整改已办结", "This follow-up is closed already")
@@ -417,6 +450,11 @@ def _complaint_views(session: Session, rows: list[Any], now: datetime) -> list[d
     return result
 
 
+COMPLAINTS = Cases(
+    CP, CP.c.status, "resolved", ("找不到该投诉", "No such complaint"), _complaint_views
+)
+
+
 def list_complaints(
     deps: Deps, actor: Actor, hall_id: int, state: str = "open"
 ) -> list[dict[str, Any]]:
@@ -424,26 +462,13 @@ def list_complaints(
     now = deps.clock.now()
     with deps.db.reading() as session:
         halls = _reachable(session, actor, hall_id)
-        query = select(CP).where(CP.c.hall_id.in_(halls))
-        if state in ("open", "overdue"):
-            query = query.where(CP.c.status != "resolved")
-        elif state == "resolved":
-            query = query.where(CP.c.status == "resolved")
-        rows = session.execute(query.order_by(CP.c.due_on, CP.c.id)).all()
-        found = _complaint_views(session, list(rows), now)
-    if state == "overdue":
-        found = [c for c in found if c["overdue"]]
-    return found
+        return _listed(session, COMPLAINTS, halls, state, now)
 
 
 def get_complaint(deps: Deps, actor: Actor, complaint_id: int) -> dict[str, Any]:
     """One complaint."""
     with deps.db.reading() as session:
-        row = session.execute(select(CP).where(CP.c.id == complaint_id)).first()
-        if row is None:
-            raise NotFound("找不到该投诉", "No such complaint")
-        scope.require_hall(session, actor, row.hall_id)
-        return _complaint_views(session, [row], deps.clock.now())[0]
+        return _shown(session, COMPLAINTS, actor, complaint_id, deps.clock.now())
 
 
 def _check_assignee(session: Session, actor: Actor, assignee_id: int | None) -> None:
@@ -540,9 +565,7 @@ def register_complaint(
 
 
 def _load_complaint(change: Any, complaint_id: int) -> Any:
-    row = change.session.execute(select(CP).where(CP.c.id == complaint_id)).first()
-    if row is None:
-        raise NotFound("找不到该投诉", "No such complaint")
+    row = _found(change.session, COMPLAINTS, complaint_id)
     change.hall(row.hall_id)
     if row.status == "resolved":
         raise Conflict("该投诉已办结", "This complaint is resolved already")
