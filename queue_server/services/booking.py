@@ -54,7 +54,15 @@ from ..domain.booking import (
     validate_citizen_name,
 )
 from ..domain.calendar import CalendarYearMissing
-from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, QueueError, Unauthorized
+from ..domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    QueueError,
+    Unauthorized,
+    Unavailable,
+)
 from ..domain.hours import (
     MONTH_NAMES_EN,
     WEEKDAY_NAMES_EN,
@@ -74,7 +82,7 @@ from ..domain.identity import (
 from ..domain.model import Category, Clerk, Hall, Role, ServiceItem, Ticket, Window
 from ..store import booking_tables as bt
 from ..store import tables
-from . import views
+from . import idempotency, views
 from .context import Actor, Deps, audit
 from .hours import OFFICIAL, hall_schedule, open_state
 from .kiosk import item_view, search_items
@@ -927,17 +935,48 @@ def _late_due(hall: Hall, now: datetime) -> datetime | None:
     return datetime.combine(local.date(), session.end, tzinfo=schedule.hours.zone)
 
 
-def check_in(deps: Deps, actor: Actor, hall_id: int, code: Any) -> dict[str, Any]:
+# A check-in a moment ago whose ticket is not issued yet is still under way (its request runs);
+# a retry within this time is asked to wait, not refused as "already checked in".
+CHECK_IN_UNDER_WAY = timedelta(seconds=30)
+
+
+@dataclass
+class _Claim:
+    """What the check-in's first transaction found: the booking and how it arrived, or, for a
+    retried request, the ticket its first try made."""
+
+    booking: Booking
+    timing: CheckInTiming
+    due: datetime | None
+    earlier_ticket: int | None = None
+
+
+def check_in(
+    deps: Deps, actor: Actor, hall_id: int, code: Any, idempotency_key: str | None = None
+) -> dict[str, Any]:
     """预约签到 at the kiosk or by staff: a ticket with appointment priority, or, for a late
-    arrival, an ordinary one and a notice saying so."""
+    arrival, an ordinary one and a notice saying so.
+
+    A request that repeats the `idempotency_key` of a recent check-in from the same issuer (a
+    retry after a lost reply) gets that check-in's reply again, and nothing changes."""
     key = normalize_code(code)
+    request_key = idempotency.check_key(idempotency_key)
+    issuer = idempotency.issuer_of(actor) if request_key is not None else None
     if _hall_of_code(deps, key) != hall_id:
         raise no_such_booking()
 
-    def claim(out: Outbox) -> tuple[Booking, CheckInTiming, datetime | None]:
+    def claim(out: Outbox) -> _Claim:
         require_issuer(actor, out.hall, out.session)
         booking = _load_by_code(out.session, key)
         policy = load_policy(out.session, hall_id)
+        if request_key is not None and issuer is not None:
+            earlier = idempotency.earlier_ticket(out.session, issuer, request_key, out.now)
+            if earlier is not None:
+                return _replayed_claim(out, booking, earlier)
+            if _under_way(booking, out.now):
+                raise Unavailable(
+                    "正在为您签到，请稍候", "The check-in is under way; please wait a moment"
+                )
         timing = booking.check_in(policy, out.now, _zone(out.hall))
         _save(out.session, booking)
         audit(out.session, at=out.now, actor=actor, action="booking.check_in", hall_id=hall_id,
@@ -945,21 +984,30 @@ def check_in(deps: Deps, actor: Actor, hall_id: int, code: Any) -> dict[str, Any
         due = (
             booking.slot_start if timing == CheckInTiming.ON_TIME else _late_due(out.hall, out.now)
         )
-        return booking, timing, due
+        return _Claim(booking, timing, due)
 
-    booking, timing, due = run(deps, hall_id, claim)
-    appointment = (booking.id or 0, due) if due is not None else None
-    try:
-        ticket = _issue(deps, actor, hall_id, booking, appointment)
-    except QueueError:
-        _undo_check_in(deps, hall_id, key)
-        raise
+    claimed = run(deps, hall_id, claim)
+    booking, timing = claimed.booking, claimed.timing
+    if claimed.earlier_ticket is not None:
+        # The first try's ticket, read through the same key: issue_ticket gives it back as it
+        # stands now and issues nothing. Naming the booking as the appointment skips the
+        # walk-in hours check, which the first try passed already.
+        assert claimed.due is not None
+        ticket = _issue(deps, actor, hall_id, booking, (booking.id or 0, claimed.due), request_key)
+    else:
+        appointment = (booking.id or 0, claimed.due) if claimed.due is not None else None
+        try:
+            ticket = _issue(deps, actor, hall_id, booking, appointment, request_key)
+        except QueueError:
+            _undo_check_in(deps, hall_id, key)
+            raise
 
     def link(out: Outbox) -> dict[str, Any]:
         current = _load_by_code(out.session, key)
-        current.ticket_id = ticket["id"]
-        _save(out.session, current)
-        _changed(out, current)
+        if current.ticket_id != ticket["id"]:
+            current.ticket_id = ticket["id"]
+            _save(out.session, current)
+            _changed(out, current)
         policy = load_policy(out.session, hall_id)
         return booking_view(out.session, current, out.hall, policy, staff=True)
 
@@ -982,12 +1030,49 @@ def check_in(deps: Deps, actor: Actor, hall_id: int, code: Any) -> dict[str, Any
     }
 
 
+def _under_way(booking: Booking, now: datetime) -> bool:
+    """Whether another request is checking this booking in right now (no ticket yet)."""
+    return (
+        booking.state == BookingState.CHECKED_IN
+        and booking.ticket_id is None
+        and booking.checked_in_at is not None
+        and now - booking.checked_in_at < CHECK_IN_UNDER_WAY
+    )
+
+
+def _replayed_claim(out: Outbox, booking: Booking, ticket_id: int) -> _Claim:
+    """A retried check-in: the booking its first try checked in, with that try's ticket; a key
+    used for another booking or another request is refused."""
+    ticket = out.session.get(Ticket, ticket_id)
+    linked = booking.ticket_id == ticket_id
+    # The first try may have issued the ticket and stopped before linking it to the booking:
+    # the ticket is this booking's when it was issued for it, after its check-in.
+    unlinked = (
+        ticket is not None
+        and booking.state == BookingState.CHECKED_IN
+        and booking.ticket_id is None
+        and booking.checked_in_at is not None
+        and ticket.hall_id == booking.hall_id
+        and ticket.category_id == booking.category_id
+        and ticket.appointment_id in (None, booking.id)
+        and ticket.issued_at >= booking.checked_in_at
+    )
+    if ticket is None or not (linked or unlinked):
+        raise Conflict(
+            "该签到请求编号已用于另一次签到或取号，请重新签到",
+            "This Idempotency-Key was used for another request; check in again",
+        )
+    timing = CheckInTiming.LATE if booking.late else CheckInTiming.ON_TIME
+    return _Claim(booking, timing, booking.slot_start or out.now, earlier_ticket=ticket_id)
+
+
 def _issue(
     deps: Deps,
     actor: Actor,
     hall_id: int,
     booking: Booking,
     appointment: tuple[int, datetime] | None,
+    idempotency_key: str | None,
 ) -> dict[str, Any]:
     from .queue import issue_ticket
 
@@ -998,6 +1083,7 @@ def _issue(
         booking.category_id,
         service_item_id=booking.service_item_id,
         appointment=appointment,
+        idempotency_key=idempotency_key,
     )
 
 

@@ -1,8 +1,9 @@
-"""Idempotency keys of ticket requests (the `Idempotency-Key` header).
+"""Idempotency keys of ticket requests and appointment check-ins (the `Idempotency-Key` header).
 
 A kiosk sends a fresh random key with each tap and the same key with each retry of that tap.
 When a reply is lost (the network drops it, the kiosk times out) the ticket may exist already;
-the retry then gets that ticket back instead of a second one. Keys count per issuer (a kiosk
+the retry then gets that ticket back instead of a second one. A check-in keeps its key with the
+ticket it made, so its retry finds that ticket the same way. Keys count per issuer (a kiosk
 device or a member of staff) and for `KEEP` only: long enough for any retry, short enough that
 the table stays small (`retention.forget_issue_keys` clears older ones).
 """

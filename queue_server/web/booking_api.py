@@ -256,15 +256,21 @@ CHECK_IN_BODY = {
     "POST",
     f"/halls/{HALL}/checkin",
     "预约签到 (kiosk device token or staff): the ticket, with appointment priority when on "
-    "time; a late arrival gets an ordinary ticket (late: true, message says so)",
+    "time; a late arrival gets an ordinary ticket (late: true, message says so). A retry that "
+    "sends the same Idempotency-Key header within 10 minutes gets the same reply and ticket; "
+    "the same key with another code is a 409",
     body=CHECK_IN_BODY,
     auth="kiosk",
     status=201,
-    errors=(404, 409, 429),
+    errors=(404, 409, 422, 429, 503),
 )
 def appointment_check_in(hall: int) -> Any:
     actor = current_actor()
-    result = by_code(body().get("code"), lambda c: bookings.check_in(deps(), actor, hall, c))
+    key = request.headers.get("Idempotency-Key")
+    result = by_code(
+        body().get("code"),
+        lambda c: bookings.check_in(deps(), actor, hall, c, idempotency_key=key),
+    )
     return _json(result, 201)
 
 

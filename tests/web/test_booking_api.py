@@ -5,14 +5,17 @@ codes stopped, and the booking pages."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from queue_server.domain.booking import normalize_code
 from queue_server.services.notify import FakeNotifier
+from queue_server.store import booking_tables as bt
 from queue_server.store import tables
 from tests.services.test_booking import at, id_number, item_id
 
@@ -259,6 +262,149 @@ def test_a_late_check_in_by_the_kiosk_is_an_ordinary_ticket(
     assert "普通号" in ticket["message"]
 
 
+# -- a retried check-in (Idempotency-Key) ----------------------------------------------------
+
+KEY = "tap-7c1e0b9d4a2f6e35"
+
+
+def check_in(client: Any, hall: int, api: Any, code: str, key: str | None) -> Any:
+    extra = {"Idempotency-Key": key} if key is not None else {}
+    return client.post(
+        f"/api/v1/halls/{hall}/checkin",
+        json={"code": code},
+        headers={**api.kiosk_headers(), **extra},
+    )
+
+
+def rows(deps: Any, table: Any, *where: Any) -> int:
+    with deps.db.reading() as s:
+        return int(s.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+def booking_row(deps: Any, code: str) -> Any:
+    with deps.db.reading() as s:
+        return s.execute(
+            select(bt.bookings).where(bt.bookings.c.code == normalize_code(code))
+        ).one()
+
+
+@pytest.mark.parametrize("minute", [45, 80], ids=["on-time", "late"])
+def test_a_retried_check_in_with_the_same_key_gets_the_same_reply_and_one_ticket(
+    client, deps, hall, api, clock, bus, notifier, minute
+):
+    view = book(client, hall, citizen(deps))
+    clock.current = at(2026, 11, 27, 8, 0) + timedelta(minutes=minute)
+    first = check_in(client, hall, api, view["code"], KEY)
+    assert first.status_code == 201, first.get_json()
+    published = len(bus.published)
+    again = check_in(client, hall, api, view["code"], KEY)
+    assert again.status_code == 201, again.get_json()
+    a, b = first.get_json(), again.get_json()
+    for field in ("id", "number", "token", "phone_url", "late", "message", "message_en"):
+        assert b[field] == a[field], field
+    assert b["booking"]["state"] == "checked_in" and b["booking"]["id"] == a["booking"]["id"]
+    assert rows(deps, tables.tickets) == 1
+    assert rows(deps, tables.audit_log, tables.audit_log.c.action == "booking.check_in") == 1
+    assert rows(deps, tables.audit_log, tables.audit_log.c.action == "ticket.issue") == 1
+    assert len(bus.events("ticket_issued")) == 1  # printed once
+    # The replay announces nothing (the printer's worker reports the one print when it is done).
+    assert [m.event for m in bus.published[published:] if m.event != "print_status"] == []
+    assert booking_row(deps, view["code"]).ticket_id == a["id"]
+    # Without the key a second check-in is still refused as before.
+    assert_error(check_in(client, hall, api, view["code"], None), 409, "conflict")
+
+
+def test_the_same_key_with_another_code_is_refused_and_changes_nothing(
+    client, deps, hall, api, clock, notifier
+):
+    mine = book(client, hall, citizen(deps))
+    other = book(client, hall, citizen(deps, person=2, start=at(2026, 11, 27, 9, 30).isoformat()))
+    clock.current = at(2026, 11, 27, 9, 5)  # both may check in
+    assert check_in(client, hall, api, mine["code"], KEY).status_code == 201
+    before = counts(deps)
+    refused = assert_error(check_in(client, hall, api, other["code"], KEY), 409, "conflict")
+    assert "Idempotency-Key" in refused["message_en"]
+    assert counts(deps) == before
+    assert booking_row(deps, other["code"]).state == "booked"
+    # A key that took a ticket is not a check-in's key either.
+    api.client.post(
+        f"/api/v1/halls/{hall}/tickets",
+        json={"category": "A"},
+        headers={**api.kiosk_headers(), "Idempotency-Key": "tap-ticket-00000001"},
+    )
+    before = counts(deps)
+    assert_error(check_in(client, hall, api, other["code"], "tap-ticket-00000001"), 409)
+    assert counts(deps) == before
+    assert booking_row(deps, other["code"]).state == "booked"
+    # With a key of its own the other booking checks in.
+    assert check_in(client, hall, api, other["code"], "tap-other-0000001").status_code == 201
+
+
+@pytest.mark.parametrize("key", ["short", "x" * 65, "带中文的键值abcdefg", "a b c d e f g h"])
+def test_a_malformed_check_in_key_is_a_clear_422_and_checks_nothing_in(
+    client, deps, hall, api, clock, notifier, key
+):
+    view = book(client, hall, citizen(deps))
+    clock.current = at(2026, 11, 27, 8, 45)
+    before = counts(deps)
+    refused = assert_error(check_in(client, hall, api, view["code"], key), 422, "invalid")
+    assert refused["message"].startswith("Idempotency-Key 须为")
+    assert counts(deps) == before
+    assert booking_row(deps, view["code"]).state == "booked"
+
+
+def test_a_retry_while_the_first_check_in_is_under_way_is_asked_to_wait(
+    client, deps, hall, api, clock, notifier
+):
+    view = book(client, hall, citizen(deps))
+    clock.current = at(2026, 11, 27, 8, 45)
+    # The first try has checked the booking in and not yet issued its ticket.
+    with deps.db.transaction() as s:
+        s.execute(
+            update(bt.bookings)
+            .where(bt.bookings.c.code == normalize_code(view["code"]))
+            .values(state="checked_in", checked_in_at=clock.now())
+        )
+    busy = assert_error(check_in(client, hall, api, view["code"], KEY), 503, "unavailable")
+    assert "签到" in busy["message"]
+    assert rows(deps, tables.tickets) == 0
+    clock.advance(seconds=31)  # that try is long gone: the booking stays checked in
+    assert_error(check_in(client, hall, api, view["code"], KEY), 409, "conflict")
+
+
+def test_a_retry_links_the_ticket_a_first_try_issued_but_did_not_link(
+    client, deps, hall, api, clock, notifier
+):
+    from queue_server.services import queue as q
+    from queue_server.services.auth import actor_for_token
+
+    view = book(client, hall, citizen(deps))
+    clock.current = at(2026, 11, 27, 8, 45)
+    booking = booking_row(deps, view["code"])
+    with deps.db.transaction() as s:
+        s.execute(
+            update(bt.bookings)
+            .where(bt.bookings.c.id == booking.id)
+            .values(state="checked_in", checked_in_at=clock.now())
+        )
+    kiosk = actor_for_token(deps, api.demo["kiosk_token"])
+    assert kiosk is not None
+    made = q.issue_ticket(
+        deps,
+        kiosk,
+        hall,
+        booking.category_id,
+        service_item_id=booking.service_item_id,
+        appointment=(booking.id, booking.slot_start),
+        idempotency_key=KEY,
+    )
+    retry = check_in(client, hall, api, view["code"], KEY)
+    assert retry.status_code == 201, retry.get_json()
+    assert retry.get_json()["number"] == made["number"] and retry.get_json()["late"] is False
+    assert booking_row(deps, view["code"]).ticket_id == made["id"]
+    assert rows(deps, tables.tickets) == 1
+
+
 def test_the_counter_panel_lists_todays_bookings(client, anon, deps, hall, api, notifier):
     book(client, hall, citizen(deps, start=at(2026, 11, 26, 10, 0).isoformat()))
     clerk = api.clerk(1)
@@ -374,7 +520,8 @@ def test_every_booking_route_is_in_the_openapi_document(client):
         assert method in paths[path], path
     checkin = paths["/api/v1/halls/{hall}/checkin"]["post"]
     assert checkin["requestBody"]["content"]["application/json"]["schema"]["required"] == ["code"]
-    assert {"201", "404", "409", "429"} <= set(checkin["responses"])
+    assert {"201", "404", "409", "422", "429", "503"} <= set(checkin["responses"])
+    assert "Idempotency-Key" in checkin["summary"]
 
 
 # -- pages -------------------------------------------------------------------------------------
