@@ -2,7 +2,7 @@
 complaints, each page scoped to the halls the signed-in manager runs.
 
 Pages are server-rendered with plain forms; every form carries the session's CSRF token and
-every change goes through a use case of services/admin.py or services/complaints.py, which
+every change goes through a use case of services/admin/ or services/complaints.py, which
 checks the hall scope and writes the audit log.
 """
 

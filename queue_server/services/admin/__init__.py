@@ -1,0 +1,186 @@
+"""Configuration use cases of the manager console (/admin and /api/v1/admin).
+
+Each use case takes the actor, checks the hall scope (services/scope.py), validates its input
+against its field declarations (the same declarations draw the forms and the API
+schemas), writes one audit entry with the values before and after, commits, and only then
+publishes `window_changed`, `queue_changed` and `hall_changed` so kiosks, lobby and window
+displays and LED boards follow at once.
+
+The use cases live by concept: halls (and their settings), flexible (the flexible-window
+rule and its alarm), categories, windows, items (the catalogue, its import and export), staff,
+devices, monitor (the live monitor) and audit_log; fields holds the field declarations'
+machinery and change the transaction every use case runs in. Callers import them from here.
+"""
+
+from __future__ import annotations
+
+from .audit_log import ACTOR_NAMES, AUDIT_PAGE, audit_entries
+from .categories import (
+    CATEGORY_AUDIT,
+    CATEGORY_FIELDS,
+    category_admin_view,
+    get_category,
+    list_categories,
+    save_category,
+)
+from .change import Change, changing, snapshot
+from .devices import (
+    DEVICE_FIELDS,
+    DEVICE_KINDS,
+    DEVICE_STALE,
+    SERIAL_KINDS,
+    WINDOW_DEVICE_KINDS,
+    delete_device,
+    device_admin_view,
+    get_device,
+    list_devices,
+    rotate_device_token,
+    save_device,
+)
+from .fields import FieldErrors, FieldSpec, clean, field_error, printable, schema_of
+from .flexible import (
+    FLEXIBLE_ALARM,
+    FLEXIBLE_CACHE,
+    FLEXIBLE_FIELDS,
+    FlexibleRule,
+    FlexibleWatch,
+    flexible_rule,
+    set_flexible_rule,
+)
+from .halls import (
+    HALL_AUDIT,
+    HALL_DEPTH,
+    HALL_FIELDS,
+    HALL_KIND_NAMES,
+    NOTICE_FIELDS,
+    SERVICE_DAY_FIELDS,
+    create_hall,
+    hall_detail,
+    hall_settings_view,
+    hall_tree,
+    overview,
+    set_notice,
+    set_service_day_start,
+    update_hall,
+)
+from .items import (
+    EXPORT_COLUMNS,
+    ITEM_AUDIT,
+    ITEM_FIELDS,
+    export_items,
+    get_item,
+    import_items,
+    item_admin_view,
+    items_csv,
+    list_items,
+    parse_items_csv,
+    save_item,
+)
+from .monitor import monitor_snapshot
+from .staff import (
+    CLERK_AUDIT,
+    CLERK_FIELDS,
+    MIN_PASSWORD,
+    ROLE_NAMES,
+    STAFF_NO,
+    clerk_admin_view,
+    get_clerk,
+    list_clerks,
+    new_password,
+    reset_password,
+    save_clerk,
+    set_clerk_photo,
+)
+from .windows import (
+    WINDOW_AUDIT,
+    WINDOW_FIELDS,
+    delete_window,
+    get_window,
+    list_windows,
+    save_window,
+    window_admin_view,
+)
+
+__all__ = [
+    "ACTOR_NAMES",
+    "AUDIT_PAGE",
+    "CATEGORY_AUDIT",
+    "CATEGORY_FIELDS",
+    "CLERK_AUDIT",
+    "CLERK_FIELDS",
+    "Change",
+    "DEVICE_FIELDS",
+    "DEVICE_KINDS",
+    "DEVICE_STALE",
+    "EXPORT_COLUMNS",
+    "FLEXIBLE_ALARM",
+    "FLEXIBLE_CACHE",
+    "FLEXIBLE_FIELDS",
+    "FieldErrors",
+    "FieldSpec",
+    "FlexibleRule",
+    "FlexibleWatch",
+    "HALL_AUDIT",
+    "HALL_DEPTH",
+    "HALL_FIELDS",
+    "HALL_KIND_NAMES",
+    "ITEM_AUDIT",
+    "ITEM_FIELDS",
+    "MIN_PASSWORD",
+    "NOTICE_FIELDS",
+    "ROLE_NAMES",
+    "SERIAL_KINDS",
+    "SERVICE_DAY_FIELDS",
+    "STAFF_NO",
+    "WINDOW_AUDIT",
+    "WINDOW_DEVICE_KINDS",
+    "WINDOW_FIELDS",
+    "audit_entries",
+    "category_admin_view",
+    "changing",
+    "clean",
+    "clerk_admin_view",
+    "create_hall",
+    "delete_device",
+    "delete_window",
+    "device_admin_view",
+    "export_items",
+    "field_error",
+    "flexible_rule",
+    "get_category",
+    "get_clerk",
+    "get_device",
+    "get_item",
+    "get_window",
+    "hall_detail",
+    "hall_settings_view",
+    "hall_tree",
+    "import_items",
+    "item_admin_view",
+    "items_csv",
+    "list_categories",
+    "list_clerks",
+    "list_devices",
+    "list_items",
+    "list_windows",
+    "monitor_snapshot",
+    "new_password",
+    "overview",
+    "parse_items_csv",
+    "printable",
+    "reset_password",
+    "rotate_device_token",
+    "save_category",
+    "save_clerk",
+    "save_device",
+    "save_item",
+    "save_window",
+    "schema_of",
+    "set_clerk_photo",
+    "set_flexible_rule",
+    "set_notice",
+    "set_service_day_start",
+    "snapshot",
+    "update_hall",
+    "window_admin_view",
+]
