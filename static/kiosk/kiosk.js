@@ -20,9 +20,9 @@
   // booking codes: 8 characters without the look-alikes 0, 1, I and O
   var CODE_KEYS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ".split("");
   var CODE_LENGTH = 8;
-  // A ticket request that meets a busy server (503) or no answer is tried again after these
-  // waits, with the same Idempotency-Key: the server gives back the ticket if the first try
-  // made one whose reply was lost, so one tap never takes two tickets.
+  // A ticket or check-in request that meets a busy server (503) or no answer is tried again
+  // after these waits, with the same Idempotency-Key: the server gives back the ticket if the
+  // first try made one whose reply was lost, so one tap never takes two tickets.
   var TAKE_RETRY_MS = [1000, 2000, 4000];
   var TAKE_TIMEOUT_MS = 10000; // no reply by then: count it as lost and try again
 
@@ -91,7 +91,8 @@
     ],
     error_help: ["请稍后再试，或到服务台请工作人员帮助取号", "Please try again, or ask at the service desk"],
     network: ["网络故障，请稍后再试", "Network problem; please try again"],
-    retrying: ["系统繁忙，请稍候，正在为您重新取号…", "The system is busy. Please wait, trying again…"]
+    retrying: ["系统繁忙，请稍候，正在为您重新取号…", "The system is busy. Please wait, trying again…"],
+    retrying_checkin: ["系统繁忙，请稍候，正在为您重新签到…", "The system is busy. Please wait, checking you in again…"]
   };
 
   var state = {
@@ -472,31 +473,42 @@
     var take = $("take");
     take.disabled = true;
     take.textContent = t("taking");
+    postRetrying("/halls/" + HALL + "/tickets", body, "retrying", function (ticket) {
+      take.textContent = t("take");
+      state.stack = [];
+      renderTicket(ticket);
+      show("ticket");
+      startTicketTimers();
+      loadHome().catch(function () {});
+    }, function (error) {
+      take.textContent = t("take");
+      take.disabled = false;
+      state.busy = false;
+      if (error.status === 401 || error.status === 403) return unauthorized();
+      showMessage(error);
+    });
+  }
+  function postRetrying(path, body, bannerText, done, failed) {
+    // one tap, one Idempotency-Key: a busy server or a lost reply is asked again with it
     var request = { headers: { "Idempotency-Key": requestKey() }, timeout: TAKE_TIMEOUT_MS };
+    var banner = $("retry-banner");
     var retries = 0;
     function attempt() {
-      api("POST", "/halls/" + HALL + "/tickets", body, request).then(function (ticket) {
-        $("retry-banner").hidden = true;
-        take.textContent = t("take");
-        state.stack = [];
-        renderTicket(ticket);
-        show("ticket");
-        startTicketTimers();
-        loadHome().catch(function () {});
+      api("POST", path, body, request).then(function (data) {
+        banner.hidden = true;
+        done(data);
       }, function (error) {
         var passing = error.status === 0 || error.status === 502 || error.status === 503 || error.status === 504;
         if (passing && retries < TAKE_RETRY_MS.length) {
-          $("retry-banner").hidden = false; // 请稍候: the same tap is tried again shortly
+          banner.dataset.t = bannerText;
+          banner.textContent = t(bannerText);
+          banner.hidden = false; // 请稍候: the same tap is tried again shortly
           clearTimer("takeRetry");
           state.timers.takeRetry = setTimeout(attempt, TAKE_RETRY_MS[retries++]);
           return;
         }
-        $("retry-banner").hidden = true;
-        take.textContent = t("take");
-        take.disabled = false;
-        state.busy = false;
-        if (error.status === 401 || error.status === 403) return unauthorized();
-        showMessage(error);
+        banner.hidden = true;
+        failed(error);
       });
     }
     attempt();
@@ -647,7 +659,7 @@
       return;
     }
     state.busy = true;
-    api("POST", "/halls/" + HALL + "/checkin", { code: code }).then(function (ticket) {
+    postRetrying("/halls/" + HALL + "/checkin", { code: code }, "retrying_checkin", function (ticket) {
       state.checkinCode = "";
       state.notice = null;
       state.stack = [];
