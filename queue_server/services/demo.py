@@ -45,12 +45,13 @@ CATEGORIES = [
     ("F", "居民医保缴费", "Resident medical-insurance payment", 15, 3),
 ]
 
-# prefix, code, name, department, days, materials, village proxy
-ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
+# prefix, code, name, English name, department, days, materials, village proxy
+ITEMS: list[tuple[str, str, str, str, str, int, list[str], bool]] = [
     (
         "A",
         "370800-MZ-001",
         "最低生活保障申请",
+        "Minimum living allowance application",
         "民政办",
         20,
         ["居民身份证", "户口簿", "家庭收入情况声明", "家庭财产状况证明"],
@@ -60,16 +61,27 @@ ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
         "A",
         "370800-MZ-002",
         "残疾人两项补贴申请",
+        "Disability living and care allowances application",
         "残联",
         15,
         ["居民身份证", "残疾人证", "银行卡或存折"],
         True,
     ),
-    ("A", "370800-MZ-003", "高龄津贴申请", "民政办", 10, ["居民身份证", "户口簿", "银行卡"], True),
+    (
+        "A",
+        "370800-MZ-003",
+        "高龄津贴申请",
+        "Old-age allowance application",
+        "民政办",
+        10,
+        ["居民身份证", "户口簿", "银行卡"],
+        True,
+    ),
     (
         "A",
         "370800-MZ-004",
         "临时救助申请",
+        "Temporary assistance application",
         "民政办",
         10,
         ["居民身份证", "困难情况说明", "相关证明材料"],
@@ -79,6 +91,7 @@ ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
         "B",
         "370800-SB-001",
         "城乡居民基本养老保险参保登记",
+        "Resident basic pension insurance enrolment",
         "社保所",
         0,
         ["居民身份证", "户口簿"],
@@ -88,16 +101,27 @@ ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
         "B",
         "370800-SB-002",
         "城乡居民养老保险待遇领取",
+        "Resident pension benefit claim",
         "社保所",
         5,
         ["居民身份证", "社会保障卡"],
         True,
     ),
-    ("B", "370800-SB-003", "社会保障卡申领", "社保所", 0, ["居民身份证", "近期免冠照片"], True),
+    (
+        "B",
+        "370800-SB-003",
+        "社会保障卡申领",
+        "Social security card application",
+        "社保所",
+        0,
+        ["居民身份证", "近期免冠照片"],
+        True,
+    ),
     (
         "C",
         "370800-YB-001",
         "城乡居民基本医疗保险参保登记",
+        "Resident basic medical insurance enrolment",
         "医保站",
         0,
         ["居民身份证", "户口簿"],
@@ -107,6 +131,7 @@ ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
         "C",
         "370800-YB-002",
         "医疗费用手工报销",
+        "Medical expenses reimbursement (paper claim)",
         "医保站",
         15,
         ["社会保障卡", "医疗费用发票", "费用明细清单", "出院记录"],
@@ -116,6 +141,7 @@ ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
         "D",
         "370800-HJ-001",
         "出生登记",
+        "Birth registration",
         "派出所",
         0,
         ["出生医学证明", "父母户口簿", "父母身份证"],
@@ -125,6 +151,7 @@ ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
         "D",
         "370800-HJ-002",
         "户口迁移",
+        "Moving household registration (hukou)",
         "派出所",
         5,
         ["居民身份证", "户口簿", "准予迁入证明"],
@@ -134,6 +161,7 @@ ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
         "E",
         "370800-BDC-001",
         "不动产登记信息查询",
+        "Real estate registration records enquiry",
         "不动产登记中心",
         0,
         ["居民身份证"],
@@ -143,6 +171,7 @@ ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
         "E",
         "370800-BDC-002",
         "不动产转移登记",
+        "Real estate transfer registration",
         "不动产登记中心",
         5,
         ["不动产权证书", "买卖合同", "双方身份证", "完税凭证"],
@@ -152,6 +181,7 @@ ITEMS: list[tuple[str, str, str, str, int, list[str], bool]] = [
         "F",
         "370800-YB-003",
         "城乡居民医保年度缴费",
+        "Resident medical insurance annual payment",
         "医保站",
         0,
         ["居民身份证或社会保障卡"],
@@ -270,13 +300,14 @@ def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:
             s.add(cat)
             categories[prefix] = cat
         s.flush()
-        for prefix, code, name, department, days, materials, proxy in ITEMS:
+        for prefix, code, name, name_en, department, days, materials, proxy in ITEMS:
             s.add(
                 ServiceItem(
                     hall_id=hall_id,
                     category_id=categories[prefix].id,
                     code=code,
                     name=name,
+                    name_en=name_en,
                     item_type="公共服务" if proxy else "行政确认",
                     legal_basis="依据国家和省有关规定",
                     time_limit_days=days,

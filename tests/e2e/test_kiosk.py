@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 OPEN = {"HALLQ_CLOCK_START": "2026-11-26T09:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"}
 EVENING = {"HALLQ_CLOCK_START": "2026-11-26T20:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"}
 PORTRAIT = (1080, 1920)
+CJK = re.compile(r"[\u4e00-\u9fff]")
 LANDSCAPE = (1920, 1080)
 
 # Every visible text node whose font is smaller than 28 px (the kiosk's floor).
@@ -212,6 +213,40 @@ def test_idle_kiosk_goes_home_and_back_to_chinese(hall, new_page):
     assert time.monotonic() - started >= 1.5, "not before the idle time"
     page.wait_for_function("document.documentElement.lang === 'zh-CN'")
     assert page.inner_text("#home-title") == "请选择要办理的业务"
+
+
+def test_the_english_kiosk_names_the_service_items_in_english(hall, new_page):
+    page = kiosk(new_page, hall, PORTRAIT)
+    page.locator("#lang-switch").tap()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.locator("#tile-guide").tap()
+    on_screen(page, "guide")
+    for letter in "BIRTH":
+        page.locator(f"#guide-keyboard .key[data-key='{letter}']").tap()
+    page.wait_for_function(
+        "document.getElementById('guide-results').innerText.includes('Birth registration')"
+    )
+    assert not CJK.search(" ".join(page.locator("#guide-results .choice-name").all_inner_texts()))
+
+    page.locator("[data-action=home]").first.tap()
+    on_screen(page, "home")
+    page.locator(".tile-category", has_text="Social insurance").tap()
+    on_screen(page, "items")
+    names = page.locator("#item-list .choice-name").all_inner_texts()
+    assert names == [
+        "Resident basic pension insurance enrolment",
+        "Resident pension benefit claim",
+        "Social security card application",
+        "Not sure which one?",
+    ]
+    screenshot(page, "kiosk-english-items")
+    page.locator("#item-list .choice", has_text="Social security card application").tap()
+    on_screen(page, "notice")
+    assert page.inner_text("#notice-title") == "Social security card application"
+    page.locator("#take").tap()
+    on_screen(page, "ticket")
+    category = page.inner_text("#ticket-category")
+    assert category == "Social insurance · Social security card application"
 
 
 def test_the_ticket_stays_at_least_ten_seconds_then_home(hall, new_page):

@@ -111,6 +111,19 @@ def test_service_items_search_by_pinyin_initials(client, demo):
     assert chinese["items"][0]["time_limit"] == "5 个工作日"
 
 
+def test_every_demo_service_item_has_a_plain_english_name(client, demo):
+    items = client.get(f"/api/v1/halls/{demo['hall']}/service-items?limit=200").get_json()
+    assert len(items["items"]) == 14
+    for item in items["items"]:
+        assert item["name_en"].isascii() and len(item["name_en"].split()) >= 2, item["name"]
+    english = {i["name"]: i["name_en"] for i in items["items"]}
+    assert english["城乡居民基本医疗保险参保登记"] == "Resident basic medical insurance enrolment"
+    assert english["出生登记"] == "Birth registration"
+    # The English kiosk's guide finds them by their English words too.
+    found = client.get(f"/api/v1/halls/{demo['hall']}/service-items?q=birth").get_json()
+    assert [i["name"] for i in found["items"]] == ["出生登记"]
+
+
 def test_service_items_filter_and_refusals(client, demo):
     base = f"/api/v1/halls/{demo['hall']}/service-items"
     d = client.get(f"{base}?category=D").get_json()
