@@ -13,7 +13,7 @@ from ...domain.model import Category, Window
 from ...store import tables
 from .. import scope, views
 from ..context import Actor, Deps
-from .change import changing, existing, snapshot
+from .change import changing, read_one, refuse_taken, snapshot
 from .fields import FieldSpec, clean, field_error
 
 C = tables.categories
@@ -49,6 +49,7 @@ CATEGORY_FIELDS = (
 )
 
 CATEGORY_AUDIT = tuple(spec.key for spec in CATEGORY_FIELDS)
+NO_CATEGORY = ("找不到该业务类别", "No such category")
 
 
 def category_admin_view(category: Category) -> dict[str, Any]:
@@ -65,10 +66,9 @@ def list_categories(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, An
 
 def get_category(deps: Deps, actor: Actor, category_id: int) -> dict[str, Any]:
     """One category."""
-    with deps.db.reading() as session:
-        category = existing(session, Category, category_id, "找不到该业务类别", "No such category")
-        scope.require_hall(session, actor, category.hall_id)
-        return category_admin_view(category)
+    return read_one(
+        deps, actor, Category, category_id, NO_CATEGORY, lambda _, c: category_admin_view(c)
+    )
 
 
 def hall_categories(session: Session, hall_id: int) -> list[Category]:
@@ -95,29 +95,29 @@ def save_category(
     values = clean(CATEGORY_FIELDS, data, partial=category_id is not None)
     with changing(deps, actor) as change:
         s = change.session
-        if category_id is None:
-            assert hall_id is not None
-            hall = change.hall(hall_id)
-            category = Category(hall_id=hall.id or 0, prefix=values["prefix"], name=values["name"])
-            before = None
-            s.add(category)
-        else:
-            category = existing(s, Category, category_id, "找不到该业务类别", "No such category")
-            hall = change.hall(category.hall_id)
-            before = snapshot(category, CATEGORY_AUDIT)
-            if "prefix" in values and values["prefix"] != category.prefix:
-                issued = s.scalar(
-                    select(func.count()).where(
-                        tables.tickets.c.category_id == category.id,
-                        tables.tickets.c.service_day == views.today(hall, change.now),
-                    )
+        category, hall = change.add_or_load(
+            Category,
+            category_id,
+            hall_id,
+            NO_CATEGORY,
+            lambda new_hall: Category(
+                hall_id=new_hall, prefix=values["prefix"], name=values["name"]
+            ),
+        )
+        before = None if category_id is None else snapshot(category, CATEGORY_AUDIT)
+        if before is not None and "prefix" in values and values["prefix"] != category.prefix:
+            issued = s.scalar(
+                select(func.count()).where(
+                    tables.tickets.c.category_id == category.id,
+                    tables.tickets.c.service_day == views.today(hall, change.now),
                 )
-                if issued:
-                    raise field_error(
-                        "prefix",
-                        "今天已有该类别的号，前缀请在下班后修改",
-                        "Tickets of this category were issued today; change the prefix after hours",
-                    )
+            )
+            if issued:
+                raise field_error(
+                    "prefix",
+                    "今天已有该类别的号，前缀请在下班后修改",
+                    "Tickets of this category were issued today; change the prefix after hours",
+                )
         for key, value in values.items():
             setattr(category, key, value)
         try:
@@ -130,19 +130,16 @@ def save_category(
                 problem.message,
                 problem.message_en,
             ) from None
-        clash = s.scalar(
-            select(C.c.id).where(
-                C.c.hall_id == category.hall_id,
-                C.c.prefix == category.prefix,
-                C.c.id != (category.id or 0),
-            )
+        refuse_taken(
+            s,
+            C,
+            category.id,
+            "prefix",
+            f"本大厅已有前缀为 {category.prefix} 的类别",
+            f"This hall already has a category with prefix {category.prefix}",
+            hall_id=category.hall_id,
+            prefix=category.prefix,
         )
-        if clash is not None:
-            raise field_error(
-                "prefix",
-                f"本大厅已有前缀为 {category.prefix} 的类别",
-                f"This hall already has a category with prefix {category.prefix}",
-            )
         s.flush()
         change.record(
             "category.create" if before is None else "category.update",

@@ -3,13 +3,14 @@ the commit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from ...domain.errors import NotFound
@@ -17,6 +18,9 @@ from ...domain.model import Hall, Window
 from .. import scope, views
 from ..bus import Message
 from ..context import Actor, Deps, audit
+from .fields import field_error
+
+R = TypeVar("R")
 
 
 def _iso(value: Any) -> Any:
@@ -54,6 +58,25 @@ class Change:
     def hall(self, hall_id: int) -> Hall:
         """A hall the actor may change, or a refusal."""
         return scope.require_hall(self.session, self.actor, hall_id)
+
+    def add_or_load(
+        self,
+        cls: type,
+        object_id: int | None,
+        hall_id: int | None,
+        missing: tuple[str, str],
+        make: Callable[[int], Any],
+    ) -> tuple[Any, Hall]:
+        """A new object `make` builds for the hall (object_id None) or the stored one, with the
+        hall, which the actor must be allowed to change."""
+        if object_id is None:
+            assert hall_id is not None
+            hall = self.hall(hall_id)
+            new = make(hall.id or 0)
+            self.session.add(new)
+            return new, hall
+        stored = existing(self.session, cls, object_id, missing)
+        return stored, self.hall(stored.hall_id)
 
     def record(
         self,
@@ -123,9 +146,33 @@ def changing(deps: Deps, actor: Actor) -> Iterator[Change]:
             deps.queue_changes.touch(hall_id)
 
 
-def existing(session: Session, cls: type, object_id: int, zh: str, en: str) -> Any:
-    """The object with this id, or NotFound with the given message."""
+def existing(session: Session, cls: type, object_id: int, missing: tuple[str, str]) -> Any:
+    """The stored object with this id, or NotFound with the `missing` message."""
     found = session.get(cls, object_id)
     if found is None:
-        raise NotFound(zh, en)
+        raise NotFound(*missing)
     return found
+
+
+def read_one(
+    deps: Deps,
+    actor: Actor,
+    cls: type,
+    object_id: int,
+    missing: tuple[str, str],
+    view: Callable[[Session, Any], R],
+) -> R:
+    """One stored object of a hall the actor manages, as `view` shows it."""
+    with deps.db.reading() as session:
+        found = existing(session, cls, object_id, missing)
+        scope.require_hall(session, actor, found.hall_id)
+        return view(session, found)
+
+
+def refuse_taken(
+    session: Session, table: Table, own_id: int | None, key: str, zh: str, en: str, /, **values: Any
+) -> None:
+    """A refusal on field `key` when another row of `table` already holds these values."""
+    same = [table.c[column] == value for column, value in values.items()]
+    if session.scalar(select(table.c.id).where(*same, table.c.id != (own_id or 0))) is not None:
+        raise field_error(key, zh, en)

@@ -17,7 +17,7 @@ from ...store import admin_tables, tables
 from .. import scope
 from ..context import Actor, Deps
 from .categories import hall_categories
-from .change import Change, changing, existing, snapshot
+from .change import Change, changing, read_one, refuse_taken, snapshot
 from .fields import FieldErrors, FieldSpec, clean, field_error
 
 SI = tables.service_items
@@ -63,6 +63,7 @@ ITEM_FIELDS = (
 )
 
 ITEM_AUDIT = tuple(spec.key for spec in ITEM_FIELDS if spec.key != "target_service_minutes")
+NO_ITEM = ("找不到该事项", "No such service item")
 EXPORT_COLUMNS = (
     "code",
     "name",
@@ -117,10 +118,16 @@ def list_items(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
 
 def get_item(deps: Deps, actor: Actor, item_id: int) -> dict[str, Any]:
     """One service item."""
-    with deps.db.reading() as session:
-        item = existing(session, ServiceItem, item_id, "找不到该事项", "No such service item")
-        scope.require_hall(session, actor, item.hall_id)
-        return item_admin_view(item, service_targets(session, [item_id]).get(item_id))
+    return read_one(deps, actor, ServiceItem, item_id, NO_ITEM, _item_admin_view)
+
+
+def _item_admin_view(session: Session, item: ServiceItem) -> dict[str, Any]:
+    return item_admin_view(item, _item_audit(session, item)["target_service_minutes"])
+
+
+def _item_audit(session: Session, item: ServiceItem) -> dict[str, Any]:
+    target = service_targets(session, [item.id or 0]).get(item.id or 0)
+    return {**snapshot(item, ITEM_AUDIT), "target_service_minutes": target}
 
 
 def _apply_item(change: Change, item: ServiceItem, values: Mapping[str, Any]) -> None:
@@ -134,15 +141,16 @@ def _apply_item(change: Change, item: ServiceItem, values: Mapping[str, Any]) ->
     for key in ITEM_AUDIT:
         if key in values:
             setattr(item, key, list(values[key]) if isinstance(values[key], list) else values[key])
-    clash = s.scalar(
-        select(SI.c.id).where(
-            SI.c.hall_id == item.hall_id, SI.c.code == item.code, SI.c.id != (item.id or 0)
-        )
+    refuse_taken(
+        s,
+        SI,
+        item.id,
+        "code",
+        f"本大厅已有编码为 {item.code} 的事项",
+        f"Item code {item.code} exists already",
+        hall_id=item.hall_id,
+        code=item.code,
     )
-    if clash is not None:
-        raise field_error(
-            "code", f"本大厅已有编码为 {item.code} 的事项", f"Item code {item.code} exists already"
-        )
     s.flush()
     if "target_service_minutes" in values:
         s.execute(delete(ST).where(ST.c.service_item_id == item.id))
@@ -159,22 +167,18 @@ def save_item(
     values = clean(ITEM_FIELDS, data, partial=item_id is not None)
     with changing(deps, actor) as change:
         s = change.session
-        if item_id is None:
-            assert hall_id is not None
-            hall = change.hall(hall_id)
-            item = ServiceItem(hall_id=hall.id or 0, code=values["code"], name=values["name"])
-            s.add(item)
-            before = None
-        else:
-            item = existing(s, ServiceItem, item_id, "找不到该事项", "No such service item")
-            change.hall(item.hall_id)
-            before = {
-                **snapshot(item, ITEM_AUDIT),
-                "target_service_minutes": service_targets(s, [item_id]).get(item_id),
-            }
+        item, _ = change.add_or_load(
+            ServiceItem,
+            item_id,
+            hall_id,
+            NO_ITEM,
+            lambda new_hall: ServiceItem(
+                hall_id=new_hall, code=values["code"], name=values["name"]
+            ),
+        )
+        before = None if item_id is None else _item_audit(s, item)
         _apply_item(change, item, values)
-        target = service_targets(s, [item.id or 0]).get(item.id or 0)
-        after = {**snapshot(item, ITEM_AUDIT), "target_service_minutes": target}
+        after = _item_audit(s, item)
         change.record(
             "item.create" if before is None else "item.update",
             item.hall_id,
@@ -183,7 +187,7 @@ def save_item(
             after,
         )
         change.halls.add(item.hall_id)
-        result = item_admin_view(item, target)
+        result = item_admin_view(item, after["target_service_minutes"])
     return result
 
 

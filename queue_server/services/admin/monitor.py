@@ -7,14 +7,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...domain.model import WINDOW_TYPE_NAMES, Category, Clerk, ServiceItem, Ticket, TicketState
+from ...domain.model import Category, Clerk, ServiceItem, Ticket, TicketState
 from ...store import tables
 from .. import alarms, scope, views
 from ..context import Actor, Deps
 from .categories import hall_categories
 from .devices import device_views
 from .items import service_targets
-from .windows import window_posts
+from .windows import window_posts, window_type_view
 
 K = tables.clerks
 
@@ -83,15 +83,12 @@ def monitor_snapshot(deps: Deps, actor: Actor, hall_id: int) -> dict[str, Any]:
                     "target_minutes": target,
                     "over_target": current.started_at is not None and elapsed > target * 60,
                 }
-            zh, en = WINDOW_TYPE_NAMES[window.type]
             windows.append(
                 {
                     "id": window.id,
                     "number": window.number,
                     "name": window.name,
-                    "type": window.type.value,
-                    "type_name": zh,
-                    "type_name_en": en,
+                    **window_type_view(window),
                     "status": window.status.value,
                     "pause_reason": window.pause_reason,
                     "clerk": {"name": clerk.name, "staff_no": clerk.staff_no} if clerk else None,

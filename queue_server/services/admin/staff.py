@@ -13,7 +13,7 @@ from ...domain.model import Clerk, Role
 from ...store import tables
 from .. import auth, scope
 from ..context import Actor, Deps
-from .change import changing, existing, snapshot
+from .change import changing, existing, read_one, refuse_taken, snapshot
 from .fields import FieldSpec, clean, enum_choices, field_error
 
 W = tables.windows
@@ -50,6 +50,7 @@ MIN_PASSWORD = 8
 STAFF_NO = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 CLERK_AUDIT = ("staff_no", "name", "role", "hall_id", "department", "photo_url", "active")
+NO_CLERK = ("找不到该工作人员", "No such member of staff")
 
 
 def clerk_admin_view(clerk: Clerk) -> dict[str, Any]:
@@ -72,10 +73,7 @@ def list_clerks(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
 
 def get_clerk(deps: Deps, actor: Actor, clerk_id: int) -> dict[str, Any]:
     """One member of staff."""
-    with deps.db.reading() as session:
-        clerk = existing(session, Clerk, clerk_id, "找不到该工作人员", "No such member of staff")
-        scope.require_hall(session, actor, clerk.hall_id)
-        return clerk_admin_view(clerk)
+    return read_one(deps, actor, Clerk, clerk_id, NO_CLERK, lambda _, c: clerk_admin_view(c))
 
 
 def _check_photo(url: str) -> None:
@@ -139,7 +137,7 @@ def save_clerk(
             before = None
             s.add(clerk)
         else:
-            clerk = existing(s, Clerk, clerk_id, "找不到该工作人员", "No such member of staff")
+            clerk = existing(s, Clerk, clerk_id, NO_CLERK)
             change.hall(clerk.hall_id)
             if clerk.role == Role.ADMIN and actor.role != Role.ADMIN:
                 scope.require_admin(actor)
@@ -161,15 +159,15 @@ def save_clerk(
         if "role" in values:
             clerk.role = Role(values["role"])
         _check_photo(clerk.photo_url)
-        clash = s.scalar(
-            select(K.c.id).where(K.c.staff_no == clerk.staff_no, K.c.id != (clerk.id or 0))
+        refuse_taken(
+            s,
+            K,
+            clerk.id,
+            "staff_no",
+            f"工号 {clerk.staff_no} 已被使用",
+            f"Staff number {clerk.staff_no} is taken",
+            staff_no=clerk.staff_no,
         )
-        if clash is not None:
-            raise field_error(
-                "staff_no",
-                f"工号 {clerk.staff_no} 已被使用",
-                f"Staff number {clerk.staff_no} is taken",
-            )
         s.flush()
         if before is not None and not clerk.active:
             _revoke_tokens(s, clerk.id or 0)
@@ -194,7 +192,7 @@ def reset_password(deps: Deps, actor: Actor, clerk_id: int) -> str:
     password = new_password()
     with changing(deps, actor) as change:
         s = change.session
-        clerk = existing(s, Clerk, clerk_id, "找不到该工作人员", "No such member of staff")
+        clerk = existing(s, Clerk, clerk_id, NO_CLERK)
         change.hall(clerk.hall_id)
         if clerk.role == Role.ADMIN:
             scope.require_admin(actor)

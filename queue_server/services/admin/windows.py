@@ -13,7 +13,7 @@ from ...domain.model import WINDOW_TYPE_NAMES, Clerk, Post, Window, WindowStatus
 from ...store import tables
 from .. import scope
 from ..context import Actor, Deps
-from .change import Change, changing, existing
+from .change import Change, changing, existing, read_one, refuse_taken
 from .devices import WINDOW_DEVICE_KINDS
 from .fields import FieldSpec, clean, enum_choices, field_error
 
@@ -50,6 +50,7 @@ WINDOW_FIELDS = (
 )
 
 WINDOW_AUDIT = ("number", "name", "type", "category_ids")
+NO_WINDOW = ("找不到该窗口", "No such window")
 
 
 def window_posts(session: Session, window_id: int) -> dict[str, int]:
@@ -72,18 +73,21 @@ def _bound_devices(session: Session, window_id: int) -> list[int]:
     ]
 
 
+def window_type_view(window: Window) -> dict[str, Any]:
+    """A window's type with its Chinese and English names."""
+    zh, en = WINDOW_TYPE_NAMES[window.type]
+    return {"type": window.type.value, "type_name": zh, "type_name_en": en}
+
+
 def window_admin_view(session: Session, window: Window) -> dict[str, Any]:
     """A window's configuration: type, categories in order, A/B posts, bound devices."""
     posts = window_posts(session, window.id or 0)
-    zh, en = WINDOW_TYPE_NAMES[window.type]
     return {
         "id": window.id,
         "hall_id": window.hall_id,
         "number": window.number,
         "name": window.name,
-        "type": window.type.value,
-        "type_name": zh,
-        "type_name_en": en,
+        **window_type_view(window),
         "status": window.status.value,
         "category_ids": list(window.category_ids),
         "post_a": posts.get("A"),
@@ -111,10 +115,7 @@ def list_windows(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]
 
 def get_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
     """One window's configuration."""
-    with deps.db.reading() as session:
-        window = existing(session, Window, window_id, "找不到该窗口", "No such window")
-        scope.require_hall(session, actor, window.hall_id)
-        return window_admin_view(session, window)
+    return read_one(deps, actor, Window, window_id, NO_WINDOW, window_admin_view)
 
 
 def _check_window_categories(
@@ -187,22 +188,20 @@ def save_window(
     values = clean(WINDOW_FIELDS, data, partial=window_id is not None)
     with changing(deps, actor) as change:
         s = change.session
-        if window_id is None:
-            assert hall_id is not None
-            hall = change.hall(hall_id)
-            window = Window(
-                hall_id=hall.id or 0,
+        window, _ = change.add_or_load(
+            Window,
+            window_id,
+            hall_id,
+            NO_WINDOW,
+            lambda new_hall: Window(
+                hall_id=new_hall,
                 number=values["number"],
                 name=values["name"],
                 type=WindowType(values["type"]),
                 status=WindowStatus.CLOSED,
-            )
-            before = None
-            s.add(window)
-        else:
-            window = existing(s, Window, window_id, "找不到该窗口", "No such window")
-            change.hall(window.hall_id)
-            before = _window_audit(s, window)
+            ),
+        )
+        before = None if window_id is None else _window_audit(s, window)
         for key in ("number", "name"):
             if key in values:
                 setattr(window, key, values[key])
@@ -211,19 +210,16 @@ def save_window(
         if "category_ids" in values:
             window.category_ids = list(values["category_ids"])
         _check_window_categories(s, window.hall_id, window.type, list(window.category_ids))
-        clash = s.scalar(
-            select(W.c.id).where(
-                W.c.hall_id == window.hall_id,
-                W.c.number == window.number,
-                W.c.id != (window.id or 0),
-            )
+        refuse_taken(
+            s,
+            W,
+            window.id,
+            "number",
+            f"本大厅已有 {window.number} 号窗口",
+            f"Window {window.number} already exists",
+            hall_id=window.hall_id,
+            number=window.number,
         )
-        if clash is not None:
-            raise field_error(
-                "number",
-                f"本大厅已有 {window.number} 号窗口",
-                f"Window {window.number} already exists",
-            )
         s.flush()
         posts = window_posts(s, window.id or 0)
         post_a = values.get("post_a", posts.get("A"))
@@ -257,7 +253,7 @@ def delete_window(deps: Deps, actor: Actor, window_id: int) -> None:
     """Remove a closed window that never served anyone (others are kept for the reports)."""
     with changing(deps, actor) as change:
         s = change.session
-        window = existing(s, Window, window_id, "找不到该窗口", "No such window")
+        window = existing(s, Window, window_id, NO_WINDOW)
         change.hall(window.hall_id)
         if window.status != WindowStatus.CLOSED:
             raise Conflict("请先关闭该窗口再删除", "Close the window before removing it")
