@@ -89,6 +89,11 @@ class Form:
         return self
 
 
+def without(specs: Sequence[FieldSpec], key: str) -> tuple[FieldSpec, ...]:
+    """The declarations but one (a field shown only when adding, or only when changing)."""
+    return tuple(spec for spec in specs if spec.key != key)
+
+
 def parse(
     specs: Sequence[FieldSpec], formdata: MultiDict[str, str], *, skip: Sequence[str] = ()
 ) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -238,21 +239,15 @@ def hall_new() -> Any:
         },
         parents=tree,
     )
-    if request.method == "POST":
-        try:
-            data = forms.parse(admin.HALL_FIELDS, request.form)
-            form.values.update(data)
-            created = admin.create_hall(deps(), actor, data)
-        except FieldErrors as problem:
-            form.fail(problem)
-            return page("admin/form.html", form=form, title=("新增大厅", "New hall"), status=422,
-                        hall_id=form.values.get("parent_id"))  # fmt: skip
-        return done("大厅已创建", "Hall created", url_for("admin.hall", hall=created["id"]))
-    return page(
-        "admin/form.html",
-        form=form,
+    return _form_view(
+        form,
+        lambda data: admin.create_hall(deps(), actor, data),
+        lambda created: done(
+            "大厅已创建", "Hall created", url_for("admin.hall", hall=created["id"])
+        ),
         title=("新增大厅", "New hall"),
-        hall_id=form.values.get("parent_id"),
+        hall_id=lambda: form.values.get("parent_id"),
+        keep_typed=False,
     )
 
 
@@ -261,23 +256,14 @@ def notice(hall: int) -> Any:
     """大厅公告: the lobby notice (政务公开) of the lobby display and kiosk."""
     actor = me()
     detail = admin.hall_detail(deps(), actor, hall)
-    form = Form(admin.NOTICE_FIELDS, values={"notice": detail["notice"]})
-    if request.method == "POST":
-        try:
-            data = forms.parse(admin.NOTICE_FIELDS, request.form)
-            form.values.update(data)
-            admin.set_notice(deps(), actor, hall, data)
-        except FieldErrors as problem:
-            form.fail(problem)
-            return page(
-                "admin/form.html",
-                form=form,
-                title=("大厅公告", "Lobby notice"),
-                hall_id=hall,
-                status=422,
-            )
-        return done("公告已发布", "Notice published", url_for("admin.notice", hall=hall))
-    return page("admin/form.html", form=form, title=("大厅公告", "Lobby notice"), hall_id=hall)
+    return _form_view(
+        Form(admin.NOTICE_FIELDS, values={"notice": detail["notice"]}),
+        lambda data: admin.set_notice(deps(), actor, hall, data),
+        lambda _: done("公告已发布", "Notice published", url_for("admin.notice", hall=hall)),
+        title=("大厅公告", "Lobby notice"),
+        hall_id=hall,
+        keep_typed=False,
+    )
 
 
 HOURS_OVERRIDE_FIELDS = (
@@ -421,34 +407,60 @@ def categories(hall: int) -> Any:
     )
 
 
-def _save_form(
+def _form_view(
     form: Form,
-    specs: Any,
-    save: Any,
+    save: Callable[[dict[str, Any]], Any],
+    then: Callable[[Any], Any],
     *,
-    title: tuple[str, str],
-    hall_id: int,
-    saved: tuple[str, str],
-    target: Any,
-    skip: tuple[str, ...] = (),
-    extra: Any = None,
+    hall_id: int | None | Callable[[], int | None],
+    title: tuple[str, str] | None = None,
     template: str = "admin/form.html",
+    keep_typed: bool = True,
+    skip: tuple[str, ...] = (),
+    extra: Callable[[], dict[str, Any]] | None = None,
     **context: Any,
 ) -> Any:
-    """Read the posted form, run the use case, and redirect; show the errors on failure."""
-    try:
-        data = forms.parse(specs, request.form, skip=skip)
-        if extra is not None:
-            data.update(extra())
-        form.values.update(data)
-        result = save(data)
-    except FieldErrors as problem:
-        for key in request.form:
-            if key not in form.values or form.values[key] is None:
-                form.values[key] = request.form.get(key)
-        form.fail(problem)
-        return page(template, form=form, title=title, hall_id=hall_id, status=422, **context)
-    return done(saved[0], saved[1], target(result))
+    """A form page: the form on GET; on POST, run the use case with the form's values and answer
+    `then(result)`, or show the form again with its errors (422).
+
+    `keep_typed` also shows, in fields that could not be read, what was typed into them.
+    """
+    status = 200
+    if request.method == "POST":
+        try:
+            data = forms.parse(form.specs, request.form, skip=skip)
+            if extra is not None:
+                data.update(extra())
+            form.values.update(data)
+            result = save(data)
+        except FieldErrors as problem:
+            if keep_typed:
+                for key in request.form:
+                    if key not in form.values or form.values[key] is None:
+                        form.values[key] = request.form.get(key)
+            form.fail(problem)
+            status = 422
+        else:
+            return then(result)
+    if title is not None:
+        context["title"] = title
+    shown_hall = hall_id() if callable(hall_id) else hall_id
+    return page(template, form=form, hall_id=shown_hall, status=status, **context)
+
+
+def _removed(
+    object_id: int,
+    get: Callable[[Any, Actor, int], dict[str, Any]],
+    remove: Callable[[Any, Actor, int], None],
+    zh: str,
+    en: str,
+    section: str,
+) -> Any:
+    """Remove a window or device, then go back to the hall's list of them."""
+    actor = me()
+    found = get(deps(), actor, object_id)
+    remove(deps(), actor, object_id)
+    return done(zh, en, url_for(section, hall=found["hall_id"]))
 
 
 @bp.route("/halls/<int:hall>/categories/new", methods=["GET", "POST"])
@@ -456,19 +468,13 @@ def category_new(hall: int) -> Any:
     """新增业务类别."""
     actor = me()
     admin.hall_detail(deps(), actor, hall)
-    form = _category_form()
-    title = ("新增业务类别", "New category")
-    if request.method == "POST":
-        return _save_form(
-            form,
-            admin.CATEGORY_FIELDS,
-            lambda data: admin.save_category(deps(), actor, hall, None, data),
-            title=title,
-            hall_id=hall,
-            saved=("业务类别已添加", "Category added"),
-            target=lambda r: url_for("admin.categories", hall=hall),
-        )
-    return page("admin/form.html", form=form, title=title, hall_id=hall)
+    return _form_view(
+        _category_form(),
+        lambda data: admin.save_category(deps(), actor, hall, None, data),
+        lambda _: done("业务类别已添加", "Category added", url_for("admin.categories", hall=hall)),
+        title=("新增业务类别", "New category"),
+        hall_id=hall,
+    )
 
 
 @bp.route("/categories/<int:category>", methods=["GET", "POST"])
@@ -477,19 +483,13 @@ def category_edit(category: int) -> Any:
     actor = me()
     found = admin.get_category(deps(), actor, category)
     hall = found["hall_id"]
-    form = _category_form(forms.values_of(found, admin.CATEGORY_FIELDS))
-    title = (f"业务类别 {found['prefix']}", f"Category {found['prefix']}")
-    if request.method == "POST":
-        return _save_form(
-            form,
-            admin.CATEGORY_FIELDS,
-            lambda data: admin.save_category(deps(), actor, None, category, data),
-            title=title,
-            hall_id=hall,
-            saved=("业务类别已保存", "Category saved"),
-            target=lambda r: url_for("admin.categories", hall=hall),
-        )
-    return page("admin/form.html", form=form, title=title, hall_id=hall)
+    return _form_view(
+        _category_form(forms.values_of(found, admin.CATEGORY_FIELDS)),
+        lambda data: admin.save_category(deps(), actor, None, category, data),
+        lambda _: done("业务类别已保存", "Category saved", url_for("admin.categories", hall=hall)),
+        title=(f"业务类别 {found['prefix']}", f"Category {found['prefix']}"),
+        hall_id=hall,
+    )
 
 
 # =============================================================================================
@@ -540,22 +540,19 @@ def window_new(hall: int) -> Any:
     """新增窗口."""
     actor = me()
     form, cats = _window_form(hall)
-    title = ("新增窗口", "New window")
-    if request.method == "POST":
-        return _save_form(
-            form,
-            admin.WINDOW_FIELDS,
-            lambda data: admin.save_window(deps(), actor, hall, None, data),
-            title=title,
-            hall_id=hall,
-            saved=("窗口已添加", "Window added"),
-            target=lambda r: url_for("admin.window_edit", window=r["id"]),
-            skip=("category_ids",),
-            extra=lambda: _window_categories(cats),
-            template="admin/window_form.html",
-            cats=cats,
-        )
-    return page("admin/window_form.html", form=form, title=title, hall_id=hall, cats=cats)
+    return _form_view(
+        form,
+        lambda data: admin.save_window(deps(), actor, hall, None, data),
+        lambda saved: done(
+            "窗口已添加", "Window added", url_for("admin.window_edit", window=saved["id"])
+        ),
+        title=("新增窗口", "New window"),
+        hall_id=hall,
+        skip=("category_ids",),
+        extra=lambda: _window_categories(cats),
+        template="admin/window_form.html",
+        cats=cats,
+    )
 
 
 @bp.route("/windows/<int:window>", methods=["GET", "POST"])
@@ -565,34 +562,35 @@ def window_edit(window: int) -> Any:
     found = admin.get_window(deps(), actor, window)
     hall = found["hall_id"]
     form, cats = _window_form(hall, forms.values_of(found, admin.WINDOW_FIELDS))
-    title = (f"{found['number']} 号窗口", f"Window {found['number']}")
-    if request.method == "POST":
-        return _save_form(
-            form,
-            admin.WINDOW_FIELDS,
-            lambda data: admin.save_window(deps(), actor, None, window, data),
-            title=title,
-            hall_id=hall,
-            saved=("窗口已保存，显示屏和取号机已同步", "Window saved; displays and kiosks updated"),
-            target=lambda r: url_for("admin.window_edit", window=window),
-            skip=("category_ids",),
-            extra=lambda: _window_categories(cats),
-            template="admin/window_form.html",
-            cats=cats,
-            window=found,
-        )
-    return page(
-        "admin/window_form.html", form=form, title=title, hall_id=hall, cats=cats, window=found
+    return _form_view(
+        form,
+        lambda data: admin.save_window(deps(), actor, None, window, data),
+        lambda _: done(
+            "窗口已保存，显示屏和取号机已同步",
+            "Window saved; displays and kiosks updated",
+            url_for("admin.window_edit", window=window),
+        ),
+        title=(f"{found['number']} 号窗口", f"Window {found['number']}"),
+        hall_id=hall,
+        skip=("category_ids",),
+        extra=lambda: _window_categories(cats),
+        template="admin/window_form.html",
+        cats=cats,
+        window=found,
     )
 
 
 @bp.post("/windows/<int:window>/delete")
 def window_delete(window: int) -> Any:
     """删除从未办理过业务的窗口."""
-    actor = me()
-    found = admin.get_window(deps(), actor, window)
-    admin.delete_window(deps(), actor, window)
-    return done("窗口已删除", "Window removed", url_for("admin.windows", hall=found["hall_id"]))
+    return _removed(
+        window,
+        admin.get_window,
+        admin.delete_window,
+        "窗口已删除",
+        "Window removed",
+        "admin.windows",
+    )
 
 
 # =============================================================================================
@@ -634,19 +632,13 @@ def items(hall: int) -> Any:
 def item_new(hall: int) -> Any:
     """新增事项."""
     actor = me()
-    form = _item_form(hall)
-    title = ("新增事项", "New service item")
-    if request.method == "POST":
-        return _save_form(
-            form,
-            admin.ITEM_FIELDS,
-            lambda data: admin.save_item(deps(), actor, hall, None, data),
-            title=title,
-            hall_id=hall,
-            saved=("事项已添加", "Service item added"),
-            target=lambda r: url_for("admin.items", hall=hall),
-        )
-    return page("admin/form.html", form=form, title=title, hall_id=hall)
+    return _form_view(
+        _item_form(hall),
+        lambda data: admin.save_item(deps(), actor, hall, None, data),
+        lambda _: done("事项已添加", "Service item added", url_for("admin.items", hall=hall)),
+        title=("新增事项", "New service item"),
+        hall_id=hall,
+    )
 
 
 @bp.route("/items/<int:item>", methods=["GET", "POST"])
@@ -655,19 +647,13 @@ def item_edit(item: int) -> Any:
     actor = me()
     found = admin.get_item(deps(), actor, item)
     hall = found["hall_id"]
-    form = _item_form(hall, forms.values_of(found, admin.ITEM_FIELDS))
-    title = (f"事项 {found['code']}", f"Item {found['code']}")
-    if request.method == "POST":
-        return _save_form(
-            form,
-            admin.ITEM_FIELDS,
-            lambda data: admin.save_item(deps(), actor, None, item, data),
-            title=title,
-            hall_id=hall,
-            saved=("事项已保存", "Service item saved"),
-            target=lambda r: url_for("admin.items", hall=hall),
-        )
-    return page("admin/form.html", form=form, title=title, hall_id=hall)
+    return _form_view(
+        _item_form(hall, forms.values_of(found, admin.ITEM_FIELDS)),
+        lambda data: admin.save_item(deps(), actor, None, item, data),
+        lambda _: done("事项已保存", "Service item saved", url_for("admin.items", hall=hall)),
+        title=(f"事项 {found['code']}", f"Item {found['code']}"),
+        hall_id=hall,
+    )
 
 
 def _download(text: str, filename: str, mimetype: str) -> Response:
@@ -735,13 +721,8 @@ def items_import(hall: int) -> Any:
 def _clerk_form(values: dict[str, Any] | None = None, *, creating: bool) -> Form:
     actor = me()
     tree = admin.hall_tree(deps(), actor)
-    specs = (
-        admin.CLERK_FIELDS
-        if creating
-        else tuple(s for s in admin.CLERK_FIELDS if s.key != "password")
-    )
     return Form(
-        specs,
+        admin.CLERK_FIELDS if creating else forms.without(admin.CLERK_FIELDS, "password"),
         values=values or {"role": "clerk", "active": True},
         options={
             "hall_id": [Option(h["id"], "　" * h["depth"] + h["name"]) for h in tree],
@@ -761,17 +742,10 @@ def clerk_new(hall: int) -> Any:
     """新增工作人员: the first password is shown once."""
     actor = me()
     admin.hall_detail(deps(), actor, hall)
-    form = _clerk_form({"role": "clerk", "active": True, "hall_id": hall}, creating=True)
-    title = ("新增工作人员", "New member of staff")
-    if request.method == "POST":
-        try:
-            data = forms.parse(form.specs, request.form)
-            form.values.update(data)
-            created = admin.save_clerk(deps(), actor, None, data)
-        except FieldErrors as problem:
-            form.fail(problem)
-            return page("admin/form.html", form=form, title=title, hall_id=hall, status=422)
-        return page(
+    return _form_view(
+        _clerk_form({"role": "clerk", "active": True, "hall_id": hall}, creating=True),
+        lambda data: admin.save_clerk(deps(), actor, None, data),
+        lambda created: page(
             "admin/secret.html",
             hall_id=hall,
             title=("工作人员已添加", "Staff added"),
@@ -779,8 +753,11 @@ def clerk_new(hall: int) -> Any:
             label=("初始密码", "First password"),
             secret=created["password"],
             back=url_for("admin.staff", hall=hall),
-        )
-    return page("admin/form.html", form=form, title=title, hall_id=hall)
+        ),
+        title=("新增工作人员", "New member of staff"),
+        hall_id=hall,
+        keep_typed=False,
+    )
 
 
 @bp.route("/staff/<int:clerk>", methods=["GET", "POST"])
@@ -788,22 +765,15 @@ def clerk_edit(clerk: int) -> Any:
     """修改工作人员: role, hall, department, photo, active; reset the password."""
     actor = me()
     found = admin.get_clerk(deps(), actor, clerk)
-    hall = found["hall_id"]
-    form = _clerk_form(forms.values_of(found, admin.CLERK_FIELDS), creating=False)
-    title = (f"工作人员 {found['name']}", f"Staff {found['staff_no']}")
-    if request.method == "POST":
-        return _save_form(
-            form,
-            form.specs,
-            lambda data: admin.save_clerk(deps(), actor, clerk, data),
-            title=title,
-            hall_id=hall,
-            saved=("已保存", "Saved"),
-            target=lambda r: url_for("admin.clerk_edit", clerk=clerk),
-            template="admin/clerk_form.html",
-            clerk=found,
-        )
-    return page("admin/clerk_form.html", form=form, title=title, hall_id=hall, clerk=found)
+    return _form_view(
+        _clerk_form(forms.values_of(found, admin.CLERK_FIELDS), creating=False),
+        lambda data: admin.save_clerk(deps(), actor, clerk, data),
+        lambda _: done("已保存", "Saved", url_for("admin.clerk_edit", clerk=clerk)),
+        title=(f"工作人员 {found['name']}", f"Staff {found['staff_no']}"),
+        hall_id=found["hall_id"],
+        template="admin/clerk_form.html",
+        clerk=found,
+    )
 
 
 @bp.post("/staff/<int:clerk>/password")
@@ -886,13 +856,8 @@ def photo(name: str) -> Any:
 
 def _device_form(hall: int, values: dict[str, Any] | None = None, *, creating: bool) -> Form:
     windows_ = admin.list_windows(deps(), me(), hall)
-    specs = (
-        admin.DEVICE_FIELDS
-        if creating
-        else tuple(s for s in admin.DEVICE_FIELDS if s.key != "kind")
-    )
     return Form(
-        specs,
+        admin.DEVICE_FIELDS if creating else forms.without(admin.DEVICE_FIELDS, "kind"),
         values=values or {"kind": "screen"},
         options={"window_id": [Option(w["id"], f"{w['number']} 号 {w['name']}") for w in windows_]},
     )
@@ -928,18 +893,16 @@ def device_new(hall: int) -> Any:
     """新增设备: its token is shown once."""
     actor = me()
     admin.hall_detail(deps(), actor, hall)
-    form = _device_form(hall, creating=True)
-    title = ("新增设备", "New device")
-    if request.method == "POST":
-        try:
-            data = forms.parse(form.specs, request.form)
-            form.values.update(data)
-            created = admin.save_device(deps(), actor, hall, None, data)
-        except FieldErrors as problem:
-            form.fail(problem)
-            return page("admin/form.html", form=form, title=title, hall_id=hall, status=422)
-        return _token_page(hall, created, created["token"], ("设备已添加", "Device added"))
-    return page("admin/form.html", form=form, title=title, hall_id=hall)
+    return _form_view(
+        _device_form(hall, creating=True),
+        lambda data: admin.save_device(deps(), actor, hall, None, data),
+        lambda created: _token_page(
+            hall, created, created["token"], ("设备已添加", "Device added")
+        ),
+        title=("新增设备", "New device"),
+        hall_id=hall,
+        keep_typed=False,
+    )
 
 
 @bp.route("/devices/<int:device>", methods=["GET", "POST"])
@@ -948,29 +911,15 @@ def device_edit(device: int) -> Any:
     actor = me()
     found = admin.get_device(deps(), actor, device)
     hall = found["hall_id"]
-    form = _device_form(hall, forms.values_of(found, admin.DEVICE_FIELDS), creating=False)
-    title = (f"设备 {found['name']}", f"Device {found['name']}")
-    if request.method == "POST":
-        return _save_form(
-            form,
-            form.specs,
-            lambda data: admin.save_device(deps(), actor, None, device, data),
-            title=title,
-            hall_id=hall,
-            saved=("设备已保存", "Device saved"),
-            target=lambda r: url_for("admin.devices", hall=hall),
-            template="admin/device_form.html",
-            device=found,
-            printer=_printer_form(device) if found["kind"] == "kiosk" else None,
-        )
-    printer = _printer_form(device) if found["kind"] == "kiosk" else None
-    return page(
-        "admin/device_form.html",
-        form=form,
-        title=title,
+    return _form_view(
+        _device_form(hall, forms.values_of(found, admin.DEVICE_FIELDS), creating=False),
+        lambda data: admin.save_device(deps(), actor, None, device, data),
+        lambda _: done("设备已保存", "Device saved", url_for("admin.devices", hall=hall)),
+        title=(f"设备 {found['name']}", f"Device {found['name']}"),
         hall_id=hall,
+        template="admin/device_form.html",
         device=found,
-        printer=printer,
+        printer=_printer_form(device) if found["kind"] == "kiosk" else None,
     )
 
 
@@ -1071,10 +1020,14 @@ def device_token(device: int) -> Any:
 @bp.post("/devices/<int:device>/delete")
 def device_delete(device: int) -> Any:
     """删除设备."""
-    actor = me()
-    found = admin.get_device(deps(), actor, device)
-    admin.delete_device(deps(), actor, device)
-    return done("设备已删除", "Device removed", url_for("admin.devices", hall=found["hall_id"]))
+    return _removed(
+        device,
+        admin.get_device,
+        admin.delete_device,
+        "设备已删除",
+        "Device removed",
+        "admin.devices",
+    )
 
 
 # =============================================================================================
@@ -1257,22 +1210,14 @@ def follow_up(follow_up: int) -> Any:
     """One follow-up: verify, rectify, call back, close."""
     actor = me()
     found = complaints.get_follow_up(deps(), actor, follow_up)
-    form = Form(complaints.STEP_FIELDS, values={"stage": found["stage"]})
-    if request.method == "POST":
-        try:
-            data = forms.parse(complaints.STEP_FIELDS, request.form)
-            form.values.update(data)
-            complaints.advance_follow_up(deps(), actor, follow_up, data)
-        except FieldErrors as problem:
-            form.fail(problem)
-            return page("admin/follow_up.html", hall_id=found["hall_id"], item=found, form=form,
-                        stages=complaints.STAGE_NAMES, status=422)  # fmt: skip
-        return done("已记录", "Recorded", url_for("admin.follow_up", follow_up=follow_up))
-    return page(
-        "admin/follow_up.html",
+    return _form_view(
+        Form(complaints.STEP_FIELDS, values={"stage": found["stage"]}),
+        lambda data: complaints.advance_follow_up(deps(), actor, follow_up, data),
+        lambda _: done("已记录", "Recorded", url_for("admin.follow_up", follow_up=follow_up)),
         hall_id=found["hall_id"],
+        template="admin/follow_up.html",
+        keep_typed=False,
         item=found,
-        form=form,
         stages=complaints.STAGE_NAMES,
     )
 
@@ -1320,18 +1265,15 @@ def complaint_new(hall: int) -> Any:
             "assignee_id": _people(hall),
         },
     )
-    title = ("登记投诉", "Register a complaint")
-    if request.method == "POST":
-        return _save_form(
-            form,
-            complaints.COMPLAINT_FIELDS,
-            lambda data: complaints.register_complaint(deps(), actor, hall, data),
-            title=title,
-            hall_id=hall,
-            saved=("投诉已登记", "Complaint registered"),
-            target=lambda r: url_for("admin.complaint", complaint=r["id"]),
-        )
-    return page("admin/form.html", form=form, title=title, hall_id=hall)
+    return _form_view(
+        form,
+        lambda data: complaints.register_complaint(deps(), actor, hall, data),
+        lambda saved: done(
+            "投诉已登记", "Complaint registered", url_for("admin.complaint", complaint=saved["id"])
+        ),
+        title=("登记投诉", "Register a complaint"),
+        hall_id=hall,
+    )
 
 
 def _complaint_page(
@@ -1367,31 +1309,32 @@ def complaint(complaint: int) -> Any:
 @bp.post("/complaints/<int:complaint>/assign")
 def complaint_assign(complaint: int) -> Any:
     """分派投诉."""
+    return _complaint_step(complaint, "assign", ("已分派", "Assigned"))
+
+
+def _complaint_step(complaint: int, step: str, saved: tuple[str, str]) -> Any:
+    """Assign or resolve a complaint; a refused form is shown on the complaint's page (422)."""
     actor = me()
     found = complaints.get_complaint(deps(), actor, complaint)
-    form = Form(complaints.ASSIGN_FIELDS, options={"assignee_id": _people(found["hall_id"])})
+    if step == "assign":
+        run = complaints.assign_complaint
+        form = Form(complaints.ASSIGN_FIELDS, options={"assignee_id": _people(found["hall_id"])})
+    else:
+        run = complaints.resolve_complaint
+        form = Form(complaints.RESOLVE_FIELDS)
     try:
-        data = forms.parse(complaints.ASSIGN_FIELDS, request.form)
+        data = forms.parse(form.specs, request.form)
         form.values.update(data)
-        complaints.assign_complaint(deps(), actor, complaint, data)
+        run(deps(), actor, complaint, data)
     except FieldErrors as problem:
-        return _complaint_page(found, assign=form.fail(problem), status=422)
-    return done("已分派", "Assigned", url_for("admin.complaint", complaint=complaint))
+        return _complaint_page(found, status=422, **{step: form.fail(problem)})
+    return done(*saved, url_for("admin.complaint", complaint=complaint))
 
 
 @bp.post("/complaints/<int:complaint>/resolve")
 def complaint_resolve(complaint: int) -> Any:
     """办结投诉."""
-    actor = me()
-    found = complaints.get_complaint(deps(), actor, complaint)
-    form = Form(complaints.RESOLVE_FIELDS)
-    try:
-        data = forms.parse(complaints.RESOLVE_FIELDS, request.form)
-        form.values.update(data)
-        complaints.resolve_complaint(deps(), actor, complaint, data)
-    except FieldErrors as problem:
-        return _complaint_page(found, resolve=form.fail(problem), status=422)
-    return done("投诉已办结", "Complaint resolved", url_for("admin.complaint", complaint=complaint))
+    return _complaint_step(complaint, "resolve", ("投诉已办结", "Complaint resolved"))
 
 
 # =============================================================================================
