@@ -159,7 +159,7 @@ def serve(host: str, port: int) -> None:
             "DEVICE_WORKERS": os.environ.get("HALLQ_DEVICE_WORKERS", "1") != "0",
             "PRINTING": os.environ.get("HALLQ_PRINTING", "1") != "0",
             "SCHEDULER": os.environ.get("HALLQ_SCHEDULER", "1") != "0",
-            "QUEUE_CHANGED_INTERVAL": float(os.environ.get("HALLQ_QUEUE_CHANGED_MS", "200")) / 1000,
+            "QUEUE_CHANGED_INTERVAL": float(os.environ.get("HALLQ_QUEUE_CHANGED_MS", "500")) / 1000,
         }
     )
     base = f"http://{host}:{port}"

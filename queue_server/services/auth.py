@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import bindparam, delete, insert, literal, null, select, union_a
 from ..domain.errors import InvalidInput, Unauthorized
 from ..domain.model import Clerk, Role
 from ..store import tables
+from ..store.db import ACCOUNTS_GENERATION
 from .context import Actor, Deps, audit
 
 # OWASP's minimum for argon2id: 19 MiB, two passes.
@@ -134,16 +136,39 @@ def _token_owner_statement() -> Any:
 
 
 _TOKEN_OWNER = _token_owner_statement()
+# A token's owner is kept this long: a kiosk sends one with every ticket. A write to tokens,
+# clerks or devices in this process forgets them all at once; one made by another process of
+# the deployment (a token revoked there) is seen here within this time.
+TOKEN_SECONDS = 1.0
+_OWNERS = "token_owners"
+
+
+def _token_owner(deps: Deps, digest: str) -> Any:
+    """The row of `_TOKEN_OWNER` for a token digest, None for an unknown token."""
+    cache = deps.db.cache
+    generation = cache.get(ACCOUNTS_GENERATION, 0)
+    owners: dict[str, tuple[int, float, Any]] = cache.setdefault(_OWNERS, {})
+    found = owners.get(digest)
+    now = time.monotonic()
+    if found is not None and found[0] == generation and now < found[1]:
+        return found[2]
+    rows = deps.db.read_rows(_TOKEN_OWNER, {"digest": digest})
+    if not rows:
+        return None  # unknown tokens are not kept: nobody fills the cache with guesses
+    if len(owners) > 10_000:
+        owners.clear()
+    if cache.get(ACCOUNTS_GENERATION, 0) == generation:  # no write while reading
+        owners[digest] = (generation, now + TOKEN_SECONDS, rows[0])
+    return rows[0]
 
 
 def actor_for_token(deps: Deps, token: str) -> Actor | None:
     """The staff member or device a bearer token belongs to, if it is valid."""
     if not token or len(token) > 200:
         return None
-    rows = deps.db.read_rows(_TOKEN_OWNER, {"digest": token_digest(token)})
-    if not rows:
+    row = _token_owner(deps, token_digest(token))
+    if row is None:
         return None
-    row = rows[0]
     if row.owner == "clerk":
         if row.at <= deps.clock.now() or not row.active:
             return None

@@ -17,6 +17,8 @@ class Message:
     event: str
     room: str
     payload: dict[str, Any] = field(default_factory=dict)
+    # The device (a kiosk) whose request made the change: for device workers, never sent.
+    device_id: int | None = None
 
 
 Subscriber = Callable[[list[Message]], None]

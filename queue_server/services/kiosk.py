@@ -53,6 +53,7 @@ from ..domain.model import (
     TicketState,
 )
 from ..store import tables
+from ..store.db import ACCOUNTS_GENERATION
 from . import alarms, views
 from .bus import Message
 from .context import Actor, Deps, audit
@@ -606,6 +607,11 @@ class _Issued:
     hall_id: int
     number: str
     category_id: int
+    device_id: int
+
+
+# How long a kiosk found without a printer is taken to have none.
+WITHOUT_PRINTER_SECONDS = 1.0
 
 
 @dataclass
@@ -633,21 +639,41 @@ class PrintDispatcher:
         self._busy = 0
         self._idle = threading.Condition(self._lock)
         self._closed = False
+        # Kiosks found without a printer: (accounts generation, until when, monotonic). Their
+        # tickets are not looked up again for a while. A printer set up on a kiosk through this
+        # process prints the next ticket; one set up through another process within a second.
+        self._without_printer: dict[int, tuple[int, float]] = {}
 
     # -- the bus side ----------------------------------------------------------------------
     def on_messages(self, messages: list[Message]) -> None:
         """Queue every issued ticket for printing (never blocks the use case)."""
         for message in messages:
-            if message.event != "ticket_issued" or not message.room.startswith("hall:"):
+            device_id = message.device_id
+            if (
+                message.event != "ticket_issued"
+                or device_id is None  # issued by staff: nothing to print here
+                or not message.room.startswith("hall:")
+                or self._known_without_printer(device_id)
+            ):
                 continue
             number = message.payload.get("number")
             category_id = message.payload.get("category_id")
             if not isinstance(number, str) or not isinstance(category_id, int):
                 continue
-            self._put(_Issued(int(message.room.split(":", 1)[1]), number, category_id))
+            hall_id = int(message.room.split(":", 1)[1])
+            self._put(_Issued(hall_id, number, category_id, device_id))
+
+    def _known_without_printer(self, device_id: int) -> bool:
+        found = self._without_printer.get(device_id)
+        return (
+            found is not None
+            and found[0] == self.deps.db.cache.get(ACCOUNTS_GENERATION, 0)
+            and found[1] > time.monotonic()
+        )
 
     def print_test_page(self, device_id: int) -> None:
         """Queue a sample ticket on a kiosk's printer (for setting it up)."""
+        self._without_printer.pop(device_id, None)
         self._put(lambda: self._print_sample(device_id))
 
     def _put(self, job: _Issued | Callable[[], None]) -> None:
@@ -750,7 +776,21 @@ class PrintDispatcher:
         self, issued: _Issued
     ) -> tuple[PrintRef, PrinterSettings | None, TicketPrint | tuple[str, str]] | None:
         """The ticket's print job, if a kiosk with a printer issued it."""
+        generation = self.deps.db.cache.get(ACCOUNTS_GENERATION, 0)
         with self.deps.db.reading() as session:
+            row = session.execute(select(D).where(D.c.id == issued.device_id)).first()
+            config = row.config if row is not None else None
+            if (
+                row is None
+                or row.kind != "kiosk"
+                or not config
+                or (isinstance(config, dict) and config.get("printer") in (None, ""))
+            ):
+                until = time.monotonic() + WITHOUT_PRINTER_SECONDS
+                self._without_printer[issued.device_id] = (generation, until)
+                if len(self._without_printer) > 10_000:  # forget kiosks long gone
+                    self._without_printer.clear()
+                return None
             ticket = session.scalars(
                 select(Ticket)
                 .where(
@@ -761,11 +801,8 @@ class PrintDispatcher:
                 .order_by(tables.tickets.c.id.desc())
                 .limit(1)
             ).first()
-            if ticket is None or ticket.device_id is None:
-                return None  # issued by staff, or gone: nothing to print here
-            row = session.execute(select(D).where(D.c.id == ticket.device_id)).first()
-            if row is None or row.kind != "kiosk":
-                return None
+            if ticket is None or ticket.device_id != row.id:
+                return None  # gone: nothing to print
             ref = PrintRef(issued.hall_id, row.id, ticket.id or 0, ticket.number)
             try:
                 settings = PrinterSettings.from_config(row.config or {})

@@ -143,10 +143,13 @@ def translate(out: Outbox, event: ev.Event) -> None:
         # A ticket left or re-entered a queue, or jumped ahead: places at the front changed.
         out.moved_categories.add(ticket.category_id)
     if isinstance(event, ev.TicketIssued):
-        out.add(
-            "ticket_issued",
-            [hall_room],
-            {"number": ticket.number, "category_id": ticket.category_id},
+        out.messages.append(
+            Message(
+                "ticket_issued",
+                hall_room,
+                {"number": ticket.number, "category_id": ticket.category_id},
+                device_id=ticket.device_id,
+            )
         )
     elif isinstance(event, ev.TicketCalled):
         window = s.get(Window, event.window_id)

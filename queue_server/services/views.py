@@ -187,6 +187,7 @@ class HallConfig:
     generation: int
     loaded_at: float
     walk_in: dict[datetime, Any] = field(default_factory=dict)
+    rows: tuple[Any, ...] = ()  # as read, to tell whether a later read changed anything
 
     def category(self, ref: Any) -> Category:
         """An active category by prefix (A) or id, with `find_category`'s refusals."""
@@ -232,12 +233,19 @@ def hall_config(session: Session, hall_id: int) -> HallConfig:
         .order_by(C.c.sort_order, C.c.prefix)
     ).all()
     window_rows = conn.execute(select(W).where(W.c.hall_id == hall_id).order_by(W.c.number)).all()
+    rows = (tuple(hall_row), *map(tuple, category_rows), None, *map(tuple, window_rows))
+    if found is not None and found.generation == generation and found.rows == rows:
+        # Nothing changed since: keep the objects and what was worked out from them (this
+        # minute's walk-in verdicts), fresh for another CONFIG_SECONDS.
+        found.loaded_at = now
+        return found
     config = HallConfig(
         hall=_detached(Hall, hall_row),
         categories=[_detached(Category, row) for row in category_rows],
         windows=[_detached(Window, row) for row in window_rows],
         generation=generation,
         loaded_at=now,
+        rows=rows,
     )
     # A write that happened while reading bumped the generation: such a read is not kept.
     if cache.get(CONFIG_GENERATION, 0) == generation:

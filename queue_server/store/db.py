@@ -16,11 +16,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..domain.errors import Unavailable
 from . import tables
 
-# Key, in `Database.cache`, of a counter bumped by every write to a hall's settings tables.
+# Keys, in `Database.cache`, of counters bumped by every write to the tables that cached
+# values are built from: a hall's settings (services/views.py `hall_config`; booking rules
+# decide walk-in refusals) and the accounts: staff, devices and their tokens (services/auth.py,
+# the kiosk print dispatcher).
 CONFIG_GENERATION = "config_generation"
-# The tables whose rows cached hall settings are built from (services/views.py `hall_config`).
-CONFIG_TABLES = frozenset({"halls", "categories", "windows"})
-_CONFIG_WRITTEN = "hallq_config_written"
+ACCOUNTS_GENERATION = "accounts_generation"
+CACHED_TABLES = {
+    "halls": CONFIG_GENERATION,
+    "categories": CONFIG_GENERATION,
+    "windows": CONFIG_GENERATION,
+    "booking_rules": CONFIG_GENERATION,
+    "auth_tokens": ACCOUNTS_GENERATION,
+    "clerks": ACCOUNTS_GENERATION,
+    "devices": ACCOUNTS_GENERATION,
+}
+CONFIG_TABLES = frozenset(t for t, key in CACHED_TABLES.items() if key == CONFIG_GENERATION)
+_WRITTEN = "hallq_cached_tables_written"
 
 
 def default_sqlite_url(instance_path: str | Path) -> str:
@@ -130,23 +142,28 @@ class Database:
         # SQLite has one writer: queue writers in this process politely (a gevent-aware lock
         # once monkey-patched) instead of blocking the whole process in the driver.
         self._write_lock = threading.Lock() if self.is_sqlite else None
-        event.listen(self.engine, "after_cursor_execute", self._note_config_write)
+        event.listen(self.engine, "after_cursor_execute", self._note_cached_write)
 
-    def _note_config_write(
+    def _note_cached_write(
         self, conn: Any, _cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
     ) -> None:
-        # A write to a hall's settings makes cached settings stale: at once (a read in between
-        # is not kept), and again at the commit (what was read before it is dropped).
+        # A write to a cached table makes what was cached from it stale: at once (a read in
+        # between is not kept), and again at the commit (what was read before it is dropped).
         if context is None or not (context.isinsert or context.isupdate or context.isdelete):
             return
         table = getattr(getattr(context.compiled, "statement", None), "table", None)
-        if getattr(table, "name", None) in CONFIG_TABLES:
-            conn.info[_CONFIG_WRITTEN] = True
-            self.config_changed()
+        key = CACHED_TABLES.get(getattr(table, "name", None) or "")
+        if key is not None:
+            conn.info.setdefault(_WRITTEN, set()).add(key)
+            self.changed(key)
+
+    def changed(self, key: str = CONFIG_GENERATION) -> None:
+        """Forget cached values built from the tables of `key` (called on writes to them)."""
+        self.cache[key] = self.cache.get(key, 0) + 1
 
     def config_changed(self) -> None:
-        """Forget cached hall settings (called on writes to their tables)."""
-        self.cache[CONFIG_GENERATION] = self.cache.get(CONFIG_GENERATION, 0) + 1
+        """Forget cached hall settings."""
+        self.changed(CONFIG_GENERATION)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -158,12 +175,14 @@ class Database:
             with self._sessions() as session:
                 try:
                     yield session
-                    wrote_config = session.in_transaction() and bool(
-                        session.connection().info.pop(_CONFIG_WRITTEN, False)
+                    written = (
+                        session.connection().info.pop(_WRITTEN, ())
+                        if session.in_transaction()
+                        else ()
                     )
                     session.commit()
-                    if wrote_config:
-                        self.config_changed()
+                    for key in written:
+                        self.changed(key)
                 except OperationalError as exc:
                     session.rollback()
                     raise Unavailable(

@@ -60,3 +60,38 @@ def test_a_closed_dispatcher_ignores_new_tickets(deps, demo):
 
 def test_blocking_io_runs_directly_outside_gevent():
     assert default_runner() is run_directly
+
+
+def test_a_printer_set_up_on_a_kiosk_prints_its_next_ticket(deps, demo):
+    """A kiosk without a printer is remembered as such (its tickets are not looked up again),
+    until its settings change: the ticket after the change is printed."""
+    from sqlalchemy import select, update
+
+    from queue_server.store import tables
+
+    devices = tables.devices
+    with deps.db.reading() as session:
+        config = session.scalar(select(devices.c.config).where(devices.c.id == demo["kiosk_id"]))
+    assert config.get("printer"), "the demo kiosk has a printer"
+
+    def set_config(value: dict[str, Any]) -> None:
+        with deps.db.transaction() as session:
+            session.execute(
+                update(devices).where(devices.c.id == demo["kiosk_id"]).values(config=value)
+            )
+
+    printing = PrintDispatcher(deps, base_delay=0.01, idle_seconds=5)
+    deps.bus.subscribe(printing.on_messages)
+    try:
+        set_config({})
+        unprinted = q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
+        assert printing.wait_idle(5)
+        assert printing.link_for(demo["kiosk_id"]) is None
+        set_config(config)
+        printed = q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
+        assert printing.wait_idle(5)
+        data = printing.link_for(demo["kiosk_id"]).received  # type: ignore[union-attr]
+        assert printed["number"].encode() in data
+        assert unprinted["number"].encode() not in data
+    finally:
+        printing.close()

@@ -206,3 +206,40 @@ def test_call_next_tells_the_hall_the_windows_new_state_once_after_the_call(
     assert hall_events.count("window_changed") == 1
     [state] = bus.events("window_changed", f"hall:{demo['hall']}")
     assert state.payload["current"]["number"] == "A002"
+
+
+def test_a_token_revoked_by_another_process_stops_working_within_the_cache_time(
+    deps: Deps, demo: dict[str, Any], db_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    from queue_server.services import auth
+
+    monkeypatch.setattr(auth, "TOKEN_SECONDS", 0.2)
+    token = demo["kiosk_token"]
+    assert auth.actor_for_token(deps, token) is not None
+    other = Database(db_url)
+    try:
+        with other.transaction() as s:
+            s.execute(
+                update(tables.devices)
+                .where(tables.devices.c.id == demo["kiosk_id"])
+                .values(token_hash=auth.token_digest("another token"))
+            )
+    finally:
+        other.dispose()
+    time.sleep(0.25)
+    assert auth.actor_for_token(deps, token) is None
+    assert auth.actor_for_token(deps, "another token") is not None
+
+
+def test_a_token_revoked_in_this_process_stops_working_at_once(deps: Deps, demo: dict[str, Any]):
+    from queue_server.services import auth
+
+    token = demo["kiosk_token"]
+    assert auth.actor_for_token(deps, token) is not None
+    with deps.db.transaction() as s:
+        s.execute(
+            update(tables.devices)
+            .where(tables.devices.c.id == demo["kiosk_id"])
+            .values(token_hash=auth.token_digest("another token"))
+        )
+    assert auth.actor_for_token(deps, token) is None
