@@ -35,13 +35,38 @@ SNAPSHOT_REUSE_SECONDS = 1.0
 _SNAPSHOTS = "hall_snapshots"
 
 
+# The events a lobby waits for. Within one change (call-next finishes a ticket, calls the next
+# and changes the window), a call goes out first and the rest once every connection has
+# written it: a call to a thousand screens is not queued behind their other updates. The
+# final state still comes last (`window_changed` after the call).
+URGENT = frozenset({"ticket_called", "ticket_recalled"})
+
+
 def publish(messages: list[Message]) -> None:
     """Send committed messages to their rooms (through Redis when running at scale)."""
     global _published
+    urgent = [m for m in messages if m.event in URGENT]
+    rest = [m for m in messages if m.event not in URGENT] if urgent else messages
     with _publish_lock:
         _published += 1
-        for message in messages:
-            socketio.emit(message.event, message.payload, to=message.room, namespace=NAMESPACE)
+        for message in urgent:
+            _emit(message)
+        if urgent and rest:
+            _let_writers_run()
+        for message in rest:
+            _emit(message)
+
+
+def _emit(message: Message) -> None:
+    socketio.emit(message.event, message.payload, to=message.room, namespace=NAMESPACE)
+
+
+def _let_writers_run() -> None:
+    """Under gevent, let the connections' writer greenlets send what is queued for them."""
+    if socketio.async_mode == "gevent":
+        import gevent
+
+        gevent.sleep(0)
 
 
 def _error(code: str, message: str, message_en: str) -> dict[str, Any]:

@@ -153,3 +153,26 @@ def test_one_client_cannot_join_every_room(live_client, api):
     ]
     assert [r["ok"] for r in replies].count(True) == MAX_ROOMS
     assert replies[-1]["error"] == "too_many_rooms"
+
+
+def test_call_next_sends_the_call_first_and_the_window_state_last(live_client, api):
+    """A lobby hears the call before the rest of the change; the window's final state comes last."""
+    hall = api.demo["hall"]
+    api.issue("A")
+    api.issue("A")
+    api.window(1, "open")
+    api.window(1, "call-next")
+    lobby, board = live_client(), live_client()
+    lobby.emit("join", {"hall": hall}, namespace=NAMESPACE)
+    board.emit("join", {"window": api.clerk(1)["window"]}, namespace=NAMESPACE)
+    for sio in (lobby, board):
+        assert names(received(sio))[:1] == ["snapshot"]
+
+    api.window(1, "call-next")  # finishes A001, calls A002
+
+    for sio in (lobby, board):
+        got = [p for p in received(sio) if p["name"] != "queue_changed"]
+        assert names(got) == ["ticket_called", "ticket_finished", "window_changed"]
+        assert got[0]["args"][0]["number"] == "A002"
+        assert got[1]["args"][0]["number"] == "A001"
+        assert got[2]["args"][0]["current"]["number"] == "A002"
