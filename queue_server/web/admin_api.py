@@ -119,6 +119,17 @@ def admin_flexible_rule(hall: int) -> Any:
 
 
 @documented(
+    api, "PUT", f"/admin/halls/{HALL}/queue-rules",
+    "The hall's queue rules (排队规则): no-shows, returning citizens, priority calls in a row, "
+    "appointments' lead, calling out of order, comprehensive windows first taking queues no "
+    "other window serves",
+    body=admin.schema_of(admin.QUEUE_RULE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+)  # fmt: skip
+def admin_queue_rules(hall: int) -> Any:
+    return jsonify(admin.set_queue_rules(deps(), actor(), hall, body()))
+
+
+@documented(
     api, "PUT", f"/admin/halls/{HALL}/retention",
     "How many days the hall keeps citizens' names, phones and ID numbers before erasing them "
     "(the figures stay)",

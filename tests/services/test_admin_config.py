@@ -415,6 +415,146 @@ def test_the_flexible_watch_follows_queue_changes_on_the_bus(deps, towns, bus):
     assert bus.events("alarm", f"hall:{hall}")[-1].payload["kind"] == admin.FLEXIBLE_ALARM
 
 
+QUEUE_RULES = {
+    "min_calls_before_no_show": 3,
+    "min_seconds_before_no_show": 90,
+    "return_places_from_front": 0,
+    "max_priority_in_row": 2,
+    "appointment_lead_minutes": 15,
+    "allow_call_out_of_order": True,
+    "comprehensive_prefers_unserved": True,
+}
+
+
+def stored_rules(deps: Any, hall_id: int) -> Any:
+    with deps.db.reading() as s:
+        return s.scalar(select(tables.halls.c.settings).where(tables.halls.c.id == hall_id))
+
+
+def test_queue_rules_are_saved_audited_and_shown_with_the_halls_settings(deps, towns, bus):
+    hall, manager = towns["one"]["hall"], towns["manager"]
+    before = admin.hall_detail(deps, manager, hall)["queue"]
+    assert before["comprehensive_prefers_unserved"] is False
+    assert admin.set_queue_rules(deps, manager, hall, QUEUE_RULES) == QUEUE_RULES
+    assert admin.hall_detail(deps, manager, hall)["queue"] == QUEUE_RULES
+    assert stored_rules(deps, hall)["queue"] == QUEUE_RULES
+    entry = last_audit(deps, "hall.queue_rules")
+    assert entry["hall_id"] == hall and entry["actor"] == f"clerk:{manager.id}"
+    assert entry["detail"] == {"before": before, "after": QUEUE_RULES}
+    # Waiting positions depend on the rules: phones and screens get the queue again.
+    assert bus.events("queue_changed", f"hall:{hall}")
+    # The hall's other settings stay as they were.
+    admin.set_flexible_rule(
+        deps, manager, hall, {"enabled": True, "waiting_over": 5, "wait_minutes_over": 30}
+    )
+    admin.set_queue_rules(deps, manager, hall, {**QUEUE_RULES, "max_priority_in_row": 4})
+    settings = stored_rules(deps, hall)
+    assert (
+        settings["flexible"]["waiting_over"] == 5 and settings["queue"]["max_priority_in_row"] == 4
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "zh", "en"),
+    [
+        ({"min_calls_before_no_show": 0}, "min_calls_before_no_show",
+         "过号前至少呼叫次数须在 1 到 10 之间", "Calls before a no-show is allowed must be from 1 to 10"),
+        ({"min_seconds_before_no_show": 3601}, "min_seconds_before_no_show", "须在 0 到 3600 之间",
+         "must be from 0 to 3600"),
+        ({"return_places_from_front": -1}, "return_places_from_front", "须在 0 到 100 之间",
+         "must be from 0 to 100"),
+        ({"max_priority_in_row": "3"}, "max_priority_in_row", "优先号最多连续叫几个须为整数",
+         "must be a whole number"),
+        ({"appointment_lead_minutes": True}, "appointment_lead_minutes", "须为整数",
+         "must be a whole number"),
+        ({"comprehensive_prefers_unserved": "yes"}, "comprehensive_prefers_unserved",
+         "综合窗口先办无专窗业务须为是或否", "must be true or false"),
+        ({"allow_call_out_of_order": None}, "allow_call_out_of_order", "须为是或否",
+         "must be true or false"),
+    ],
+)  # fmt: skip
+def test_a_bad_queue_rule_is_refused_by_name_and_changes_nothing(deps, towns, changes, key, zh, en):
+    hall, manager = towns["one"]["hall"], towns["manager"]
+    saved = admin.set_queue_rules(deps, manager, hall, QUEUE_RULES)
+    with pytest.raises(FieldErrors) as refused:
+        admin.set_queue_rules(
+            deps, manager, hall, {**QUEUE_RULES, "min_calls_before_no_show": 5, **changes}
+        )
+    assert list(refused.value.errors) == [key]
+    assert zh in refused.value.errors[key][0] and en in refused.value.errors[key][1]
+    assert admin.hall_detail(deps, manager, hall)["queue"] == saved
+    assert admin.audit_entries(deps, manager, action="hall.queue_rules")["total"] == 1
+
+
+def test_every_queue_rule_must_be_given(deps, towns):
+    hall, manager = towns["one"]["hall"], towns["manager"]
+    partial = {"min_calls_before_no_show": 3, "allow_call_out_of_order": True}
+    with pytest.raises(FieldErrors) as refused:
+        admin.set_queue_rules(deps, manager, hall, partial)
+    assert "comprehensive_prefers_unserved" in refused.value.errors
+    assert refused.value.errors["max_priority_in_row"] == (
+        "请填写优先号最多连续叫几个",
+        "Priority calls in a row at most is required",
+    )
+    assert "queue" not in (stored_rules(deps, hall) or {})
+
+
+def test_another_towns_manager_or_a_clerk_cannot_change_the_queue_rules(deps, towns):
+    hall = towns["one"]["hall"]
+    with pytest.raises(Forbidden):
+        admin.set_queue_rules(deps, towns["other_manager"], hall, QUEUE_RULES)
+    with pytest.raises(Forbidden):
+        admin.set_queue_rules(deps, towns["clerk"], hall, QUEUE_RULES)
+    assert (
+        admin.hall_detail(deps, towns["manager"], hall)["queue"]["allow_call_out_of_order"] is False
+    )
+    # The manager of the town also sets the rules of its village station.
+    village = towns["one"]["village"]
+    admin.set_queue_rules(deps, towns["manager"], village, QUEUE_RULES)
+    assert admin.hall_detail(deps, towns["admin"], village)["queue"] == QUEUE_RULES
+
+
+def test_unreadable_stored_rules_show_the_defaults_and_saving_repairs_them(deps, towns):
+    hall, manager = towns["one"]["hall"], towns["manager"]
+    with deps.db.transaction() as s:
+        s.execute(
+            tables.halls.update()
+            .where(tables.halls.c.id == hall)
+            .values(settings={"queue": {"max_priority_in_row": 0, "retired_setting": 1}})
+        )
+    assert admin.hall_detail(deps, manager, hall)["queue"]["max_priority_in_row"] == 3
+    admin.set_queue_rules(deps, manager, hall, QUEUE_RULES)
+    assert last_audit(deps, "hall.queue_rules")["detail"]["before"] == {
+        "max_priority_in_row": 0,
+        "retired_setting": 1,
+    }
+    assert admin.hall_detail(deps, manager, hall)["queue"] == QUEUE_RULES
+
+
+def test_saved_queue_rules_reach_the_running_queue_at_once(deps, towns):
+    from queue_server.services import views
+
+    hall, manager = towns["one"]["hall"], towns["manager"]
+    kiosk = Actor("device", towns["one"]["kiosk_id"], hall, device_kind="kiosk")
+    q.issue_ticket(deps, kiosk, hall, "A")
+    q.issue_ticket(deps, kiosk, hall, "A")
+    clerk, w1 = towns["clerk"], window_of(towns["one"], 1)
+    q.open_window(deps, clerk, w1)
+    with pytest.raises(Forbidden):
+        q.call_ticket(deps, clerk, w1, "A002")
+    with deps.db.reading() as s:
+        cached = views.hall_config(s, hall)  # the hall's settings, cached for the queue
+        assert cached.hall.rules.comprehensive_prefers_unserved is False
+        assert views.hall_config(s, hall) is cached
+    admin.set_queue_rules(deps, manager, hall, QUEUE_RULES)
+    with deps.db.reading() as s:
+        fresh = views.hall_config(s, hall)
+    assert fresh is not cached
+    assert fresh.hall.rules.comprehensive_prefers_unserved is True
+    assert fresh.hall.rules.allow_call_out_of_order is True
+    assert q.call_ticket(deps, clerk, w1, "A002")["ticket"]["number"] == "A002"
+
+
 def test_the_monitor_flags_a_service_longer_than_its_target(deps, towns, clock):
     hall, manager, clerk = towns["one"]["hall"], towns["manager"], towns["clerk"]
     w1 = window_of(towns["one"], 1)

@@ -6,10 +6,11 @@ schemas), writes one audit entry with the values before and after, commits, and 
 publishes `window_changed`, `queue_changed` and `hall_changed` so kiosks, lobby and window
 displays and LED boards follow at once.
 
-The use cases live by concept: halls (and their settings), flexible (the flexible-window
-rule and its alarm), categories, windows, items (the catalogue, its import and export), staff,
-devices, monitor (the live monitor) and audit_log; fields holds the field declarations'
-machinery and change the transaction every use case runs in. Callers import them from here.
+The use cases live by concept: halls (and their settings, the queue rules among them),
+flexible (the flexible-window rule and its alarm), categories, windows, items (the
+catalogue, its import and export), staff, devices, monitor (the live monitor) and audit_log;
+fields holds the field declarations' machinery and change the transaction every use case
+runs in. Callers import them from here.
 """
 
 from __future__ import annotations
@@ -53,13 +54,16 @@ from .halls import (
     HALL_FIELDS,
     HALL_KIND_NAMES,
     NOTICE_FIELDS,
+    QUEUE_RULE_FIELDS,
     SERVICE_DAY_FIELDS,
     create_hall,
     hall_detail,
     hall_settings_view,
     hall_tree,
     overview,
+    queue_rules,
     set_notice,
+    set_queue_rules,
     set_service_day_start,
     update_hall,
 )
@@ -128,6 +132,7 @@ __all__ = [
     "ITEM_FIELDS",
     "MIN_PASSWORD",
     "NOTICE_FIELDS",
+    "QUEUE_RULE_FIELDS",
     "ROLE_NAMES",
     "SERIAL_KINDS",
     "SERVICE_DAY_FIELDS",
@@ -168,6 +173,7 @@ __all__ = [
     "overview",
     "parse_items_csv",
     "printable",
+    "queue_rules",
     "reset_password",
     "rotate_device_token",
     "save_category",
@@ -179,6 +185,7 @@ __all__ = [
     "set_clerk_photo",
     "set_flexible_rule",
     "set_notice",
+    "set_queue_rules",
     "set_service_day_start",
     "snapshot",
     "update_hall",

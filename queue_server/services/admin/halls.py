@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...domain.model import Hall, HallKind, Role, TicketState, WindowStatus
+from ...domain.errors import InvalidInput
+from ...domain.model import Hall, HallKind, QueueRules, Role, TicketState, WindowStatus
 from ...store import tables
 from .. import scope, views
 from ..context import Actor, Deps
@@ -60,6 +61,62 @@ NOTICE_FIELDS = (
     ),
 )
 
+# 排队规则: labels and one-line explanations of `QueueRules`; the bounds are the domain's own.
+_QUEUE_RULE_TEXT = {
+    "min_calls_before_no_show": (
+        "过号前至少呼叫次数",
+        "Calls before a no-show is allowed",
+        "同一个号至少呼叫这么多次，窗口才能标记过号",
+        "A clerk can mark a no-show only after calling the number this many times",
+    ),
+    "min_seconds_before_no_show": (
+        "过号前至少等待（秒）",
+        "Seconds after the last call before a no-show",
+        "最后一次呼叫后等待这么多秒，群众仍未到才能标记过号",
+        "Time the citizen has to reach the window after the last call",
+    ),
+    "return_places_from_front": (
+        "过号回来后排在第几位之后",
+        "Places from the front for a returning no-show",
+        "过号的群众回来后，排在队伍最前面这么多人之后；0 表示直接排第一",
+        "A citizen back after a no-show waits behind this many people; 0 puts them first",
+    ),
+    "max_priority_in_row": (
+        "优先号最多连续叫几个",
+        "Priority calls in a row at most",
+        "绿色通道和预约号连续叫到这个数后，先叫一个普通号，普通群众不会一直等",
+        "After this many priority or appointment calls in a row a window calls one regular ticket",
+    ),
+    "appointment_lead_minutes": (
+        "预约号提前优先（分钟）",
+        "Appointments go first from (minutes before)",
+        "已签到的预约号从预约时间前这么多分钟起优先叫号",
+        "A checked-in appointment is called first from this many minutes before its time",
+    ),
+    "allow_call_out_of_order": (
+        "允许窗口选号呼叫",
+        "Clerks may call a chosen ticket out of order",
+        "窗口人员可以不按顺序点选某个号呼叫，每次选号都记入操作日志",
+        "A clerk may call a ticket of their choice; each such call is kept in the audit log",
+    ),
+    "comprehensive_prefers_unserved": (
+        "综合窗口先办无专窗业务",
+        "Comprehensive windows first take queues no other window serves",
+        "综合窗口先叫没有开放的固定或机动窗口办理的业务，再按等候先后叫号",
+        "A comprehensive window first calls categories no open fixed or flexible window serves, "
+        "then whoever has waited longest",
+    ),
+}
+QUEUE_RULE_FIELDS = tuple(
+    FieldSpec(key, zh, en, "int", required=True, low=low, high=high, help_zh=hz, help_en=he)
+    for key, (low, high) in QueueRules.LIMITS.items()
+    for zh, en, hz, he in [_QUEUE_RULE_TEXT[key]]
+) + tuple(
+    FieldSpec(key, zh, en, "bool", required=True, help_zh=hz, help_en=he)
+    for key in QueueRules.SWITCHES
+    for zh, en, hz, he in [_QUEUE_RULE_TEXT[key]]
+)
+
 
 def hall_tree(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     """The halls the actor may manage, depth-first from the top, each with its depth."""
@@ -97,8 +154,18 @@ def hall_settings_view(hall: Hall) -> dict[str, Any]:
         "day_starts_at_minute": hall.day_starts_at_minute,
         "notice": hall.notice,
         "flexible": flexible_rule(hall).as_dict(),
+        "queue": queue_rules(hall).to_dict(),
         "hours": hall.hours,
     }
+
+
+def queue_rules(hall: Hall) -> QueueRules:
+    """The hall's queue rules; the defaults when what is stored cannot be read (saving the
+    form then repairs it)."""
+    try:
+        return hall.rules
+    except InvalidInput:
+        return QueueRules()
 
 
 def overview(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
@@ -247,3 +314,22 @@ def set_notice(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]) 
         change.halls.add(hall_id)
         result = hall_settings_view(hall)
     return result
+
+
+def set_queue_rules(
+    deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """排队规则: no-shows, returning citizens, priority calls, appointments and calling order."""
+    values = clean(QUEUE_RULE_FIELDS, data, partial=False)
+    rules = QueueRules.from_dict(values)
+    with changing(deps, actor) as change:
+        hall = change.hall(hall_id)
+        try:
+            before: dict[str, Any] | None = hall.rules.to_dict()
+        except InvalidInput:  # kept as stored, so the log shows what was there
+            stored = (hall.settings or {}).get("queue")
+            before = stored if isinstance(stored, dict) else None
+        hall.settings = {**(hall.settings or {}), "queue": rules.to_dict()}
+        change.record("hall.queue_rules", hall.id, hall.name, before, rules.to_dict())
+        change.queues.add(hall_id)  # the order of the queue, and so its estimates, may change
+    return rules.to_dict()
