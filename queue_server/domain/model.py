@@ -130,6 +130,12 @@ class QueueRules:
     max_priority_in_row: int = 3
     allow_call_out_of_order: bool = False
     appointment_lead_minutes: int = 10
+    # 综合窗口先办无专窗业务: a comprehensive window first calls the categories that no open
+    # fixed or flexible window serves, then whoever has waited longest (off: whoever has waited
+    # longest in any category).
+    comprehensive_prefers_unserved: bool = False
+
+    SWITCHES = ("allow_call_out_of_order", "comprehensive_prefers_unserved")
 
     LIMITS = {
         "min_calls_before_no_show": (1, 10),
@@ -146,12 +152,12 @@ class QueueRules:
             raise InvalidInput("队列设置须为“名称: 值”的对象", "Queue settings must be an object")
         rules = cls()
         for key, value in (data or {}).items():
-            if key == "allow_call_out_of_order":
+            if key in cls.SWITCHES:
                 if not isinstance(value, bool):
                     raise InvalidInput(
                         f"设置 {key} 须为是或否", f"Setting {key} must be true or false"
                     )
-                rules.allow_call_out_of_order = value
+                setattr(rules, key, value)
             elif key in cls.LIMITS:
                 low, high = cls.LIMITS[key]
                 if (
@@ -170,7 +176,7 @@ class QueueRules:
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON."""
-        return {key: getattr(self, key) for key in [*self.LIMITS, "allow_call_out_of_order"]}
+        return {key: getattr(self, key) for key in [*self.LIMITS, *self.SWITCHES]}
 
 
 @dataclass(eq=False)

@@ -47,20 +47,34 @@ def may_call(window: Window, ticket: Queued, clerk_id: int | None) -> bool:
     return window.serves(ticket.category_id)
 
 
+def dedicated_categories(windows: Iterable[Window]) -> set[int]:
+    """Categories that an open fixed or flexible window serves (专窗)."""
+    return {
+        category_id
+        for window in windows
+        if window.type != WindowType.COMPREHENSIVE and window.status == WindowStatus.OPEN
+        for category_id in window.category_ids
+    }
+
+
 def choose_next(
     window: Window,
     waiting: Iterable[Q],
     rules: QueueRules,
     now: datetime,
     clerk_id: int | None = None,
+    windows: Iterable[Window] = (),
 ) -> Q | None:
     """The ticket this window calls next, or None.
 
     Appointments due now and 绿色通道 come first, but never more than
     `rules.max_priority_in_row` in a row while others wait. Within equal rank it is first come,
     first served; a fixed or flexible window goes through its categories in its own order, a
-    comprehensive window takes whoever has waited longest. A window that is not open calls
-    nobody (a flexible window is opened only when its season or the queue asks for it).
+    comprehensive window takes whoever has waited longest — or, with the hall's
+    `comprehensive_prefers_unserved`, whoever has waited longest in the categories no open fixed
+    or flexible window of the hall (`windows`) serves, and only then the others. A window that
+    is not open calls nobody (a flexible window is opened only when its season or the queue
+    asks for it).
     """
     if window.status != WindowStatus.OPEN:
         return None
@@ -73,10 +87,16 @@ def choose_next(
     if not priority or (regular and window.priority_streak >= rules.max_priority_in_row):
         pool = regular
 
+    dedicated = (
+        dedicated_categories(windows)
+        if rules.comprehensive_prefers_unserved and window.type == WindowType.COMPREHENSIVE
+        else set()
+    )
+
     def order(ticket: Q) -> tuple[float, ...]:
         rank = ticket.rank(now, rules)
         if window.type == WindowType.COMPREHENSIVE:
-            return (rank, ticket.sort_key, ticket.id or 0)
+            return (rank, ticket.category_id in dedicated, ticket.sort_key, ticket.id or 0)
         # A ticket transferred to this very window or clerk ranks with the window's first
         # category: it was sent here on purpose and keeps its original place in time.
         targeted = ticket.target_window_id is not None or ticket.target_clerk_id is not None
@@ -139,20 +159,39 @@ def estimated_wait_minutes(
     return math.ceil(ahead * max(average_service_minutes, 0.5) / windows)
 
 
-def window_shares(category_id: int, windows: Iterable[Window], waiting: Mapping[int, int]) -> float:
+def window_shares(
+    category_id: int,
+    windows: Iterable[Window],
+    waiting: Mapping[int, int],
+    rules: QueueRules | None = None,
+) -> float:
     """How many windows' worth of calling a category gets now, for wait estimates.
 
     `waiting` counts the waiting tickets per category, the one being estimated included. Each
     open window that serves the category counts for the share of its waiting candidates that are
     of this category: a comprehensive window that five other queues also wait for is not a whole
-    window for any of them, while a fixed window with only this queue is.
+    window for any of them, while a fixed window with only this queue is. When comprehensive
+    windows prefer the categories without an open fixed or flexible window
+    (`rules.comprehensive_prefers_unserved`), such a category shares them only with the other
+    categories of that kind.
     """
+    windows = list(windows)
     mine = waiting.get(category_id, 0)
+    unserved: set[int] | None = None
+    if rules is not None and rules.comprehensive_prefers_unserved:
+        dedicated = dedicated_categories(windows)
+        if category_id not in dedicated:
+            unserved = {c for c in waiting if c not in dedicated}
     shares = 0.0
     for window in windows:
         if window.status != WindowStatus.OPEN or not window.serves(category_id):
             continue
-        candidates = sum(count for category, count in waiting.items() if window.serves(category))
+        if unserved is not None and window.type == WindowType.COMPREHENSIVE:
+            candidates = sum(waiting[c] for c in unserved)
+        else:
+            candidates = sum(
+                count for category, count in waiting.items() if window.serves(category)
+            )
         shares += mine / candidates if mine and candidates else 1.0
     return shares
 

@@ -618,7 +618,15 @@ def call_next(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         if current is not None:
             _finish(w, current, Outcome.COMPLETED, list(current.items))
         waiting = views.waiting_tickets(w.session, w.out.hall, w.now)
-        chosen = policy.choose_next(w.window, waiting, w.out.hall.rules, w.now, w.clerk_id)
+        hall, rules = w.out.hall, w.out.hall.rules
+        # The hall's other windows matter only when comprehensive windows leave the categories
+        # of open fixed or flexible windows for later.
+        windows = (
+            views.hall_config(w.session, hall.id or 0).windows
+            if rules.comprehensive_prefers_unserved
+            else ()
+        )
+        chosen = policy.choose_next(w.window, waiting, rules, w.now, w.clerk_id, windows)
         if chosen is None:
             w.out.record([ev.WindowChanged(w.window.hall_id, w.window.id or 0)])
             return {"ticket": None}

@@ -344,7 +344,7 @@ class QueueStatus:
         counts = self.counts()
         if new_ticket:
             counts = {**counts, category_id: counts.get(category_id, 0) + 1}
-        return policy.window_shares(category_id, self.windows, counts)
+        return policy.window_shares(category_id, self.windows, counts, self.rules)
 
     def estimate_for_new(self, category: Category) -> int:
         """Minutes a ticket taken now would wait."""

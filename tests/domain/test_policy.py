@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from queue_server.domain.errors import InvalidInput
 from queue_server.domain.model import (
     Hall,
+    HallKind,
     Priority,
     QueueRules,
     Ticket,
@@ -111,6 +112,76 @@ def test_a_comprehensive_window_with_a_list_serves_only_those_by_waiting_time(
 
     assert call_in_turn(window, queue) == ["A001", "B001", "A002", "B002"]
     assert still_waiting(queue) == ["C001"]
+
+
+PREFER_UNSERVED = QueueRules(comprehensive_prefers_unserved=True)
+
+
+def test_with_the_switch_a_comprehensive_window_first_calls_queues_no_open_fixed_window_serves(
+    make_window, make_ticket, opening
+):
+    comprehensive = make_window(WindowType.COMPREHENSIVE, [])
+    fixed_b = make_window(WindowType.FIXED, [B])
+    closed_c = make_window(WindowType.FIXED, [C], status=WindowStatus.CLOSED)
+    windows = [comprehensive, fixed_b, closed_c]
+    queue = [make_ticket(cat) for cat in (B, C, A, B, A)]
+    queue.append(make_ticket(B, priority=GREEN))
+
+    called = []
+    while (
+        ticket := choose_next(comprehensive, queue, PREFER_UNSERVED, opening, windows=windows)
+    ) is not None:
+        ticket.call(comprehensive, 101, opening)
+        after_call(comprehensive, ticket, PREFER_UNSERVED, opening)
+        called.append(ticket.number)
+    # The green channel still comes first; then C (its fixed window is closed) and A by
+    # waiting time; B, which its open fixed window serves, only once nobody else waits.
+    assert called == ["B003", "C001", "A001", "A002", "B001", "B002"]
+    # Off (the default), the same window takes whoever has waited longest.
+    for ticket in queue:
+        ticket.state, ticket.window_id = TicketState.WAITING, None
+    comprehensive.priority_streak = 0
+    assert choose_next(comprehensive, queue, QueueRules(), opening, windows=windows).number == (
+        "B003"
+    )
+    queue[-1].state = TicketState.DONE
+    assert choose_next(comprehensive, queue, QueueRules(), opening, windows=windows).number == (
+        "B001"
+    )
+
+
+def test_fixed_windows_are_not_changed_by_the_comprehensive_switch(make_window, make_ticket):
+    fixed = make_window(WindowType.FIXED, [B, A])
+    queue = [make_ticket(cat) for cat in (A, B, A, B)]
+    assert call_in_turn(fixed, queue, PREFER_UNSERVED) == ["B001", "B002", "A001", "A002"]
+
+
+def test_with_the_switch_an_unserved_queue_counts_comprehensive_windows_among_its_kind_only(
+    make_window,
+):
+    from queue_server.domain.policy import window_shares
+
+    windows = [
+        make_window(WindowType.COMPREHENSIVE, []),
+        make_window(WindowType.COMPREHENSIVE, []),
+        make_window(WindowType.FIXED, [B]),
+    ]
+    waiting = {A: 4, B: 12}
+    # Off: each comprehensive window is shared by everyone waiting, A gets 4/16 of each.
+    assert window_shares(A, windows, waiting) == pytest.approx(0.5)
+    # On: A has both comprehensive windows to itself while B has its fixed window.
+    assert window_shares(A, windows, waiting, PREFER_UNSERVED) == pytest.approx(2.0)
+    assert window_shares(B, windows, waiting, PREFER_UNSERVED) == pytest.approx(1 + 2 * 12 / 16)
+
+
+def test_the_switch_is_read_from_the_hall_settings_and_checked():
+    hall = Hall(
+        name="x", kind=HallKind.TOWN, settings={"queue": {"comprehensive_prefers_unserved": True}}
+    )
+    assert hall.rules.comprehensive_prefers_unserved
+    assert hall.rules.to_dict()["comprehensive_prefers_unserved"] is True
+    with pytest.raises(InvalidInput):
+        QueueRules.from_dict({"comprehensive_prefers_unserved": "yes"})
 
 
 @pytest.mark.parametrize("status", [WindowStatus.CLOSED, WindowStatus.PAUSED])
@@ -503,6 +574,7 @@ DEFAULT_RULES = {
     "max_priority_in_row": 3,
     "appointment_lead_minutes": 10,
     "allow_call_out_of_order": False,
+    "comprehensive_prefers_unserved": False,
 }
 
 BOUNDS = [

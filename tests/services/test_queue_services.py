@@ -221,6 +221,36 @@ def test_calling_out_of_order_is_off_by_default_and_audited_when_allowed(deps, d
     assert "ticket.call_chosen" in audit_actions(deps)
 
 
+def test_a_hall_can_let_comprehensive_windows_first_take_queues_without_an_open_fixed_window(
+    deps, demo, clock
+):
+    k = kiosk(deps, demo)
+    for _ in range(3):
+        q.issue_ticket(deps, k, demo["hall"], "B")  # 社会保险: the 社保 window 4 serves it
+    clock.advance(minutes=2)
+    q.issue_ticket(deps, k, demo["hall"], "A")  # 综合受理: only comprehensive windows do
+    q.issue_ticket(deps, k, demo["hall"], "D")  # 户籍: its fixed window 6 stays closed
+    fixed, fixed_window = clerk(deps, demo, 4)
+    q.open_window(deps, fixed, fixed_window)
+    comprehensive, window = clerk(deps, demo, 1)
+    q.open_window(deps, comprehensive, window)
+    # By default a comprehensive window takes whoever has waited longest.
+    assert q.call_next(deps, comprehensive, window)["ticket"]["number"] == "B001"
+    with deps.db.transaction() as s:
+        s.execute(
+            tables.halls.update()
+            .where(tables.halls.c.id == demo["hall"])
+            .values(settings={"queue": {"comprehensive_prefers_unserved": True}})
+        )
+    # With the switch, a paused 社保 window serves nobody: B is as unserved as A and D.
+    q.pause_window(deps, fixed, fixed_window, "临时离开")
+    assert q.call_next(deps, comprehensive, window)["ticket"]["number"] == "B002"
+    # Once it is back, the comprehensive window leaves B to it while A and D wait.
+    q.resume_window(deps, fixed, fixed_window)
+    called = [q.call_next(deps, comprehensive, window)["ticket"]["number"] for _ in range(3)]
+    assert called == ["A001", "D001", "B003"]
+
+
 def test_only_a_posted_clerk_acts_at_a_window(deps, demo):
     actor4, _ = clerk(deps, demo, 4)
     _, window1 = clerk(deps, demo, 1)
