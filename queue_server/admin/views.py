@@ -177,7 +177,8 @@ def _hall_form(values: dict[str, Any] | None = None, *, parents: list[dict[str, 
 
 @bp.route("/halls/<int:hall>", methods=["GET", "POST"])
 def hall(hall: int) -> Any:
-    """大厅设置: name, level, parent, time zone, the service day's start, flexible windows."""
+    """大厅设置: name, level, parent, time zone, the service day's start, flexible windows and
+    the queue rules."""
     actor = me()
     detail = admin.hall_detail(deps(), actor, hall)
     tree = admin.hall_tree(deps(), actor)
@@ -186,25 +187,25 @@ def hall(hall: int) -> Any:
         admin.SERVICE_DAY_FIELDS, values={"day_starts_at_minute": detail["day_starts_at_minute"]}
     )
     flexible_form = Form(admin.FLEXIBLE_FIELDS, values=dict(detail["flexible"]))
+    queue_form = Form(admin.QUEUE_RULE_FIELDS, values=dict(detail["queue"]))
     status = 200
     if request.method == "POST":
-        which = request.form.get("form", "hall")
-        target = {"hall": (form, admin.HALL_FIELDS), "day": (day_form, admin.SERVICE_DAY_FIELDS),
-                  "flexible": (flexible_form, admin.FLEXIBLE_FIELDS)}.get(which)  # fmt: skip
+        savers: dict[str, tuple[Form, Callable[..., Any]]] = {
+            "hall": (form, admin.update_hall),
+            "day": (day_form, admin.set_service_day_start),
+            "flexible": (flexible_form, admin.set_flexible_rule),
+            "queue": (queue_form, admin.set_queue_rules),
+        }
+        target = savers.get(request.form.get("form", "hall"))
         if target is None:
             abort(400)
-        shown, specs = target
+        shown, save = target
         try:
-            data = forms.parse(specs, request.form)
+            data = forms.parse(shown.specs, request.form)
             shown.values.update(data)
-            if which == "hall":
-                admin.update_hall(deps(), actor, hall, data)
-            elif which == "day":
-                admin.set_service_day_start(deps(), actor, hall, data)
-            else:
-                admin.set_flexible_rule(deps(), actor, hall, data)
+            save(deps(), actor, hall, data)
         except FieldErrors as problem:
-            keys = {spec.key for spec in specs}
+            keys = {spec.key for spec in shown.specs}
             shown.values.update({k: v for k, v in request.form.items() if k in keys})
             shown.fail(problem)
             status = 422
@@ -218,6 +219,7 @@ def hall(hall: int) -> Any:
         form=form,
         day_form=day_form,
         flexible_form=flexible_form,
+        queue_form=queue_form,
         detail=detail,
         children=children,
     )

@@ -240,3 +240,55 @@ def test_every_console_page_passes_axe(new_page, hall: Server):
         axe_audit(page, f"admin {name}")
         if name in ("overview", "follow-up", "complaint", "performance-clerk", "audit", "hours"):
             screenshot(page, f"admin-{name}")
+
+
+def test_queue_rules_are_set_on_the_hall_settings_page(new_page, hall: Server):
+    srv, hall_id = hall, hall.demo["hall"]
+    token = requests.post(
+        f"{srv.url}/api/v1/auth/login",
+        json={
+            "staff_no": srv.demo["manager"]["staff_no"],
+            "password": srv.demo["manager"]["password"],
+        },
+        timeout=10,
+    ).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    settings = f"{srv.url}/api/v1/admin/halls/{hall_id}"
+    defaults = requests.get(settings, headers=auth, timeout=10).json()["queue"]
+    assert defaults["comprehensive_prefers_unserved"] is False
+    page = sign_in(new_page, srv)
+    try:
+        page.goto(f"{srv.url}/admin/halls/{hall_id}")
+        card = page.locator("section[aria-labelledby=h-queue]")
+        text = card.inner_text()
+        assert "排队规则" in text and "Queue rules" in text
+        assert "综合窗口先办无专窗业务" in text and "过号前至少呼叫次数" in text
+        assert not page.is_checked("#f-comprehensive_prefers_unserved")
+        page.fill("#f-min_calls_before_no_show", "3")
+        page.check("#f-comprehensive_prefers_unserved")
+        card.locator("button[type=submit]").click()
+        page.locator(".alert-ok").filter(has_text="已保存").wait_for()
+        assert page.is_checked("#f-comprehensive_prefers_unserved")
+        assert page.input_value("#f-min_calls_before_no_show") == "3"
+        rules = requests.get(settings, headers=auth, timeout=10).json()["queue"]
+        assert rules == {**defaults, "min_calls_before_no_show": 3,
+                         "comprehensive_prefers_unserved": True}  # fmt: skip
+        card.evaluate("el => el.scrollIntoView({block: 'start'})")
+        screenshot(page, "admin-hall-queue-rules")
+        axe_audit(page, "admin hall settings with queue rules")
+
+        # A refused value is named next to its field in both languages; nothing is saved.
+        page.fill("#f-max_priority_in_row", "0")
+        card.locator("button[type=submit]").click()
+        error = page.locator("#f-max_priority_in_row-error")
+        error.wait_for()
+        assert "优先号最多连续叫几个须在 1 到 100 之间" in error.inner_text()
+        assert "Priority calls in a row at most must be from 1 to 100" in error.inner_text()
+        assert requests.get(settings, headers=auth, timeout=10).json()["queue"] == rules
+        axe_audit(page, "admin hall settings with a refused queue rule")
+        page.locator("#f-max_priority_in_row").evaluate(
+            "el => el.closest('.field').scrollIntoView({block: 'center'})"
+        )
+        screenshot(page, "admin-hall-queue-rules-error")
+    finally:  # the other tests of this module share the server
+        requests.put(f"{settings}/queue-rules", json=defaults, headers=auth, timeout=10)

@@ -474,3 +474,82 @@ def test_a_kiosk_printer_is_set_on_the_device_page(client, manager):
     ).get_json()
     assert me["printer"]["url"] == "tcp://192.0.2.7:9100" and me["printer"]["paper_mm"] == 58
     assert me["printer"]["mode"] == "image"
+
+
+def hall_rules(deps: Any, hall_id: int) -> Any:
+    """The queue rules the queue itself reads from the stored hall."""
+    from queue_server.domain.model import Hall
+
+    with deps.db.reading() as s:
+        hall = s.get(Hall, hall_id)
+        assert hall is not None
+        return hall.rules
+
+
+def test_queue_rules_are_set_on_the_hall_settings_page(client, manager, deps):
+    hall = manager["hall"]
+    html = client.get(f"/admin/halls/{hall}").get_data(as_text=True)
+    assert "排队规则" in html and "Queue rules" in html
+    assert "过号前至少呼叫次数" in html and "Calls before a no-show is allowed" in html
+    assert 'name="min_calls_before_no_show"' in html and 'value="2"' in html
+    switch = re.search(r'<input type="checkbox" id="f-comprehensive_prefers_unserved"[^>]*>', html)
+    assert switch and "checked" not in switch.group(0)
+    assert 'aria-describedby="f-comprehensive_prefers_unserved-help"' in switch.group(0)
+    form = {
+        "form": "queue",
+        "min_calls_before_no_show": "3",
+        "min_seconds_before_no_show": "90",
+        "return_places_from_front": "1",
+        "max_priority_in_row": "2",
+        "appointment_lead_minutes": "15",
+        "comprehensive_prefers_unserved": "on",
+    }
+    # Without the page's CSRF token nothing changes.
+    assert client.post(f"/admin/halls/{hall}", data=form).status_code == 403
+    assert hall_rules(deps, hall).comprehensive_prefers_unserved is False
+    # A value out of bounds, or no number at all, is refused in both languages and kept.
+    refused = client.post(
+        f"/admin/halls/{hall}",
+        data={**form, "csrf_token": manager["csrf"], "min_calls_before_no_show": "0",
+              "max_priority_in_row": "两个"},
+    )  # fmt: skip
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "优先号最多连续叫几个须为整数" in page and "Priority calls in a row at most" in page
+    assert 'id="f-max_priority_in_row-error"' in page and 'value="两个"' in page
+    refused = client.post(
+        f"/admin/halls/{hall}",
+        data={**form, "csrf_token": manager["csrf"], "min_calls_before_no_show": "0"},
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "过号前至少呼叫次数须在 1 到 10 之间" in page
+    assert "Calls before a no-show is allowed must be from 1 to 10" in page
+    assert hall_rules(deps, hall).min_calls_before_no_show == 2
+    # Saved: the queue reads the new rules; an unticked switch is off.
+    saved = client.post(f"/admin/halls/{hall}", data={**form, "csrf_token": manager["csrf"]})
+    assert saved.status_code == 302
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "已保存" in page
+    switch = re.search(r'<input type="checkbox" id="f-comprehensive_prefers_unserved"[^>]*>', page)
+    assert switch and "checked" in switch.group(0)
+    rules = hall_rules(deps, hall)
+    assert rules.comprehensive_prefers_unserved is True and rules.allow_call_out_of_order is False
+    assert (rules.min_calls_before_no_show, rules.max_priority_in_row) == (3, 2)
+    # The JSON API shows and sets the same rules.
+    detail = client.get(f"/api/v1/admin/halls/{hall}").get_json()
+    assert detail["queue"] == rules.to_dict()
+    put = client.put(
+        f"/api/v1/admin/halls/{hall}/queue-rules",
+        json={**detail["queue"], "comprehensive_prefers_unserved": False},
+        headers={"X-CSRF-Token": manager["csrf"]},
+    )
+    assert put.status_code == 200 and put.get_json()["comprehensive_prefers_unserved"] is False
+    assert hall_rules(deps, hall).comprehensive_prefers_unserved is False
+    bad = client.put(
+        f"/api/v1/admin/halls/{hall}/queue-rules",
+        json={**detail["queue"], "return_places_from_front": 101},
+        headers={"X-CSRF-Token": manager["csrf"]},
+    )
+    assert bad.status_code == 422
+    assert "过号回来后排在第几位之后须在 0 到 100 之间" in bad.get_json()["message"]
+    assert hall_rules(deps, hall).return_places_from_front == 1
