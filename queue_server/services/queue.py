@@ -353,7 +353,8 @@ def issue_ticket(
         if key is not None and issuer is not None:
             earlier = idempotency.earlier_ticket(s, issuer, key, now)
             if earlier is not None:
-                return _issued_before(deps, out, config, earlier, category)
+                booked = appointment[0] if appointment else None
+                return _issued_before(deps, out, config, earlier, category, booked)
         cat = config.category(category)
         if actor.kind == "device" and appointment is None:
             _require_walk_in_category(config, s, cat, now)
@@ -427,12 +428,24 @@ def _issued_view(
 
 
 def _issued_before(
-    deps: Deps, out: Outbox, config: views.HallConfig, ticket_id: int, category: Any
+    deps: Deps,
+    out: Outbox,
+    config: views.HallConfig,
+    ticket_id: int,
+    category: Any,
+    appointment_id: int | None,
 ) -> dict[str, Any]:
-    """The ticket an earlier request with the same idempotency key made, as it stands now."""
+    """The ticket an earlier request with the same idempotency key made, as it stands now:
+    the same category, and for a plain ticket no appointment's (a check-in's key is not a
+    ticket's; a late check-in's ticket has lost its appointment)."""
     ticket = out.session.get(Ticket, ticket_id)
     cat = config.category(category)
-    if ticket is None or ticket.hall_id != out.hall.id or ticket.category_id != cat.id:
+    if (
+        ticket is None
+        or ticket.hall_id != out.hall.id
+        or ticket.category_id != cat.id
+        or ticket.appointment_id not in (None, appointment_id)
+    ):
         raise Conflict(
             "该取号请求编号已用于另一张号，请重新取号",
             "This Idempotency-Key was used for another ticket; take a new one",

@@ -100,11 +100,16 @@ class QueueChangedThrottle:
     def send(self, hall_id: int) -> None:
         """Read the hall's committed queue figures and publish them now."""
         with self.deps.db.reading() as session:
-            # The hall and its categories change rarely (cached); counts and open windows are
-            # read now, so the figures a screen is left with are the committed ones.
+            # The hall, its categories and windows come from the settings cache (a window
+            # opened or paused in this process drops it at once); counts are read now, so the
+            # figures a screen is left with are the committed ones.
             config = views.hall_config(session, hall_id)
             status = views.QueueStatus(
-                session, config.hall, self.deps.clock.now(), categories=config.categories
+                session,
+                config.hall,
+                self.deps.clock.now(),
+                categories=config.categories,
+                windows=config.windows,
             )
             message = views.queue_changed(status)
         self.deps.bus.publish([message])

@@ -338,6 +338,20 @@ def test_the_same_key_with_another_code_is_refused_and_changes_nothing(
     assert booking_row(deps, other["code"]).state == "booked"
     # With a key of its own the other booking checks in.
     assert check_in(client, hall, api, other["code"], "tap-other-0000001").status_code == 201
+    # Nor is a check-in's key a plain ticket's, even in the booking's own category.
+    booked = booking_row(deps, mine["code"])
+    with deps.db.reading() as s:
+        prefix = s.scalar(
+            select(tables.categories.c.prefix).where(tables.categories.c.id == booked.category_id)
+        )
+    before = counts(deps)
+    reused = api.client.post(
+        f"/api/v1/halls/{hall}/tickets",
+        json={"category": prefix},
+        headers={**api.kiosk_headers(), "Idempotency-Key": KEY},
+    )
+    assert_error(reused, 409, "conflict")
+    assert counts(deps) == before
 
 
 @pytest.mark.parametrize("key", ["short", "x" * 65, "带中文的键值abcdefg", "a b c d e f g h"])
