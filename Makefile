@@ -38,13 +38,14 @@ run: install
 	$(BIN)/hallq demo --if-empty
 	$(BIN)/hallq serve --host $(HOST) --port $(PORT)
 
-# Debian's Chromium and CJK fonts for the real-browser tests, espeak-ng for the voice.
+# Debian's Chromium and CJK fonts for the real-browser tests, espeak-ng for the voice, nginx
+# and openssl to check the deploy/ example.
 browser-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v espeak-ng >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || ! command -v espeak-ng >/dev/null || ! [ -x /usr/sbin/nginx ] || ! command -v openssl >/dev/null; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk espeak-ng >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk espeak-ng nginx-light openssl >/dev/null; \
 		else \
-			echo "browser-deps: run as root or install chromium fonts-noto-cjk espeak-ng (browser tests skip without them)"; \
+			echo "browser-deps: run as root or install chromium fonts-noto-cjk espeak-ng nginx-light openssl (the tests that need them skip)"; \
 		fi; \
 	fi
 
