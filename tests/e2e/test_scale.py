@@ -97,7 +97,8 @@ def test_a_call_through_one_process_reaches_a_screen_on_the_other_and_sign_in_wo
     first.start()
     second.start()
     hall = first.demo["hall"]
-    screen, got = display(second.url, hall, ["ticket_called", "ticket_issued"])
+    events = ["ticket_called", "ticket_issued", "ticket_finished", "window_changed"]
+    screen, got = display(second.url, hall, events)
     try:
         ticket = first.issue("A")
         first.window(1, "open")
@@ -106,6 +107,16 @@ def test_a_call_through_one_process_reaches_a_screen_on_the_other_and_sign_in_wo
         calls = wait_for(lambda: [data for name, data in got if name == "ticket_called"])
         assert calls[0]["number"] == ticket["number"] and calls[0]["window_number"] == 1
         assert [data["number"] for name, data in got if name == "ticket_issued"] == ["A001"]
+        # Through Redis too, a call comes first, then the finish, the window's state last.
+        first.issue("A")
+        wait_for(lambda: [data for name, data in got if name == "ticket_issued"][1:])
+        time.sleep(0.3)  # whatever else the issue and the opening sent has arrived
+        got.clear()
+        first.window(1, "call-next")
+        wait_for(lambda: len(got) >= 3)
+        time.sleep(0.3)
+        assert [name for name, _ in got] == ["ticket_called", "ticket_finished", "window_changed"]
+        assert [data["number"] for _, data in got[:2]] == ["A002", "A001"]
     finally:
         screen.disconnect()
 
