@@ -75,6 +75,11 @@ def time_limit_text(days: int) -> tuple[str, str]:
     return f"{days} 个工作日", f"{days} working day{'s' if days != 1 else ''}"
 
 
+def fee_text_en(fee: str) -> str:
+    """The fee in English where it says there is none; any other fee as the hall wrote it."""
+    return "No fee" if fee.strip() in ("", "不收费", "免费", "无") else fee
+
+
 def item_view(item: ServiceItem, category: Category | None) -> dict[str, Any]:
     """A service item with its one-time notice (一次性告知): materials, conditions, fee, time."""
     limit_zh, limit_en = time_limit_text(item.time_limit_days)
@@ -96,6 +101,7 @@ def item_view(item: ServiceItem, category: Category | None) -> dict[str, Any]:
         "materials": list(item.materials),
         "conditions": item.conditions,
         "fee": item.fee,
+        "fee_en": fee_text_en(item.fee),
         "time_limit_days": item.time_limit_days,
         "time_limit": limit_zh,
         "time_limit_en": limit_en,

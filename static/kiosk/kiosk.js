@@ -378,6 +378,9 @@
   function limitText(item) {
     return state.lang === "en" ? item.time_limit_en : item.time_limit;
   }
+  function feeText(item) {
+    return (state.lang === "en" ? item.fee_en : item.fee) || "—";
+  }
   function renderItems(category) {
     $("items-title").textContent = t("items_title", { cat: name(category) });
     var list = $("item-list");
@@ -385,7 +388,7 @@
     itemsOf(category).forEach(function (item) {
       list.appendChild(el("button", { type: "button", className: "choice", "data-action": "item", "data-item": item.id }, [
         el("span", { className: "choice-name", text: name(item) }),
-        el("span", { className: "choice-detail", text: limitText(item) + " · " + item.fee })
+        el("span", { className: "choice-detail", text: limitText(item) + " · " + feeText(item) })
       ]));
     });
     list.appendChild(el("button", { type: "button", className: "choice choice-strong", "data-action": "take-category", "data-category": category.id }, [
@@ -421,7 +424,7 @@
     if (item) {
       var facts = el("dl", { className: "notice-facts" }, [
         [t("time_limit"), limitText(item)],
-        [t("fee"), item.fee || "—"],
+        [t("fee"), feeText(item)],
         [t("department"), item.department || "—"]
       ].map(function (pair) {
         return el("div", {}, [el("dt", { text: pair[0] }), el("dd", { text: pair[1] })]);

@@ -239,10 +239,13 @@ def test_the_english_kiosk_names_the_service_items_in_english(hall, new_page):
         "Social security card application",
         "Not sure which one?",
     ]
+    details = page.locator("#item-list .choice-detail").all_inner_texts()
+    assert details[0] == "On the spot · No fee" and not CJK.search(" ".join(details))
     screenshot(page, "kiosk-english-items")
     page.locator("#item-list .choice", has_text="Social security card application").tap()
     on_screen(page, "notice")
     assert page.inner_text("#notice-title") == "Social security card application"
+    assert not CJK.search(page.inner_text(".notice-facts dd >> nth=1"))
     page.locator("#take").tap()
     on_screen(page, "ticket")
     category = page.inner_text("#ticket-category")
