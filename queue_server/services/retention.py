@@ -6,10 +6,18 @@ What is erased once a record is older than the period (`retention_days`):
 - bookings: the name, phone, ID-number digest and masked ID number, the home-visit address and
   the free-text notes;
 - messages sent about bookings: the masked phone and the text;
-- complaints: the contact details.
+- complaints: the contact details; once resolved, also what the complaint said and its
+  resolution;
+- 好差评: the comment typed with a rating (a 差评's comment stays while its follow-up is open);
+- 差评 follow-ups, once closed: the notes of each step;
+- the audit log: the copies of that free text (a complaint's summary and resolution, a
+  follow-up step's note, a transfer's note, a pause's reason), by the entry's own time.
 
-Nothing else changes: every row stays, with its category, state, outcome, times, window and
-clerk, so each report (counts, waits, service times, 好差评, 效能考评) adds up as before. No hash
+Free text that was written is replaced by `ERASED`, so a reader sees why it is missing; text
+never written stays empty. Nothing else changes: every row stays, with its category, state,
+rating, outcome, times, window and clerk, so each report (counts, waits, service times, 好差评,
+效能考评) adds up as before. The audit log's subjects name records (a ticket number, a
+complaint's id, a staff number), never what someone typed, so they stay too. No hash
 of an ID number is kept either: no rule looks back further than the period, and an ID number
 has too few possibilities for a hash of it to stay anonymous.
 
@@ -24,12 +32,14 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
+from sqlalchemy.orm import Session
 
 from ..domain.errors import InvalidInput
 from ..domain.model import Hall
 from ..store import admin_tables, booking_tables, tables
 from . import idempotency
+from .complaints import STAGES
 from .context import SYSTEM, Actor, Deps, audit
 from .scheduler import periodic
 
@@ -39,6 +49,30 @@ T = tables.tickets
 B = booking_tables.bookings
 M = booking_tables.booking_messages
 C = admin_tables.complaints
+E = tables.evaluations
+F = admin_tables.follow_ups
+A = tables.audit_log
+
+ERASED = "（已按保存期限清除）"
+KINDS = (
+    "tickets",
+    "bookings",
+    "booking_messages",
+    "complaints",
+    "evaluations",
+    "follow_ups",
+    "audit_log",
+)
+# Where an audit entry keeps a copy of text someone typed: its action, and the path in `detail`.
+AUDIT_FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "complaint.register": ("after", "summary"),
+    "complaint.resolve": ("after", "resolution"),
+    **{f"follow_up.{stage}": ("after", "note") for stage in STAGES[:-1]},
+    "ticket.transfer": ("note",),
+    "window.pause": ("reason",),
+}
+# A follow-up records one step per stage before `closed`.
+FOLLOW_UP_STEPS = len(STAGES) - 1
 
 
 def _days(value: Any) -> int | None:
@@ -88,6 +122,7 @@ def set_retention_days(
 def erase_hall(deps: Deps, hall_id: int, days: int, now: datetime) -> dict[str, int]:
     """Erase the personal data of one hall's records older than `days`; counts per kind."""
     cutoff = now - timedelta(days=days)
+    closed = and_(C.c.status == "resolved", C.c.resolved_at < cutoff)
     with deps.db.transaction() as session:
         counts = {
             "tickets": session.execute(
@@ -136,11 +171,33 @@ def erase_hall(deps: Deps, hall_id: int, days: int, now: datetime) -> dict[str, 
             ),
             "complaints": session.execute(
                 update(C)
-                .where(C.c.hall_id == hall_id, C.c.created_at < cutoff, C.c.contact != "")
-                .values(contact="")
+                .where(
+                    C.c.hall_id == hall_id,
+                    C.c.created_at < cutoff,
+                    or_(C.c.contact != "", and_(closed, _written(C.c.summary))),
+                )
+                .values(
+                    contact="",
+                    summary=case((closed, ERASED), else_=C.c.summary),
+                    resolution=case(
+                        (and_(closed, C.c.resolution != ""), ERASED), else_=C.c.resolution
+                    ),
+                )
+            ),
+            "evaluations": session.execute(
+                update(E)
+                .where(
+                    E.c.hall_id == hall_id,
+                    E.c.created_at < cutoff,
+                    _written(E.c.comment),
+                    ~exists().where(F.c.evaluation_id == E.c.id, ~_closed_before(cutoff)),
+                )
+                .values(comment=ERASED)
             ),
         }
         erased = {kind: int(getattr(result, "rowcount", 0) or 0) for kind, result in counts.items()}
+        erased["follow_ups"] = _erase_follow_up_notes(session, hall_id, cutoff)
+        erased["audit_log"] = _erase_audit_text(session, hall_id, cutoff)
         if any(erased.values()):
             audit(
                 session,
@@ -154,6 +211,66 @@ def erase_hall(deps: Deps, hall_id: int, days: int, now: datetime) -> dict[str, 
     return erased
 
 
+def _written(column: Any) -> ColumnElement[bool]:
+    """Text someone wrote there and that is not erased yet."""
+    return func.coalesce(column, "").not_in(("", ERASED))
+
+
+def _closed_before(cutoff: datetime) -> ColumnElement[bool]:
+    return and_(F.c.stage == "closed", F.c.closed_at < cutoff)
+
+
+def _erased_at(value: Any, path: tuple[str | int, ...]) -> Any:
+    """A copy of the JSON `value` with the text at `path` replaced by ERASED."""
+    if not path:
+        return ERASED if isinstance(value, str) and value != "" else value
+    key, rest = path[0], path[1:]
+    if isinstance(value, dict) and isinstance(key, str) and key in value:
+        return {**value, key: _erased_at(value[key], rest)}
+    if isinstance(value, list) and isinstance(key, int) and key < len(value):
+        return [_erased_at(v, rest) if i == key else v for i, v in enumerate(value)]
+    return value
+
+
+def _erase_follow_up_notes(session: Session, hall_id: int, cutoff: datetime) -> int:
+    """The step notes of follow-ups closed before the cutoff; how many follow-ups changed."""
+    paths = [(step, "note") for step in range(FOLLOW_UP_STEPS)]
+    rows = session.execute(
+        select(F.c.id, F.c.steps).where(
+            F.c.hall_id == hall_id,
+            _closed_before(cutoff),
+            or_(*(_written(F.c.steps[path].as_string()) for path in paths)),
+        )
+    ).all()
+    for row in rows:
+        steps = row.steps or []
+        for path in paths:
+            steps = _erased_at(steps, path)
+        session.execute(update(F).where(F.c.id == row.id).values(steps=steps))
+    return len(rows)
+
+
+def _erase_audit_text(session: Session, hall_id: int, cutoff: datetime) -> int:
+    """Typed text copied into audit entries older than the cutoff; how many entries changed."""
+    rows = session.execute(
+        select(A.c.id, A.c.action, A.c.detail).where(
+            A.c.hall_id == hall_id,
+            A.c.at < cutoff,
+            A.c.action.in_(AUDIT_FREE_TEXT),
+            or_(
+                *(
+                    and_(A.c.action == action, _written(A.c.detail[path].as_string()))
+                    for action, path in AUDIT_FREE_TEXT.items()
+                )
+            ),
+        )
+    ).all()
+    for row in rows:
+        detail = _erased_at(row.detail, AUDIT_FREE_TEXT[row.action])
+        session.execute(update(A).where(A.c.id == row.id).values(detail=detail))
+    return len(rows)
+
+
 @periodic("personal_data_retention", every=timedelta(hours=1))
 def erase_expired_personal_data(deps: Deps) -> dict[str, int]:
     """Each hall's personal data past its retention period, erased; totals per kind."""
@@ -163,7 +280,7 @@ def erase_expired_personal_data(deps: Deps) -> dict[str, int]:
             (hall.id or 0, retention_days(hall))
             for hall in session.scalars(select(Hall).order_by(tables.halls.c.id))
         ]
-    totals = {"tickets": 0, "bookings": 0, "booking_messages": 0, "complaints": 0}
+    totals = dict.fromkeys(KINDS, 0)
     for hall_id, days in periods:
         for kind, count in erase_hall(deps, hall_id, days, now).items():
             totals[kind] += count
