@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
 from kiosk import booking_url
-from queue_server.api import HALL, api, body, documented
+from queue_server.api import HALL, SEARCH, api, body, documented
+from queue_server.api.spec import Param, query
 from queue_server.domain.errors import InvalidInput
 from queue_server.http import current_actor, deps
 from queue_server.services import kiosk as kiosk_service
@@ -21,13 +22,6 @@ def printing() -> kiosk_service.PrintDispatcher | None:
     return current_app.extensions.get("hallq_printing")
 
 
-def _query_arg(name: str, max_length: int) -> str | None:
-    value = request.args.get(name)
-    if value is not None and len(value) > max_length:
-        raise InvalidInput(f"参数 {name} 过长", f"{name} is too long")
-    return value
-
-
 @documented(
     api,
     "GET",
@@ -35,16 +29,26 @@ def _query_arg(name: str, max_length: int) -> str | None:
     "办事指南: service items with their one-time notice; ?q= searches Chinese names and "
     "pinyin initials (sb → 社保), ?category= filters by prefix or id",
     errors=(404, 422),
+    query=(
+        SEARCH,
+        Param(
+            "category",
+            {"type": "string", "pattern": "^(?:[A-Za-z]{1,2}|[0-9]{1,10})$"},
+            "只看这一类别：号码前缀（如 A）或编号",
+            "Only this category: its ticket prefix (e.g. A) or id",
+        ),
+        Param(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+            "最多列出多少项",
+            "At most this many items",
+        ),
+    ),
 )
 def service_items(hall: int) -> Any:
+    asked = query()
     return jsonify(
-        kiosk_service.search_items(
-            deps(),
-            hall,
-            _query_arg("q", kiosk_service.MAX_QUERY) or "",
-            _query_arg("category", 12),
-            _query_arg("limit", 4) or 50,
-        )
+        kiosk_service.search_items(deps(), hall, asked["q"], asked["category"], asked["limit"])
     )
 
 

@@ -20,8 +20,9 @@ from ..http import (
 )
 from ..services import auth, ratelimit, views
 from ..services import queue as q
+from ..services.kiosk import MAX_QUERY
 from ..store import tables
-from .spec import documented, openapi_document
+from .spec import Param, documented, openapi_document
 
 PREFIX = "/api/v1"
 api = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -29,6 +30,13 @@ api = Blueprint("api", __name__, url_prefix=PREFIX)
 HALL = "<int:hall>"
 WINDOW = "<int:window>"
 
+# ?q= of the service-item searches (the kiosk's 办事指南 and booking).
+SEARCH = Param(
+    "q",
+    {"type": "string", "maxLength": MAX_QUERY, "default": ""},
+    "事项名称或拼音首字母，如 sb（社保）",
+    "A service item's Chinese name or pinyin initials, e.g. sb for 社保",
+)
 TICKET_REF = {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]}
 EMPTY: dict[str, Any] = {"type": "object", "properties": {}}
 

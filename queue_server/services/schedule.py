@@ -57,7 +57,9 @@ def require_manager(actor: Actor, hall: Hall) -> None:
 
 
 def parse_day(raw: Any, what: str = "date") -> date:
-    """A date written as 2026-11-27, or a bilingual refusal."""
+    """A date written as 2026-11-27 (or already a date), or a bilingual refusal."""
+    if isinstance(raw, date):
+        return raw
     try:
         if isinstance(raw, str) and len(raw) == 10:
             return date.fromisoformat(raw)

@@ -6,15 +6,15 @@ CSRF header); the use cases check the hall scope and write the audit log.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from ..api import HALL, api, body
-from ..api.spec import documented
+from ..api.spec import DATE, Param, documented, query
+from ..domain import reports as rp
 from ..domain.errors import InvalidInput
-from ..http import current_actor, deps
+from ..http import RECORD_ID_MAX, current_actor, deps
 from ..services import admin, complaints, reports
 from ..services.context import Actor
 
@@ -37,27 +37,31 @@ def _csv(text: str, filename: str) -> Response:
     return response
 
 
-def _date(name: str) -> date | None:
-    raw = request.args.get(name, "")
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(
-            f"参数 {name} 须为日期", f"{name} must be a date like 2026-11-26"
-        ) from None
+ID = {"type": "integer", "minimum": 1, "maximum": RECORD_ID_MAX}
+FORMAT = Param(
+    "format", {"type": "string", "enum": ["json", "csv"], "default": "json"},
+    "返回格式：json，或 csv 表格（Excel 可打开）", "json, or csv for a spreadsheet",
+)  # fmt: skip
+PERIOD = (
+    Param(
+        "period", {"type": "string", "enum": list(rp.PERIOD_KINDS), "default": "day"},
+        "统计周期：日、周（周一至周日）、月，或 range 自定区间",
+        "day, ISO week, calendar month, or a range from start to end",
+    ),
+    Param("date", DATE, "周期所在的一天（默认今天）", "A day in the period (default today)"),
+    Param("start", DATE, "区间第一天（period=range）", "First day of the range (period=range)"),
+    Param("end", DATE, "区间最后一天（period=range）", "Last day of the range (period=range)"),
+)  # fmt: skip
+
+
+def _csv_asked() -> bool:
+    return query()["format"] == "csv"
 
 
 def _period(hall: int) -> Any:
+    asked = query()
     return reports.resolve_period(
-        deps(),
-        actor(),
-        hall,
-        request.args.get("period", "day"),
-        _date("date"),
-        _date("start"),
-        _date("end"),
+        deps(), actor(), hall, asked["period"], asked["date"], asked["start"], asked["end"]
     )
 
 
@@ -250,11 +254,11 @@ def admin_update_item(item: int) -> Any:
 @documented(
     api, "GET", f"/admin/halls/{HALL}/service-items/export",
     "Export the catalogue: JSON {items: [...]}, or CSV with ?format=csv", auth=MANAGER,
-    errors=(403, 404),
+    errors=(403, 404), query=(FORMAT,),
 )  # fmt: skip
 def admin_export_items(hall: int) -> Any:
     rows = admin.export_items(deps(), actor(), hall)
-    if request.args.get("format") == "csv":
+    if _csv_asked():
         return _csv(admin.items_csv(rows), f"items-hall{hall}.csv")
     return jsonify({"items": rows})
 
@@ -395,11 +399,20 @@ def admin_monitor(hall: int) -> Any:
     api, "GET", f"/admin/halls/{HALL}/reports",
     "Report of a hall and the halls below: ?period=day|week|month|range&date=&start=&end="
     "&by=hall|category|item|window|clerk|day|hour&format=csv", auth=MANAGER, errors=(403, 404, 422),
+    query=(
+        *PERIOD,
+        Param(
+            "by", {"type": "string", "enum": list(rp.DIMENSIONS), "default": "hall"},
+            "分组维度：大厅、类别、事项、窗口、人员、日期或时段",
+            "Group by hall, category, item, window, clerk, day or hour",
+        ),
+        FORMAT,
+    ),
 )  # fmt: skip
 def admin_report(hall: int) -> Any:
     period = _period(hall)
-    result = reports.build_report(deps(), actor(), hall, period, request.args.get("by", "hall"))
-    if request.args.get("format") == "csv":
+    result = reports.build_report(deps(), actor(), hall, period, query()["by"])
+    if _csv_asked():
         return _csv(reports.report_csv(result), f"report-hall{hall}.csv")
     return jsonify(result.as_dict())
 
@@ -408,14 +421,12 @@ def admin_report(hall: int) -> Any:
     api, "GET", f"/admin/halls/{HALL}/performance",
     "效能考评 sheet of the staff: ?period=…&clerk=<id>&format=csv", auth=MANAGER,
     errors=(403, 404, 422),
+    query=(*PERIOD, Param("clerk", ID, "只看这位工作人员", "Only this clerk (id)"), FORMAT),
 )  # fmt: skip
 def admin_performance(hall: int) -> Any:
     period = _period(hall)
-    clerk = request.args.get("clerk", "")
-    sheet = reports.performance_sheet(
-        deps(), actor(), hall, period, int(clerk) if clerk.isdigit() else None
-    )
-    if request.args.get("format") == "csv":
+    sheet = reports.performance_sheet(deps(), actor(), hall, period, query()["clerk"])
+    if _csv_asked():
         return _csv(reports.performance_csv(sheet), f"performance-hall{hall}.csv")
     return jsonify(sheet.as_dict())
 
@@ -423,11 +434,21 @@ def admin_performance(hall: int) -> Any:
 # -- follow-ups and complaints -----------------------------------------------------------------
 
 
+def _state(finished: str, zh: str, en: str) -> Param:
+    """?state= of a list of cases: open (the default), overdue, finished, or all."""
+    return Param(
+        "state",
+        {"type": "string", "enum": ["open", "overdue", finished, "all"], "default": "open"},
+        f"未办结（默认）、已超期、{zh}或全部",
+        f"open (default), overdue, {en} or all",
+    )
+
+
 @documented(api, "GET", f"/admin/halls/{HALL}/follow-ups",
             "差评 follow-ups of a hall and below: ?state=open|overdue|closed|all", auth=MANAGER,
-            errors=(403, 404))  # fmt: skip
+            errors=(403, 404), query=(_state("closed", "已办结", "closed"),))  # fmt: skip
 def admin_follow_ups(hall: int) -> Any:
-    state = request.args.get("state", "open")
+    state = query()["state"]
     return jsonify({"follow_ups": complaints.list_follow_ups(deps(), actor(), hall, state)})
 
 
@@ -448,9 +469,9 @@ def admin_follow_up_step(follow_up: int) -> Any:
 
 @documented(api, "GET", f"/admin/halls/{HALL}/complaints",
             "Complaints of a hall and below: ?state=open|overdue|resolved|all", auth=MANAGER,
-            errors=(403, 404))  # fmt: skip
+            errors=(403, 404), query=(_state("resolved", "已处理", "resolved"),))  # fmt: skip
 def admin_complaints(hall: int) -> Any:
-    state = request.args.get("state", "open")
+    state = query()["state"]
     return jsonify({"complaints": complaints.list_complaints(deps(), actor(), hall, state)})
 
 
@@ -490,18 +511,26 @@ def admin_resolve_complaint(complaint: int) -> Any:
 # -- audit -------------------------------------------------------------------------------------
 
 
-@documented(api, "GET", "/admin/audit", "The audit log: ?hall=&action=&day=&page=", auth=MANAGER,
-            errors=(403, 404, 422))  # fmt: skip
+@documented(
+    api, "GET", "/admin/audit", "The audit log: ?hall=&action=&day=&page=", auth=MANAGER,
+    errors=(403, 404, 422),
+    query=(
+        Param("hall", ID, "只看这个大厅的记录", "Only this hall's entries (id)"),
+        Param(
+            "action", {"type": "string", "maxLength": 40, "default": ""},
+            "操作名称的开头，如 window", "Start of the action's name, e.g. window",
+        ),
+        Param("day", DATE, "只看这一天", "Only this day"),
+        Param(
+            "page", {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1},
+            "页码（每页 50 条）", "Page number (50 to a page)",
+        ),
+    ),
+)  # fmt: skip
 def admin_audit() -> Any:
-    hall = request.args.get("hall", "")
-    page = request.args.get("page", "1")
+    asked = query()
     return jsonify(
         admin.audit_entries(
-            deps(),
-            actor(),
-            int(hall) if hall.isdigit() else None,
-            request.args.get("action", "")[:40],
-            int(page) if page.isdigit() else 1,
-            _date("day"),
+            deps(), actor(), asked["hall"], asked["action"], asked["page"], asked["day"]
         )
     )

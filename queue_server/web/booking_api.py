@@ -15,9 +15,9 @@ import qrcode
 import qrcode.image.svg
 from flask import Response, current_app, jsonify, request
 
-from ..api import HALL, WINDOW, api, body
-from ..api.spec import documented
-from ..domain.booking import BookingNotFound, normalize_code
+from ..api import HALL, SEARCH, WINDOW, api, body
+from ..api.spec import DATE, Param, documented, query
+from ..domain.booking import BookingKind, BookingNotFound, BookingState, normalize_code
 from ..domain.errors import InvalidInput
 from ..http import current_actor, deps
 from ..services import booking as bookings
@@ -26,7 +26,8 @@ from ..services.notify import Notifier
 
 T = TypeVar("T")
 CODE = "<string:code>"
-DATE = "<string:day>"
+DAY = "<string:day>"
+FROM = Param("from", DATE, "从哪一天起算（默认今天）", "First day counted (default today)")
 
 
 def notifier() -> Notifier:
@@ -93,10 +94,10 @@ def _json(data: Any, status: int = 200) -> Response:
     "Service items that can be booked, with their one-time notice and booking terms; ?q= "
     "searches Chinese names and pinyin initials",
     errors=(404, 422),
+    query=(SEARCH,),
 )
 def booking_items(hall: int) -> Any:
-    query = request.args.get("q", "")
-    return jsonify(bookings.bookable_items(deps(), hall, query))
+    return jsonify(bookings.bookable_items(deps(), hall, query()["q"]))
 
 
 @documented(
@@ -116,9 +117,10 @@ def booking_days(hall: int, item: int) -> Any:
     f"/halls/{HALL}/booking/items/<int:item>/slots",
     "The slots of one day (?date=2026-11-27) with their free places",
     errors=(404, 409, 422),
+    query=(Param("date", DATE, "哪一天的时段", "The day of the slots", required=True),),
 )
 def booking_slots(hall: int, item: int) -> Any:
-    return jsonify(bookings.free_slots(deps(), hall, item, request.args.get("date")))
+    return jsonify(bookings.free_slots(deps(), hall, item, query()["date"]))
 
 
 # -- booking, by code ------------------------------------------------------------------------
@@ -293,12 +295,27 @@ def window_bookings(window: int) -> Any:
     "A hall's bookings for staff (?date=, ?kind=appointment|home_visit, ?state=), masked",
     auth="clerk",
     errors=(404, 422),
+    query=(
+        Param("date", DATE, "只看这一天的预约", "Only the bookings of this day"),
+        Param(
+            "kind",
+            {"type": "string", "enum": [kind.value for kind in BookingKind]},
+            "到厅办理或上门服务",
+            "appointment (at the hall) or home_visit",
+        ),
+        Param(
+            "state",
+            {"type": "string", "enum": [state.value for state in BookingState]},
+            "只看这一状态的预约",
+            "Only bookings in this state",
+        ),
+    ),
 )
 def hall_bookings(hall: int) -> Any:
-    args = request.args
+    asked = query()
     return _json(
         bookings.hall_bookings(
-            deps(), current_actor(), hall, args.get("date"), args.get("kind"), args.get("state")
+            deps(), current_actor(), hall, asked["date"], asked["kind"], asked["state"]
         )
     )
 
@@ -471,11 +488,19 @@ def set_booking_policy(hall: int) -> Any:
     "The hall's hours, whether the calendar knows each year, and the coming days in words "
     "(?from=2026-11-27&days=14)",
     errors=(404, 422),
+    query=(
+        FROM,
+        Param(
+            "days",
+            {"type": "integer", "minimum": 1, "maximum": schedule.MAX_DAYS, "default": 14},
+            "列出多少天",
+            "How many days to list",
+        ),
+    ),
 )
 def hall_hours(hall: int) -> Any:
-    return jsonify(
-        schedule.hours_view(deps(), hall, request.args.get("from"), request.args.get("days", 14))
-    )
+    asked = query()
+    return jsonify(schedule.hours_view(deps(), hall, asked["from"], asked["days"]))
 
 
 SESSION_SCHEMA = {
@@ -505,7 +530,7 @@ def set_hall_hours(hall: int) -> Any:
 @documented(
     api,
     "PUT",
-    f"/halls/{HALL}/hours/overrides/{DATE}",
+    f"/halls/{HALL}/hours/overrides/{DAY}",
     "Close one date ({closed: true}) or give it special sessions ({sessions: [...]}), with a "
     "reason (manager)",
     body={
@@ -526,7 +551,7 @@ def set_hours_override(hall: int, day: str) -> Any:
 @documented(
     api,
     "DELETE",
-    f"/halls/{HALL}/hours/overrides/{DATE}",
+    f"/halls/{HALL}/hours/overrides/{DAY}",
     "Remove a date's override (manager)",
     auth="manager",
     errors=(404, 422),
@@ -541,6 +566,7 @@ def remove_hours_override(hall: int, day: str) -> Any:
     f"/halls/{HALL}/service-items/<int:item>/deadline",
     "办理时限 counted in official working days from ?from= (default today)",
     errors=(404, 409, 422),
+    query=(FROM,),
 )
 def item_deadline(hall: int, item: int) -> Any:
-    return jsonify(schedule.deadline(deps(), hall, item, request.args.get("from")))
+    return jsonify(schedule.deadline(deps(), hall, item, query()["from"]))

@@ -4,7 +4,8 @@ Every documented operation gets a few valid-looking requests and a few broken on
 missing fields, odd path values), sent with the credentials the operation is for (the kiosk's
 device token, the clerk of the window, the town's manager) against two demo towns in the middle
 of a morning. The path parameters are drawn from real ids of both towns and one that does not
-exist, so requests get past "no such hall" into the use cases.
+exist, so requests get past "no such hall" into the use cases; query parameters get real days,
+ids and searches half the time.
 
 For every reply: never a 5xx; every refusal is the bilingual JSON error shape; and a refused
 request (4xx) leaves every table as it was. Bounded in examples and time (`HALLQ_FUZZ_EXAMPLES`,
@@ -41,7 +42,8 @@ SUMMARY = Path(__file__).resolve().parents[2] / "test-artifacts" / "fuzz-api.jso
 
 
 def aimed_schema(document: dict[str, Any], world: World) -> dict[str, Any]:
-    """The API's document with each path parameter narrowed to real values of both towns."""
+    """The API's document with each path parameter narrowed to real values of both towns, and
+    the query parameters and body fields that name things given real values half the time."""
     mine, theirs = world.mine.ids(), world.theirs.ids()
     extra = {
         "token": [world.mine.tickets["called"], world.mine.tickets["done"]],
@@ -50,6 +52,7 @@ def aimed_schema(document: dict[str, Any], world: World) -> dict[str, Any]:
         "device": [world.mine.kiosk],
     }
     hints = body_hints(world)
+    asked = query_hints(world)
     aimed = copy.deepcopy(document)
     for operations in aimed["paths"].values():
         for operation in operations.values():
@@ -60,6 +63,12 @@ def aimed_schema(document: dict[str, Any], world: World) -> dict[str, Any]:
                     body["schema"]["properties"][name] = {"anyOf": [sub, {"enum": hints[name]}]}
             for parameter in operation.get("parameters", []):
                 name = parameter["name"]
+                if parameter["in"] == "query":
+                    if name in asked and "enum" not in parameter["schema"]:
+                        parameter["schema"] = {
+                            "anyOf": [parameter["schema"], {"enum": asked[name]}]
+                        }
+                    continue
                 values = [mine[name], theirs[name], *extra.get(name, [])]
                 if parameter["schema"]["type"] == "integer":
                     values.append(MISSING_ID)
@@ -86,6 +95,22 @@ def body_hints(world: World) -> dict[str, list[Any]]:
         "day": ["2026-11-30"],
         "id_number": ["370881195001010074"],
         "phone": ["13812345678"],
+    }
+
+
+def query_hints(world: World) -> dict[str, list[Any]]:
+    """Real values for the query parameters: days around the morning, ids, searches."""
+    days = ["2026-11-26", "2026-11-27", "2026-11-30"]
+    return {
+        "date": days,
+        "day": days,
+        "from": days,
+        "start": days[:1],
+        "end": days[1:],
+        "hall": [world.mine.hall, world.mine.village, world.theirs.hall],
+        "clerk": [world.mine.clerk],
+        "q": ["sb", "社保", "身份证"],
+        "category": ["A", str(world.mine.category)],
     }
 
 
@@ -123,7 +148,10 @@ class Fuzz:
         self.statuses[status] += 1
         self.per_operation[label] += 1
         after = database_digest(self.deps)
-        where = f"{label} [{auth}] {case.path_parameters} body={str(case.body)[:160]}"
+        where = (
+            f"{label} [{auth}] {case.path_parameters} query={case.query} "
+            f"body={str(case.body)[:160]}"
+        )
         if status >= 500:
             self.problems.append(f"{status} for {where}: {response.text[:200]}")
         if status >= 400 and (problem := error_shape_problem(response)):
