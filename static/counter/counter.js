@@ -189,6 +189,8 @@
     refreshTimer = setTimeout(refreshNow, 60);
   }
 
+  // Every refresh (on each window or queue event) reads the panel again, the hall's queue rules
+  // with it: a rule changed in the console (it sends queue_changed) shows without a reload.
   function refreshNow() {
     return Promise.all([
       request("GET", "/api/v1/windows/" + windowId),

@@ -326,3 +326,54 @@ def test_a_chosen_ticket_is_called_only_where_the_hall_allows_it(hall, new_page)
     button.click()
     shows(panel, "#cur-number", second["number"])
     assert first["number"] in panel.inner_text("#waiting-list")
+
+
+def test_the_counter_follows_the_hall_turning_calling_out_of_order_on_and_off(hall, new_page):
+    hall_id = hall.demo["hall"]
+    token = requests.post(
+        f"{hall.url}/api/v1/auth/login",
+        json={
+            "staff_no": hall.demo["manager"]["staff_no"],
+            "password": hall.demo["manager"]["password"],
+        },
+        timeout=10,
+    ).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    rules_url = f"{hall.url}/api/v1/admin/halls/{hall_id}/queue-rules"
+    before = requests.get(f"{hall.url}/api/v1/admin/halls/{hall_id}", headers=auth, timeout=10)
+    kept = before.json()["queue"]
+    off = {**kept, "allow_call_out_of_order": False}
+    assert requests.put(rules_url, json=off, headers=auth, timeout=10).ok
+    try:
+        clerk = clerk_of(hall, 6)  # 户籍窗口: category D only
+        ticket = hall.issue("D")
+        panel = counter(new_page, hall, clerk, clerk["window"])
+        open_window(panel)
+        shows(panel, "#waiting-list", ticket["number"], 3)
+        assert panel.locator("#waiting-list button").count() == 0
+        panel.evaluate("window.loadedOnce = true")  # gone if the page reloads
+
+        # The manager ticks 允许选号呼叫 in the console's 排队规则 and saves.
+        console = new_page(1366, 900)
+        console.goto(f"{hall.url}/admin/login")
+        console.fill("#staff_no", hall.demo["manager"]["staff_no"])
+        console.fill("#password", hall.demo["manager"]["password"])
+        console.click("button[type=submit]")
+        console.wait_for_url(f"{hall.url}/admin/")
+        console.goto(f"{hall.url}/admin/halls/{hall_id}")
+        card = console.locator("section[aria-labelledby=h-queue]")
+        console.check("#f-allow_call_out_of_order")
+        card.locator("button[type=submit]").click()
+        console.locator(".alert-ok").filter(has_text="已保存").wait_for()
+
+        call_chosen = panel.get_by_role("button", name=f"叫 {ticket['number']} 号")
+        call_chosen.wait_for(timeout=3000)
+        assert call_chosen.is_enabled()
+        assert panel.evaluate("window.loadedOnce") is True
+
+        # Turned off again (here through the API): the choice goes, still without a reload.
+        assert requests.put(rules_url, json=off, headers=auth, timeout=10).ok
+        call_chosen.wait_for(state="detached", timeout=3000)
+        assert panel.evaluate("window.loadedOnce") is True
+    finally:  # the other tests of this module share the server
+        requests.put(rules_url, json=kept, headers=auth, timeout=10)
