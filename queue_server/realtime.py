@@ -12,7 +12,7 @@ from flask import Flask, current_app, request
 from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room, rooms
 from sqlalchemy import select
 
-from .domain.errors import NotFound, QueueError
+from .domain.errors import NotFound, QueueError, in_english
 from .domain.model import Window
 from .http import deps
 from .services import queue as q
@@ -211,7 +211,7 @@ def on_unknown(event: str, *args: Any) -> None:
     """Unknown events get an error reply, never a crash."""
     if not guard():
         return
-    emit("error", _error("unknown_event", "未知的事件", f"Unknown event: {event[:40]}"))
+    emit("error", _error("unknown_event", "未知的事件", f"Unknown event: {in_english(event[:40])}"))
 
 
 def init_app(app: Flask) -> None:

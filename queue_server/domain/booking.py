@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .errors import CapacityReached, Conflict, Forbidden, InvalidInput, NotFound
+from .errors import CapacityReached, Conflict, Forbidden, InvalidInput, NotFound, in_english
 from .hours import SessionKind, SlotRule
 
 __all__ = [
@@ -196,7 +196,7 @@ class BookingPolicy:
         if unknown:
             raise InvalidInput(
                 f"未知的预约设置：{', '.join(unknown)}",
-                f"unknown booking settings: {', '.join(unknown)}",
+                f"unknown booking settings: {in_english(', '.join(unknown))}",
             )
         return cls(**data)
 

@@ -54,3 +54,9 @@ class Unavailable(QueueError):
     """The database or another service is not reachable right now (503)."""
 
     code = "unavailable"
+
+
+def in_english(text: object) -> str:
+    """Text a request sent, as an English message may quote it: anything outside ASCII escaped
+    (a field name typed in Chinese reads as \\u5b57 there), the Chinese message quotes it as is."""
+    return str(text).encode("ascii", "backslashreplace").decode("ascii")

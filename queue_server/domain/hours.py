@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from queue_server.domain.calendar import HolidayCalendar
-from queue_server.domain.errors import InvalidInput
+from queue_server.domain.errors import InvalidInput, in_english
 
 __all__ = [
     "BilingualText",
@@ -609,7 +609,7 @@ def _refuse_unknown_keys(
         expected = ", ".join(sorted(allowed))
         raise InvalidInput(
             f"{where.zh}中有无法识别的项：{names}（可用：{expected}）",
-            f"{where.en} has unknown fields: {names} (expected: {expected})",
+            f"{where.en} has unknown fields: {in_english(names)} (expected: {expected})",
         )
 
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import events as ev
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, in_english
 
 
 class HallKind(StrEnum):
@@ -171,7 +171,7 @@ class QueueRules:
                     )
                 setattr(rules, key, value)
             else:
-                raise InvalidInput(f"未知设置：{key}", f"Unknown setting: {key}")
+                raise InvalidInput(f"未知设置：{key}", f"Unknown setting: {in_english(key)}")
         return rules
 
     def to_dict(self) -> dict[str, Any]:

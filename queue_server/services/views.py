@@ -206,7 +206,7 @@ def category_ref(ref: Any) -> tuple[int | None, str | None]:
         return ref, None
     if isinstance(ref, str) and ref.strip():
         ref = ref.strip()
-        return (int(ref), None) if ref.isdigit() else (None, ref.upper())
+        return (int(ref), None) if ref.isascii() and ref.isdigit() else (None, ref.upper())
     raise InvalidInput("请选择业务类别", "Choose a service category")
 
 

@@ -654,3 +654,10 @@ def test_queue_settings_that_are_not_an_object_are_refused(refused, stored):
         QueueRules.from_dict(stored)
     with refused(InvalidInput, "队列设置", "Queue settings"):
         _ = Hall(name="城关镇便民服务中心", settings={"queue": stored}).rules
+
+
+def test_an_unknown_setting_typed_in_chinese_is_named_in_both_messages():
+    with pytest.raises(InvalidInput) as refused:
+        QueueRules.from_dict({"叫号顺序": 1})
+    assert "叫号顺序" in refused.value.message
+    assert refused.value.message_en.isascii() and "\\u53eb" in refused.value.message_en

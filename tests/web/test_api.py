@@ -131,6 +131,15 @@ ERROR_CASES = [
     ),
     ("category missing", "POST", "/api/v1/halls/{hall}/tickets", {}, "kiosk", 422, "invalid"),
     (
+        "category a superscript digit",
+        "POST",
+        "/api/v1/halls/{hall}/tickets",
+        {"category": "¹"},
+        "kiosk",
+        404,
+        "not_found",
+    ),
+    (
         "category of the wrong type",
         "POST",
         "/api/v1/halls/{hall}/tickets",
