@@ -83,7 +83,7 @@ def test_book_on_a_phone_check_in_at_the_kiosk_and_be_called_first(hall, new_pag
     assert "预约成功" in done and "11月26日（周四）10:00–10:30" in done
     assert "张*" in done and "138****0000" in done and "1101**********002X" in done
     assert ID_NUMBER not in phone.content() and "13800000000" not in phone.content()
-    assert phone.evaluate("document.getElementById('qr').naturalWidth") > 0
+    phone.wait_for_function("document.getElementById('qr').naturalWidth > 0")  # the QR loads
     ics = requests.get(f"{hall.url}{phone.get_attribute('#ics', 'href')}", timeout=5)
     assert ics.status_code == 200 and "DTSTART:20261126T020000Z" in ics.text
     axe_audit(phone, "booking: the code")
