@@ -2,8 +2,9 @@
 
 Halls follow the State Council's yearly holiday notice. `OfficialCalendar` reads it from the
 `chinese_calendar` package; `TableCalendar` holds an explicit table, as a fake for tests or for a
-year the package does not cover yet. A year neither knows raises `CalendarYearMissing`: hallq never
-guesses whether a day is a holiday.
+year the package does not cover yet (entered by an admin); `LayeredCalendar` asks the package
+first and the entered table for the other years. A year neither knows raises
+`CalendarYearMissing`: hallq never guesses whether a day is a holiday.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import abc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 import chinese_calendar
 
@@ -20,9 +22,12 @@ from queue_server.domain.errors import InvalidInput, QueueError
 __all__ = [
     "CalendarYearMissing",
     "HolidayCalendar",
+    "LayeredCalendar",
     "OfficialCalendar",
     "PublicHoliday",
+    "STANDARD_HOLIDAYS",
     "TableCalendar",
+    "standard_holiday",
 ]
 
 
@@ -95,16 +100,26 @@ class HolidayCalendar(abc.ABC):
         )
 
 
+@cache
+def _package_covers(year: int) -> bool:
+    # The installed package does not change while hallq runs: ask it once per year.
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except (NotImplementedError, ValueError, OverflowError):
+        return False
+    return True
+
+
 class OfficialCalendar(HolidayCalendar):
     """The State Council holiday schedule as published in the `chinese_calendar` package."""
 
     def covers(self, year: int) -> bool:
         """Whether the installed package has the holiday schedule of this year."""
-        try:
-            chinese_calendar.is_workday(date(year, 1, 1))
-        except NotImplementedError:
-            return False
-        return True
+        return _package_covers(year)
+
+    def years(self) -> list[int]:
+        """The years the installed package has, in order."""
+        return [year for year in range(1990, 2101) if _package_covers(year)]
 
     def is_workday(self, day: date) -> bool:
         """Whether the day is an official working day (weekday or 调休 weekend day)."""
@@ -123,6 +138,24 @@ class OfficialCalendar(HolidayCalendar):
         if not resting or name_en is None:
             return None
         return PublicHoliday(name_zh=_chinese_holiday_name(name_en), name_en=name_en)
+
+
+# The statutory holidays by the names the package uses (one-off commemorations left out), for an
+# admin entering a year to choose from.
+STANDARD_HOLIDAYS = tuple(
+    PublicHoliday(name_zh=str(holiday.chinese), name_en=str(holiday.value))
+    for holiday in chinese_calendar.Holiday
+    if int(holiday.days) >= 1 and "70th" not in str(holiday.value)
+)
+
+
+def standard_holiday(name: str) -> PublicHoliday | None:
+    """The standard holiday named in Chinese or English (元旦, New Year's Day), or None."""
+    wanted = name.strip().casefold()
+    for holiday in STANDARD_HOLIDAYS:
+        if wanted in (holiday.name_zh.casefold(), holiday.name_en.casefold()):
+            return holiday
+    return None
 
 
 def _chinese_holiday_name(name_en: str) -> str:
@@ -162,6 +195,18 @@ class TableCalendar(HolidayCalendar):
         """Whether the table has the holiday schedule of this year."""
         return year in self._years
 
+    def years(self) -> list[int]:
+        """The years of the table, in order."""
+        return sorted(self._years)
+
+    def holidays(self) -> dict[date, PublicHoliday]:
+        """The public holiday days of the table, in date order."""
+        return dict(sorted(self._holidays.items()))
+
+    def swapped_workdays(self) -> list[date]:
+        """The 调休 Saturdays and Sundays worked, in order."""
+        return sorted(self._swapped_workdays)
+
     def is_workday(self, day: date) -> bool:
         """Whether the day is an official working day (weekday or 调休 weekend day)."""
         self._require_year(day)
@@ -177,3 +222,27 @@ class TableCalendar(HolidayCalendar):
     def _require_year(self, day: date) -> None:
         if day.year not in self._years:
             raise CalendarYearMissing(day.year)
+
+
+class LayeredCalendar(HolidayCalendar):
+    """The package's schedule for every year it has (it always wins), an entered table for the
+    years it lacks, and `CalendarYearMissing` for a year neither knows."""
+
+    def __init__(self, package: HolidayCalendar, entered: HolidayCalendar) -> None:
+        self.package = package
+        self.entered = entered
+
+    def _source(self, year: int) -> HolidayCalendar:
+        return self.package if self.package.covers(year) else self.entered
+
+    def covers(self, year: int) -> bool:
+        """Whether the package or the entered table has the holiday schedule of this year."""
+        return self.package.covers(year) or self.entered.covers(year)
+
+    def is_workday(self, day: date) -> bool:
+        """Whether the day is an official working day (weekday or 调休 weekend day)."""
+        return self._source(day.year).is_workday(day)
+
+    def public_holiday(self, day: date) -> PublicHoliday | None:
+        """The public holiday the day belongs to, or None on an ordinary day or weekend."""
+        return self._source(day.year).public_holiday(day)

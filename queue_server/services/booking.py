@@ -84,7 +84,7 @@ from ..store import booking_tables as bt
 from ..store import tables
 from . import idempotency, views
 from .context import Actor, Deps, audit
-from .hours import OFFICIAL, hall_schedule, open_state
+from .hours import hall_schedule, official_calendar, open_state
 from .kiosk import item_view, search_items
 from .notify import LogNotifier, Notice, Notifier, deliver
 from .queue import Outbox, require_issuer, require_post, run
@@ -163,8 +163,8 @@ def _zone(hall: Hall) -> ZoneInfo:
     return ZoneInfo(hall.timezone)
 
 
-def _schedule(hall: Hall) -> Schedule:
-    schedule = hall_schedule(hall, OFFICIAL)
+def _schedule(session: Session, hall: Hall) -> Schedule:
+    schedule = hall_schedule(hall, official_calendar(session))
     if schedule is None:
         raise Conflict(
             "本厅尚未设置办公时间，暂不接受预约",
@@ -354,7 +354,7 @@ def booking_view(
             view["ticket"] = {"number": ticket.number, "state": ticket.state.value}
     if item is not None:
         try:
-            view["deadline"] = deadline_view(item, booking.day, OFFICIAL)
+            view["deadline"] = deadline_view(item, booking.day, official_calendar(session))
         except CalendarYearMissing as missing:
             view["deadline"] = {"due": None, "text": missing.message, "text_en": missing.message_en}
     if booking.is_home_visit:
@@ -524,7 +524,7 @@ def bookable_days(deps: Deps, hall_id: int, item_id: int) -> dict[str, Any]:
     with deps.db.reading() as session:
         hall = views.get_hall(session, hall_id)
         item, category, rule, pool = _item_context(session, hall, item_id)
-        schedule = _schedule(hall)
+        schedule = _schedule(session, hall)
         now = deps.clock.now()
         today = views.today(hall, now)
         last = rule.slot.last_bookable_day(today)
@@ -588,7 +588,7 @@ def free_slots(deps: Deps, hall_id: int, item_id: int, day: Any) -> dict[str, An
     with deps.db.reading() as session:
         hall = views.get_hall(session, hall_id)
         item, category, rule, pool = _item_context(session, hall, item_id)
-        schedule = _schedule(hall)
+        schedule = _schedule(session, hall)
         now = deps.clock.now()
         slots = generate_slots(schedule, rule.slot, when, now)  # CalendarYearMissing → 409
         sessions = schedule.sessions_on(when)
@@ -755,7 +755,7 @@ def book(
         today = views.today(hall, now)
         policy = load_policy(s, hall.id or 0)
         item, category, rule, pool = _item_context(s, hall, data.get("item"))
-        schedule = _schedule(hall)
+        schedule = _schedule(s, hall)
         digest = id_digest(_id_key(s, hall.id or 0), citizen.id_number)
         missed = _missed_days(s, hall.id or 0, digest, today, policy.no_show_window_days)
         require_not_blocked(policy, missed, today)
@@ -893,7 +893,7 @@ def move_booking(
         s, hall, now = out.session, out.hall, out.now
         booking = _load_by_code(s, key)
         item, _category, rule, pool = _item_context(s, hall, booking.service_item_id)
-        slot = check_bookable(_schedule(hall), rule.slot, new_start, now)
+        slot = check_bookable(_schedule(s, hall), rule.slot, new_start, now)
         day = slot.start.astimezone(_zone(hall)).date()
         old_day = booking.day
         booking.move(slot.start, slot.end, day, pool, now)
@@ -921,18 +921,18 @@ def move_booking(
 # Check-in
 
 
-def _late_due(hall: Hall, now: datetime) -> datetime | None:
+def _late_due(session: Session, hall: Hall, now: datetime) -> datetime | None:
     """For a late citizen while walk-ins are closed but an appointment-only session runs: the
     end of that session, so the ticket is called after those who came on time."""
-    state = open_state(hall, now, OFFICIAL)
+    state = open_state(hall, now, official_calendar(session))
     if state.open or not state.appointment_only:
         return None
-    schedule = _schedule(hall)
-    is_open, session = schedule.is_open(now)
-    if not is_open or session is None:
+    schedule = _schedule(session, hall)
+    is_open, current = schedule.is_open(now)
+    if not is_open or current is None:
         return None
     local = schedule.local_time(now)
-    return datetime.combine(local.date(), session.end, tzinfo=schedule.hours.zone)
+    return datetime.combine(local.date(), current.end, tzinfo=schedule.hours.zone)
 
 
 # A check-in a moment ago whose ticket is not issued yet is still under way (its request runs);
@@ -982,7 +982,9 @@ def check_in(
         audit(out.session, at=out.now, actor=actor, action="booking.check_in", hall_id=hall_id,
               subject=f"booking {booking.id}", detail={"timing": timing.value})  # fmt: skip
         due = (
-            booking.slot_start if timing == CheckInTiming.ON_TIME else _late_due(out.hall, out.now)
+            booking.slot_start
+            if timing == CheckInTiming.ON_TIME
+            else _late_due(out.session, out.hall, out.now)
         )
         return _Claim(booking, timing, due)
 
@@ -1435,7 +1437,7 @@ def walk_in_refusal(
 ) -> tuple[str, str] | None:
     """Why a walk-in ticket of a category is refused now (a session its rule keeps for booked
     citizens only), or None. For the kiosk's ticket issuing to call."""
-    schedule = hall_schedule(hall, OFFICIAL)
+    schedule = hall_schedule(hall, official_calendar(session))
     if schedule is None:
         return None
     try:

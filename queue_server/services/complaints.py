@@ -118,7 +118,7 @@ def hall_today(hall: Hall, now: datetime) -> date:
 
 
 def due_after(
-    start: date, days: int = FOLLOW_UP_WORKING_DAYS, calendar: HolidayCalendar | None = None
+    start: date, days: int = FOLLOW_UP_WORKING_DAYS, *, calendar: HolidayCalendar
 ) -> date:
     """`days` working days after `start` by the official calendar.
 
@@ -126,7 +126,7 @@ def due_after(
     the manager sees the date and can correct a complaint's deadline by hand.
     """
     try:
-        return (calendar or hours.OFFICIAL).add_working_days(start, days)
+        return calendar.add_working_days(start, days)
     except CalendarYearMissing:
         day, counted = start, 0
         while counted < days:
@@ -165,6 +165,7 @@ def open_follow_ups(deps: Deps, hall_ids: set[int] | None = None) -> int:
     try:
         with deps.db.transaction() as session:
             halls = {h.id: h for h in session.scalars(select(Hall))}
+            calendar = hours.official_calendar(session)
             for row in session.execute(missing).all():
                 hall = halls[row.hall_id]
                 opened_on = row.created_at.astimezone(ZoneInfo(hall.timezone)).date()
@@ -178,7 +179,7 @@ def open_follow_ups(deps: Deps, hall_ids: set[int] | None = None) -> int:
                         level=row.level,
                         stage="verify",
                         opened_on=opened_on,
-                        due_on=due_after(opened_on),
+                        due_on=due_after(opened_on, calendar=calendar),
                         opened_at=row.created_at,
                         steps=[],
                     )
@@ -488,9 +489,9 @@ def _check_assignee(session: Session, actor: Actor, assignee_id: int | None) -> 
         )
 
 
-def _check_due(due_on: date | None, today: date) -> date:
+def _check_due(session: Session, due_on: date | None, today: date) -> date:
     if due_on is None:
-        return due_after(today)
+        return due_after(today, calendar=hours.official_calendar(session))
     if due_on < today:
         raise field_error("due_on", "办结期限不能早于今天", "The due day cannot be in the past")
     return due_on
@@ -536,7 +537,7 @@ def register_complaint(
                     "clerk_id", "所选人员不属于本大厅", "The clerk is not of this hall"
                 )
         _check_assignee(s, actor, values.get("assignee_id"))
-        due_on = _check_due(values.get("due_on"), today)
+        due_on = _check_due(s, values.get("due_on"), today)
         after = {
             "ticket_id": ticket.id if ticket else None,
             "window_id": window_id,
@@ -583,7 +584,7 @@ def assign_complaint(
         _check_assignee(change.session, actor, values["assignee_id"])
         due_on = values.get("due_on") or row.due_on
         if values.get("due_on") is not None:
-            _check_due(due_on, hall_today(hall, change.now))
+            _check_due(change.session, due_on, hall_today(hall, change.now))
         change.session.execute(
             update(CP)
             .where(CP.c.id == complaint_id)

@@ -10,12 +10,13 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from ..domain.calendar import HolidayCalendar
 from ..domain.model import Hall, Outcome, Ticket, TicketState
 from ..domain.numbering import service_day
 from ..store import tables
 from . import alarms, views
 from .context import SYSTEM, Deps, audit
-from .hours import open_state
+from .hours import official_calendar, open_state
 from .queue import Outbox, end_service_record, run
 from .scheduler import periodic
 
@@ -132,8 +133,9 @@ def check_device_health(deps: Deps) -> dict[str, int]:
                 )
             )
         }
+        calendar = official_calendar(session)
         serving = {
-            hall.id: _serving(hall, now)
+            hall.id: _serving(hall, now, calendar)
             for hall in session.scalars(
                 select(Hall).where(tables.halls.c.id.in_({d.hall_id for d in devices}))
             )
@@ -152,8 +154,8 @@ def check_device_health(deps: Deps) -> dict[str, int]:
     return {"raised": raised, "cleared": cleared}
 
 
-def _serving(hall: Hall, now: datetime) -> bool:
-    state = open_state(hall, now)
+def _serving(hall: Hall, now: datetime, calendar: HolidayCalendar) -> bool:
+    state = open_state(hall, now, calendar)
     return state.open or state.appointment_only
 
 

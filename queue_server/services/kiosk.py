@@ -57,7 +57,7 @@ from ..store.db import ACCOUNTS_GENERATION
 from . import alarms, views
 from .bus import Message
 from .context import Actor, Deps, audit
-from .hours import open_state
+from .hours import official_calendar, open_state
 
 log = logging.getLogger(__name__)
 
@@ -377,7 +377,7 @@ def kiosk_home(deps: Deps, hall_id: int, appointments: bool = False) -> dict[str
         ]
         return {
             "hall": {**views.hall_view(hall), "notice": hall.notice},
-            "open": open_state(hall, now).as_dict(),
+            "open": open_state(hall, now, official_calendar(session)).as_dict(),
             "categories": categories,
             "green_channel": GREEN_CHANNEL,
             "appointments": appointments,

@@ -35,7 +35,7 @@ from ..store import tables
 from . import idempotency, views
 from .bus import Message
 from .context import Actor, Deps, audit
-from .hours import open_state
+from .hours import official_calendar, open_state
 from .scope import hall_parents
 
 R = TypeVar("R")
@@ -255,12 +255,12 @@ _TICKET_FIELDS = [c.name for c in T.columns if c.name in {f.name for f in fields
 _TICKET_FIELDS.remove("id")
 
 
-def _require_walk_in_open(config: views.HallConfig, now: datetime) -> None:
+def _require_walk_in_open(config: views.HallConfig, session: Session, now: datetime) -> None:
     """`require_walk_in_open`, its verdict kept for the minute (hours are set to the minute)."""
     minute = now.replace(second=0, microsecond=0)
     state = config.walk_in.get(minute)
     if state is None:
-        state = open_state(config.hall, now)
+        state = open_state(config.hall, now, official_calendar(session))
         config.walk_in.clear()
         config.walk_in[minute] = state
     if not state.open:
@@ -349,7 +349,7 @@ def issue_ticket(
         config = views.hall_config(s, hall.id or 0)
         require_issuer(actor, hall, s)
         if actor.kind == "device" and appointment is None:
-            _require_walk_in_open(config, now)
+            _require_walk_in_open(config, s, now)
         if key is not None and issuer is not None:
             earlier = idempotency.earlier_ticket(s, issuer, key, now)
             if earlier is not None:

@@ -1,7 +1,7 @@
 """A hall's opening hours and its calendar, as managers change them and everyone reads them.
 
 Hours are the domain's `HallHours`, kept as JSON on the hall; the official calendar is
-`services.hours.OFFICIAL` (public holidays and 调休 from the `chinese_calendar` package). A day
+`services.hours.official_calendar` (public holidays and 调休 from the `chinese_calendar` package). A day
 in a year the package does not cover is reported as unknown, with the reason, never guessed.
 """
 
@@ -27,7 +27,7 @@ from ..domain.model import Hall, Role, ServiceItem
 from ..store import booking_tables as bt
 from . import views
 from .context import Actor, Deps, audit
-from .hours import OFFICIAL, hall_schedule, open_state
+from .hours import hall_schedule, official_calendar, open_state
 from .queue import Outbox, run
 
 MAX_DAYS = 62
@@ -146,7 +146,7 @@ def hours_view(
     hall_id: int,
     start: Any = None,
     days: Any = 14,
-    calendar: HolidayCalendar = OFFICIAL,
+    calendar: HolidayCalendar | None = None,
 ) -> dict[str, Any]:
     """The hall's configured hours, the calendar years known, and the coming days in words."""
     count = _require_days(days)
@@ -154,6 +154,7 @@ def hours_view(
         hall = views.get_hall(session, hall_id)
         now = deps.clock.now()
         first = views.today(hall, now) if start in (None, "") else parse_day(start, "from")
+        calendar = calendar or official_calendar(session)
         schedule = hall_schedule(hall, calendar)
         day_list = [day_view(schedule, calendar, first + timedelta(days=n)) for n in range(count)]
         years = sorted({first.year, (first + timedelta(days=count - 1)).year, first.year + 1})
@@ -248,7 +249,8 @@ def set_override(deps: Deps, actor: Actor, hall_id: int, day: Any, data: Any) ->
     affected = run(deps, hall_id, work)
     with deps.db.reading() as session:
         hall = views.get_hall(session, hall_id)
-        view = day_view(hall_schedule(hall), OFFICIAL, when)
+        calendar = official_calendar(session)
+        view = day_view(hall_schedule(hall, calendar), calendar, when)
     return {"day": view, "bookings_on_that_day": affected}
 
 
@@ -266,11 +268,16 @@ def remove_override(deps: Deps, actor: Actor, hall_id: int, day: Any) -> dict[st
     run(deps, hall_id, work)
     with deps.db.reading() as session:
         hall = views.get_hall(session, hall_id)
-        return {"day": day_view(hall_schedule(hall), OFFICIAL, when)}
+        calendar = official_calendar(session)
+        return {"day": day_view(hall_schedule(hall, calendar), calendar, when)}
 
 
 def deadline(
-    deps: Deps, hall_id: int, item_id: int, start: Any = None, calendar: HolidayCalendar = OFFICIAL
+    deps: Deps,
+    hall_id: int,
+    item_id: int,
+    start: Any = None,
+    calendar: HolidayCalendar | None = None,
 ) -> dict[str, Any]:
     """A service item's 办理时限 counted in official working days from a date (default today)."""
     with deps.db.reading() as session:
@@ -281,7 +288,7 @@ def deadline(
         first = (
             views.today(hall, deps.clock.now()) if start in (None, "") else parse_day(start, "from")
         )
-        return deadline_view(item, first, calendar)
+        return deadline_view(item, first, calendar or official_calendar(session))
 
 
 def deadline_view(item: ServiceItem, start: date, calendar: HolidayCalendar) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from . import tables
 # the kiosk print dispatcher).
 CONFIG_GENERATION = "config_generation"
 ACCOUNTS_GENERATION = "accounts_generation"
+# ... and the holiday schedules an admin entered (services/hours.py `official_calendar`).
+CALENDAR_GENERATION = "calendar_generation"
 CACHED_TABLES = {
     "halls": CONFIG_GENERATION,
     "categories": CONFIG_GENERATION,
@@ -30,6 +32,8 @@ CACHED_TABLES = {
     "auth_tokens": ACCOUNTS_GENERATION,
     "clerks": ACCOUNTS_GENERATION,
     "devices": ACCOUNTS_GENERATION,
+    "calendar_years": CALENDAR_GENERATION,
+    "calendar_days": CALENDAR_GENERATION,
 }
 CONFIG_TABLES = frozenset(t for t, key in CACHED_TABLES.items() if key == CONFIG_GENERATION)
 _WRITTEN = "hallq_cached_tables_written"

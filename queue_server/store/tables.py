@@ -320,4 +320,4 @@ def map_domain() -> None:
     _mapped = True
 
 
-from . import admin_tables, booking_tables, idempotency_tables  # noqa: E402,F401
+from . import admin_tables, booking_tables, calendar_tables, idempotency_tables  # noqa: E402,F401

@@ -8,10 +8,13 @@ from datetime import date, timedelta
 import pytest
 
 from queue_server.domain.calendar import (
+    STANDARD_HOLIDAYS,
     CalendarYearMissing,
+    LayeredCalendar,
     OfficialCalendar,
     PublicHoliday,
     TableCalendar,
+    standard_holiday,
 )
 from queue_server.domain.errors import InvalidInput, QueueError
 
@@ -154,3 +157,48 @@ def test_a_table_calendar_refuses_a_swapped_workday_on_a_weekday():
     with pytest.raises(InvalidInput) as refused:
         TableCalendar(years=[2030], holidays={}, swapped_workdays=[date(2030, 9, 30)])
     assert "调休" in refused.value.message
+
+
+# -- the layered calendar: the package first, then a year entered by an admin ---------------------
+
+# An obviously made-up schedule for a year the package lacks: never the real State Council notice.
+TEST_ONLY_2027 = TableCalendar(
+    years=[2027],
+    holidays={date(2027, 1, 1): PublicHoliday("元旦", "New Year's Day")},
+    swapped_workdays=[date(2027, 1, 9)],  # a Saturday, worked in this test table only
+)
+
+
+def test_the_layered_calendar_takes_a_year_the_package_lacks_from_the_entered_table():
+    calendar = LayeredCalendar(official, TEST_ONLY_2027)
+    assert calendar.covers(2027)
+    assert calendar.public_holiday(date(2027, 1, 1)) == PublicHoliday("元旦", "New Year's Day")
+    assert not calendar.is_workday(date(2027, 1, 1))
+    assert calendar.is_workday(date(2027, 1, 4))
+    assert calendar.is_swapped_workday(date(2027, 1, 9))
+    assert not calendar.is_workday(date(2027, 1, 10))  # a plain Sunday
+
+
+def test_the_package_always_wins_over_an_entered_year_it_covers():
+    wrong_2026 = TableCalendar(years=[2026], holidays={date(2026, 3, 3): NATIONAL_DAY})
+    calendar = LayeredCalendar(official, wrong_2026)
+    assert calendar.is_workday(date(2026, 3, 3))
+    assert calendar.public_holiday(date(2026, 2, 17)) == PublicHoliday("春节", "Spring Festival")
+
+
+def test_the_layered_calendar_refuses_a_year_neither_knows_and_counts_across_new_year():
+    calendar = LayeredCalendar(official, TEST_ONLY_2027)
+    with pytest.raises(CalendarYearMissing) as refused:
+        calendar.is_workday(date(2028, 1, 3))
+    assert refused.value.year == 2028
+    assert not calendar.covers(2028)
+    # Thu 2026-12-31 + 3 working days: Mon 4 Jan 2027 (1 Jan is the test holiday), Tue, Wed.
+    assert calendar.add_working_days(date(2026, 12, 31), 3) == date(2027, 1, 6)
+
+
+def test_the_standard_holiday_names_come_from_the_package():
+    assert PublicHoliday("春节", "Spring Festival") in STANDARD_HOLIDAYS
+    assert standard_holiday("元旦") == PublicHoliday("元旦", "New Year's Day")
+    assert standard_holiday("national day") == NATIONAL_DAY
+    assert standard_holiday("圣诞节") is None
+    assert 2026 in official.years() and 2099 not in official.years()

@@ -11,7 +11,7 @@ import pytest
 from queue_server.domain.calendar import PublicHoliday, TableCalendar
 from queue_server.domain.errors import Conflict, Forbidden
 from queue_server.domain.model import Hall
-from queue_server.services import complaints, evaluation
+from queue_server.services import complaints, evaluation, hours
 from queue_server.services import queue as q
 from queue_server.services.admin import FieldErrors
 from queue_server.services.context import Actor
@@ -47,7 +47,7 @@ def serve_and_rate(deps: Any, hall: dict[str, Any], level: str, reason: str | No
 
 
 def test_fifteen_working_days_skip_weekends_and_public_holidays():
-    assert complaints.due_after(date(2026, 11, 26)) == date(2026, 12, 17)
+    assert complaints.due_after(date(2026, 11, 26), calendar=hours.PACKAGE) == date(2026, 12, 17)
     holidays = {date(2026, 12, d): PublicHoliday("测试假", "Test holiday") for d in (1, 2, 3)}
     calendar = TableCalendar([2026], holidays)
     assert complaints.due_after(date(2026, 11, 26), calendar=calendar) == date(2026, 12, 22)

@@ -129,7 +129,7 @@ def test_old_keys_are_forgotten_by_the_housekeeping(api, deps, clock):
 
 def test_migration_0005_joins_the_two_heads_and_goes_away_cleanly(tmp_path):
     url = f"sqlite:///{tmp_path / 'm.db'}"
-    migrate.upgrade(url, "heads")
+    migrate.upgrade(url, "0005")
     assert migrate.current(url) == "0005"
     command.downgrade(migrate.alembic_config(url), "0004")  # back to both heads
     assert migrate.current(url) == "0003,0004"
@@ -139,5 +139,5 @@ def test_migration_0005_joins_the_two_heads_and_goes_away_cleanly(tmp_path):
             assert "issue_requests" not in inspect(conn).get_table_names()
     finally:
         engine.dispose()
-    migrate.upgrade(url)
+    migrate.upgrade(url, "0005")
     assert migrate.current(url) == "0005"

@@ -82,3 +82,38 @@ def test_the_migrations_build_exactly_the_schema_the_code_declares(empty_url: st
         differences = compare_metadata(context, tables.metadata)
     engine.dispose()
     assert differences == [], "a table or column is missing from the migrations"
+
+
+def test_0006_adds_the_entered_holiday_schedules_to_a_first_release_database(empty_url: str):
+    from alembic import command
+
+    migrate.upgrade(empty_url, "0001")
+    migrate.upgrade(empty_url, "0005")
+    assert migrate.current(empty_url) == "0005"
+    migrate.upgrade(empty_url)
+    assert migrate.current(empty_url) == "0006"
+    engine = engine_for(empty_url)
+    with engine.begin() as conn:
+        assert {"calendar_years", "calendar_days"} <= set(inspect(conn).get_table_names())
+        conn.execute(
+            text(
+                "INSERT INTO calendar_years (year, entered_by, entered_at)"
+                " VALUES (2027, 'clerk:1', '2026-11-26 08:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO calendar_days (day, year, kind, name, name_en)"
+                " VALUES ('2027-01-01', 2027, 'holiday', '元旦', 'New Year''s Day')"
+            )
+        )
+        conn.execute(text("DELETE FROM calendar_days"))
+        conn.execute(text("DELETE FROM calendar_years"))
+    engine.dispose()
+    command.downgrade(migrate.alembic_config(empty_url), "0005")
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        assert "calendar_years" not in inspect(conn).get_table_names()
+    engine.dispose()
+    migrate.upgrade(empty_url)
+    assert migrate.current(empty_url) == "0006"
