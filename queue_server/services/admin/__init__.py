@@ -6,7 +6,8 @@ schemas), writes one audit entry with the values before and after, commits, and 
 publishes `window_changed`, `queue_changed` and `hall_changed` so kiosks, lobby and window
 displays and LED boards follow at once.
 
-The use cases live by concept: halls (and their settings, the queue rules among them),
+The use cases live by concept: calendar (holiday schedules entered for years the package
+lacks; deployment-wide), halls (and their settings, the queue rules among them),
 flexible (the flexible-window rule and its alarm), categories, windows, items (the
 catalogue, its import and export), staff, devices, monitor (the live monitor) and audit_log;
 fields holds the field declarations' machinery and change the transaction every use case
@@ -16,6 +17,13 @@ runs in. Callers import them from here.
 from __future__ import annotations
 
 from .audit_log import ACTOR_NAMES, AUDIT_PAGE, audit_entries
+from .calendar import (
+    YEAR_SCHEMA,
+    calendar_overview,
+    calendar_year,
+    delete_year,
+    save_year,
+)
 from .categories import (
     CATEGORY_AUDIT,
     CATEGORY_FIELDS,
@@ -106,6 +114,11 @@ from .windows import (
 )
 
 __all__ = [
+    "YEAR_SCHEMA",
+    "calendar_overview",
+    "calendar_year",
+    "delete_year",
+    "save_year",
     "ACTOR_NAMES",
     "AUDIT_PAGE",
     "CATEGORY_AUDIT",
