@@ -534,3 +534,39 @@ def admin_audit() -> Any:
             deps(), actor(), asked["hall"], asked["action"], asked["page"], asked["day"]
         )
     )
+
+
+# -- the holiday schedule (节假日安排) of years the chinesecalendar package lacks ----------------
+
+YEAR = "<int:year>"
+
+
+@documented(api, "GET", "/admin/calendar",
+            "Holiday schedules: the years the chinesecalendar package covers, the years an admin "
+            "entered, whether this year and the next are known, the standard holiday names",
+            auth=MANAGER)  # fmt: skip
+def admin_calendar() -> Any:
+    return jsonify(admin.calendar_overview(deps(), actor()))
+
+
+@documented(api, "GET", f"/admin/calendar/{YEAR}",
+            "One year's public holidays and swapped working days (调休上班), and their source: "
+            "package, entered or missing", auth=MANAGER, errors=(422,))  # fmt: skip
+def admin_calendar_year(year: int) -> Any:
+    return jsonify(admin.calendar_year(deps(), actor(), year))
+
+
+@documented(
+    api, "PUT", f"/admin/calendar/{YEAR}",
+    "Enter or replace the holiday schedule of a year the package does not cover (admins only)",
+    body=admin.YEAR_SCHEMA, auth=MANAGER, errors=CHANGE_ERRORS,
+)  # fmt: skip
+def admin_save_calendar_year(year: int) -> Any:
+    return jsonify(admin.save_year(deps(), actor(), year, body()))
+
+
+@documented(api, "DELETE", f"/admin/calendar/{YEAR}",
+            "Delete an entered year: its days are unknown again (admins only)", auth=MANAGER,
+            errors=(403, 404, 422))  # fmt: skip
+def admin_delete_calendar_year(year: int) -> Any:
+    return jsonify(admin.delete_year(deps(), actor(), year))

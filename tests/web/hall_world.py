@@ -74,6 +74,7 @@ class Town:
             "day": "2026-11-30",
             "number": "A001",
             "name": "clerk.png",  # a staff photo (the matrix puts one there)
+            "year": 2027,  # a holiday schedule the package lacks
         }
 
 

@@ -49,6 +49,7 @@ ACCESS: dict[str, str] = {
     "console_any": "401      401     401     403     403     ok      ok",
     "console_page": "login    login   login   403     403     ok/403  ok",
     "console_page_any": "login   login   login   403     403     ok      ok",
+    "admin_only": "401      401     401     403     403     403     ok",
     # fmt: on
 }
 
@@ -111,6 +112,11 @@ ROUTES: dict[str, str] = {
     "GET admin.overview": "console_page_any",
     "GET admin.switch": "console_page_any",  # then the chosen hall's page says yes or no
     "GET api.admin_halls": "console_any",  # lists only the halls in reach
+    # The holiday schedules are deployment-wide: managers read them, admins change them.
+    "GET api.admin_calendar": "console_any",
+    "GET api.admin_calendar_year": "console_any",
+    "PUT api.admin_save_calendar_year": "admin_only",
+    "DELETE api.admin_delete_calendar_year": "admin_only",
     "POST admin.logout": "console_any",
     "POST api.booking_housekeeping": "console_any",  # runs the bookings' periodic work
     "POST api.login": "sign_in",
@@ -221,7 +227,7 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
 LAST = (
     "admin.device_token", "api.admin_rotate_token", "admin.clerk_password",
     "api.admin_reset_password", "api.remove_hours_override", "admin.window_delete",
-    "api.admin_delete_window",
+    "api.admin_delete_window", "api.admin_delete_calendar_year",
     "admin.device_delete", "api.admin_delete_device", "api.login", "admin.login",
     "admin.logout", "api.logout",
 )  # fmt: skip
