@@ -1,4 +1,4 @@
-"""Command line: `hallq serve`, `hallq db upgrade`, `hallq demo`."""
+"""Command line: `hallq serve`, `hallq db upgrade`, `hallq demo`, `hallq calendar`."""
 
 from __future__ import annotations
 
@@ -125,6 +125,53 @@ def demo(as_json: bool, halls: int, printer: str | None, if_empty: bool) -> None
     click.echo(
         f"admin (every hall, /admin): staff {admin['staff_no']} password {admin['password']}"
     )
+
+
+@cli.group()
+def calendar() -> None:
+    """Holiday schedules (节假日安排) for years the chinesecalendar package does not cover."""
+
+
+@calendar.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=str))
+def calendar_import(path: str) -> None:
+    """Enter (or replace) a year from a JSON file: {"year": 2027, "holidays": [{"day": ...,
+    "until": ..., "name": "元旦", "name_en": ...}], "swapped_workdays": ["..."]}."""
+    from .domain.errors import QueueError
+    from .services import admin
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            data = json.load(file)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"cannot read {path}: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("year"), int):
+        raise click.ClickException('the file must be a JSON object with a whole-number "year"')
+    try:
+        from .api.spec import validate
+
+        validate(admin.YEAR_SCHEMA, data)
+        saved = admin.save_year(_deps(), admin.COMMAND_LINE, data["year"], data)
+    except QueueError as error:
+        raise click.ClickException(f"{error.message}\n{error.message_en}") from None
+    click.echo(
+        f"{saved['year']}: {len(saved['holidays'])} holiday days, "
+        f"{len(saved['swapped_workdays'])} swapped working days entered"
+    )
+
+
+@calendar.command("show")
+@click.argument("year", type=click.IntRange(1, 9999))
+def calendar_show(year: int) -> None:
+    """Print a year's holidays and swapped working days as JSON, and where they come from."""
+    from .domain.errors import QueueError
+    from .services import admin
+
+    try:
+        shown = admin.calendar_year(_deps(), admin.COMMAND_LINE, year)
+    except QueueError as error:
+        raise click.ClickException(f"{error.message}\n{error.message_en}") from None
+    click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
 
 
 def _make_server(app: Any, host: str, port: int) -> Any:

@@ -218,3 +218,45 @@ def test_entering_replacing_and_deleting_are_audited_with_before_and_after(deps,
     assert replaced["after"] == {"holidays": [], "swapped_workdays": []}
     assert deleted["after"] is None and rows[0].hall_id is None
     assert rows[0].actor == boss.label
+
+
+def test_an_operator_imports_and_shows_a_year_from_the_command_line(
+    deps, demo, db_url, tmp_path, monkeypatch
+):
+    import json
+
+    from click.testing import CliRunner
+
+    from queue_server.cli import cli
+
+    monkeypatch.setenv("HALLQ_DATABASE_URL", db_url)
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["calendar", "show", "2027"])
+    assert missing.exit_code == 0 and json.loads(missing.output)["source"] == "missing"
+
+    table = tmp_path / "2027.json"
+    table.write_text(json.dumps({"year": 2027, **TEST_ONLY_2027}), encoding="utf-8")
+    imported = runner.invoke(cli, ["calendar", "import", str(table)])
+    assert imported.exit_code == 0, imported.output
+    assert "1 holiday days, 1 swapped working days" in imported.output
+    shown = json.loads(runner.invoke(cli, ["calendar", "show", "2027"]).output)
+    assert shown["source"] == "entered" and shown["entered_by"] == "operator"
+    assert shown["holidays"] == TEST_ONLY_2027["holidays"]
+    package = json.loads(runner.invoke(cli, ["calendar", "show", "2026"]).output)
+    assert package["source"] == "package"
+
+    for content, words in [
+        (json.dumps({"year": 2026, **TEST_ONLY_2027}), "chinesecalendar"),
+        (json.dumps({"year": 2027, "holidays": [], "swapped_workdays": ["2027-01-06"]}), "调休"),
+        ('{"year": 2027, "holidays": [', "cannot read"),
+        (json.dumps([2027]), '"year"'),
+        (json.dumps({"year": 2027, "holidays": []}), "swapped_workdays"),
+    ]:
+        table.write_text(content, encoding="utf-8")
+        refused = runner.invoke(cli, ["calendar", "import", str(table)])
+        assert refused.exit_code == 1 and words in refused.output, refused.output
+        assert isinstance(refused.exception, SystemExit)  # a clear message, not a traceback
+    assert (
+        admin.calendar_year(deps, admin_of(deps, demo), 2027)["holidays"]
+        == (TEST_ONLY_2027["holidays"])
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from .audit_log import ACTOR_NAMES, AUDIT_PAGE, audit_entries
 from .calendar import (
+    COMMAND_LINE,
     YEAR_SCHEMA,
     calendar_overview,
     calendar_year,
@@ -114,6 +115,7 @@ from .windows import (
 )
 
 __all__ = [
+    "COMMAND_LINE",
     "YEAR_SCHEMA",
     "calendar_overview",
     "calendar_year",
