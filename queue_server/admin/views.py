@@ -1364,3 +1364,51 @@ def audit_log() -> Any:
         result=result,
         args=request.args,
     )
+
+
+# =============================================================================================
+# 节假日安排: the holiday schedule of years the chinesecalendar package does not cover
+
+
+@bp.get("/calendar")
+def calendar() -> Any:
+    """节假日安排: which years are known (package or entered), and what to do when one is not."""
+    asked = request.args.get("year", "")
+    if asked.isascii() and asked.isdigit() and len(asked) == 4:
+        return redirect(url_for("admin.calendar_year", year=int(asked)))
+    return page("admin/calendar.html", view=admin.calendar_overview(deps(), me()))
+
+
+@bp.route("/calendar/<int:year>", methods=["GET", "POST"])
+def calendar_year(year: int) -> Any:
+    """One year's holidays and swapped working days; admins enter, replace or delete it."""
+    actor = me()
+    typed: tuple[str, str] | None = None
+    error: tuple[str, str] | None = None
+    status = 200
+    if request.method == "POST":
+        scope.require_admin(actor)
+        if request.form.get("action") == "delete":
+            admin.delete_year(deps(), actor, year)
+            return done(
+                f"已删除 {year} 年的节假日安排", f"The {year} schedule was deleted",
+                url_for("admin.calendar"),
+            )  # fmt: skip
+        typed = (request.form.get("holidays", "")[:5000], request.form.get("swapped", "")[:2000])
+        try:
+            admin.save_year(deps(), actor, year, admin.parse_lines(*typed))
+        except InvalidInput as refused:
+            error, status = (refused.message, refused.message_en), 422
+        else:
+            return done(
+                f"已保存 {year} 年的节假日安排，各大厅的预约和办理时限立即按此计算",
+                f"The {year} schedule is saved; every hall's bookings and deadlines use it now",
+                url_for("admin.calendar_year", year=year),
+            )
+    view = admin.calendar_year(deps(), actor, year)
+    holidays, swapped = typed if typed is not None else admin.as_lines(view)
+    overview = admin.calendar_overview(deps(), actor)
+    return page(
+        "admin/calendar_year.html", view=view, overview=overview, holidays=holidays,
+        swapped=swapped, error=error, status=status,
+    )  # fmt: skip

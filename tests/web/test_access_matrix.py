@@ -117,6 +117,9 @@ ROUTES: dict[str, str] = {
     "GET api.admin_calendar_year": "console_any",
     "PUT api.admin_save_calendar_year": "admin_only",
     "DELETE api.admin_delete_calendar_year": "admin_only",
+    "GET admin.calendar": "console_page_any",
+    "GET admin.calendar_year": "console_page_any",
+    "POST admin.calendar_year": "admin_only",
     "POST admin.logout": "console_any",
     "POST api.booking_housekeeping": "console_any",  # runs the bookings' periodic work
     "POST api.login": "sign_in",

@@ -20,9 +20,11 @@ from .audit_log import ACTOR_NAMES, AUDIT_PAGE, audit_entries
 from .calendar import (
     COMMAND_LINE,
     YEAR_SCHEMA,
+    as_lines,
     calendar_overview,
     calendar_year,
     delete_year,
+    parse_lines,
     save_year,
 )
 from .categories import (
@@ -117,9 +119,11 @@ from .windows import (
 __all__ = [
     "COMMAND_LINE",
     "YEAR_SCHEMA",
+    "as_lines",
     "calendar_overview",
     "calendar_year",
     "delete_year",
+    "parse_lines",
     "save_year",
     "ACTOR_NAMES",
     "AUDIT_PAGE",

@@ -8,6 +8,7 @@ one, each change audited.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from importlib.metadata import PackageNotFoundError, version
@@ -324,3 +325,75 @@ def delete_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
         audit(s, at=now, actor=actor, action="calendar.year_deleted", hall_id=None,
               subject=f"节假日安排 {year}", detail={"before": _audited(before), "after": None})  # fmt: skip
     return {"year": year, "deleted": True}
+
+
+_LINE = re.compile(
+    r"(\d{4}-\d{1,2}-\d{1,2})(?:\s*(?:至|到|~|～|\.\.|—|–)\s*(\d{4}-\d{1,2}-\d{1,2}))?\s+(.+)"
+)
+
+
+def _iso_day(text: str) -> str:
+    year, month, day = text.split("-")
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def parse_lines(holidays: str, swapped: str) -> dict[str, Any]:
+    """A year's schedule as the console's form types it: one holiday day or range per line
+    ("2027-01-01 元旦", "2027-02-06 至 2027-02-12 春节 / Spring Festival"), one swapped working
+    day per line; as the API's body."""
+    entries: list[dict[str, Any]] = []
+    for number, line in enumerate(holidays.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        found = _LINE.fullmatch(line)
+        if found is None:
+            raise InvalidInput(
+                f"节假日第 {number} 行看不懂：请写成「2027-01-01 元旦」或"
+                "「2027-02-06 至 2027-02-12 春节」",
+                f"Holiday line {number} cannot be read: write it as 2027-01-01 New Year's Day "
+                "or 2027-02-06 .. 2027-02-12 Spring Festival",
+            )
+        first, last, names = found.groups()
+        name, _, name_en = names.partition("/")
+        entries.append({"day": _iso_day(first), "until": _iso_day(last) if last else None,
+                        "name": name.strip(), "name_en": name_en.strip() or None})  # fmt: skip
+    days: list[str] = []
+    for number, line in enumerate(swapped.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", line):
+            raise InvalidInput(
+                f"调休上班第 {number} 行看不懂：每行写一个日期，如 2027-01-09",
+                f"Swapped working day line {number} cannot be read: one date a line, "
+                "like 2027-01-09",
+            )
+        days.append(_iso_day(line))
+    return {"holidays": entries, "swapped_workdays": days}
+
+
+def as_lines(view: Mapping[str, Any]) -> tuple[str, str]:
+    """A year's schedule as the console's form shows it: consecutive days of one holiday on one
+    line."""
+    lines: list[str] = []
+    run: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        first, last = run[0]["day"], run[-1]["day"]
+        span = first if first == last else f"{first} 至 {last}"
+        lines.append(f"{span} {run[0]['name']} / {run[0]['name_en']}")
+        run.clear()
+
+    for entry in view.get("holidays", []):
+        if run and (
+            entry["name"] != run[-1]["name"]
+            or date.fromisoformat(entry["day"]) - date.fromisoformat(run[-1]["day"])
+            != timedelta(days=1)
+        ):
+            flush()
+        run.append(entry)
+    flush()
+    return "\n".join(lines), "\n".join(view.get("swapped_workdays", []))
