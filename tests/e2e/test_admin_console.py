@@ -292,3 +292,50 @@ def test_queue_rules_are_set_on_the_hall_settings_page(new_page, hall: Server):
         screenshot(page, "admin-hall-queue-rules-error")
     finally:  # the other tests of this module share the server
         requests.put(f"{settings}/queue-rules", json=defaults, headers=auth, timeout=10)
+
+
+def test_an_admin_types_in_a_missing_year_and_a_manager_reads_it(new_page, hall: Server):
+    """节假日安排: 2027 is missing; the admin types in a made-up test table (not the State
+    Council's), the hours page follows at once; a manager sees the same, read only."""
+    srv = hall
+    page = sign_in(new_page, srv, "admin")
+    page.goto(f"{srv.url}/admin/calendar")
+    assert "尚无安排：2027 年的预约会被拒绝" in page.inner_text("#main")
+    axe_audit(page, "admin holiday schedule overview")
+    screenshot(page, "admin-calendar")
+    page.click("a[href$='/admin/calendar/2027']")
+    page.wait_for_url(f"{srv.url}/admin/calendar/2027")
+    page.fill("#f-holidays", "2027-01-01 元旦")
+    page.fill("#f-swapped", "2027-01-06")  # a Wednesday: refused
+    page.click("form.edit-form button[type=submit]")
+    assert "调休" in page.inner_text("#calendar-error")
+    axe_audit(page, "admin holiday schedule with an error")
+    screenshot(page, "admin-calendar-year-error")
+    page.fill("#f-holidays", "2027-01-01 元旦\n2027-01-04 至 2027-01-05 测试假 / Test holiday")
+    page.fill("#f-swapped", "2027-01-09")
+    page.click("form.edit-form button[type=submit]")
+    page.wait_for_selector(".alert-ok")
+    assert "已保存 2027 年" in page.inner_text(".alert-ok")
+    axe_audit(page, "admin holiday schedule entered")
+    screenshot(page, "admin-calendar-year")
+
+    hours = requests.get(
+        f"{srv.url}/api/v1/halls/{srv.demo['hall']}/hours?from=2027-01-01&days=10", timeout=10
+    ).json()["days"]
+    by_day = {d["date"]: d for d in hours}
+    assert by_day["2027-01-01"]["holiday"] == "元旦"
+    assert by_day["2027-01-06"]["workday"] is True and by_day["2027-01-06"]["sessions"]
+    assert by_day["2027-01-09"]["swapped_workday"] is True
+
+    reader = sign_in(new_page, srv)
+    reader.goto(f"{srv.url}/admin/calendar/2027")
+    text = reader.inner_text("#main")
+    assert "只有系统管理员可以录入或修改" in text and "测试假" in text
+    assert reader.query_selector("#f-holidays") is None
+    axe_audit(reader, "admin holiday schedule read by a manager")
+    screenshot(reader, "admin-calendar-year-manager")
+
+    page.goto(f"{srv.url}/admin/calendar/2027")
+    page.click("button.danger")
+    page.wait_for_url(f"{srv.url}/admin/calendar")
+    assert "已删除 2027 年" in page.inner_text(".alert-ok")

@@ -240,7 +240,7 @@ def test_an_operator_imports_and_shows_a_year_from_the_command_line(
     assert imported.exit_code == 0, imported.output
     assert "1 holiday days, 1 swapped working days" in imported.output
     shown = json.loads(runner.invoke(cli, ["calendar", "show", "2027"]).output)
-    assert shown["source"] == "entered" and shown["entered_by"] == "operator"
+    assert shown["source"] == "entered" and shown["entered_by"] == "命令行导入"
     assert shown["holidays"] == TEST_ONLY_2027["holidays"]
     package = json.loads(runner.invoke(cli, ["calendar", "show", "2026"]).output)
     assert package["source"] == "package"

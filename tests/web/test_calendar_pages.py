@@ -19,7 +19,10 @@ def stored_days(deps) -> int:
 def test_an_admin_types_in_2027_and_a_manager_reads_it(app, client, deps, demo):
     sign_in(client, "admin")
     overview = client.get("/admin/calendar").get_data(as_text=True)
-    assert "2027 年</strong>：尚无节假日安排" in overview and "chinesecalendar" in overview
+    assert (
+        "<strong>尚无安排</strong>：2027 年的预约会被拒绝" in overview
+        and "chinesecalendar" in overview
+    )
     assert client.get("/admin/calendar?year=2027").headers["Location"].endswith("/calendar/2027")
 
     form = client.get("/admin/calendar/2027").get_data(as_text=True)

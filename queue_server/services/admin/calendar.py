@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
 
@@ -32,7 +33,9 @@ from ..hours import PACKAGE, official_calendar
 
 # Who enters a year from the server's shell (`hallq calendar import`): an operator with the
 # machine in hand, audited as "operator". No web request ever acts as this kind.
-COMMAND_LINE = Actor("operator")
+# Who entered a year is shown to managers by name; times in Beijing time, like the audit log.
+BEIJING = ZoneInfo("Asia/Shanghai")
+COMMAND_LINE = Actor("operator", name="命令行导入")
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 MAX_HOLIDAY_DAYS = 60
@@ -196,7 +199,7 @@ def _stored(session: Any, year: int) -> dict[str, Any] | None:
         ],
         "swapped_workdays": [d.day.isoformat() for d in days if d.kind == WORKDAY],
         "entered_by": row.entered_by,
-        "entered_at": row.entered_at.isoformat(),
+        "entered_at": row.entered_at.astimezone(BEIJING).isoformat(),
     }
 
 
@@ -222,7 +225,7 @@ def calendar_overview(deps: Deps, actor: Actor) -> dict[str, Any]:
             "holiday_days": counts.get((row.year, HOLIDAY), 0),
             "swapped_workdays": counts.get((row.year, WORKDAY), 0),
             "entered_by": row.entered_by,
-            "entered_at": row.entered_at.isoformat(),
+            "entered_at": row.entered_at.astimezone(BEIJING).isoformat(),
             # A package update that now covers the year makes the entered table unused.
             "in_use": not PACKAGE.covers(row.year),
         }
@@ -287,7 +290,7 @@ def save_year(deps: Deps, actor: Actor, year: int, data: Mapping[str, Any]) -> d
         before = _stored(s, year)
         s.execute(delete(calendar_days).where(calendar_days.c.year == year))
         s.execute(delete(calendar_years).where(calendar_years.c.year == year))
-        s.execute(insert(calendar_years).values(year=year, entered_by=actor.label,
+        s.execute(insert(calendar_years).values(year=year, entered_by=(actor.name or actor.label)[:80],
                                                 entered_at=now))  # fmt: skip
         rows = [
             {"day": day, "year": year, "kind": HOLIDAY, "name": h.name_zh, "name_en": h.name_en}
