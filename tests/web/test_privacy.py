@@ -183,6 +183,7 @@ def test_no_screen_page_api_event_log_or_printout_shows_a_full_name_phone_or_id_
         "device": demo["kiosk_id"],
         "complaint": 1,
         "follow_up": 1,
+        "year": 2027,
     }
     viewers = {"citizen or screen": (app.test_client(), {})}
     viewers["clerk"] = signed_in(app, api.clerk(1)["staff_no"])
