@@ -222,3 +222,23 @@ class Api:
 def api(client: Any, demo: dict[str, Any]) -> Api:
     """Actions over HTTP against the demo hall."""
     return Api(client, demo)
+
+
+_HASHES: dict[str, str] = {}
+
+
+def cached_demo_hash(password: str) -> str:
+    """The demo's well-known passwords are hashed once per run (argon2 is slow on purpose)."""
+    from queue_server.services import auth
+
+    if password not in _HASHES:
+        _HASHES[password] = auth.hash_password(password)
+    return _HASHES[password]
+
+
+@pytest.fixture
+def demo_passwords_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seeding the demo hashes its passwords once per run (`cached_demo_hash`)."""
+    from queue_server.services import demo
+
+    monkeypatch.setattr(demo, "hash_password", cached_demo_hash)

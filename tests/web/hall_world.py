@@ -26,7 +26,7 @@ from queue_server.services.demo import seed_demo
 from queue_server.services.notify import FakeNotifier
 from queue_server.store import admin_tables, migrate, tables
 from queue_server.store.db import Database
-from tests.conftest import MORNING
+from tests.conftest import MORNING, cached_demo_hash
 from tests.services.test_booking import at, id_number
 
 ROLES = ("anonymous", "kiosk", "display", "clerk", "agent", "manager", "admin")
@@ -92,16 +92,6 @@ class World:
         target = folder / "hallq.db"
         shutil.copy(self.path, target)
         return f"sqlite:///{target}"
-
-
-_HASHES: dict[str, str] = {}
-
-
-def _cached_hash(password: str) -> str:
-    # The demo's well-known passwords are hashed once per run (argon2 is slow on purpose).
-    if password not in _HASHES:
-        _HASHES[password] = auth.hash_password(password)
-    return _HASHES[password]
 
 
 def make_deps(url: str) -> Deps:
@@ -244,7 +234,7 @@ def build_world(folder: Path) -> World:
     migrate.upgrade(url)
     deps = make_deps(url)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(demo, "hash_password", _cached_hash)
+        patch.setattr(demo, "hash_password", cached_demo_hash)
         mine, theirs = seed_demo(deps, halls=2)
     world = World(
         path, _morning(deps, mine, 1), _morning(deps, theirs, 2), mine["admin"]["staff_no"]

@@ -16,20 +16,7 @@ from queue_server.services import admin as admin_service
 from queue_server.services.demo import seed_demo
 from queue_server.store import admin_tables, tables
 
-_HASHES: dict[str, str] = {}
-
-
-@pytest.fixture(autouse=True)
-def _demo_passwords_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo's well-known passwords are hashed once per run (argon2 is slow on purpose)."""
-    from queue_server.services import auth, demo
-
-    def cached(password: str) -> str:
-        if password not in _HASHES:
-            _HASHES[password] = auth.hash_password(password)
-        return _HASHES[password]
-
-    monkeypatch.setattr(demo, "hash_password", cached)
+pytestmark = pytest.mark.usefixtures("demo_passwords_hashed_once")
 
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
