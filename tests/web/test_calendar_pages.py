@@ -4,11 +4,14 @@ stored; a manager reads it only. The 2027 table is made up for the tests."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from queue_server.store.calendar_tables import calendar_days
 
-from .test_admin_pages import _demo_passwords_hashed_once, csrf_of, sign_in  # noqa: F401
+from .test_admin_pages import csrf_of, sign_in
+
+pytestmark = pytest.mark.usefixtures("demo_passwords_hashed_once")
 
 
 def stored_days(deps) -> int:
