@@ -117,9 +117,9 @@ def demo(deps: Deps) -> dict[str, Any]:
     return seed_demo(deps)[0]
 
 
-@pytest.fixture
-def app(deps: Deps, tmp_path: Path) -> Any:
-    """The Flask app on the test's database, clock and bus (threading mode for tests)."""
+def make_app(deps: Deps, instance: Path, **settings: Any) -> Any:
+    """The Flask app on the test's database, clock and bus (threading mode for tests), with
+    any settings of the test's own on top."""
     from queue_server import create_app
 
     return create_app(
@@ -131,9 +131,16 @@ def app(deps: Deps, tmp_path: Path) -> Any:
             "DATABASE_URL": deps.db.url,
             "ASYNC_MODE": "threading",
             "SECRET_KEY": "test-secret",
-            "INSTANCE": str(tmp_path),
+            "INSTANCE": str(instance),
+            **settings,
         }
     )
+
+
+@pytest.fixture
+def app(deps: Deps, tmp_path: Path) -> Any:
+    """The Flask app on the test's database, clock and bus."""
+    return make_app(deps, tmp_path)
 
 
 @pytest.fixture

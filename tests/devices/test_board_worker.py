@@ -249,23 +249,10 @@ def test_evaluator_keys_become_stored_ratings(api, client, deps, demo, ports, wo
 
 
 def test_workers_start_only_where_asked(deps, tmp_path, app):
-    from queue_server import create_app
+    from tests.conftest import make_app
 
     assert "hallq_devices" not in app.extensions
-    asked = create_app(
-        {
-            "TESTING": True,
-            "DB": deps.db,
-            "BUS": deps.bus,
-            "CLOCK": deps.clock,
-            "DATABASE_URL": deps.db.url,
-            "ASYNC_MODE": "threading",
-            "SECRET_KEY": "x",
-            "INSTANCE": str(tmp_path),
-            "DEVICE_WORKERS": True,
-            "PRINTING": False,
-        }
-    )
+    asked = make_app(deps, tmp_path, DEVICE_WORKERS=True, PRINTING=False)
     assert isinstance(asked.extensions["hallq_devices"], DeviceWorkers)
     asked.extensions["hallq_devices"].stop()
 

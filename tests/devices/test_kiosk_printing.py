@@ -18,6 +18,7 @@ from sqlalchemy import update
 
 from devices.printer import FontNotFound, find_cjk_font
 from queue_server.store import tables
+from tests.conftest import make_app
 
 PUBLIC_URL = "https://hall.example.cn"
 
@@ -25,22 +26,7 @@ PUBLIC_URL = "https://hall.example.cn"
 @pytest.fixture
 def app(deps: Any, tmp_path: Path) -> Iterator[Any]:
     """The app with a public address and quick print retries; printing stops afterwards."""
-    from queue_server import create_app
-
-    application = create_app(
-        {
-            "TESTING": True,
-            "DB": deps.db,
-            "BUS": deps.bus,
-            "CLOCK": deps.clock,
-            "DATABASE_URL": deps.db.url,
-            "ASYNC_MODE": "threading",
-            "SECRET_KEY": "test-secret",
-            "INSTANCE": str(tmp_path),
-            "PUBLIC_URL": PUBLIC_URL,
-            "PRINT_RETRY_DELAY": 0.01,
-        }
-    )
+    application = make_app(deps, tmp_path, PUBLIC_URL=PUBLIC_URL, PRINT_RETRY_DELAY=0.01)
     yield application
     application.extensions["hallq_printing"].close()
 

@@ -27,6 +27,7 @@ from queue_server.services.notify import FakeNotifier
 from queue_server.store import admin_tables, migrate, tables
 from queue_server.store.db import Database
 from tests.conftest import MORNING, cached_demo_hash
+from tests.conftest import make_app as build_app
 from tests.services.test_booking import at, id_number
 
 ROLES = ("anonymous", "kiosk", "display", "clerk", "agent", "manager", "admin")
@@ -108,21 +109,7 @@ def make_deps(url: str) -> Deps:
 
 def make_app(deps: Deps, instance: Path) -> Any:
     """The Flask app on these adapters; printing off so nothing changes behind a test's back."""
-    from queue_server import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "DB": deps.db,
-            "BUS": deps.bus,
-            "CLOCK": deps.clock,
-            "DATABASE_URL": deps.db.url,
-            "ASYNC_MODE": "threading",
-            "SECRET_KEY": "test-secret",
-            "INSTANCE": str(instance),
-            "PRINTING": False,
-        }
-    )
+    app = build_app(deps, instance, PRINTING=False)
     app.extensions["hallq_notifier"] = FakeNotifier()
     return app
 

@@ -17,6 +17,7 @@ import pytest
 from queue_server.domain.identity import id_check_character
 from queue_server.realtime import NAMESPACE
 from queue_server.services.notify import FakeNotifier
+from tests.conftest import make_app
 
 NAME = "欧阳明月"
 BOOKING_PHONE = "13812345678"
@@ -31,21 +32,7 @@ SKIPPED = re.compile(r"^/static/|^/display/voice/|^/admin/photos/|^/admin/switch
 @pytest.fixture
 def app(deps: Any, tmp_path: Path) -> Iterator[Any]:
     """The app with printing on; printing stops afterwards."""
-    from queue_server import create_app
-
-    application = create_app(
-        {
-            "TESTING": True,
-            "DB": deps.db,
-            "BUS": deps.bus,
-            "CLOCK": deps.clock,
-            "DATABASE_URL": deps.db.url,
-            "ASYNC_MODE": "threading",
-            "SECRET_KEY": "test-secret",
-            "INSTANCE": str(tmp_path),
-            "PRINT_RETRY_DELAY": 0.01,
-        }
-    )
+    application = make_app(deps, tmp_path, PRINT_RETRY_DELAY=0.01)
     application.extensions["hallq_notifier"] = FakeNotifier()
     yield application
     application.extensions["hallq_printing"].close()
