@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..domain.model import Role
 from ..store import tables
 from ..store.db import Database
+from ..store.statements import DriverStatement
 from .bus import MessageBus
 from .clock import Clock, SystemClock
 
@@ -81,8 +82,8 @@ def audit(
 ) -> None:
     """Write one audit entry inside the use case's transaction."""
     # Straight on the transaction's connection: one entry per use case, so it is kept cheap.
-    session.connection().execute(
-        _INSERT_AUDIT,
+    _INSERT_AUDIT.run(
+        session.connection(),
         {
             "at": at,
             "hall_id": hall_id,
@@ -94,4 +95,7 @@ def audit(
     )
 
 
-_INSERT_AUDIT = insert(tables.audit_log)
+_INSERT_AUDIT = DriverStatement(
+    insert(tables.audit_log),
+    column_keys=["at", "hall_id", "actor", "action", "subject", "detail"],
+)

@@ -32,6 +32,7 @@ from ..domain.model import (
 from ..domain.numbering import format_number, next_seq
 from ..domain.reports import subtree
 from ..store import tables
+from ..store.statements import DriverStatement
 from . import idempotency, views
 from .bus import Message
 from .context import Actor, Deps, audit
@@ -244,15 +245,17 @@ def find_category(session: Session, hall: Hall, ref: Any) -> Category:
     return category
 
 
-_LAST_SEQ = select(func.max(T.c.seq)).where(
-    T.c.hall_id == bindparam("hall"),
-    T.c.category_id == bindparam("category"),
-    T.c.service_day == bindparam("day", type_=T.c.service_day.type),
+_LAST_SEQ = DriverStatement(
+    select(func.max(T.c.seq)).where(
+        T.c.hall_id == bindparam("hall"),
+        T.c.category_id == bindparam("category"),
+        T.c.service_day == bindparam("day", type_=T.c.service_day.type),
+    )
 )
-_INSERT_TICKET = insert(T)
 # The ticket's columns, all of them written from the domain object, as the ORM would.
 _TICKET_FIELDS = [c.name for c in T.columns if c.name in {f.name for f in fields(Ticket)}]
 _TICKET_FIELDS.remove("id")
+_INSERT_TICKET = DriverStatement(insert(T).returning(T.c.id), column_keys=_TICKET_FIELDS)
 
 
 def _require_walk_in_open(config: views.HallConfig, session: Session, now: datetime) -> None:
@@ -366,7 +369,7 @@ def issue_ticket(
             item_id = item.id
         day = views.today(hall, now)
         conn = s.connection()
-        last = conn.execute(_LAST_SEQ, {"hall": hall.id, "category": cat.id, "day": day}).scalar()
+        last = _LAST_SEQ.scalar(conn, {"hall": hall.id, "category": cat.id, "day": day})
         seq = next_seq(last, cat.daily_cap, cat.name)
         ticket = Ticket(
             hall_id=hall.id or 0,
@@ -389,7 +392,7 @@ def issue_ticket(
             agent_id=actor.id if actor.is_staff else None,
         )
         values = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
-        ticket.id = conn.execute(_INSERT_TICKET, values).inserted_primary_key[0]  # type: ignore[index]
+        ticket.id = _INSERT_TICKET.scalar(conn, values)
         if key is not None and issuer is not None:
             idempotency.remember(s, issuer, key, hall.id or 0, ticket.id or 0, now)
         out.known[(Ticket, ticket.id or 0)] = ticket

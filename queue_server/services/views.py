@@ -31,6 +31,7 @@ from ..domain.model import (
 from ..domain.numbering import service_day
 from ..store import tables
 from ..store.db import CONFIG_GENERATION
+from ..store.statements import DriverStatement
 from .bus import Message
 
 T = tables.tickets
@@ -310,8 +311,9 @@ class QueueStatus:
     def counts(self) -> dict[int, int]:
         """Waiting tickets per category today."""
         if self._counts is None:
-            rows = self.session.connection().execute(
-                _WAITING_COUNTS, {"hall": self.hall.id, "day": today(self.hall, self.now)}
+            rows = _WAITING_COUNTS.rows(
+                self.session.connection(),
+                {"hall": self.hall.id, "day": today(self.hall, self.now)},
             )
             self._counts = {int(category_id): int(n) for category_id, n in rows}
         return self._counts
@@ -371,8 +373,8 @@ class QueueStatus:
     def count_ahead(self, ticket: policy.Queued) -> int:
         """People ahead of a ticket, counted by the database (same order as the policy)."""
         lead = timedelta(minutes=self.rules.appointment_lead_minutes)
-        ahead = self.session.connection().scalar(
-            _AHEAD,
+        ahead = _AHEAD.scalar(
+            self.session.connection(),
             {
                 "hall": self.hall.id,
                 "category": ticket.category_id,
@@ -399,7 +401,7 @@ class QueueStatus:
         ]
 
 
-_WAITING_COUNTS = (
+_WAITING_COUNTS = DriverStatement(
     select(T.c.category_id, func.count())
     .where(
         T.c.hall_id == bindparam("hall"),
@@ -433,7 +435,7 @@ def _ahead_statement() -> Any:
     )
 
 
-_AHEAD = _ahead_statement()
+_AHEAD = DriverStatement(_ahead_statement())
 
 
 def ticket_view(

@@ -209,6 +209,9 @@ tickets = Table(
     # Uniqueness of a number is the database's promise, not a count's.
     UniqueConstraint("hall_id", "category_id", "service_day", "seq", name="uq_tickets_number"),
     Index("ix_tickets_hall_state", "hall_id", "state"),
+    # Today's queue of a hall: waiting counts per category and places read from the index
+    # alone, however many tickets the hall took on other days or has finished today.
+    Index("ix_tickets_hall_day_state", "hall_id", "service_day", "state", "category_id"),
     Index("ix_tickets_window_state", "window_id", "state"),
 )
 

@@ -91,7 +91,7 @@ def test_0006_adds_the_entered_holiday_schedules_to_a_first_release_database(emp
     migrate.upgrade(empty_url, "0005")
     assert migrate.current(empty_url) == "0005"
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == "0006"
+    assert migrate.current(empty_url) == "0007"
     engine = engine_for(empty_url)
     with engine.begin() as conn:
         assert {"calendar_years", "calendar_days"} <= set(inspect(conn).get_table_names())
@@ -116,4 +116,32 @@ def test_0006_adds_the_entered_holiday_schedules_to_a_first_release_database(emp
         assert "calendar_years" not in inspect(conn).get_table_names()
     engine.dispose()
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == "0006"
+    assert migrate.current(empty_url) == "0007"
+
+
+def test_0007_indexes_the_queue_of_the_day_and_the_waiting_counts_read_only_the_index(
+    empty_url: str,
+):
+    from alembic import command
+
+    from queue_server.services import views
+
+    migrate.upgrade(empty_url, "0006")
+    migrate.upgrade(empty_url)
+    assert migrate.current(empty_url) == "0007"
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        names = {ix["name"] for ix in inspect(conn).get_indexes("tickets")}
+        assert "ix_tickets_hall_day_state" in names
+        compiled = views._WAITING_COUNTS.statement.compile(engine)
+        plan = conn.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", (1, "waiting", "2026-11-26")
+        ).all()
+        assert any("COVERING INDEX ix_tickets_hall_day_state" in row[-1] for row in plan), plan
+    engine.dispose()
+    command.downgrade(migrate.alembic_config(empty_url), "0006")
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        names = {ix["name"] for ix in inspect(conn).get_indexes("tickets")}
+        assert "ix_tickets_hall_day_state" not in names
+    engine.dispose()
