@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from ..domain import policy
@@ -276,6 +277,14 @@ class QueueStatus:
         self._windows: list[Window] | None = windows
         self._waiting: dict[int, list[WaitingTicket]] = {}
         self._all_waiting: list[WaitingTicket] | None = None
+        self._connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        """The session's connection, asked for once (the session takes a while to answer)."""
+        if self._connection is None:
+            self._connection = self.session.connection()
+        return self._connection
 
     @property
     def categories(self) -> list[Category]:
@@ -312,7 +321,7 @@ class QueueStatus:
         """Waiting tickets per category today."""
         if self._counts is None:
             rows = _WAITING_COUNTS.rows(
-                self.session.connection(),
+                self.connection,
                 {"hall": self.hall.id, "day": today(self.hall, self.now)},
             )
             self._counts = {int(category_id): int(n) for category_id, n in rows}
@@ -374,7 +383,7 @@ class QueueStatus:
         """People ahead of a ticket, counted by the database (same order as the policy)."""
         lead = timedelta(minutes=self.rules.appointment_lead_minutes)
         ahead = _AHEAD.scalar(
-            self.session.connection(),
+            self.connection,
             {
                 "hall": self.hall.id,
                 "category": ticket.category_id,

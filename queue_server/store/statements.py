@@ -68,18 +68,17 @@ class DriverStatement:
         compiled = self._compiled(dialect)
         values: Any
         try:
-            if compiled.positional:
-                values = tuple(
-                    _value(params, compiled.fixed, name, processor)
-                    for name, processor in compiled.binds
-                )
-            else:
-                values = {
-                    name: _value(params, compiled.fixed, name, processor)
-                    for name, processor in compiled.binds
-                }
+            merged = {**compiled.fixed, **params} if compiled.fixed else params
+            processed = [
+                merged[name] if processor is None else processor(merged[name])
+                for name, processor in compiled.binds
+            ]
         except KeyError as missing:
             raise ValueError(f"no value for {missing}") from None
+        if compiled.positional:
+            values = tuple(processed)
+        else:
+            values = dict(zip((name for name, _ in compiled.binds), processed, strict=True))
         cursor = conn.connection.cursor()
         try:
             cursor.execute(compiled.sql, values)
@@ -110,13 +109,3 @@ class DriverStatement:
             return [tuple(row) for row in cursor.fetchall()]
         finally:
             cursor.close()
-
-
-def _value(
-    params: Mapping[str, Any],
-    fixed: dict[str, Any],
-    name: str,
-    processor: Callable[[Any], Any] | None,
-) -> Any:
-    value = params[name] if name in params else fixed[name]
-    return processor(value) if processor is not None else value
