@@ -262,11 +262,13 @@ audit_log = Table(
     metadata,
     _id(),
     Column("at", UTCDateTime, nullable=False),
-    Column("hall_id", Integer, nullable=True, index=True),
+    Column("hall_id", Integer, nullable=True),
     Column("actor", String(80), nullable=False),
     Column("action", String(40), nullable=False),
     Column("subject", String(80), nullable=False, default=""),
     Column("detail", JSON, nullable=False, default=dict),
+    # A hall's entries, and of those the old ones of a kind (the retention sweep's search).
+    Index("ix_audit_log_hall_action_at", "hall_id", "action", "at"),
 )
 
 alarms = Table(

@@ -119,7 +119,7 @@ def test_0006_adds_the_entered_holiday_schedules_to_a_first_release_database(emp
     assert migrate.current(empty_url) == "0007"
 
 
-def test_0007_indexes_the_queue_of_the_day_and_the_waiting_counts_read_only_the_index(
+def test_0007_indexes_the_queue_of_the_day_and_the_audit_log_by_kind_and_time(
     empty_url: str,
 ):
     from alembic import command
@@ -138,10 +138,24 @@ def test_0007_indexes_the_queue_of_the_day_and_the_waiting_counts_read_only_the_
             f"EXPLAIN QUERY PLAN {compiled}", (1, "waiting", "2026-11-26")
         ).all()
         assert any("COVERING INDEX ix_tickets_hall_day_state" in row[-1] for row in plan), plan
+        # The retention sweep's search: a hall's old entries of the kinds with typed text.
+        assert "ix_audit_log_hall_action_at" in {
+            ix["name"] for ix in inspect(conn).get_indexes("audit_log")
+        }
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT id FROM audit_log WHERE hall_id = ? AND at < ?"
+            " AND action IN ('window.pause', 'ticket.transfer')",
+            (1, "2026-01-01 00:00:00"),
+        ).all()
+        used = " ".join(row[-1] for row in plan)
+        assert "ix_audit_log_hall_action_at (hall_id=? AND action=? AND at<?)" in used, plan
     engine.dispose()
     command.downgrade(migrate.alembic_config(empty_url), "0006")
     engine = engine_for(empty_url)
     with engine.connect() as conn:
         names = {ix["name"] for ix in inspect(conn).get_indexes("tickets")}
         assert "ix_tickets_hall_day_state" not in names
+        assert "ix_audit_log_hall_id" in {
+            ix["name"] for ix in inspect(conn).get_indexes("audit_log")
+        }
     engine.dispose()

@@ -1,4 +1,4 @@
-"""an index for a hall's queue of the day (waiting counts and places per category)
+"""indexes: a hall's queue of the day; a hall's audit entries by kind and time
 
 Revision ID: 0007
 Revises: 0006
@@ -22,8 +22,18 @@ def upgrade() -> None:
             ["hall_id", "service_day", "state", "category_id"],
             unique=False,
         )
+    # Replaces the index on hall_id alone (a prefix of this one): the retention sweep finds a
+    # hall's old entries of a kind without reading the hall's whole log.
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_hall_id")
+        batch_op.create_index(
+            "ix_audit_log_hall_action_at", ["hall_id", "action", "at"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_hall_action_at")
+        batch_op.create_index("ix_audit_log_hall_id", ["hall_id"], unique=False)
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index("ix_tickets_hall_day_state")
