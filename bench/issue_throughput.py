@@ -4,6 +4,8 @@ Each request takes a ticket at the kiosk of a random hall, in a random category:
 as in a city, never 1,000 tickets a second in one queue. Scenarios:
 
 1. the bare stack (Flask + Flask-SocketIO on gevent, a JSON answer and nothing else): the ceiling;
+   then the same endpoint also running the statements issuing a ticket runs, with the sqlite3
+   module alone (no SQLAlchemy, no hallq): the floor the database sets under the stack;
 2. hallq, one process, SQLite, kiosks without a printer (the print dispatcher still looks each
    ticket up, as shipped);
 3. the same without the print dispatcher (HALLQ_PRINTING=0): the issuing path alone;
@@ -136,16 +138,18 @@ def run_hallq(
             server.stop()
 
 
-def run_bare(work: Path, seconds: float) -> dict[str, Any]:
-    """The same load against the bare Flask-SocketIO/gevent JSON endpoint."""
+def run_bare(work: Path, seconds: float, deployment: Any = None) -> dict[str, Any]:
+    """The same load against the bare Flask-SocketIO/gevent JSON endpoint; with a seeded
+    SQLite deployment, the endpoint also runs the issuing statements on it (sqlite3 alone)."""
     port = b.free_port()
-    server = b.Server(
-        [sys.executable, str(b.ROOT / "bench" / "_bare_app.py"), str(port)],
-        dict(os.environ),
-        port,
-        work / "bare.log",
-    )
-    script = lua_script(work / "bare.lua", [{"hall": 1, "kiosk_token": "x"}], 1)
+    command = [sys.executable, str(b.ROOT / "bench" / "_bare_app.py"), str(port)]
+    halls = [{"hall": 1, "kiosk_token": "x"}]
+    if deployment is not None:
+        instance, _env, halls, database_url = deployment
+        reset_tickets(database_url)
+        command.append(str(instance / "hallq.db"))
+    server = b.Server(command, dict(os.environ), port, work / "bare.log")
+    script = lua_script(work / "bare.lua", halls, 1)
     try:
         server.start()
         return measure([server], script, seconds)
@@ -173,6 +177,9 @@ def main() -> int:
     with b.workdir("hallq-bench-issue-") as work:
         rows.append(("bare Flask-SocketIO/gevent JSON", run_bare(work, args.seconds)))
         sqlite = seed(work, "sqlite", None, None)
+        rows.append(
+            ("bare stack + the issuing SQL (sqlite3)", run_bare(work, args.seconds, sqlite))
+        )
         rows.append(("hallq, 1 process, SQLite", run_hallq(sqlite, 1, args.seconds)))
         rows.append(
             ("  same, no print dispatcher", run_hallq(sqlite, 1, args.seconds, printing=False))
