@@ -10,15 +10,11 @@ a working device clears the alarm, and no issue or call waits on any of it.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import random
 import re
-import select
 import statistics
 import threading
 import time
-import tty
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,112 +22,10 @@ from typing import Any
 import pytest
 import requests
 
+from tests.devices.fake_serial import FakeSerialPrinter, PtyDevice
+
 # Slow enough to show on a busy 2-core machine, far below what a clerk would wait.
 MAX_SECONDS = 1.0
-_STATUS_QUESTION = re.compile(rb"\x10\x04[\x01\x04]")
-
-
-def not_a_status_byte() -> bytes:
-    """A random byte that no printer would send as a status reply."""
-    while True:
-        byte = os.urandom(1)
-        if byte[0] & 0x93 != 0x12:
-            return byte
-
-
-class FarPrinter:
-    """The printer's end of a pty pair: `mode` is ok, garbage, late or stalled."""
-
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.device = os.ttyname(self.slave)
-        self.mode = "ok"
-        self._received = bytearray()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def url(self) -> str:
-        return f"serial://{self.device}?baudrate=9600&write_timeout=0.3&status_timeout=0.1"
-
-    @property
-    def received(self) -> bytes:
-        with self._lock:
-            return bytes(self._received)
-
-    def _answer(self, count: int) -> None:
-        for _ in range(count):
-            if self.mode == "ok":
-                os.write(self.master, b"\x12")  # online, paper present
-            elif self.mode == "garbage":
-                os.write(self.master, not_a_status_byte() + os.urandom(random.randint(0, 4)))
-            elif self.mode == "late":
-                threading.Timer(0.4, self._late_reply).start()
-
-    def _late_reply(self) -> None:
-        if not self._stop.is_set():
-            os.write(self.master, b"\x12")
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            if self.mode == "stalled":  # a jammed printer takes no more data
-                time.sleep(0.01)
-                continue
-            if self.mode == "garbage" and random.random() < 0.2:
-                # line noise out of the blue (never a status byte: that would be an answer)
-                os.write(self.master, b"".join(not_a_status_byte() for _ in range(8)))
-            ready, _, _ = select.select([self.master], [], [], 0.02)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                return
-            with self._lock:
-                self._received.extend(chunk)
-            self._answer(len(_STATUS_QUESTION.findall(chunk)))
-
-    def switch_off(self) -> None:
-        if not self._stop.is_set():
-            self._stop.set()
-            self._thread.join()
-            os.close(self.master)
-            os.close(self.slave)
-
-
-class PtyDevice:
-    """A board or keypad end of a pty pair, reached through a by-id style symlink."""
-
-    def __init__(self, link: Path) -> None:
-        self.link = link
-        self.master = self.slave = -1
-        self.plug()
-
-    def plug(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        if self.link.is_symlink():
-            self.link.unlink()
-        self.link.symlink_to(os.ttyname(self.slave))
-
-    def unplug(self) -> None:
-        if self.master >= 0:
-            self.link.unlink()
-            os.close(self.master)
-            os.close(self.slave)
-            self.master = self.slave = -1
-
-    def drain(self) -> None:
-        """Read what the server sent (a board keeps showing what it is sent)."""
-        if self.master >= 0 and select.select([self.master], [], [], 0)[0]:
-            with contextlib.suppress(OSError):
-                os.read(self.master, 65536)
-
-    def noise(self) -> None:
-        if self.master >= 0:
-            os.write(self.master, os.urandom(random.randint(1, 24)))
 
 
 class Load:
@@ -184,12 +78,12 @@ def ports(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     made: list[Any] = []
 
     def make(kind: str, name: str = "") -> Any:
-        made.append(FarPrinter() if kind == "printer" else PtyDevice(tmp_path / name))
+        made.append(FakeSerialPrinter() if kind == "printer" else PtyDevice(tmp_path / name))
         return made[-1]
 
     yield make
     for end in made:
-        end.switch_off() if isinstance(end, FarPrinter) else end.unplug()
+        end.switch_off() if isinstance(end, FakeSerialPrinter) else end.unplug()
 
 
 def test_a_misbehaving_printer_board_and_keypad_raise_alarms_and_never_slow_the_queue(

@@ -4,10 +4,7 @@ the ticket is issued and shown all the same."""
 
 from __future__ import annotations
 
-import os
 import re
-import select
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +16,7 @@ from sqlalchemy import update
 from devices.printer import FontNotFound, find_cjk_font
 from queue_server.store import tables
 from tests.conftest import make_app
+from tests.devices.fake_serial import FakeSerialPrinter
 
 PUBLIC_URL = "https://hall.example.cn"
 
@@ -159,57 +157,11 @@ def test_a_name_the_printer_charset_cannot_print_raises_an_alarm(api, printing, 
 # -- a serial printer through a pty pair ---------------------------------------------------------
 
 
-class SerialFarEnd:
-    """The printer side of a pseudo-terminal: reads tickets, answers DLE EOT while `answering`."""
-
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        self.device = os.ttyname(self.slave)
-        self.answering = threading.Event()
-        self.answering.set()
-        self._received = bytearray()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    def url(self) -> str:
-        return f"serial://{self.device}?baudrate=9600&write_timeout=0.3&status_timeout=0.1"
-
-    @property
-    def received(self) -> bytes:
-        with self._lock:
-            return bytes(self._received)
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self.master], [], [], 0.01)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.master, 65536)
-            except OSError:
-                return
-            with self._lock:
-                self._received.extend(chunk)
-            if self.answering.is_set():
-                for _ in re.finditer(rb"\x10\x04[\x01\x04]", chunk):
-                    os.write(self.master, b"\x12")  # online, paper present
-
-    def close(self) -> None:
-        """The printer is switched off: the port goes away."""
-        if not self._stop.is_set():
-            self._stop.set()
-            self._thread.join()
-            os.close(self.master)
-            os.close(self.slave)
-
-
 @pytest.fixture
-def far_end() -> Iterator[SerialFarEnd]:
-    end = SerialFarEnd()
+def far_end() -> Iterator[FakeSerialPrinter]:
+    end = FakeSerialPrinter()
     yield end
-    end.close()
+    end.switch_off()
 
 
 def issue_quickly(api: Any, category: str) -> dict[str, Any]:
@@ -235,7 +187,7 @@ def test_serial_printer_that_stops_answering_then_goes_away_raises_alarms(
     me = api.client.get("/api/v1/kiosk/me", headers=api.kiosk_headers()).get_json()
     assert me["printer"]["state"] == "ok"
 
-    far_end.answering.clear()  # the printer is silent: silence is "unknown", never "printed"
+    far_end.mode = "silent"  # the printer is silent: silence is "unknown", never "printed"
     second = issue_quickly(api, "A")
     assert printing.wait_idle(5)
     assert [a["kind"] for a in alarms(api)] == ["printer_no_reply"]
@@ -248,7 +200,7 @@ def test_serial_printer_that_stops_answering_then_goes_away_raises_alarms(
         "message_en": print_statuses(bus)[-1]["message_en"],
     }
 
-    far_end.close()  # switched off: the port is gone
+    far_end.switch_off()  # switched off: the port is gone
     third = issue_quickly(api, "A")
     assert printing.wait_idle(10)
     kinds = {a["kind"] for a in alarms(api)}
@@ -260,7 +212,7 @@ def test_serial_printer_that_stops_answering_then_goes_away_raises_alarms(
     me = api.client.get("/api/v1/kiosk/me", headers=api.kiosk_headers()).get_json()
     assert me["printer"]["state"] == "fault" and len(me["printer"]["alarms"]) == 2
 
-    replacement = SerialFarEnd()  # a working printer again: the next ticket clears the alarms
+    replacement = FakeSerialPrinter()  # a working printer again: the next ticket clears the alarms
     try:
         set_printer(api, printer=replacement.url())
         fourth = issue_quickly(api, "A")
@@ -272,4 +224,4 @@ def test_serial_printer_that_stops_answering_then_goes_away_raises_alarms(
             "printer_offline",
         }
     finally:
-        replacement.close()
+        replacement.switch_off()
