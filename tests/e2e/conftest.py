@@ -221,6 +221,29 @@ def _polling_wait(page: Any) -> Any:
     return wait
 
 
+def sign_in_console(page: Any, srv: Server, who: dict[str, Any] | None = None) -> Any:
+    """`page` signed in to the manager console through its sign-in form, as `who` (a demo
+    person with staff_no and password; the town's manager unless told)."""
+    who = who or srv.demo["manager"]
+    page.goto(f"{srv.url}/admin/login")
+    page.fill("#staff_no", who["staff_no"])
+    page.fill("#password", who["password"])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{srv.url}/admin/")
+    return page
+
+
+def sign_in_counter(page: Any, srv: Server, clerk: dict[str, Any], window_id: int) -> Any:
+    """`page` at the counter panel of `window_id`, signed in as `clerk` through the panel's own
+    form, the panel shown."""
+    page.goto(f"{srv.url}/counter/{window_id}")
+    page.fill("#staff-no", clerk["staff_no"])
+    page.fill("#password", clerk["password"])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#panel-view:not([hidden])")
+    return page
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Keep a screenshot as a test artifact."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
 
-from .conftest import Server, axe_audit, screenshot
+from .conftest import Server, axe_audit, screenshot, sign_in_console
 
 pytestmark = pytest.mark.browser
 OPEN = {"HALLQ_CLOCK_START": "2026-11-26T09:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"}
@@ -25,18 +24,6 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv.start()
     yield srv
     srv.stop()
-
-
-def sign_in(new_page: Any, srv: Server, staff_no: str | None = None) -> Any:
-    """A console page signed in as the town's manager (or another staff number)."""
-    page = new_page(1366, 900)
-    staff_no = staff_no or srv.demo["manager"]["staff_no"]
-    page.goto(f"{srv.url}/admin/login")
-    page.fill("#staff_no", staff_no)
-    page.fill("#password", f"demo{staff_no}")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{srv.url}/admin/")
-    return page
 
 
 def window_id(srv: Server, number: int) -> int:
@@ -65,7 +52,7 @@ def test_configuring_a_window_moves_the_kiosk_and_the_displays(new_page, hall: S
     # Four waiting, three minutes each, one window: about twelve minutes.
     figures.filter(has_text="等候 4 人 · 约 12 分钟").wait_for()
 
-    console = sign_in(new_page, srv)
+    console = sign_in_console(new_page(1366, 900), srv)
     console.goto(f"{srv.url}/admin/windows/{w4}")
     console.fill("#f-name", "社保医保窗口")
     console.fill(f"#order_{f_id}", "3")
@@ -99,7 +86,7 @@ def test_configuring_a_window_moves_the_kiosk_and_the_displays(new_page, hall: S
 
 def test_the_monitor_follows_a_call_without_a_reload(new_page, hall: Server):
     srv, hall_id = hall, hall.demo["hall"]
-    page = sign_in(new_page, srv)
+    page = sign_in_console(new_page(1366, 900), srv)
     page.goto(f"{srv.url}/admin/halls/{hall_id}/monitor")
     page.locator("#conn[data-state=live]").wait_for()
     card = page.locator('.window-card[data-window="1"]')
@@ -138,7 +125,7 @@ def test_a_report_draws_its_chart_and_downloads_its_csv(new_page, hall: Server, 
     srv.window(6, "finish")
     srv.window(6, "call-next")
     srv.window(6, "finish")
-    page = sign_in(new_page, srv)
+    page = sign_in_console(new_page(1366, 900), srv)
     page.goto(f"{srv.url}/admin/halls/{hall_id}/reports")
     page.select_option("#p-by", "category")
     page.click(".period-form button[type=submit]")
@@ -208,7 +195,7 @@ def test_every_console_page_passes_axe(new_page, hall: Server):
     item = first("service-items")["items"][0]["id"]
     clerk = first("clerks")["clerks"][0]["id"]
     device = first("devices")["devices"][0]["id"]
-    page = sign_in(new_page, srv)
+    page = sign_in_console(new_page(1366, 900), srv)
     pages = {
         "overview": "/admin/",
         "hall": f"/admin/halls/{hall_id}",
@@ -256,7 +243,7 @@ def test_queue_rules_are_set_on_the_hall_settings_page(new_page, hall: Server):
     settings = f"{srv.url}/api/v1/admin/halls/{hall_id}"
     defaults = requests.get(settings, headers=auth, timeout=10).json()["queue"]
     assert defaults["comprehensive_prefers_unserved"] is False
-    page = sign_in(new_page, srv)
+    page = sign_in_console(new_page(1366, 900), srv)
     try:
         page.goto(f"{srv.url}/admin/halls/{hall_id}")
         card = page.locator("section[aria-labelledby=h-queue]")
@@ -298,7 +285,7 @@ def test_an_admin_types_in_a_missing_year_and_a_manager_reads_it(new_page, hall:
     """节假日安排: 2027 is missing; the admin types in a made-up test table (not the State
     Council's), the hours page follows at once; a manager sees the same, read only."""
     srv = hall
-    page = sign_in(new_page, srv, "admin")
+    page = sign_in_console(new_page(1366, 900), srv, srv.demo["admin"])
     page.goto(f"{srv.url}/admin/calendar")
     assert "尚无安排：2027 年的预约会被拒绝" in page.inner_text("#main")
     axe_audit(page, "admin holiday schedule overview")
@@ -327,7 +314,7 @@ def test_an_admin_types_in_a_missing_year_and_a_manager_reads_it(new_page, hall:
     assert by_day["2027-01-06"]["workday"] is True and by_day["2027-01-06"]["sessions"]
     assert by_day["2027-01-09"]["swapped_workday"] is True
 
-    reader = sign_in(new_page, srv)
+    reader = sign_in_console(new_page(1366, 900), srv)
     reader.goto(f"{srv.url}/admin/calendar/2027")
     text = reader.inner_text("#main")
     assert "只有系统管理员可以录入或修改" in text and "测试假" in text

@@ -13,7 +13,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from .conftest import ARTIFACTS, Server, axe_audit, screenshot
+from .conftest import ARTIFACTS, Server, axe_audit, screenshot, sign_in_console, sign_in_counter
 
 pytestmark = pytest.mark.browser
 CLOCK = {"HALLQ_CLOCK_START": "2026-11-26T09:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"}
@@ -43,12 +43,7 @@ def b_clerk_of(srv: Server, window_number: int) -> dict[str, Any]:
 
 def counter(new_page: Any, srv: Server, clerk: dict[str, Any], window_id: int) -> Any:
     """A counter panel signed in through its own form."""
-    page = new_page(1280, 800)
-    page.goto(f"{srv.url}/counter/{window_id}")
-    page.fill("#staff-no", clerk["staff_no"])
-    page.fill("#password", clerk["password"])
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#panel-view:not([hidden])")
+    page = sign_in_counter(new_page(1280, 800), srv, clerk, window_id)
     page.wait_for_function("document.documentElement.dataset.live === 'up'")
     return page
 
@@ -354,12 +349,7 @@ def test_the_counter_follows_the_hall_turning_calling_out_of_order_on_and_off(ha
         panel.evaluate("window.loadedOnce = true")  # gone if the page reloads
 
         # The manager ticks 允许选号呼叫 in the console's 排队规则 and saves.
-        console = new_page(1366, 900)
-        console.goto(f"{hall.url}/admin/login")
-        console.fill("#staff_no", hall.demo["manager"]["staff_no"])
-        console.fill("#password", hall.demo["manager"]["password"])
-        console.click("button[type=submit]")
-        console.wait_for_url(f"{hall.url}/admin/")
+        console = sign_in_console(new_page(1366, 900), hall)
         console.goto(f"{hall.url}/admin/halls/{hall_id}")
         card = console.locator("section[aria-labelledby=h-queue]")
         console.check("#f-allow_call_out_of_order")

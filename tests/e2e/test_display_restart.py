@@ -18,7 +18,7 @@ from queue_server.services import queue as q
 from queue_server.services.clock import FakeClock
 from queue_server.store import tables
 
-from .conftest import ARTIFACTS, Server, screenshot
+from .conftest import ARTIFACTS, Server, screenshot, sign_in_counter
 
 pytestmark = pytest.mark.browser
 ENV = {"HALLQ_CLOCK_START": "2026-11-26T09:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"}
@@ -52,11 +52,7 @@ def test_every_screen_is_right_again_within_five_seconds_of_a_restart(hall, new_
     screen.goto(f"{hall.url}/display/hall/{hall.demo['hall']}?voice=off")
     sign = new_page(1024, 600)
     sign.goto(f"{hall.url}/display/window/{clerk['window']}")
-    panel = new_page(1280, 800)
-    panel.goto(f"{hall.url}/counter/{clerk['window']}")
-    panel.fill("#staff-no", clerk["staff_no"])
-    panel.fill("#password", clerk["password"])
-    panel.click("#login-form button[type=submit]")
+    panel = sign_in_counter(new_page(1280, 800), hall, clerk, clerk["window"])
     for page in (screen, sign, panel):
         live(page, True, 10)
     sign.wait_for_function(

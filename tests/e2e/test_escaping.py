@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from .conftest import Server
+from .conftest import Server, sign_in_console, sign_in_counter
 
 pytestmark = pytest.mark.browser
 OPEN = {"HALLQ_CLOCK_START": "2026-11-26T09:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"}
@@ -136,19 +136,10 @@ def test_the_counter_and_the_console_show_markup_as_text(hall: Server, new_page)
     srv = hall
     clerk = next(c for c in srv.demo["clerks"] if c["window_number"] == 1)
     panel, dialogs = watched(new_page)
-    panel.goto(f"{srv.url}/counter/{window_1(srv)}")
-    panel.fill("#staff-no", clerk["staff_no"])
-    panel.fill("#password", clerk["password"])
-    panel.click("#login-form button[type=submit]")
-    panel.wait_for_selector("#panel-view:not([hidden])")
+    sign_in_counter(panel, srv, clerk, window_1(srv))
     shows_literally(panel, dialogs, CLERK, CATEGORY)
     console, dialogs = watched(new_page, (1366, 900))
-    console.goto(f"{srv.url}/admin/login")
-    staff_no = srv.demo["manager"]["staff_no"]
-    console.fill("#staff_no", staff_no)
-    console.fill("#password", srv.demo["manager"]["password"])
-    console.click("button[type=submit]")
-    console.wait_for_url(f"{srv.url}/admin/")
+    sign_in_console(console, srv)
     shows_literally(console, dialogs, HALL)
     hall_id = srv.demo["hall"]
     for path, texts in (
