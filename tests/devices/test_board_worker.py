@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import select
 import time
-import tty
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,24 +22,20 @@ from queue_server.services import alarms
 from queue_server.services.auth import register_device
 from queue_server.services.boards import DeviceWorkers, board_text_args
 from queue_server.store import tables
+from tests.devices.fake_serial import PtyDevice
 
 FAST = Backoff(initial=0.01, factor=2.0, maximum=0.05)
 LED = LedFrameProtocol()
 WAIT = 3.0
 
 
-class PtyEnd:
-    """The device end of a pty pair, reached through a symlink like /dev/serial/by-id/…"""
+class PtyEnd(PtyDevice):
+    """A board or keypad end of a pty pair, reached through a symlink like
+    /dev/serial/by-id/…, that decodes the board texts it receives."""
 
     def __init__(self, link: Path) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        self.link = link
-        if link.is_symlink():
-            link.unlink()
-        link.symlink_to(os.ttyname(self.slave))
         self.pending = b""
-        self.closed = False
+        super().__init__(link)
 
     def texts_until(self, wanted: str, timeout: float = WAIT) -> list[str]:
         """Board texts received until `wanted` shows (inclusive)."""
@@ -64,14 +59,6 @@ class PtyEnd:
 
     def write(self, data: bytes) -> None:
         os.write(self.master, data)
-
-    def unplug(self) -> None:
-        if not self.closed:
-            self.closed = True
-            os.close(self.master)
-            os.close(self.slave)
-            if self.link.is_symlink():
-                self.link.unlink()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import os
 import queue
 import random
 import time
-import tty
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -26,6 +25,7 @@ from devices.evaluator import (
     level_for_key,
 )
 from devices.serial_link import Backoff
+from tests.devices.fake_serial import raw_pty
 
 PROTOCOL = EvaluatorFrameProtocol()
 FAST = Backoff(initial=0.01, factor=2.0, maximum=0.05)
@@ -70,8 +70,7 @@ class PtyKeypad:
     """The keypad end of a pty pair."""
 
     def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)  # no echo or line buffering before the owner configures it
+        self.master, self.slave = raw_pty()
         self.path = os.ttyname(self.slave)
         self.closed = False
 

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import termios
 import time
-import tty
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from devices.serial_link import (
     SerialPortInUse,
     parse_serial_url,
 )
+from tests.devices.fake_serial import raw_pty
 
 PROTOCOL = LedFrameProtocol()
 SHOW = LedFrameProtocol.CMD_SHOW_TEXT
@@ -46,9 +46,7 @@ class PtyBoard:
     """The board end of a pty pair: reads and splits the frames the LedBoard sends."""
 
     def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        # Raw from the start, so nothing is echoed or line-buffered before the owner opens it.
-        tty.setraw(self.slave)
+        self.master, self.slave = raw_pty()
         self.path = os.ttyname(self.slave)
         self._pending = b""
         self.closed = False
@@ -387,13 +385,13 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import os, termios, time, tty
+import os, termios, time
 import gevent
 from devices.led_board import LedBoard
 from devices.serial_link import Backoff
+from tests.devices.fake_serial import raw_pty
 
-master, slave = os.openpty()
-tty.setraw(slave)
+master, slave = raw_pty()
 reports = []
 board = LedBoard(
     f"serial://{os.ttyname(slave)}?address=3&write_timeout=0.3",

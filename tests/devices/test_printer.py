@@ -37,6 +37,7 @@ from devices.printer import (
     render_ticket,
     run_in_gevent_threadpool,
 )
+from tests.devices.fake_serial import raw_pty
 
 PHONE_URL = "https://hallq.example.cn/t/8f3a2c9d4e"
 LONG_MATERIAL = "委托他人代办的，需提供委托书及代办人身份证"
@@ -221,7 +222,7 @@ class PtyPrinter:
     """The far end of a pseudo-terminal, playing a serial ticket printer."""
 
     def __init__(self) -> None:
-        self._master, self._slave = os.openpty()
+        self._master, self._slave = raw_pty()
         self.device = os.ttyname(self._slave)
         self.replies: dict[int, bytes] = {}  # DLE EOT n -> what the printer answers
         self.reading = threading.Event()
