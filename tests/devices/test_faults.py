@@ -112,11 +112,7 @@ def test_a_misbehaving_printer_board_and_keypad_raise_alarms_and_never_slow_the_
     deps.db.dispose()
     server.start()
     kiosk = demo["kiosk_id"]
-    manager = requests.post(
-        f"{server.url}/api/v1/auth/login",
-        json={"staff_no": demo["manager"]["staff_no"], "password": demo["manager"]["password"]},
-        timeout=10,
-    ).json()["token"]
+    manager = server.manager_token()
 
     def alarms() -> list[dict[str, Any]]:
         reply = requests.get(f"{server.url}/api/v1/halls/{hall}/alarms", timeout=5)

@@ -120,16 +120,25 @@ class Server:
         assert response.status_code == 201, response.text
         return response.json()  # type: ignore[no-any-return]
 
-    def clerk_token(self, window_number: int) -> tuple[str, int]:
-        """A bearer token of the window's A clerk, and the window id."""
-        clerk = next(c for c in self.demo["clerks"] if c["window_number"] == window_number)
+    def token(self, staff_no: str, password: str) -> str:
+        """A bearer token of the staff member signing in with `staff_no` and `password`."""
         response = requests.post(
             f"{self.url}/api/v1/auth/login",
-            json={"staff_no": clerk["staff_no"], "password": clerk["password"]},
+            json={"staff_no": staff_no, "password": password},
             timeout=10,
         )
         assert response.status_code == 200, response.text
-        return response.json()["token"], clerk["window"]
+        return response.json()["token"]
+
+    def manager_token(self) -> str:
+        """A bearer token of the demo hall's manager."""
+        manager = self.demo["manager"]
+        return self.token(manager["staff_no"], manager["password"])
+
+    def clerk_token(self, window_number: int) -> tuple[str, int]:
+        """A bearer token of the window's A clerk, and the window id."""
+        clerk = next(c for c in self.demo["clerks"] if c["window_number"] == window_number)
+        return self.token(clerk["staff_no"], clerk["password"]), clerk["window"]
 
     def window(self, window_number: int, action: str, body: dict[str, Any] | None = None) -> Any:
         """A window action as its A clerk."""

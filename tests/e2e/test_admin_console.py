@@ -161,14 +161,7 @@ def test_every_console_page_passes_axe(new_page, hall: Server):
     login.goto(f"{srv.url}/admin/login")
     axe_audit(login, "admin login")
     screenshot(login, "admin-login")
-    token = requests.post(
-        f"{srv.url}/api/v1/auth/login",
-        json={
-            "staff_no": srv.demo["manager"]["staff_no"],
-            "password": srv.demo["manager"]["password"],
-        },
-        timeout=10,
-    ).json()["token"]
+    token = srv.manager_token()
     auth = {"Authorization": f"Bearer {token}"}
     complaint = requests.post(
         f"{srv.url}/api/v1/admin/halls/{hall_id}/complaints",
@@ -231,14 +224,7 @@ def test_every_console_page_passes_axe(new_page, hall: Server):
 
 def test_queue_rules_are_set_on_the_hall_settings_page(new_page, hall: Server):
     srv, hall_id = hall, hall.demo["hall"]
-    token = requests.post(
-        f"{srv.url}/api/v1/auth/login",
-        json={
-            "staff_no": srv.demo["manager"]["staff_no"],
-            "password": srv.demo["manager"]["password"],
-        },
-        timeout=10,
-    ).json()["token"]
+    token = srv.manager_token()
     auth = {"Authorization": f"Bearer {token}"}
     settings = f"{srv.url}/api/v1/admin/halls/{hall_id}"
     defaults = requests.get(settings, headers=auth, timeout=10).json()["queue"]

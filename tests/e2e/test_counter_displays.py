@@ -325,14 +325,7 @@ def test_a_chosen_ticket_is_called_only_where_the_hall_allows_it(hall, new_page)
 
 def test_the_counter_follows_the_hall_turning_calling_out_of_order_on_and_off(hall, new_page):
     hall_id = hall.demo["hall"]
-    token = requests.post(
-        f"{hall.url}/api/v1/auth/login",
-        json={
-            "staff_no": hall.demo["manager"]["staff_no"],
-            "password": hall.demo["manager"]["password"],
-        },
-        timeout=10,
-    ).json()["token"]
+    token = hall.manager_token()
     auth = {"Authorization": f"Bearer {token}"}
     rules_url = f"{hall.url}/api/v1/admin/halls/{hall_id}/queue-rules"
     before = requests.get(f"{hall.url}/api/v1/admin/halls/{hall_id}", headers=auth, timeout=10)

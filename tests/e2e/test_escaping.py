@@ -45,12 +45,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def rename_everything(srv: Server) -> None:
     """Put markup into every name a citizen or a screen sees, as a manager would."""
-    staff_no = srv.demo["manager"]["staff_no"]
-    token = requests.post(
-        f"{srv.url}/api/v1/auth/login",
-        json={"staff_no": staff_no, "password": srv.demo["manager"]["password"]},
-        timeout=10,
-    ).json()["token"]
+    token = srv.manager_token()
     admin = f"{srv.url}/api/v1/admin"
     headers = {"Authorization": f"Bearer {token}"}
     hall = srv.demo["hall"]

@@ -84,12 +84,7 @@ def ticket_token(page: Any) -> str:
 
 
 def manager_put_printer(srv: Server, url: str) -> None:
-    manager = srv.demo["manager"]
-    token = requests.post(
-        f"{srv.url}/api/v1/auth/login",
-        json={"staff_no": manager["staff_no"], "password": manager["password"]},
-        timeout=10,
-    ).json()["token"]
+    token = srv.manager_token()
     response = requests.put(
         f"{srv.url}/api/v1/kiosks/{srv.demo['kiosk_id']}/printer",
         json={"printer": url},
