@@ -41,10 +41,12 @@ class DriverStatement:
             raise ValueError(f"{table} is cached: write it through SQLAlchemy")
         self.statement = statement
         self.column_keys = list(column_keys) if column_keys is not None else None
-        self._by_dialect: dict[int, _Compiled] = {}
+        self._by_dialect: dict[tuple[Any, ...], _Compiled] = {}
 
     def _compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(id(dialect))
+        # By what the compiled text depends on, not by the dialect object: engines come and go.
+        kind = (dialect.name, dialect.driver, dialect.paramstyle, dialect.server_version_info)
+        found = self._by_dialect.get(kind)
         if found is not None:
             return found
         compiled: Any = self.statement.compile(dialect=dialect, column_keys=self.column_keys)
@@ -60,7 +62,7 @@ class DriverStatement:
             if not bind.required:
                 fixed[name] = bind.effective_value
         found = _Compiled(compiled.string, tuple(binds), fixed, dialect.positional)
-        self._by_dialect[id(dialect)] = found
+        self._by_dialect[kind] = found
         return found
 
     def _send(self, conn: Connection, params: Mapping[str, Any]) -> Any:
