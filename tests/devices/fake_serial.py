@@ -135,8 +135,10 @@ class PtyDevice:
         self.link.symlink_to(os.ttyname(self.slave))
 
     def unplug(self) -> None:
+        """The cable is pulled: the link goes, unless another device has taken it over since."""
         if self.master >= 0:
-            self.link.unlink()
+            if self.link.is_symlink() and os.readlink(self.link) == os.ttyname(self.slave):
+                self.link.unlink()
             os.close(self.master)
             os.close(self.slave)
             self.master = self.slave = -1
