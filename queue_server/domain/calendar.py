@@ -261,9 +261,10 @@ class LayeredCalendar(HolidayCalendar):
     def _source(self, year: int) -> HolidayCalendar:
         if self.package.covers(year):
             return self.package
-        if self.entered.covers(year) or self.provisional is None:
-            return self.entered
-        return self.provisional
+        if self.provisional is not None and self.provisional.covers(year):
+            if not self.entered.covers(year):
+                return self.provisional
+        return self.entered  # raises CalendarYearMissing for a year none knows
 
     def covers(self, year: int) -> bool:
         """Whether the year's days are known, from the notice or provisionally from the law."""
@@ -348,7 +349,8 @@ class ProvisionalCalendar(HolidayCalendar):
 
     def is_workday(self, day: date) -> bool:
         """A weekday that is no statutory holiday."""
-        return day.weekday() < 5 and day not in statutory_holidays(day.year)
+        holidays = statutory_holidays(day.year)  # refuses a year beyond the lunar tables
+        return day.weekday() < 5 and day not in holidays
 
     def public_holiday(self, day: date) -> PublicHoliday | None:
         """The statutory holiday of the day, or None."""

@@ -497,7 +497,12 @@ def watch_calendar(deps: Deps) -> int:
         if warning is None:
             alarms.clear_alarms(deps, hall_id, MISSING_ALARM)
         else:
-            alarms.raise_alarm(deps, hall_id, MISSING_ALARM, warning["message"],
-                               warning["message_en"], detail={"year": warning["year"],
-                                                              "url": warning["url"]})  # fmt: skip
+            year, url = warning["year"], warning["url"]
+            alarms.raise_alarm(
+                deps, hall_id, MISSING_ALARM,
+                f"尚无 {year} 年的节假日安排：请升级 chinesecalendar 或在 {url} 录入国务院通知",
+                f"Next year's holiday schedule ({year}) is missing: upgrade chinesecalendar or "
+                f"enter the State Council's notice at {url}",
+                detail={"year": year, "url": url},
+            )  # fmt: skip
     return len(hall_ids) if warning else 0
