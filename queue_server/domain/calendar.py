@@ -261,9 +261,10 @@ class LayeredCalendar(HolidayCalendar):
     def _source(self, year: int) -> HolidayCalendar:
         if self.package.covers(year):
             return self.package
-        if self.provisional is not None and self.provisional.covers(year):
-            if not self.entered.covers(year):
-                return self.provisional
+        if self.entered.covers(year) or self.provisional is None:
+            return self.entered
+        if self.provisional.covers(year):
+            return self.provisional
         return self.entered  # raises CalendarYearMissing for a year none knows
 
     def covers(self, year: int) -> bool:
