@@ -13,8 +13,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from queue_server.domain.calendar import LayeredCalendar, OfficialCalendar
 from queue_server.domain.errors import Forbidden, InvalidInput, NotFound
-from queue_server.services import admin, schedule
+from queue_server.services import admin, hours, schedule
+from queue_server.services.admin import calendar as admin_calendar
 from queue_server.services import booking as bk
 from queue_server.store import tables
 from queue_server.store.calendar_tables import calendar_days
@@ -267,3 +269,71 @@ def test_an_operator_imports_and_shows_a_year_from_the_command_line(
         admin.calendar_year(deps, admin_of(deps, demo), 2027)["holidays"]
         == (TEST_ONLY_2027["holidays"])
     )
+
+
+class NewerPackage(LayeredCalendar):
+    """The installed chinesecalendar plus a made-up 2027, as a newer release would have it."""
+
+    def __init__(self, year_2027: dict[str, Any]) -> None:
+        super().__init__(OfficialCalendar(), admin_calendar.parse_year(2027, year_2027))
+
+    def years(self) -> list[int]:
+        return [*OfficialCalendar().years(), 2027]
+
+
+def upgrade_package(monkeypatch, deps, year_2027: dict[str, Any]) -> None:
+    newer = NewerPackage(year_2027)
+    monkeypatch.setattr(hours, "PACKAGE", newer)
+    monkeypatch.setattr(admin_calendar, "PACKAGE", newer)
+    deps.db.cache.clear()  # what a restart after `pip install -U chinesecalendar` does
+
+
+def test_a_newer_package_replaces_the_provisional_days_and_tells_booked_citizens_to_move(
+    booker, deps, demo, clock, monkeypatch
+):
+    clock.current = at(2026, 12, 29, 10, 0)
+    booked = booker.book(at(2027, 1, 4, 9, 0))
+    assert booked["provisional"] is True
+    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
+
+    upgrade_package(monkeypatch, deps, {
+        "holidays": [{"day": "2027-01-01", "until": "2027-01-04", "name": "元旦"}],
+        "swapped_workdays": ["2027-01-09"],
+    })  # fmt: skip
+    assert bk.find_booking(deps, booked["code"])["provisional"] is False
+    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 1
+    assert booker.notifier.kinds() == ["confirmation", "holiday"]
+    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
+    year = admin.calendar_year(deps, manager(deps, demo), 2027)
+    assert year["source"] == "package" and year["swapped_workdays"] == ["2027-01-09"]
+    assert [b["id"] for b in year["bookings_on_holidays"]] == [booked["id"]]
+    assert year["bookings_on_holidays"][0]["notified_at"] is not None
+    days = days_of(schedule.hours_view(deps, demo["hall"], "2027-01-04", 6))
+    assert days["2027-01-04"]["holiday"] == "元旦" and days["2027-01-09"]["workday"]
+
+
+def test_a_year_entered_by_hand_gives_way_to_the_package_which_shows_the_differences(
+    deps, demo, monkeypatch
+):
+    admin.save_year(deps, admin_of(deps, demo), 2027, TEST_ONLY_2027)
+    upgrade_package(monkeypatch, deps, {
+        "holidays": [{"day": "2027-01-01", "until": "2027-01-03", "name": "元旦"}],
+        "swapped_workdays": [],
+    })  # fmt: skip
+    year = admin.calendar_year(deps, admin_of(deps, demo), 2027)
+    assert year["source"] == "package"
+    assert year["entered"]["swapped_workdays"] == ["2027-01-09"]
+    assert year["differences"] == [
+        {"day": "2027-01-02", "package": "元旦", "package_kind": "holiday",
+         "entered": "休息", "entered_kind": "rest"},
+        {"day": "2027-01-03", "package": "元旦", "package_kind": "holiday",
+         "entered": "休息", "entered_kind": "rest"},
+        {"day": "2027-01-09", "package": "休息", "package_kind": "rest",
+         "entered": "调休上班", "entered_kind": "swapped_workday"},
+    ]  # fmt: skip
+    # The package applies: Saturday 9 January rests.
+    days = days_of(schedule.hours_view(deps, demo["hall"], "2027-01-09", 1))
+    assert days["2027-01-09"]["workday"] is False
+    overview = admin.calendar_overview(deps, admin_of(deps, demo))
+    assert overview["entered"][0]["in_use"] is False
+    assert overview["coming"][1] == {"year": 2027, "known": True, "source": "package"}
