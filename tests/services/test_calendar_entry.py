@@ -16,8 +16,8 @@ from sqlalchemy import select
 from queue_server.domain.calendar import LayeredCalendar, OfficialCalendar
 from queue_server.domain.errors import Forbidden, InvalidInput, NotFound
 from queue_server.services import admin, hours, schedule
-from queue_server.services.admin import calendar as admin_calendar
 from queue_server.services import booking as bk
+from queue_server.services.admin import calendar as admin_calendar
 from queue_server.store import tables
 from queue_server.store.calendar_tables import calendar_days
 from tests.services.test_booking import Booker, at, booking_count, item_id, manager, staff
