@@ -28,6 +28,7 @@ __all__ = [
     "LayeredCalendar",
     "OfficialCalendar",
     "ProvisionalCalendar",
+    "ProvisionalYear",
     "PublicHoliday",
     "STANDARD_HOLIDAYS",
     "TableCalendar",
@@ -356,3 +357,32 @@ class ProvisionalCalendar(HolidayCalendar):
     def public_holiday(self, day: date) -> PublicHoliday | None:
         """The statutory holiday of the day, or None."""
         return statutory_holidays(day.year).get(day)
+
+
+class ProvisionalYear(HolidayCalendar):
+    """A calendar with one year read provisionally: how a deadline was estimated before that
+    year's official schedule arrived, to tell an estimate from a date someone chose."""
+
+    def __init__(self, base: HolidayCalendar, year: int) -> None:
+        self.base = base
+        self.year = year
+        self._provisional = ProvisionalCalendar()
+
+    def _pick(self, year: int) -> HolidayCalendar:
+        return self._provisional if year == self.year else self.base
+
+    def covers(self, year: int) -> bool:
+        """As the base calendar, and the provisional year."""
+        return year == self.year or self.base.covers(year)
+
+    def is_provisional(self, year: int) -> bool:
+        """The provisional year, and the base calendar's provisional years."""
+        return year == self.year or self.base.is_provisional(year)
+
+    def is_workday(self, day: date) -> bool:
+        """As the base calendar, or by the statutory days in the provisional year."""
+        return self._pick(day.year).is_workday(day)
+
+    def public_holiday(self, day: date) -> PublicHoliday | None:
+        """As the base calendar, or by the statutory days in the provisional year."""
+        return self._pick(day.year).public_holiday(day)

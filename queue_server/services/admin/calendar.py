@@ -389,7 +389,14 @@ def save_year(
               detail={"before": _audited(before), "after": _audited(after)})  # fmt: skip
     if notifier is not None:
         bookings.notify_holiday_moves(deps, notifier)
+    _recompute_deadlines(deps)
     return calendar_year(deps, actor, year)
+
+
+def _recompute_deadlines(deps: Deps) -> int:
+    from .. import complaints  # complaints builds on the admin package
+
+    return complaints.recompute_estimated_deadlines(deps)
 
 
 def _audited(stored: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -489,7 +496,9 @@ def as_lines(view: Mapping[str, Any]) -> tuple[str, str]:
 @periodic("calendar_watch", every=timedelta(minutes=10))
 def watch_calendar(deps: Deps) -> int:
     """From 1 November, raise a hall alarm in every hall while next year's official schedule
-    is missing; clear it once it arrives. Returns how many halls are warned."""
+    is missing; clear it once it arrives. Estimated deadlines of a year now official (a newer
+    package) are recomputed. Returns how many halls are warned."""
+    _recompute_deadlines(deps)
     with deps.db.reading() as session:
         warning = missing_year_warning(official_calendar(session), deps.clock.now())
         hall_ids = list(session.execute(select(halls_table.c.id)).scalars())
