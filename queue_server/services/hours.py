@@ -57,7 +57,7 @@ def official_calendar(session: Session) -> LayeredCalendar:
     found = cache.get(_CACHE_KEY)
     now = time.monotonic()
     if found is not None and found[0] == generation and now - found[1] < CALENDAR_SECONDS:
-        return found[2]  # type: ignore[no-any-return]
+        return found[2]
     calendar = LayeredCalendar(PACKAGE, entered_years(session), PROVISIONAL)
     # A write that happened while reading bumped the generation: such a read is not kept.
     if cache.get(CALENDAR_GENERATION, 0) == generation:

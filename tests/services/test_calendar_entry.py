@@ -239,6 +239,7 @@ def test_an_operator_imports_and_shows_a_year_from_the_command_line(
     runner = CliRunner()
     missing = runner.invoke(cli, ["calendar", "show", "2027"])
     assert missing.exit_code == 0 and json.loads(missing.output)["source"] == "provisional"
+    assert "法定节假日" in json.loads(missing.output)["source_text"]
     assert {"day": "2027-02-05", "name": "春节", "name_en": "Spring Festival"} in json.loads(
         missing.output
     )["holidays"]

@@ -263,6 +263,17 @@ def calendar_overview(deps: Deps, actor: Actor) -> dict[str, Any]:
     }
 
 
+# Where a year comes from, in words (`hallq calendar show`, the console).
+SOURCE_TEXT = {
+    "package": ("chinesecalendar 软件包（国务院通知）", "the chinesecalendar package (the notice)"),
+    "entered": ("管理员按国务院通知录入", "entered by an admin from the notice"),
+    "provisional": (
+        "暂按法定节假日预计（国务院通知未到，无调休）",
+        "provisional: the statutory days by law, no notice yet (no swapped days)",
+    ),
+    "missing": ("无法确定", "cannot be determined"),
+}
+
 # From this day of the year on, managers are warned while next year has no official schedule.
 WARN_FROM = (11, 1)
 MISSING_ALARM = "calendar_missing"
@@ -340,7 +351,10 @@ def calendar_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
     elif PROVISIONAL.covers(year):
         view = {"year": year, "source": "provisional", **_days_view(PROVISIONAL, year)}
     else:
-        return {"year": year, "source": "missing", "holidays": [], "swapped_workdays": []}
+        view = {"year": year, "source": "missing", "holidays": [], "swapped_workdays": []}
+    view["source_text"], view["source_text_en"] = SOURCE_TEXT[view["source"]]
+    if view["source"] == "missing":
+        return view
     view["bookings_on_holidays"] = (
         bookings.bookings_on_holidays(deps, year, halls) if view["source"] != "provisional" else []
     )
