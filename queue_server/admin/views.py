@@ -72,6 +72,7 @@ def page(template: str, *, hall_id: int | None = None, status: int = 200, **cont
             hall=hall,
             sections=SECTIONS,
             csrf=csrf_token(),
+            calendar_warning=admin.calendar_warning(deps()),
             **context,
         ),
         status,
@@ -1396,7 +1397,9 @@ def calendar_year(year: int) -> Any:
             )  # fmt: skip
         typed = (request.form.get("holidays", "")[:5000], request.form.get("swapped", "")[:2000])
         try:
-            admin.save_year(deps(), actor, year, admin.parse_lines(*typed))
+            from ..web.booking_api import notifier
+
+            admin.save_year(deps(), actor, year, admin.parse_lines(*typed), notifier())
         except InvalidInput as refused:
             error, status = (refused.message, refused.message_en), 422
         else:

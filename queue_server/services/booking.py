@@ -25,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain.booking import (
@@ -81,6 +82,7 @@ from ..domain.identity import (
 )
 from ..domain.model import Category, Clerk, Hall, Role, ServiceItem, Ticket, Window
 from ..store import booking_tables as bt
+from ..store import calendar_tables as ct
 from ..store import tables
 from . import idempotency, views
 from .context import Actor, Deps, audit
@@ -352,6 +354,8 @@ def booking_view(
         ticket = session.get(Ticket, booking.ticket_id)
         if ticket is not None:
             view["ticket"] = {"number": ticket.number, "state": ticket.state.value}
+    # The day's year has no official schedule yet: the booking stands on the statutory days.
+    view["provisional"] = official_calendar(session).is_provisional(booking.day.year)
     if item is not None:
         try:
             view["deadline"] = deadline_view(item, booking.day, official_calendar(session))
@@ -548,6 +552,7 @@ def bookable_days(deps: Deps, hall_id: int, item_id: int) -> dict[str, Any]:
                 "label_en": f"{WEEKDAY_NAMES_EN[day.weekday()]} {day.day} "
                 f"{MONTH_NAMES_EN[day.month - 1]}",
                 "today": day == today,
+                "provisional": schedule.calendar.is_provisional(day.year),
             }
             if isinstance(slots, CalendarYearMissing):
                 entry.update(
@@ -620,6 +625,7 @@ def free_slots(deps: Deps, hall_id: int, item_id: int, day: Any) -> dict[str, An
             "date": when.isoformat(),
             "text": words.zh,
             "text_en": words.en,
+            "provisional": schedule.calendar.is_provisional(when.year),
             "item": {"id": item.id, "name": item.name, "name_en": item.name_en},
             "slots": result,
         }
@@ -1661,12 +1667,135 @@ def erase_personal_data(deps: Deps) -> int:
 
 
 def housekeeping(deps: Deps, notifier: Notifier | None = None) -> dict[str, int]:
-    """The periodic work: no-shows, reminders, erasing old personal data."""
+    """The periodic work: no-shows, reminders, holiday moves, erasing old personal data."""
     return {
         "missed": mark_missed(deps),
         "reminded": send_due_reminders(deps, notifier),
+        "holiday_moves": notify_holiday_moves(deps, notifier),
         "erased": erase_personal_data(deps),
     }
+
+
+# =============================================================================================
+# A booked day that became a holiday when the year's official schedule arrived
+
+
+def _on_closed_day(
+    session: Session, halls: set[int] | None = None, year: int | None = None
+) -> list[tuple[Booking, Hall, str, str]]:
+    """Appointments still to come that now fall on an official holiday (or rest day) the hall
+    holds no session at their time: with the hall and the holiday's names."""
+    calendar = official_calendar(session)
+    query = select(B).where(
+        B.c.kind == BookingKind.APPOINTMENT,
+        B.c.state.in_(PLACE_VALUES),
+        B.c.slot_start.is_not(None),
+    )
+    if year is not None:
+        query = query.where(B.c.day >= date(year, 1, 1), B.c.day <= date(year, 12, 31))
+    if halls is not None:
+        query = query.where(B.c.hall_id.in_(halls))
+    found: list[tuple[Booking, Hall, str, str]] = []
+    schedules: dict[int, tuple[Hall, Schedule | None]] = {}
+    for row in session.execute(query.order_by(B.c.slot_start, B.c.id)):
+        booking = _row_to_booking(row)
+        assert booking.slot_start is not None
+        if not calendar.is_official(booking.day.year) or calendar.is_workday(booking.day):
+            continue
+        if booking.hall_id not in schedules:
+            hall = session.get(Hall, booking.hall_id)
+            assert hall is not None
+            schedules[booking.hall_id] = (hall, hall_schedule(hall, calendar))
+        hall, schedule = schedules[booking.hall_id]
+        if schedule is None:
+            continue
+        local = schedule.local_time(booking.slot_start)
+        if any(s.covers(local.time()) for s in schedule.sessions_on(booking.day)):
+            continue  # the hall holds a session that day (a holiday session or an override)
+        holiday = calendar.public_holiday(booking.day)
+        names = (holiday.name_zh, holiday.name_en) if holiday else ("休息日", "rest day")
+        found.append((booking, hall, *names))
+    return found
+
+
+def bookings_on_holidays(
+    deps: Deps, year: int, halls: set[int] | None = None
+) -> list[dict[str, Any]]:
+    """The year's appointments still to come that fall on a day the official schedule made a
+    holiday, for managers to follow up: masked citizen, when, the holiday, when told to move."""
+    today = deps.clock.now().date()
+    with deps.db.reading() as session:
+        told = {
+            (row.booking_id, row.day): row.notified_at
+            for row in session.execute(select(ct.holiday_notices))
+        }
+        listed = []
+        for booking, hall, name, name_en in _on_closed_day(session, halls, year):
+            if booking.day < today:
+                continue
+            when_zh, when_en = when_text(booking, _zone(hall))
+            notified = told.get((booking.id, booking.day))
+            listed.append(
+                {
+                    "id": booking.id,
+                    "hall": {"id": hall.id, "name": hall.name},
+                    "day": booking.day.isoformat(),
+                    "when": when_zh,
+                    "when_en": when_en,
+                    "holiday": name,
+                    "holiday_en": name_en,
+                    "citizen": citizen_view(booking),
+                    "notified_at": local_iso(notified, _zone(hall)) if notified else None,
+                }
+            )
+    return listed
+
+
+def holiday_move_notice(hall: Hall, booking: Booking, name: str, name_en: str) -> Notice | None:
+    """请改约: the booked day is a holiday in the official schedule."""
+    zh_hall, en_hall = _hall_name(hall)
+    when_zh, when_en = when_text(booking, _zone(hall))
+    code = format_code(booking.code)
+    return _notice(
+        hall,
+        booking,
+        "holiday",
+        f"【{zh_hall}】按国务院公布的放假安排，{when_zh}为{name}假期，大厅不办公。"
+        f"请凭预约码 {code} 改约其他时间，给您带来不便，敬请谅解。",
+        f"{en_hall}: by the official holiday schedule, {when_en} falls in the {name_en} "
+        f"holiday and the hall is closed. Please move your booking (code {code}) to another "
+        "time. We are sorry for the trouble.",
+    )
+
+
+def notify_holiday_moves(deps: Deps, notifier: Notifier | None = None) -> int:
+    """Tell each citizen whose appointment now falls on an official holiday to move it, once:
+    the notice row is claimed before the message goes out. Returns how many were told."""
+    now = deps.clock.now()
+    with deps.db.reading() as session:
+        pending = [
+            (booking, hall.id, name, holiday_move_notice(hall, booking, name, name_en))
+            for booking, hall, name, name_en in _on_closed_day(session)
+            if booking.slot_start is not None and booking.slot_start > now
+        ]
+    told = 0
+    for booking, hall_id, name, notice in pending:
+        try:
+            with deps.db.transaction() as session:
+                session.execute(
+                    insert(ct.holiday_notices).values(
+                        booking_id=booking.id,
+                        day=booking.day,
+                        hall_id=hall_id,
+                        holiday=name[:40],
+                        notified_at=now,
+                    )
+                )
+        except IntegrityError:
+            continue  # told already (by this process or another)
+        _send(deps, notifier, notice)
+        told += 1
+    return told
 
 
 # =============================================================================================

@@ -20,7 +20,7 @@ from sqlalchemy import Column, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain.calendar import CalendarYearMissing, HolidayCalendar
+from ..domain.calendar import CalendarYearMissing, HolidayCalendar, ProvisionalYear, TableCalendar
 from ..domain.errors import Conflict, NotFound
 from ..domain.evaluation import EVALUATION_REASONS, LEVELS_NEEDING_REASON, level_for_code
 from ..domain.model import Clerk, Hall, Role, Ticket, Window
@@ -136,6 +136,52 @@ def due_after(
         return day
 
 
+def due_is_provisional(start: date, due_on: date, calendar: HolidayCalendar) -> bool:
+    """Whether a deadline counts days of a year whose official schedule is not out yet."""
+    return any(calendar.is_provisional(year) for year in range(start.year, due_on.year + 1))
+
+
+def recompute_estimated_deadlines(deps: Deps) -> int:
+    """Once a year's official schedule is in, move the open follow-ups' and complaints' due days
+    that were estimates (counted on that year's statutory days, or Monday to Friday before that)
+    to the official count; a due day someone chose is kept. Audited; returns how many moved."""
+    now = deps.clock.now()
+    moved = 0
+    with deps.db.transaction() as session:
+        calendar = hours.official_calendar(session)
+        for table, start, still_open, kind in (
+            (F, F.c.opened_on, F.c.stage != "closed", "follow_up"),
+            (CP, CP.c.registered_on, CP.c.status != "resolved", "complaint"),
+        ):
+            rows = session.execute(
+                select(table.c.id, table.c.hall_id, start.label("start"), table.c.due_on).where(
+                    still_open, table.c.due_on >= date(now.year, 1, 1)
+                )
+            ).all()
+            for row in rows:
+                official = due_after(row.start, calendar=calendar)
+                if official == row.due_on:
+                    continue
+                years = range(row.start.year, max(row.due_on.year, official.year) + 1)
+                if any(calendar.is_provisional(year) for year in years):
+                    continue  # still an estimate: nothing official to move it to
+                estimates = {due_after(row.start, calendar=TableCalendar([], {}))}  # Mon–Fri
+                estimates |= {
+                    due_after(row.start, calendar=ProvisionalYear(calendar, year))
+                    for year in years
+                    if year >= now.year
+                }
+                if row.due_on not in estimates:
+                    continue
+                session.execute(update(table).where(table.c.id == row.id).values(due_on=official))
+                audit(session, at=now, actor=SYSTEM, action=f"{kind}.due_recomputed",
+                      hall_id=row.hall_id, subject=f"{kind} {row.id}",
+                      detail={"before": row.due_on.isoformat(), "after": official.isoformat(),
+                              "reason": "official holiday schedule"})  # fmt: skip
+                moved += 1
+    return moved
+
+
 # =============================================================================================
 # 差评 follow-ups
 
@@ -225,6 +271,7 @@ def _names(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:
 
 
 def _follow_up_views(session: Session, rows: list[Any], now: datetime) -> list[dict[str, Any]]:
+    calendar = hours.official_calendar(session)
     halls = _names(session, Hall, {r.hall_id for r in rows})
     windows = _names(session, Window, {r.window_id for r in rows})
     clerks = _names(session, Clerk, {r.clerk_id for r in rows})
@@ -273,6 +320,7 @@ def _follow_up_views(session: Session, rows: list[Any], now: datetime) -> list[d
                 "stage_name_en": en,
                 "opened_on": row.opened_on.isoformat(),
                 "due_on": row.due_on.isoformat(),
+                "due_provisional": due_is_provisional(row.opened_on, row.due_on, calendar),
                 "overdue": _overdue(row.stage, row.due_on, closed_on, today),
                 "closed_at": views.iso(row.closed_at),
                 "steps": [
@@ -401,6 +449,7 @@ def advance_follow_up(
 
 
 def _complaint_views(session: Session, rows: list[Any], now: datetime) -> list[dict[str, Any]]:
+    calendar = hours.official_calendar(session)
     halls = _names(session, Hall, {r.hall_id for r in rows})
     windows = _names(session, Window, {r.window_id for r in rows})
     clerks = _names(session, Clerk, {r.clerk_id for r in rows} | {r.assignee_id for r in rows})
@@ -440,6 +489,7 @@ def _complaint_views(session: Session, rows: list[Any], now: datetime) -> list[d
                 "assignee": assignee.name if assignee else "",
                 "registered_on": row.registered_on.isoformat(),
                 "due_on": row.due_on.isoformat(),
+                "due_provisional": due_is_provisional(row.registered_on, row.due_on, calendar),
                 "overdue": _overdue(
                     "closed" if row.status == "resolved" else "open", row.due_on, resolved_on, today
                 ),

@@ -15,6 +15,7 @@ from ..domain.calendar import (
     HolidayCalendar,
     LayeredCalendar,
     OfficialCalendar,
+    ProvisionalCalendar,
     PublicHoliday,
     TableCalendar,
 )
@@ -26,6 +27,8 @@ from ..store.db import CALENDAR_GENERATION
 
 # The State Council schedule as the installed `chinese_calendar` package has it.
 PACKAGE = OfficialCalendar()
+# A year neither the package nor an admin has yet: the statutory days by law, provisionally.
+PROVISIONAL = ProvisionalCalendar()
 # How long a process keeps the entered years it read; a write in this process drops them at once,
 # one in another process is seen within this time.
 CALENDAR_SECONDS = 10.0
@@ -45,16 +48,17 @@ def entered_years(session: Session) -> TableCalendar:
     return TableCalendar(years, holidays, swapped)
 
 
-def official_calendar(session: Session) -> HolidayCalendar:
+def official_calendar(session: Session) -> LayeredCalendar:
     """The calendar every use case reads: the package's years, then the years an admin entered
-    (kept for CALENDAR_SECONDS, dropped at once by a write to those tables)."""
+    (kept for CALENDAR_SECONDS, dropped at once by a write to those tables), then the
+    provisional statutory days for a year neither has."""
     cache: dict[str, Any] = session.info.setdefault("cache", {})
     generation = cache.get(CALENDAR_GENERATION, 0)
     found = cache.get(_CACHE_KEY)
     now = time.monotonic()
     if found is not None and found[0] == generation and now - found[1] < CALENDAR_SECONDS:
         return found[2]
-    calendar = LayeredCalendar(PACKAGE, entered_years(session))
+    calendar = LayeredCalendar(PACKAGE, entered_years(session), PROVISIONAL)
     # A write that happened while reading bumped the generation: such a read is not kept.
     if cache.get(CALENDAR_GENERATION, 0) == generation:
         cache[_CACHE_KEY] = (generation, now, calendar)

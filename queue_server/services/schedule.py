@@ -107,6 +107,7 @@ def day_view(schedule: Schedule | None, calendar: HolidayCalendar, day: date) ->
             holiday_en=holiday.name_en if holiday else None,
             swapped_workday=calendar.is_swapped_workday(day),
         )
+        view["provisional"] = calendar.is_provisional(day.year)
     except CalendarYearMissing as missing:
         view.update(
             known=False,
@@ -159,6 +160,7 @@ def hours_view(
         day_list = [day_view(schedule, calendar, first + timedelta(days=n)) for n in range(count)]
         years = sorted({first.year, (first + timedelta(days=count - 1)).year, first.year + 1})
         coverage = {str(year): calendar.covers(year) for year in years}
+        provisional = [year for year in years if calendar.is_provisional(year)]
         problems = [
             {
                 "year": int(year),
@@ -174,7 +176,11 @@ def hours_view(
             "hours": schedule.hours.to_dict() if schedule else None,
             "year_round": bool(schedule and schedule.hours.year_round_service),
             "open_now": open_state(hall, now, calendar).as_dict(),
-            "calendar": {"source": "chinese_calendar", "years": coverage},
+            "calendar": {
+                "source": "chinese_calendar",
+                "years": coverage,
+                "provisional": provisional,
+            },  # fmt: skip
             "problems": problems,
             "days": day_list,
         }
@@ -292,19 +298,27 @@ def deadline(
 
 
 def deadline_view(item: ServiceItem, start: date, calendar: HolidayCalendar) -> dict[str, Any]:
-    """The due date of an item taken in on `start` (raises CalendarYearMissing, never guesses)."""
+    """The due date of an item taken in on `start`; `provisional` when it counts days of a year
+    whose official schedule is not out yet (it may move when the schedule arrives)."""
     days = item.time_limit_days
     due = calendar.add_working_days(start, days) if days > 0 else start
+    provisional = days > 0 and any(
+        calendar.is_provisional(year) for year in range(start.year, due.year + 1)
+    )
     if days <= 0:
         text, text_en = "即办：当场办结", "Done on the spot"
     else:
         text = f"{days} 个工作日，最迟 {due.month}月{due.day}日 办结"
         text_en = f"{days} working days: done by {due.isoformat()}"
+        if provisional:
+            text += "（按法定节假日预计，以正式放假安排为准）"
+            text_en += " (estimated from the statutory holidays; the official schedule applies)"
     return {
         "item": item.id,
         "from": start.isoformat(),
         "working_days": days,
         "due": due.isoformat(),
+        "provisional": provisional,
         "text": text,
         "text_en": text_en,
     }

@@ -31,3 +31,16 @@ calendar_days = Table(
     Column("name_en", String(60), nullable=False),
     Index("ix_calendar_days_year", "year"),
 )
+
+# A booking told to move because its day turned out to be a holiday once the year's official
+# schedule arrived: one row per booking and day, written before the message goes out, so the
+# citizen is told once however many processes notice it.
+holiday_notices = Table(
+    "holiday_notices",
+    metadata,
+    Column("booking_id", ForeignKey("bookings.id"), primary_key=True, autoincrement=False),
+    Column("day", Date, primary_key=True),
+    Column("hall_id", ForeignKey("halls.id"), nullable=False),
+    Column("holiday", String(40), nullable=False),
+    Column("notified_at", UTCDateTime, nullable=False),
+)

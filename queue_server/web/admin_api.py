@@ -562,7 +562,9 @@ def admin_calendar_year(year: int) -> Any:
     body=admin.YEAR_SCHEMA, auth=MANAGER, errors=CHANGE_ERRORS,
 )  # fmt: skip
 def admin_save_calendar_year(year: int) -> Any:
-    return jsonify(admin.save_year(deps(), actor(), year, body()))
+    from .booking_api import notifier
+
+    return jsonify(admin.save_year(deps(), actor(), year, body(), notifier()))
 
 
 @documented(api, "DELETE", f"/admin/calendar/{YEAR}",

@@ -202,3 +202,80 @@ def test_the_standard_holiday_names_come_from_the_package():
     assert standard_holiday("national day") == NATIONAL_DAY
     assert standard_holiday("圣诞节") is None
     assert 2026 in official.years() and 2099 not in official.years()
+
+
+# -- the statutory days by law, for a year whose notice is not out yet -------------------------
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_every_statutory_day_worked_out_from_the_law_is_a_holiday_in_the_official_notice(year):
+    import chinese_calendar
+
+    from queue_server.domain.calendar import statutory_holidays
+
+    days = statutory_holidays(year)
+    # 元旦 1, 春节 4 (除夕 to 初三), 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3 (中秋 2025 is 6 Oct).
+    assert len(days) == 13
+    for day, holiday in days.items():
+        resting, name = chinese_calendar.get_holiday_detail(day)
+        assert resting and name is not None, (day, holiday)
+    # Each of the notice's holiday periods holds at least one statutory day.
+    official_names = {
+        chinese_calendar.get_holiday_detail(date(year, 1, 1) + timedelta(n))[1]
+        for n in range(365)
+        if chinese_calendar.is_holiday(date(year, 1, 1) + timedelta(n))
+    } - {None}
+    assert official_names <= {h.name_en for h in days.values()}
+
+
+def test_the_statutory_days_of_2027_fall_where_the_lunar_calendar_puts_them():
+    from queue_server.domain.calendar import statutory_holidays
+
+    days = {day.isoformat(): h.name_zh for day, h in statutory_holidays(2027).items()}
+    assert days == {
+        "2027-01-01": "元旦",
+        "2027-02-05": "春节",  # 除夕
+        "2027-02-06": "春节",  # 正月初一
+        "2027-02-07": "春节",
+        "2027-02-08": "春节",  # 初三
+        "2027-04-05": "清明",
+        "2027-05-01": "劳动节",
+        "2027-05-02": "劳动节",
+        "2027-06-09": "端午",
+        "2027-09-15": "中秋",
+        "2027-10-01": "国庆节",
+        "2027-10-02": "国庆节",
+        "2027-10-03": "国庆节",
+    }
+
+
+def test_a_provisional_year_rests_on_statutory_days_and_weekends_and_has_no_swapped_days():
+    from queue_server.domain.calendar import ProvisionalCalendar
+
+    provisional = ProvisionalCalendar()
+    assert provisional.covers(2027) and provisional.is_provisional(2027)
+    assert not provisional.is_workday(date(2027, 1, 1))  # 元旦, a Friday
+    assert provisional.is_workday(date(2027, 1, 4))  # the first Monday
+    assert not provisional.is_workday(date(2027, 1, 9))  # a Saturday: no 调休 without the notice
+    assert provisional.public_holiday(date(2027, 2, 8)) == PublicHoliday("春节", "Spring Festival")
+    assert provisional.add_working_days(date(2026, 12, 31), 1) == date(2027, 1, 4)
+
+
+def test_the_layered_calendar_says_where_each_year_comes_from():
+    from queue_server.domain.calendar import ProvisionalCalendar
+
+    entered = TableCalendar([2028], {date(2028, 1, 1): PublicHoliday("元旦", "New Year's Day")})
+    layered = LayeredCalendar(OfficialCalendar(), entered, ProvisionalCalendar())
+    assert [layered.source(y) for y in (2026, 2027, 2028, 2200)] == [
+        "package",
+        "provisional",
+        "entered",
+        "missing",
+    ]
+    assert layered.is_provisional(2027) and not layered.is_official(2027)
+    assert layered.is_official(2028) and not layered.is_provisional(2026)
+    assert layered.is_workday(date(2027, 1, 4)) and not layered.is_workday(date(2027, 1, 1))
+    # Counting across new year into a provisional year: 31 Dec 2026, then 4 Jan 2027.
+    assert layered.add_working_days(date(2026, 12, 30), 2) == date(2027, 1, 4)
+    with pytest.raises(CalendarYearMissing):
+        layered.is_workday(date(2200, 1, 5))

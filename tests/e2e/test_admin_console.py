@@ -268,16 +268,21 @@ def test_queue_rules_are_set_on_the_hall_settings_page(new_page, hall: Server):
 
 
 def test_an_admin_types_in_a_missing_year_and_a_manager_reads_it(new_page, hall: Server):
-    """节假日安排: 2027 is missing; the admin types in a made-up test table (not the State
-    Council's), the hours page follows at once; a manager sees the same, read only."""
+    """节假日安排: 2027 is missing (provisional, and in November a banner says so on every
+    console page); the admin types in a made-up test table (not the State Council's), the hours
+    page follows at once and the banner goes; a manager sees the same, read only."""
     srv = hall
     page = sign_in_console(new_page(1366, 900), srv, srv.demo["admin"])
     page.goto(f"{srv.url}/admin/calendar")
-    assert "尚无安排：2027 年的预约会被拒绝" in page.inner_text("#main")
+    assert "暂按法定节假日预计：正式安排未到" in page.inner_text("#main")
+    banner = page.locator("#calendar-warning")
+    assert "尚无 2027 年的节假日安排" in banner.inner_text()
     axe_audit(page, "admin holiday schedule overview")
     screenshot(page, "admin-calendar")
-    page.click("a[href$='/admin/calendar/2027']")
+    banner.locator("a[href='/admin/calendar/2027']").first.click()
     page.wait_for_url(f"{srv.url}/admin/calendar/2027")
+    assert "2027-02-05 至 2027-02-08 春节" in page.input_value("#f-holidays")  # by law
+    screenshot(page, "admin-calendar-year-provisional")
     page.fill("#f-holidays", "2027-01-01 元旦")
     page.fill("#f-swapped", "2027-01-06")  # a Wednesday: refused
     page.click("form.edit-form button[type=submit]")
@@ -289,6 +294,7 @@ def test_an_admin_types_in_a_missing_year_and_a_manager_reads_it(new_page, hall:
     page.click("form.edit-form button[type=submit]")
     page.wait_for_selector(".alert-ok")
     assert "已保存 2027 年" in page.inner_text(".alert-ok")
+    assert page.locator("#calendar-warning").count() == 0
     axe_audit(page, "admin holiday schedule entered")
     screenshot(page, "admin-calendar-year")
 

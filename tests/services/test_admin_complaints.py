@@ -197,3 +197,35 @@ def test_complaints_refuse_what_is_not_of_the_hall(deps, hall):
     assert village["id"] in [
         c["id"] for c in complaints.list_complaints(deps, manager, hall["hall"])
     ]
+
+
+def test_a_provisional_complaint_deadline_is_recomputed_when_the_official_year_arrives(
+    deps, hall, clock
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from queue_server.services import admin
+
+    clock.current = datetime(2026, 12, 24, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    manager = hall["manager"]
+    estimated = complaints.register_complaint(
+        deps, manager, hall["hall"], {"channel": "hotline", "summary": "窗口长时间无人"}
+    )
+    # 15 working days from 24 Dec: 25, 28–31 Dec (5); 1 Jan is 元旦 by law; 4–8, 11–15 Jan → 15.
+    assert (estimated["due_on"], estimated["due_provisional"]) == ("2027-01-15", True)
+    chosen = complaints.register_complaint(
+        deps, manager, hall["hall"],
+        {"channel": "hotline", "summary": "叫号屏不亮", "due_on": "2027-01-20"},
+    )  # fmt: skip
+    # A made-up official 2027: Saturday 9 January is worked, so the 15th day comes a day earlier.
+    admin.save_year(
+        deps,
+        staff(deps, hall["admin"]["staff_no"]),
+        2027,
+        {"holidays": [{"day": "2027-01-01", "name": "元旦"}], "swapped_workdays": ["2027-01-09"]},
+    )
+    recomputed = complaints.get_complaint(deps, manager, estimated["id"])
+    assert (recomputed["due_on"], recomputed["due_provisional"]) == ("2027-01-14", False)
+    assert complaints.get_complaint(deps, manager, chosen["id"])["due_on"] == "2027-01-20"
+    assert complaints.recompute_estimated_deadlines(deps) == 0  # done once

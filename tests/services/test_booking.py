@@ -126,7 +126,6 @@ import re  # noqa: E402
 import pytest  # noqa: E402
 
 from queue_server.domain.booking import CODE_ALPHABET  # noqa: E402
-from queue_server.domain.calendar import CalendarYearMissing  # noqa: E402
 from queue_server.domain.errors import (  # noqa: E402
     CapacityReached,
     Conflict,
@@ -262,38 +261,49 @@ def test_national_day_2026_is_closed_and_its_swapped_saturday_keeps_weekday_hour
     assert "调休上班" in slots["text"]
 
 
-def test_a_year_the_calendar_does_not_know_is_an_error_never_a_guess(booker, deps, clock):
-    clock.current = at(2026, 12, 29, 10, 0)
-    days = bk.bookable_days(deps, booker.hall, booker.item())["days"]
-    unknown = [d for d in days if d["date"].startswith("2027")]
-    assert [d["date"] for d in unknown] == [
-        "2027-01-01",
-        "2027-01-02",
-        "2027-01-03",
-        "2027-01-04",
-        "2027-01-05",
-    ]
-    for day in unknown:
-        assert (day["known"], day["bookable"], day["reason"]) == (False, False, "calendar_missing")
-        assert "2027 年" in day["reason_text"] and "2027" in day["reason_text_en"]
-    with pytest.raises(CalendarYearMissing) as caught:
-        bk.free_slots(deps, booker.hall, booker.item(), "2027-01-04")
-    assert caught.value.code == "calendar_year_missing"
-    before = booking_count(deps)
-    with pytest.raises(CalendarYearMissing):
-        booker.book(at(2027, 1, 4, 9, 0))
-    assert booking_count(deps) == before
-    # A manager's decision for the date needs no calendar: the day opens with it.
-    from queue_server.services import schedule
+def test_a_year_without_its_notice_is_booked_provisionally_and_moved_when_it_arrives(
+    booker, deps, demo, clock
+):
+    from queue_server.services import admin
 
-    schedule.set_override(
+    clock.current = at(2026, 12, 29, 10, 0)
+    days = {d["date"]: d for d in bk.bookable_days(deps, booker.hall, booker.item())["days"]}
+    assert days["2027-01-01"]["reason"] == "closed" and days["2027-01-01"]["provisional"]
+    assert days["2027-01-04"]["bookable"] and days["2027-01-04"]["provisional"]
+    assert days["2026-12-31"]["provisional"] is False
+    slots = bk.free_slots(deps, booker.hall, booker.item(), "2027-01-04")
+    assert slots["provisional"] is True and slots["slots"]
+    booked = booker.book(at(2027, 1, 4, 9, 0))
+    assert booked["state"] == "booked" and booked["provisional"] is True
+    assert booked["deadline"]["provisional"] is True
+    kept = booker.book(at(2027, 1, 5, 9, 0), person=2)
+    assert booker.notifier.kinds() == ["confirmation", "confirmation"]
+
+    # The official schedule arrives and makes Monday 4 January a holiday (a test-only table).
+    boss = staff(deps, demo["admin"]["staff_no"])
+    year = admin.save_year(
         deps,
-        manager(deps, booker.demo),
-        booker.hall,
-        "2027-01-04",
-        {"sessions": [{"start": "09:00", "end": "12:00"}], "reason": "元旦后首个工作日"},
+        boss,
+        2027,
+        {
+            "holidays": [{"day": "2027-01-01", "until": "2027-01-04", "name": "元旦"}],
+            "swapped_workdays": [],
+        },  # fmt: skip
+        booker.notifier,
     )
-    assert booker.book(at(2027, 1, 4, 9, 0))["state"] == "booked"
+    listed = year["bookings_on_holidays"]
+    assert [(b["id"], b["day"], b["holiday"]) for b in listed] == [
+        (booked["id"], "2027-01-04", "元旦")
+    ]
+    assert listed[0]["notified_at"] is not None and listed[0]["citizen"]["phone"] != "13812345678"
+    assert booker.notifier.kinds() == ["confirmation", "confirmation", "holiday"]
+    told = booker.notifier.sent[-1]
+    assert told.booking_id == booked["id"] and "改约" in told.text and "元旦" in told.text
+    assert booked["code"] in told.text
+    assert bk.find_booking(deps, kept["code"])["provisional"] is False
+    # Told once, however often the housekeeping looks again.
+    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
+    assert booker.notifier.kinds().count("holiday") == 1
 
 
 # -- limits ----------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from queue_server.domain.calendar import CalendarYearMissing
 from queue_server.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from queue_server.domain.model import Hall
 from queue_server.services import schedule
@@ -34,7 +33,8 @@ def hall_hours(deps, hall_id):
 
 def test_the_hours_view_reads_the_week_against_the_calendar(deps, demo):
     view = schedule.hours_view(deps, demo["hall"], "2026-11-26", 7)
-    assert view["configured"] and view["calendar"]["years"] == {"2026": True, "2027": False}
+    assert view["configured"] and view["calendar"]["years"] == {"2026": True, "2027": True}
+    assert view["calendar"]["provisional"] == [2027]
     days = days_of(view)
     assert labels(days["2026-11-26"]) == ["09:00–12:00", "13:30–17:00", "17:00–19:00"]
     assert days["2026-11-26"]["sessions"][2]["kind_name"] == "延时服务"
@@ -92,14 +92,18 @@ def test_holiday_service_and_365_day_service(deps, demo):
     assert view["year_round"] is True
 
 
-def test_a_year_the_calendar_does_not_cover_is_shown_as_unknown(deps, demo):
-    view = schedule.hours_view(deps, demo["hall"], "2026-12-30", 5)
-    assert [p["year"] for p in view["problems"]] == [2027]
-    assert "尚无 2027 年的法定节假日安排" in view["problems"][0]["message"]
-    day = days_of(view)["2027-01-01"]
-    assert (day["known"], day["workday"], day["sessions"]) == (False, None, None)
-    assert "2027" in day["message_en"]
-    assert days_of(view)["2026-12-31"]["known"] is True
+def test_a_year_without_its_notice_follows_the_statutory_days_provisionally(deps, demo):
+    import json
+
+    view = schedule.hours_view(deps, demo["hall"], "2026-12-30", 6)
+    assert view["problems"] == []
+    new_year = days_of(view)["2027-01-01"]
+    assert (new_year["known"], new_year["workday"], new_year["holiday"]) == (True, False, "元旦")
+    assert new_year["provisional"] is True and "元旦" in new_year["text"]
+    monday = days_of(view)["2027-01-04"]
+    assert monday["workday"] and labels(monday)[:2] == ["09:00–12:00", "13:30–17:00"]
+    assert days_of(view)["2026-12-31"]["provisional"] is False
+    assert "更新" not in json.dumps(view, ensure_ascii=False)
 
 
 def test_only_a_manager_changes_the_hours_and_every_change_is_audited(deps, demo):
@@ -228,7 +232,7 @@ def test_deadlines_count_official_working_days(deps, demo):
     assert due["text"] == "20 个工作日，最迟 10月30日 办结"
     on_the_spot = schedule.deadline(deps, demo["hall"], item_id(deps, "370800-SB-001"))
     assert (on_the_spot["due"], on_the_spot["text"]) == ("2026-11-26", "即办：当场办结")
-    with pytest.raises(CalendarYearMissing):
-        schedule.deadline(deps, demo["hall"], low_income, "2026-12-20")
+    assert due["provisional"] is False
+    assert schedule.deadline(deps, demo["hall"], low_income, "2026-12-20")["provisional"] is True
     with pytest.raises(InvalidInput, match="2026-11-27"):
         schedule.deadline(deps, demo["hall"], low_income, "27/11/2026")

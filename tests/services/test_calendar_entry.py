@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from queue_server.domain.calendar import CalendarYearMissing
+from queue_server.domain.calendar import LayeredCalendar, OfficialCalendar
 from queue_server.domain.errors import Forbidden, InvalidInput, NotFound
-from queue_server.services import admin, schedule
+from queue_server.services import admin, hours, schedule
 from queue_server.services import booking as bk
+from queue_server.services.admin import calendar as admin_calendar
 from queue_server.store import tables
 from queue_server.store.calendar_tables import calendar_days
 from tests.services.test_booking import Booker, at, booking_count, item_id, manager, staff
@@ -45,11 +46,12 @@ def stored_days(deps) -> int:
         return len(s.execute(select(calendar_days)).all())
 
 
-def test_after_an_admin_enters_2027_bookings_into_january_are_offered(booker, deps, demo, clock):
+def test_after_an_admin_enters_2027_bookings_into_january_follow_it(booker, deps, demo, clock):
     clock.current = at(2026, 12, 29, 10, 0)
-    with pytest.raises(CalendarYearMissing) as missing:
-        booker.book(at(2027, 1, 4, 9, 0))
-    assert missing.value.code == "calendar_year_missing"
+    # Before: provisional, from the statutory days (no 调休: Saturday 9 January rests).
+    days = {d["date"]: d for d in bk.bookable_days(deps, booker.hall, booker.item())["days"]}
+    assert days["2027-01-04"]["bookable"] and days["2027-01-04"]["provisional"]
+    assert not days["2027-01-01"]["bookable"] and days["2026-12-30"]["provisional"] is False
 
     saved = admin.save_year(deps, admin_of(deps, demo), 2027, TEST_ONLY_2027)
     assert saved["source"] == "entered"
@@ -57,6 +59,7 @@ def test_after_an_admin_enters_2027_bookings_into_january_are_offered(booker, de
 
     days = {d["date"]: d for d in bk.bookable_days(deps, booker.hall, booker.item())["days"]}
     assert days["2027-01-04"]["known"] and days["2027-01-04"]["bookable"]
+    assert days["2027-01-04"]["provisional"] is False
     assert days["2027-01-01"]["known"] and not days["2027-01-01"]["bookable"]
     assert bk.free_slots(deps, booker.hall, booker.item(), "2027-01-04")["slots"]
     before = booking_count(deps)
@@ -72,14 +75,18 @@ def test_after_an_admin_enters_2027_bookings_into_january_are_offered(booker, de
     assert week["2027-01-10"]["workday"] is False  # a plain Sunday
 
 
-def test_a_deadline_across_new_year_is_computed_once_the_year_is_entered(deps, demo):
+def test_a_provisional_deadline_across_new_year_is_recomputed_once_the_year_is_entered(deps, demo):
     low_income = item_id(deps, "370800-MZ-001")  # 20 working days
-    with pytest.raises(CalendarYearMissing):
-        schedule.deadline(deps, demo["hall"], low_income, "2026-12-20")
+    # 21–31 Dec: 9 days; 1 Jan 元旦 by law; 4–8 Jan: 5; 11–15 Jan: 5; 18 Jan → 20.
+    estimate = schedule.deadline(deps, demo["hall"], low_income, "2026-12-20")
+    assert estimate["due"] == "2027-01-18" and estimate["provisional"] is True
+    assert "预计" in estimate["text"] and "estimated" in estimate["text_en"]
+    assert schedule.deadline(deps, demo["hall"], low_income, "2026-11-02")["provisional"] is False
     admin.save_year(deps, admin_of(deps, demo), 2027, TEST_ONLY_2027)
-    # 21–31 Dec: 9 days; 1 Jan is the test holiday; 4–8 Jan: 5; the swapped Saturday 9 Jan: 1;
-    # 11–15 Jan: 5 → 20.
-    assert schedule.deadline(deps, demo["hall"], low_income, "2026-12-20")["due"] == "2027-01-15"
+    # The swapped Saturday 9 Jan now counts: 11–15 Jan ends the 20.
+    official = schedule.deadline(deps, demo["hall"], low_income, "2026-12-20")
+    assert official["due"] == "2027-01-15" and official["provisional"] is False
+    assert "预计" not in official["text"]
 
 
 def test_replacing_and_deleting_an_entered_year_takes_effect_at_once(deps, demo):
@@ -100,10 +107,9 @@ def test_replacing_and_deleting_an_entered_year_takes_effect_at_once(deps, demo)
     assert week["2027-01-09"]["workday"] is False
     admin.delete_year(deps, boss, 2027)
     assert stored_days(deps) == 0
-    assert (
-        days_of(schedule.hours_view(deps, demo["hall"], "2027-01-04", 1))["2027-01-04"]["known"]
-        is False
-    )
+    # Back to the provisional days: 4 January is a working day again.
+    monday = days_of(schedule.hours_view(deps, demo["hall"], "2027-01-04", 1))["2027-01-04"]
+    assert monday["provisional"] and monday["workday"] and monday["holiday"] is None
     with pytest.raises(NotFound):
         admin.delete_year(deps, boss, 2027)
 
@@ -232,7 +238,11 @@ def test_an_operator_imports_and_shows_a_year_from_the_command_line(
     monkeypatch.setenv("HALLQ_DATABASE_URL", db_url)
     runner = CliRunner()
     missing = runner.invoke(cli, ["calendar", "show", "2027"])
-    assert missing.exit_code == 0 and json.loads(missing.output)["source"] == "missing"
+    assert missing.exit_code == 0 and json.loads(missing.output)["source"] == "provisional"
+    assert "法定节假日" in json.loads(missing.output)["source_text"]
+    assert {"day": "2027-02-05", "name": "春节", "name_en": "Spring Festival"} in json.loads(
+        missing.output
+    )["holidays"]
 
     table = tmp_path / "2027.json"
     table.write_text(json.dumps({"year": 2027, **TEST_ONLY_2027}), encoding="utf-8")
@@ -260,3 +270,71 @@ def test_an_operator_imports_and_shows_a_year_from_the_command_line(
         admin.calendar_year(deps, admin_of(deps, demo), 2027)["holidays"]
         == (TEST_ONLY_2027["holidays"])
     )
+
+
+class NewerPackage(LayeredCalendar):
+    """The installed chinesecalendar plus a made-up 2027, as a newer release would have it."""
+
+    def __init__(self, year_2027: dict[str, Any]) -> None:
+        super().__init__(OfficialCalendar(), admin_calendar.parse_year(2027, year_2027))
+
+    def years(self) -> list[int]:
+        return [*OfficialCalendar().years(), 2027]
+
+
+def upgrade_package(monkeypatch, deps, year_2027: dict[str, Any]) -> None:
+    newer = NewerPackage(year_2027)
+    monkeypatch.setattr(hours, "PACKAGE", newer)
+    monkeypatch.setattr(admin_calendar, "PACKAGE", newer)
+    deps.db.cache.clear()  # what a restart after `pip install -U chinesecalendar` does
+
+
+def test_a_newer_package_replaces_the_provisional_days_and_tells_booked_citizens_to_move(
+    booker, deps, demo, clock, monkeypatch
+):
+    clock.current = at(2026, 12, 29, 10, 0)
+    booked = booker.book(at(2027, 1, 4, 9, 0))
+    assert booked["provisional"] is True
+    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
+
+    upgrade_package(monkeypatch, deps, {
+        "holidays": [{"day": "2027-01-01", "until": "2027-01-04", "name": "元旦"}],
+        "swapped_workdays": ["2027-01-09"],
+    })  # fmt: skip
+    assert bk.find_booking(deps, booked["code"])["provisional"] is False
+    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 1
+    assert booker.notifier.kinds() == ["confirmation", "holiday"]
+    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
+    year = admin.calendar_year(deps, manager(deps, demo), 2027)
+    assert year["source"] == "package" and year["swapped_workdays"] == ["2027-01-09"]
+    assert [b["id"] for b in year["bookings_on_holidays"]] == [booked["id"]]
+    assert year["bookings_on_holidays"][0]["notified_at"] is not None
+    days = days_of(schedule.hours_view(deps, demo["hall"], "2027-01-04", 6))
+    assert days["2027-01-04"]["holiday"] == "元旦" and days["2027-01-09"]["workday"]
+
+
+def test_a_year_entered_by_hand_gives_way_to_the_package_which_shows_the_differences(
+    deps, demo, monkeypatch
+):
+    admin.save_year(deps, admin_of(deps, demo), 2027, TEST_ONLY_2027)
+    upgrade_package(monkeypatch, deps, {
+        "holidays": [{"day": "2027-01-01", "until": "2027-01-03", "name": "元旦"}],
+        "swapped_workdays": [],
+    })  # fmt: skip
+    year = admin.calendar_year(deps, admin_of(deps, demo), 2027)
+    assert year["source"] == "package"
+    assert year["entered"]["swapped_workdays"] == ["2027-01-09"]
+    assert year["differences"] == [
+        {"day": "2027-01-02", "package": "元旦", "package_kind": "holiday",
+         "entered": "休息", "entered_kind": "rest"},
+        {"day": "2027-01-03", "package": "元旦", "package_kind": "holiday",
+         "entered": "休息", "entered_kind": "rest"},
+        {"day": "2027-01-09", "package": "休息", "package_kind": "rest",
+         "entered": "调休上班", "entered_kind": "swapped_workday"},
+    ]  # fmt: skip
+    # The package applies: Saturday 9 January rests.
+    days = days_of(schedule.hours_view(deps, demo["hall"], "2027-01-09", 1))
+    assert days["2027-01-09"]["workday"] is False
+    overview = admin.calendar_overview(deps, admin_of(deps, demo))
+    assert overview["entered"][0]["in_use"] is False
+    assert overview["coming"][1] == {"year": 2027, "known": True, "source": "package"}

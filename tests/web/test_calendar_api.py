@@ -25,9 +25,11 @@ def test_an_admin_enters_2027_and_the_halls_follow(client, api, demo):
     boss = bearer(api, "admin")
     overview = client.get("/api/v1/admin/calendar", headers=boss).get_json()
     assert overview["package"]["last_year"] == 2026 and overview["entered"] == []
-    assert overview["coming"][1] == {"year": 2027, "known": False, "source": "missing"}
+    assert overview["coming"][1] == {"year": 2027, "known": False, "source": "provisional"}
+    assert overview["warning"]["url"] == "/admin/calendar/2027"
     hours = f"/api/v1/halls/{demo['hall']}/hours?from=2027-01-01&days=5"
-    assert client.get(hours).get_json()["days"][0]["known"] is False
+    provisional = client.get(hours).get_json()["days"][0]
+    assert provisional["provisional"] and provisional["holiday"] == "元旦"
 
     saved = client.put("/api/v1/admin/calendar/2027", json=TEST_ONLY_2027, headers=boss)
     assert saved.status_code == 200, saved.get_json()
@@ -42,7 +44,7 @@ def test_an_admin_enters_2027_and_the_halls_follow(client, api, demo):
     assert year.get_json()["swapped_workdays"] == ["2027-01-09"]
     gone = client.delete("/api/v1/admin/calendar/2027", headers=boss)
     assert gone.status_code == 200
-    assert client.get(hours).get_json()["days"][0]["known"] is False
+    assert client.get(hours).get_json()["days"][0]["provisional"] is True
     assert_error(client.delete("/api/v1/admin/calendar/2027", headers=boss), 404, "not_found")
 
 

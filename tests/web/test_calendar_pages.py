@@ -23,7 +23,7 @@ def test_an_admin_types_in_2027_and_a_manager_reads_it(app, client, deps, demo):
     sign_in(client, "admin")
     overview = client.get("/admin/calendar").get_data(as_text=True)
     assert (
-        "<strong>尚无安排</strong>：2027 年的预约会被拒绝" in overview
+        "<strong>暂按法定节假日预计</strong>：正式安排未到，2027 年按法定节假日推算放假" in overview
         and "chinesecalendar" in overview
     )
     assert client.get("/admin/calendar?year=2027").headers["Location"].endswith("/calendar/2027")
