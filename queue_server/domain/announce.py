@@ -243,10 +243,8 @@ class AnnouncementQueue:
         if self._waiting:
             self._current = None  # others wait: the current call is not repeated
             recalls = sorted((i for i in self._waiting if i.is_recall), key=_age_key)
-            if recalls:
-                chosen = recalls[0]
-            else:
-                chosen = max(self._waiting, key=_age_key)  # newest first
+            # A recall first (oldest recall first), else the newest call.
+            chosen = recalls[0] if recalls else max(self._waiting, key=_age_key)
             self._waiting.remove(chosen)
             self._current = chosen
         elif current is not None and current.plays_done < self.plays_per_announcement:

@@ -206,7 +206,7 @@ def test_no_call_is_heard_more_than_fifteen_seconds_after_it_appeared(gap):
     plays, queue = simulate(calls)
     for call_id, repeat, started in plays:
         if repeat == 1:
-                assert started - appeared[call_id] <= 15.0, (call_id, started)
+            assert started - appeared[call_id] <= 15.0, (call_id, started)
     heard = {call_id for call_id, _, _ in plays}
     assert "c11" in heard  # the newest call is always spoken
     assert heard | set(queue.skipped) == set(appeared)  # every call is spoken or counted
