@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,44 @@ def secret_key(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def public_url_for(host: str, port: int) -> str:
+    """The address phones are sent to (ticket and booking QR codes) when HALLQ_PUBLIC_URL is
+    not set: the address and port the server listens on; for a wildcard address (0.0.0.0,
+    ::) the machine's address on its network."""
+    if host in ("", "0.0.0.0", "::"):
+        host = _network_address() or "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _network_address() -> str | None:
+    """This machine's address towards the network (no packet is sent), or None."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the outgoing interface
+            address = str(probe.getsockname()[0])
+    except OSError:
+        return None
+    return None if is_loopback(address) else address
+
+
+def is_loopback(url_or_host: str) -> bool:
+    """Whether an address (or a URL's host) is this machine only (127.x, ::1, localhost):
+    a phone sent there reaches itself, not the hall's server."""
+    host = url_or_host
+    if "://" in host:
+        host = host.split("://", 1)[1].split("/", 1)[0]
+        host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    host = host.strip("[]")
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def from_environment() -> dict[str, Any]:

@@ -348,8 +348,13 @@ class Schedule:
         )
 
 
-def opening_notice(opening: datetime) -> BilingualText:
-    """The kiosk's notice of when the hall opens, e.g. 本厅将于 11月27日 09:00 开放."""
+def opening_notice(opening: datetime, now: datetime | None = None) -> BilingualText:
+    """The kiosk's notice of when the hall opens, e.g. 本厅将于 11月27日 09:00 开放, or
+    本厅将于今天 09:00 开放 when that is later on the day of `now`."""
+    if now is not None and now.astimezone(opening.tzinfo).date() == opening.date():
+        return BilingualText(
+            f"本厅将于今天 {opening:%H:%M} 开放", f"The hall opens today at {opening:%H:%M}"
+        )
     return BilingualText(
         f"本厅将于 {opening.month}月{opening.day}日 {opening:%H:%M} 开放",
         f"The hall opens on {opening.day} {MONTH_NAMES_EN[opening.month - 1]} at {opening:%H:%M}",

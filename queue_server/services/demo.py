@@ -420,11 +420,21 @@ def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:
         "大厅自助取号机",
         config={"printer": printer_url or "dummy://", "paper_mm": 80},
     )
+    # The village station takes numbers too: its own kiosk (the agent's window calls them).
+    village_kiosk_id, village_kiosk_token = register_device(
+        deps,
+        village_id or 0,
+        "kiosk",
+        "李家村便民服务站自助取号机",
+        config={"printer": "dummy://", "paper_mm": 80},
+    )
     return {
         "hall": hall_id,
         "name": hall.name,
         "kiosk_token": kiosk_token,
         "kiosk_id": kiosk_id,
+        "village_kiosk_token": village_kiosk_token,
+        "village_kiosk_id": village_kiosk_id,
         "clerks": result_clerks,
         "manager": {"staff_no": manager_no, "password": demo_password(manager_no)},
         "agent": {"staff_no": agent_no, "password": demo_password(agent_no), "hall": village_id},

@@ -112,7 +112,7 @@ def open_state(hall: Hall, now: datetime, calendar: HolidayCalendar) -> OpenStat
     except CalendarYearMissing:
         opening = None
     if opening is not None:
-        text = opening_notice(opening)
+        text = opening_notice(opening, now)
         zh, en = text.zh, text.en
     else:
         zh, en = "本厅近期不对外办公", "The hall has no opening hours coming up"

@@ -53,6 +53,11 @@ def test_make_run_serves_the_demo_hall_and_a_ticket_can_be_issued_and_called(tmp
             timeout=10,
         )
         assert issued.status_code == 201 and issued.json()["number"] == "A001"
+        # Without HALLQ_PUBLIC_URL the QR codes send phones where this server listens, and the
+        # server says where that is, warning that a loopback address is this machine only.
+        assert issued.json()["phone_url"].startswith(f"{base}/t/")
+        assert f"phones (ticket and booking QR codes) are sent to {base}" in text
+        assert "phones cannot reach it" in text
         token = requests.post(
             f"{base}/api/v1/auth/login", json={"staff_no": staff, "password": password}, timeout=10
         ).json()["token"]
@@ -64,6 +69,32 @@ def test_make_run_serves_the_demo_hall_and_a_ticket_can_be_issued_and_called(tmp
             f"{base}/api/v1/windows/{window_id}/call-next", headers=auth, timeout=10
         ).json()
         assert called["ticket"]["number"] == "A001"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+    # A second `make run` on the same database prints the demo's credentials again.
+    log = tmp_path / "make-run-again.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "run", "HOST=127.0.0.1", f"PORT={port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            text = log.read_text(errors="replace")
+            if "hallq serving at" in text:
+                break
+            assert process.poll() is None, text
+            time.sleep(0.2)
+        assert f"kiosk token: {kiosk_token}" in text
+        assert f"window 1: staff {staff} password {password}" in text
+        assert "village station" in text and "manager: staff" in text
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)

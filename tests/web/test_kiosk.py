@@ -177,6 +177,36 @@ def test_kiosk_home_in_and_out_of_opening_hours(client, api, clock, app):
     assert refused["message"] == "本厅将于 11月27日 09:00 开放"
 
 
+def test_before_opening_the_kiosk_says_the_hall_opens_today(client, api, clock):
+    clock.advance(hours=-2)  # 07:30 on Thursday: the hall opens at 09:00 the same day
+    home = client.get(f"/api/v1/halls/{api.demo['hall']}/kiosk").get_json()
+    assert home["open"]["open"] is False
+    assert home["open"]["notice"] == "本厅将于今天 09:00 开放"
+    assert home["open"]["notice_en"] == "The hall opens today at 09:00"
+    refused = assert_error(api.client.post(
+        f"/api/v1/halls/{api.demo['hall']}/tickets", json={"category": "A"},
+        headers=api.kiosk_headers(),
+    ), 409)  # fmt: skip
+    assert refused["message"] == "本厅将于今天 09:00 开放"
+
+
+def test_the_demo_village_station_has_a_kiosk_that_issues_its_tickets(client, demo):
+    village = demo["village"]
+    headers = {"Authorization": f"Bearer {demo['village_kiosk_token']}"}
+    me = client.get("/api/v1/kiosk/me", headers=headers).get_json()
+    assert me["device"]["hall_id"] == village
+    issued = client.post(
+        f"/api/v1/halls/{village}/tickets", json={"category": "A"}, headers=headers
+    )
+    assert issued.status_code == 201, issued.get_data(as_text=True)
+    assert issued.get_json()["number"] == "A001"
+    # The town's kiosk cannot issue the village's tickets, nor the village's the town's.
+    town = client.post(
+        f"/api/v1/halls/{demo['hall']}/tickets", json={"category": "A"}, headers=headers
+    )
+    assert town.status_code in (401, 403)
+
+
 def test_kiosk_me_needs_the_kiosk_token(client, api):
     me = client.get("/api/v1/kiosk/me", headers=api.kiosk_headers()).get_json()
     assert me["device"] == {
