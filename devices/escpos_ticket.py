@@ -21,16 +21,14 @@ from typing import Literal, NamedTuple
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-# --- errors: the whole family lives here, below devices.printer, so both modules raise them -----
+from devices.errors import DeviceError
+
+# --- errors: the printer branch of devices.errors.DeviceError, below devices.printer, so both
+# modules raise them
 
 
-class PrinterError(Exception):
+class PrinterError(DeviceError):
     """A printer problem, told in Chinese (`message`) and in English (`message_en`)."""
-
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(f"{message} / {message_en}")
-        self.message = message
-        self.message_en = message_en
 
 
 class EncodingProblem(PrinterError):

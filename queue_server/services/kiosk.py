@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 from pypinyin import Style, lazy_pinyin, pinyin
 from sqlalchemy import select, update
 
+from devices.addresses import DevicePolicy
+from devices.errors import DeviceConfigError, DeviceNotAllowed
 from devices.printer import (
     ALARM_PAPER_OUT,
     ALARM_PRINT_FAILED,
@@ -473,8 +475,12 @@ class PrinterSettings:
     check_status: bool = True
 
     @classmethod
-    def from_config(cls, config: Any) -> PrinterSettings | None:
-        """The printer of a device config, None when it has none; InvalidInput when unusable."""
+    def from_config(cls, config: Any, policy: DevicePolicy | None = None) -> PrinterSettings | None:
+        """The printer of a device config, None when it has none; InvalidInput when unusable.
+
+        With `policy` (a web user sets the printer), a URL outside the administrator's lists
+        is refused too; without, a stored setting is only read.
+        """
         if not isinstance(config, dict):
             raise InvalidInput("设备设置须为对象", "Device settings must be an object")
         url = config.get("printer")
@@ -483,12 +489,15 @@ class PrinterSettings:
         if not isinstance(url, str) or len(url) > 300:
             raise InvalidInput("打印机地址须为文字", "The printer URL must be text")
         try:
+            if policy is not None:
+                policy.check(url, "printer")
             open_printer(url)  # parses only; nothing is opened
-        except ValueError as error:
+        except DeviceNotAllowed as error:
+            raise InvalidInput(error.message, error.message_en) from None
+        except DeviceConfigError as error:
             raise InvalidInput(
-                f"打印机地址无效：{url}（支持 usb://VID:PID、serial:///dev/ttyUSB0、"
-                "tcp://主机:9100、file:///路径、dummy://）",
-                str(error).split(" / ", 1)[-1],
+                f"{error.message}（支持 usb://VID:PID、serial:///dev/ttyUSB0、tcp://主机:9100）",
+                error.message_en,
             ) from None
         paper = config.get("paper_mm", 80)
         if paper not in PAPER_SIZES:
@@ -545,7 +554,7 @@ def set_printer(deps: Deps, actor: Actor, device_id: int, data: dict[str, Any]) 
         row = _device_row(session, device_id)
         _check_printer_manager(actor, row)
         config = {k: v for k, v in (row.config or {}).items() if k not in PRINTER_KEYS}
-        settings = PrinterSettings.from_config(data)
+        settings = PrinterSettings.from_config(data, deps.devices)
         if settings is not None:
             config.update(settings.as_config())
         session.execute(update(D).where(D.c.id == device_id).values(config=config))

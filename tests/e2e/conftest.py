@@ -56,6 +56,8 @@ class Server:
             "HALLQ_SECRET_KEY": "e2e-secret",
             # A shifted clock (HALLQ_CLOCK_START) keeps running across restarts.
             "HALLQ_CLOCK_ANCHOR": str(time.time()),
+            # the tests set file:// printers through the API, as only a test server allows
+            "HALLQ_TEST_DEVICES": "1",
             **(env or {}),
         }
         self.process: subprocess.Popen[bytes] | None = None
