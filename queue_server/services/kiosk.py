@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 
 from devices.addresses import DevicePolicy
 from devices.errors import DeviceConfigError, DeviceNotAllowed
+from devices.escpos_ticket import REPLACEMENT, printable_ticket
 from devices.printer import (
     ALARM_PAPER_OUT,
     ALARM_PRINT_FAILED,
@@ -390,6 +391,8 @@ def kiosk_home(deps: Deps, hall_id: int, appointments: bool = False) -> dict[str
 
 PRINTER_ALARMS = (ALARM_PRINTER_OFFLINE, ALARM_PAPER_OUT, ALARM_PRINT_FAILED, "printer_no_reply")
 ALARM_NO_REPLY = "printer_no_reply"
+# A name printed with □ for characters the printer cannot print; open until a manager clears it.
+ALARM_CHARACTERS_REPLACED = "print_characters_replaced"
 
 
 def require_kiosk(actor: Actor) -> None:
@@ -831,6 +834,11 @@ class PrintDispatcher:
     def _render_and_submit(
         self, ref: PrintRef, settings: PrinterSettings, content: TicketPrint
     ) -> None:
+        content, replaced = printable_ticket(
+            content, mode=settings.mode, encoding=settings.encoding
+        )
+        if replaced:
+            self._report_replaced(ref, replaced)
         try:
             data = render_ticket(
                 content, paper_mm=settings.paper_mm, mode=settings.mode, encoding=settings.encoding
@@ -926,6 +934,23 @@ class PrintDispatcher:
             alarms.clear_alarms(self.deps, ref.hall_id, kind, ref.device_id)
         self._record(ref, "ok", None, "", "")
         self._announce(ref, "printed", None, "", "")
+
+    def _report_replaced(self, ref: PrintRef, replaced: tuple[str, ...]) -> None:
+        """A name on the ticket has characters the printer cannot print: it prints with □,
+        and the hall is told which characters to change (the ticket itself is not lost)."""
+        shown = "".join(replaced[:8])
+        codes = ", ".join(f"U+{ord(char):04X}" for char in replaced[:8])
+        alarms.raise_alarm(
+            self.deps,
+            ref.hall_id,
+            ALARM_CHARACTERS_REPLACED,
+            f"小票上有打印机无法打印的字符「{shown}」，已用“{REPLACEMENT}”代替打印；"
+            "请在管理台把相关名称改为常用字",
+            f"The ticket has characters the printer cannot print ({codes}); they were printed "
+            f"as {REPLACEMENT}. Change the name in the console to common characters",
+            device_id=ref.device_id,
+            detail={"ticket": ref.number, "characters": list(replaced[:8])},
+        )
 
     def _on_alarm(self, kind: str, message: str, message_en: str, ref: PrintRef) -> None:
         self._report_failure(ref, kind, message, message_en)
