@@ -25,16 +25,12 @@ import threading
 import time
 from typing import NamedTuple, Protocol
 
+from devices.errors import DeviceError
 from devices.serial_link import Backoff, HealthCallback, SerialLink, SerialOwner
 
 
-class LedTextError(ValueError):
+class LedTextError(DeviceError):
     """Text a board cannot show; carries a Chinese and an English message."""
-
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(f"{message} / {message_en}")
-        self.message = message
-        self.message_en = message_en
 
 
 class LedFrame(NamedTuple):

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from devices.addresses import DevicePolicy
+
 from . import config
 from .http import RecordId
 from .services.bus import MessageBus
@@ -37,6 +39,7 @@ def bootstrap(settings: dict[str, Any], bus: MessageBus | None = None) -> Deps:
         bus=bus or settings.get("BUS") or MessageBus(),
         clock=make_clock(settings),
         public_url=settings.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        devices=settings.get("DEVICE_POLICY") or DevicePolicy.from_settings(settings),
     )
 
 

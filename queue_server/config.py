@@ -81,6 +81,12 @@ def from_environment() -> dict[str, Any]:
         "PUBLIC_URL": os.environ.get("HALLQ_PUBLIC_URL", "http://127.0.0.1:5000"),
         "ASYNC_MODE": os.environ.get("HALLQ_ASYNC_MODE", "gevent"),
         "SECURE_COOKIES": os.environ.get("HALLQ_SECURE_COOKIES", "0") == "1",
+        # Device URLs a web user may set (devices.addresses.DevicePolicy): file://, dummy://
+        # and any port only with HALLQ_TEST_DEVICES=1 (tests, demos); serial ports listed in
+        # HALLQ_SERIAL_PORTS; network printers inside HALLQ_PRINTER_NETWORKS (CIDRs; none).
+        "TEST_DEVICES": os.environ.get("HALLQ_TEST_DEVICES", "0") == "1",
+        "SERIAL_PORTS": os.environ.get("HALLQ_SERIAL_PORTS", ""),
+        "PRINTER_NETWORKS": os.environ.get("HALLQ_PRINTER_NETWORKS", ""),
         # ISO time the hall's clock starts at (then runs in real time): demos and tests.
         "CLOCK_START": os.environ.get("HALLQ_CLOCK_START") or None,
         # Unix time at which the shifted clock reads CLOCK_START (default: start-up).

@@ -114,7 +114,10 @@ def bus() -> RecordingBus:
 def deps(db_url: str, clock: FakeClock, bus: RecordingBus) -> Iterator[Deps]:
     """The use cases' adapters on a fresh database."""
     database = Database(db_url)
-    yield bootstrap({"DB": database, "BUS": bus, "CLOCK": clock, "DATABASE_URL": db_url})
+    # test devices: file://, dummy:// and pty ports, as HALLQ_TEST_DEVICES=1 allows them
+    yield bootstrap(
+        {"DB": database, "BUS": bus, "CLOCK": clock, "DATABASE_URL": db_url, "TEST_DEVICES": True}
+    )
     database.dispose()
 
 
@@ -137,6 +140,7 @@ def make_app(deps: Deps, instance: Path, **settings: Any) -> Any:
             "DB": deps.db,
             "BUS": deps.bus,
             "CLOCK": deps.clock,
+            "DEVICE_POLICY": deps.devices,
             "DATABASE_URL": deps.db.url,
             "ASYNC_MODE": "threading",
             "SECRET_KEY": "test-secret",

@@ -25,6 +25,9 @@ from zoneinfo import ZoneInfo
 from pypinyin import Style, lazy_pinyin, pinyin
 from sqlalchemy import select, update
 
+from devices.addresses import DevicePolicy
+from devices.errors import DeviceConfigError, DeviceNotAllowed
+from devices.escpos_ticket import REPLACEMENT, printable_ticket
 from devices.printer import (
     ALARM_PAPER_OUT,
     ALARM_PRINT_FAILED,
@@ -388,6 +391,8 @@ def kiosk_home(deps: Deps, hall_id: int, appointments: bool = False) -> dict[str
 
 PRINTER_ALARMS = (ALARM_PRINTER_OFFLINE, ALARM_PAPER_OUT, ALARM_PRINT_FAILED, "printer_no_reply")
 ALARM_NO_REPLY = "printer_no_reply"
+# A name printed with □ for characters the printer cannot print; open until a manager clears it.
+ALARM_CHARACTERS_REPLACED = "print_characters_replaced"
 
 
 def require_kiosk(actor: Actor) -> None:
@@ -473,8 +478,12 @@ class PrinterSettings:
     check_status: bool = True
 
     @classmethod
-    def from_config(cls, config: Any) -> PrinterSettings | None:
-        """The printer of a device config, None when it has none; InvalidInput when unusable."""
+    def from_config(cls, config: Any, policy: DevicePolicy | None = None) -> PrinterSettings | None:
+        """The printer of a device config, None when it has none; InvalidInput when unusable.
+
+        With `policy` (a web user sets the printer), a URL outside the administrator's lists
+        is refused too; without, a stored setting is only read.
+        """
         if not isinstance(config, dict):
             raise InvalidInput("设备设置须为对象", "Device settings must be an object")
         url = config.get("printer")
@@ -483,12 +492,15 @@ class PrinterSettings:
         if not isinstance(url, str) or len(url) > 300:
             raise InvalidInput("打印机地址须为文字", "The printer URL must be text")
         try:
+            if policy is not None:
+                policy.check(url, "printer")
             open_printer(url)  # parses only; nothing is opened
-        except ValueError as error:
+        except DeviceNotAllowed as error:
+            raise InvalidInput(error.message, error.message_en) from None
+        except DeviceConfigError as error:
             raise InvalidInput(
-                f"打印机地址无效：{url}（支持 usb://VID:PID、serial:///dev/ttyUSB0、"
-                "tcp://主机:9100、file:///路径、dummy://）",
-                str(error).split(" / ", 1)[-1],
+                f"{error.message}（支持 usb://VID:PID、serial:///dev/ttyUSB0、tcp://主机:9100）",
+                error.message_en,
             ) from None
         paper = config.get("paper_mm", 80)
         if paper not in PAPER_SIZES:
@@ -545,7 +557,7 @@ def set_printer(deps: Deps, actor: Actor, device_id: int, data: dict[str, Any]) 
         row = _device_row(session, device_id)
         _check_printer_manager(actor, row)
         config = {k: v for k, v in (row.config or {}).items() if k not in PRINTER_KEYS}
-        settings = PrinterSettings.from_config(data)
+        settings = PrinterSettings.from_config(data, deps.devices)
         if settings is not None:
             config.update(settings.as_config())
         session.execute(update(D).where(D.c.id == device_id).values(config=config))
@@ -822,6 +834,11 @@ class PrintDispatcher:
     def _render_and_submit(
         self, ref: PrintRef, settings: PrinterSettings, content: TicketPrint
     ) -> None:
+        content, replaced = printable_ticket(
+            content, mode=settings.mode, encoding=settings.encoding
+        )
+        if replaced:
+            self._report_replaced(ref, replaced)
         try:
             data = render_ticket(
                 content, paper_mm=settings.paper_mm, mode=settings.mode, encoding=settings.encoding
@@ -917,6 +934,23 @@ class PrintDispatcher:
             alarms.clear_alarms(self.deps, ref.hall_id, kind, ref.device_id)
         self._record(ref, "ok", None, "", "")
         self._announce(ref, "printed", None, "", "")
+
+    def _report_replaced(self, ref: PrintRef, replaced: tuple[str, ...]) -> None:
+        """A name on the ticket has characters the printer cannot print: it prints with □,
+        and the hall is told which characters to change (the ticket itself is not lost)."""
+        shown = "".join(replaced[:8])
+        codes = ", ".join(f"U+{ord(char):04X}" for char in replaced[:8])
+        alarms.raise_alarm(
+            self.deps,
+            ref.hall_id,
+            ALARM_CHARACTERS_REPLACED,
+            f"小票上有打印机无法打印的字符「{shown}」，已用“{REPLACEMENT}”代替打印；"
+            "请在管理台把相关名称改为常用字",
+            f"The ticket has characters the printer cannot print ({codes}); they were printed "
+            f"as {REPLACEMENT}. Change the name in the console to common characters",
+            device_id=ref.device_id,
+            detail={"ticket": ref.number, "characters": list(replaced[:8])},
+        )
 
     def _on_alarm(self, kind: str, message: str, message_en: str, ref: PrintRef) -> None:
         self._report_failure(ref, kind, message, message_en)

@@ -143,10 +143,12 @@
     });
   };
 
-  function postJson(url, body) {
+  function postJson(url, body, extraHeaders) {
+    var headers = { "Content-Type": "application/json", Accept: "application/json" };
+    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
     return fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: headers,
       body: JSON.stringify(body),
       credentials: "same-origin",
     }).then(function (res) {

@@ -138,20 +138,48 @@ def test_image_mode_prints_the_text_as_a_raster_with_a_native_qr(api, printing, 
     assert qr_payload(data) == f"{PUBLIC_URL}/t/{ticket['token']}".encode()
 
 
-def test_a_name_the_printer_charset_cannot_print_raises_an_alarm(api, printing, deps, bus):
+def test_a_name_the_printer_charset_cannot_print_prints_with_a_replacement_and_an_alarm(
+    api, printing, deps, bus
+):
+    """A CJK Extension B character on a GBK printer, an emoji (with its joiner) in a category
+    name: the ticket still prints, with □ in their place, and the alarm names them."""
     with deps.db.transaction() as session:
         session.execute(
             update(tables.halls)
             .where(tables.halls.c.id == api.demo["hall"])
             .values(name="𠀀镇便民服务中心")
         )
+        session.execute(
+            update(tables.categories)
+            .where(tables.categories.c.hall_id == api.demo["hall"])
+            .values(name="社保👨\u200d👩业务")
+        )
     set_printer(api, printer="dummy://", encoding="gbk")
     ticket = api.issue("A")
     assert ticket["number"] == "A001"
     assert printing.wait_idle(5)
+    data = printing.link_for(api.demo["kiosk_id"]).received
+    assert b"A001" in data and "□镇便民服务中心".encode("gbk") in data
+    assert "社保□□业务".encode("gbk") in data, "the joiner is dropped, each emoji replaced"
     [alarm] = alarms(api)
-    assert alarm["kind"] == "print_failed" and "GBK" in alarm["message"]
-    assert print_statuses(bus)[-1]["state"] == "failed"
+    assert alarm["kind"] == "print_characters_replaced"
+    assert "𠀀" in alarm["message"] and "👨" in alarm["message"] and "□" in alarm["message"]
+    assert "U+20000" in alarm["message_en"]
+    assert print_statuses(bus)[-1]["state"] == "printed"
+
+
+def test_an_emoji_in_a_name_is_replaced_on_a_gb18030_printer_too(api, printing, deps):
+    with deps.db.transaction() as session:
+        session.execute(
+            update(tables.categories)
+            .where(tables.categories.c.hall_id == api.demo["hall"])
+            .values(name="办证😀")
+        )
+    set_printer(api, printer="dummy://", encoding="gb18030")
+    api.issue("A")
+    assert printing.wait_idle(5)
+    assert gb("办证□") in printing.link_for(api.demo["kiosk_id"]).received
+    assert [a["kind"] for a in alarms(api)] == ["print_characters_replaced"]
 
 
 # -- a serial printer through a pty pair ---------------------------------------------------------

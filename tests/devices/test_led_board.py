@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from devices.errors import DeviceError
 from devices.led_board import (
     FakeLedBoard,
     LedBoard,
@@ -219,7 +220,7 @@ def test_a_device_url_names_port_and_settings():
     ],
 )
 def test_a_bad_device_url_is_refused_in_chinese_and_english(url):
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(DeviceError) as caught:
         parse_serial_url(url)
     assert isinstance(caught.value, DeviceConfigError)
     assert "串口" in caught.value.message

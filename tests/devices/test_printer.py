@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from devices.errors import DeviceConfigError
 from devices.printer import (
     ALARM_PAPER_OUT,
     ALARM_PRINT_FAILED,
@@ -621,7 +622,7 @@ def test_gevent_threadpool_runner_runs_the_call_elsewhere_and_raises_here(
     ],
 )
 def test_bad_printer_urls_are_refused_in_both_languages(url: str) -> None:
-    with pytest.raises(ValueError, match="打印机地址无效.*invalid printer URL"):
+    with pytest.raises(DeviceConfigError, match="打印机地址无效.*invalid printer URL"):
         open_printer(url)
 
 

@@ -58,6 +58,8 @@ class Server:
             "HALLQ_SECRET_KEY": "e2e-secret",
             # A shifted clock (HALLQ_CLOCK_START) keeps running across restarts.
             "HALLQ_CLOCK_ANCHOR": str(time.time()),
+            # the tests set file:// printers through the API, as only a test server allows
+            "HALLQ_TEST_DEVICES": "1",
             **(env or {}),
         }
         self.process: subprocess.Popen[bytes] | None = None
@@ -136,6 +138,17 @@ class Server:
         """A bearer token of the demo hall's manager."""
         manager = self.demo["manager"]
         return self.token(manager["staff_no"], manager["password"])
+
+    def pad_token(self, window_id: int) -> str:
+        """The device token of a new evaluator device (evaluation pad) at the window."""
+        response = requests.post(
+            f"{self.url}/api/v1/admin/halls/{self.demo['hall']}/devices",
+            json={"kind": "evaluator", "name": "评价器", "window_id": window_id},
+            headers={"Authorization": f"Bearer {self.manager_token()}"},
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["token"])
 
     def clerk_token(self, window_number: int) -> tuple[str, int]:
         """A bearer token of the window's A clerk, and the window id."""

@@ -39,8 +39,9 @@ def test_the_pad_asks_after_each_service_and_stores_one_rating(hall, new_page):
     clerk = next(c for c in hall.demo["clerks"] if c["window_number"] == 3)
     hall.window(3, "open")
     pad = new_page(1280, 800, has_touch=True)
-    pad.goto(f"{hall.url}/evaluate/{clerk['window']}")
+    pad.goto(f"{hall.url}/evaluate/{clerk['window']}?token={hall.pad_token(clerk['window'])}")
     pad.wait_for_function("document.documentElement.dataset.live === 'up'")
+    assert "token=" not in pad.url, "the device token leaves the address at once"
     assert pad.is_visible("text=办理结束后请对我们的服务进行评价")
     axe_audit(pad, "evaluation pad idle")
 
@@ -102,3 +103,17 @@ def test_the_phone_widget_rates_once_and_the_pad_stops_asking(hall, new_page):
     phone.reload()
     phone.wait_for_selector(".hallq-evaluation-done:not([hidden])")
     assert phone.locator(".rating-level").count() == 0 or phone.is_hidden(".hallq-evaluation-form")
+
+
+def test_a_pad_without_its_device_token_cannot_rate(hall, new_page):
+    clerk = next(c for c in hall.demo["clerks"] if c["window_number"] == 2)
+    hall.window(2, "open")
+    pad = new_page(1280, 800)
+    pad.goto(f"{hall.url}/evaluate/{clerk['window']}")
+    pad.wait_for_function("document.documentElement.dataset.live === 'up'")
+    ticket = serve_one(hall, 2)
+    pad.wait_for_selector("#pad-ask:not([hidden])")
+    pad.click(".rating-level[data-level=satisfied]")
+    pad.wait_for_selector("text=评价器未授权")
+    assert pad.is_hidden("#pad-thanks")
+    assert evaluation_of(hall, ticket["token"])["evaluation"] is None

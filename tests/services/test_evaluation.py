@@ -11,6 +11,7 @@ from sqlalchemy import select
 from queue_server.domain import evaluation as rules
 from queue_server.domain.errors import Conflict, InvalidInput
 from queue_server.services import evaluation
+from queue_server.services.auth import register_device
 from queue_server.store import migrate, tables
 
 
@@ -22,6 +23,13 @@ def served(api: Any, window: int = 1, category: str = "A") -> dict[str, Any]:
     assert called["ticket"]["number"] == ticket["number"]
     api.window(window, "finish", {"outcome": "completed"})
     return ticket
+
+
+def pad_of(deps: Any, api: Any, window_number: int = 1) -> dict[str, str]:
+    """The Authorization of a new evaluator device at the window (the pad's device token)."""
+    window_id = api.clerk(window_number)["window"]
+    _, token = register_device(deps, api.demo["hall"], "evaluator", "评价器", window_id=window_id)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def stored_rows(deps: Any) -> list[Any]:
@@ -134,14 +142,17 @@ def test_the_pad_rates_the_last_visit_at_its_window_and_only_that_one(api, clien
     assert pending["pending"]["number"] == first["number"]
 
     second = served(api)
+    pad = pad_of(deps, api)
     stale = client.post(
         f"/api/v1/windows/{window_id}/evaluation",
         json={"level": "satisfied", "number": first["number"]},
+        headers=pad,
     )
     assert stale.status_code == 409  # the pad showing an older visit never rates the new one
     ok = client.post(
         f"/api/v1/windows/{window_id}/evaluation",
         json={"level": "very_satisfied", "number": second["number"]},
+        headers=pad,
     )
     assert ok.status_code == 201, ok.get_json()
     assert client.get(f"/api/v1/windows/{window_id}/evaluation").get_json()["pending"] is None
@@ -161,7 +172,7 @@ def test_the_keypad_source_rates_through_the_same_service(api, deps):
         evaluation.rate_at_window(deps, window_id, "basic", source="keypad")
 
 
-def test_bad_input_is_a_clear_error_never_a_500(api, client):
+def test_bad_input_is_a_clear_error_never_a_500(api, client, deps):
     ticket = served(api)
     url = f"/api/v1/tickets/{ticket['token']}/evaluation"
     for bad in ({}, {"level": "great"}, {"level": 3}, {"level": "basic", "comment": "字" * 201}):
@@ -176,7 +187,9 @@ def test_bad_input_is_a_clear_error_never_a_500(api, client):
         == 404
     )
     assert client.get("/api/v1/windows/999/evaluation").status_code == 404
-    assert client.post("/api/v1/windows/999/evaluation", json={"level": "basic"}).status_code == 404
+    pad = pad_of(deps, api)
+    reply = client.post("/api/v1/windows/999/evaluation", json={"level": "basic"}, headers=pad)
+    assert reply.status_code == 404
 
 
 def test_window_figures_count_todays_ratings(api, client, deps):
@@ -244,3 +257,29 @@ def _table_of(diff: Any) -> str | None:
     if kind.startswith("modify_"):
         return str(rest[1])
     return None
+
+
+def test_only_the_windows_own_pad_rates_there_never_a_stranger(api, client, deps, app):
+    """An anonymous caller cannot give the last visit a 非常不满意 (which opens a follow-up
+    against the clerk): 401. Another window's pad, a kiosk or a clerk: 403. The real citizen can
+    still rate afterwards, on the pad or the phone."""
+    ticket = served(api)
+    window_id = api.clerk(1)["window"]
+    url = f"/api/v1/windows/{window_id}/evaluation"
+    worst = {"level": "very_dissatisfied", "reason": "attitude"}
+    stranger = app.test_client()  # no sign-in, no device token
+    assert stranger.post(url, json=worst).status_code == 401
+    bogus = {"Authorization": "Bearer not-a-device-token"}
+    assert stranger.post(url, json=worst, headers=bogus).status_code == 401
+    clerk = {"Authorization": f"Bearer {api.token(api.clerk(1)['staff_no'])}"}
+    for headers in (pad_of(deps, api, 2), api.kiosk_headers(), clerk):
+        refused = client.post(url, json=worst, headers=headers)
+        assert refused.status_code == 403, refused.get_json()
+        assert set(refused.get_json()) == {"error", "message", "message_en"}
+    assert stored_rows(deps) == []
+    status = client.get(f"/api/v1/tickets/{ticket['token']}/evaluation").get_json()
+    assert status["can_evaluate"] is True
+    ok = client.post(url, json={"level": "satisfied"}, headers=pad_of(deps, api, 1))
+    assert ok.status_code == 201
+    (row,) = stored_rows(deps)
+    assert (row.level, row.source) == ("satisfied", "pad")

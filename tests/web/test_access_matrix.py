@@ -41,6 +41,7 @@ ACCESS: dict[str, str] = {
     "book": "ok       403     403     ok      ok      ok      ok",
     "issue": "401      ok/403  403     ok/403  ok/403  ok/403  ok",
     "kiosk_self": "401      ok      403     403     403     403     403",
+    "window_pad": "401      403     403     403     403     403     403",
     "staff": "401      401     401     ok      ok      ok      ok",
     "hall_staff": "401      401     401     ok/403  403     ok/403  ok",
     "posted": "401      401     401     ok/403  403     403     403",
@@ -90,7 +91,7 @@ _PUBLIC = ["GET pages.index", "GET pages.health", "GET static", "GET api.openapi
     "GET api.hall_snapshot", "GET api.hall_alarms", "GET api.kiosk_home", "GET api.service_items",
     "GET api.service_item", "GET api.item_deadline", "GET api.hall_hours",
     "GET api.booking_rules", "GET api.booking_items", "GET api.booking_days",
-    "GET api.booking_slots", "GET api.window_evaluation", "POST api.rate_at_window",
+    "GET api.booking_slots", "GET api.window_evaluation",
     # what the unguessable ticket token or booking code in the address opens
     "GET api.ticket", "POST api.cancel_ticket", "GET api.ticket_evaluation",
     "POST api.rate_ticket", "GET api.get_booking", "GET api.booking_calendar",
@@ -128,6 +129,7 @@ ROUTES: dict[str, str] = {
     "POST api.issue": "issue",
     "POST api.appointment_check_in": "issue",
     "GET api.kiosk_me": "kiosk_self",
+    "POST api.rate_at_window": "window_pad",  # the window's evaluator device only
     "GET api.me": "staff",
     "GET api.my_windows": "staff",
     "GET api.my_bookings": "staff",

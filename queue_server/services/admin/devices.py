@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from devices.serial_link import DeviceConfigError, parse_serial_url
+from devices.addresses import DevicePolicy
+from devices.errors import DeviceConfigError
 
 from ...domain.errors import NotFound
 from ...domain.model import Window
@@ -122,19 +123,16 @@ def get_device(deps: Deps, actor: Actor, device_id: int) -> dict[str, Any]:
         )
 
 
-def _device_config(kind: str, url: str, config: dict[str, Any]) -> dict[str, Any]:
+def _device_config(
+    policy: DevicePolicy, kind: str, url: str, config: dict[str, Any]
+) -> dict[str, Any]:
     config = dict(config)
-    if kind in SERIAL_KINDS:
+    if kind in SERIAL_KINDS or kind == "printer":
         if url:
             try:
-                parse_serial_url(url)
+                policy.check(url, "printer" if kind == "printer" else "serial")
             except DeviceConfigError as problem:
                 raise field_error("url", problem.message, problem.message_en) from None
-            config["url"] = url
-        else:
-            config.pop("url", None)
-    elif kind == "printer":
-        if url:
             config["url"] = url
         else:
             config.pop("url", None)
@@ -182,7 +180,7 @@ def save_device(
                     "window_id", "所选窗口不属于本大厅", "The window is not of this hall"
                 )
         if "url" in values:
-            config = _device_config(kind, values["url"], config)
+            config = _device_config(deps.devices, kind, values["url"], config)
         if device_id is None:
             token = auth.new_secret()
             device_id = s.execute(
