@@ -618,9 +618,11 @@ class _Issued:
     printed: KioskTicket | None = None  # what the issuing handed over, if anything
 
 
-# How long a kiosk's printer settings read from its device row are used (and a kiosk found
-# without a printer is taken to have none) before they are read again.
+# How long a kiosk found without a printer is taken to have none, and how long a kiosk's
+# printer settings are used, before its device row is read again (a change made through this
+# process counts at once; one made through another process after that long).
 WITHOUT_PRINTER_SECONDS = 1.0
+PRINTER_SETTINGS_SECONDS = 5.0
 # While a printer prints fine, how often a print looks for open printer alarms to clear
 # (raised by another process of the deployment, say).
 ALARM_CHECK_SECONDS = 5.0
@@ -820,7 +822,8 @@ class PrintDispatcher:
                 settings = (error.message, error.message_en)
         if len(self._settings) > 10_000:  # forget kiosks long gone
             self._settings.clear()
-        self._settings[device_id] = (generation, now + WITHOUT_PRINTER_SECONDS, settings)
+        fresh_for = PRINTER_SETTINGS_SECONDS if settings is not None else WITHOUT_PRINTER_SECONDS
+        self._settings[device_id] = (generation, now + fresh_for, settings)
         if settings is None:
             self._without_printer[device_id] = (generation, now + WITHOUT_PRINTER_SECONDS)
             if len(self._without_printer) > 10_000:
