@@ -129,14 +129,27 @@ def _qr_code(payload: str, module_dots: int) -> bytes:
     return b"".join(function(fn, parameters) for fn, parameters in commands)
 
 
+@functools.lru_cache(maxsize=256)
+def _qr_version(length: int) -> int:
+    """The QR version (size) holding `length` bytes in byte mode at error correction M.
+
+    The symbol's size depends only on how many bytes it holds, so it is worked out once per
+    length: a ticket's phone link differs from the last one only in its token.
+    """
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    # byte mode for the whole payload: the largest symbol any printer's encoder would make
+    code.add_data(qrcode.util.QRData(b"a" * length, mode=qrcode.util.MODE_8BIT_BYTE))
+    # Only the symbol's size is needed (the printer draws the code itself): best_fit finds
+    # the version without building the matrix and trying eight masks, as make() would.
+    version: int = code.best_fit()
+    return version
+
+
 def _qr_module_dots(payload: str, paper: _Paper) -> int:
     """The largest module size, up to the paper's preferred one, at which the QR code fits."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(payload.encode("utf-8"))
+    size = len(payload.encode("utf-8"))
     try:
-        # Only the symbol's size is needed (the printer draws the code itself): best_fit finds
-        # the version without building the matrix and trying eight masks, as make() would.
-        version = code.best_fit()
+        version = _qr_version(size)
     except qrcode.exceptions.DataOverflowError as error:
         raise ValueError(f"phone_url is too long for a QR code ({len(payload)} chars)") from error
     modules = 17 + 4 * version
@@ -176,6 +189,8 @@ def _printable(text: str) -> str:
     """Text as a printer should get it: one line, a full-width ￥, no control characters."""
     # GB2312 fonts have only the full-width yen sign; U+00A5 would need a 4-byte GB18030 code
     text = re.sub(r"[\t\n\r\v\f ]+", " ", text.replace("¥", "￥")).strip()
+    if text.isprintable():  # no control, format, surrogate, private or unassigned character
+        return text
     for char in text:
         if unicodedata.category(char) in _UNPRINTABLE_CATEGORIES:
             raise EncodingProblem(
@@ -223,6 +238,8 @@ _WRAP_TOKENS = re.compile(r"[!-~]+| +|.", re.DOTALL)  # ASCII words stay whole; 
 
 def _wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     """Greedy line breaking: Chinese breaks between any two characters, ASCII words stay whole."""
+    if measure(text) <= width:  # most lines fit as they are
+        return [text.rstrip()]
     lines: list[str] = []
     line = ""
     for token in _WRAP_TOKENS.findall(text):
@@ -248,7 +265,7 @@ def _wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]
 
 def _columns(text: str) -> int:
     """Width in font columns: the printer draws every multi-byte GB character two columns wide."""
-    return sum(1 if ord(char) < 0x80 else 2 for char in text)
+    return 2 * len(text) - len(text.encode("ascii", "ignore"))  # ASCII one column, others two
 
 
 def _wrapped_lines(

@@ -463,19 +463,26 @@ class FilePrinterLink(PrinterLink):
 
 
 class DummyPrinterLink(PrinterLink):
-    """An in-memory printer for tests and the demo: keeps every byte; status and faults set by hand."""
+    """An in-memory printer for tests and the demo; status and faults set by hand.
+
+    It keeps only the last `keep_bytes` bytes it was sent (a few hundred tickets), so a demo
+    server that prints all day does not grow with every ticket; `sent_bytes` counts them all.
+    """
 
     can_read_status = True
+    KEEP_BYTES = 256 * 1024
 
-    def __init__(self, url: str = "dummy://") -> None:
+    def __init__(self, url: str = "dummy://", *, keep_bytes: int = KEEP_BYTES) -> None:
         super().__init__(url)
         self._received = bytearray()
+        self.keep_bytes = keep_bytes
+        self.sent_bytes = 0
         self.reported_status = PrinterStatus.OK
         self.offline = False  # when True, send() fails as an unplugged printer would
 
     @property
     def received(self) -> bytes:
-        """Every byte sent so far."""
+        """The bytes sent so far: the last `keep_bytes` of them."""
         return bytes(self._received)
 
     def _open(self) -> None:
@@ -484,7 +491,11 @@ class DummyPrinterLink(PrinterLink):
 
     def _write(self, data: bytes) -> None:
         self._open()
+        self.sent_bytes += len(data)
         self._received.extend(data)
+        excess = len(self._received) - self.keep_bytes
+        if excess > 0:
+            del self._received[:excess]
 
     def _ask(self, command: bytes) -> int | None:
         # answer as a real printer in that state would, so the status decoding is exercised too

@@ -19,6 +19,8 @@ class Message:
     payload: dict[str, Any] = field(default_factory=dict)
     # The device (a kiosk) whose request made the change: for device workers, never sent.
     device_id: int | None = None
+    # What a device worker needs besides (a kiosk ticket's print content), never sent.
+    detail: Any = field(default=None, compare=False)
 
 
 Subscriber = Callable[[list[Message]], None]

@@ -605,6 +605,7 @@ class KioskPrinter:
     link: PrinterLink
     worker: PrintWorker[PrintRef] | None = None
     state: str | None = None  # the last state written to the device's health
+    alarms_checked: float = 0.0  # when a print last looked for open alarms to clear (monotonic)
 
 
 def default_runner() -> BlockingRunner:
@@ -626,20 +627,30 @@ class _Issued:
     number: str
     category_id: int
     device_id: int
+    printed: KioskTicket | None = None  # what the issuing handed over, if anything
 
 
-# How long a kiosk found without a printer is taken to have none.
+# How long a kiosk found without a printer is taken to have none, and how long a kiosk's
+# printer settings are used, before its device row is read again (a change made through this
+# process counts at once; one made through another process after that long).
 WITHOUT_PRINTER_SECONDS = 1.0
+PRINTER_SETTINGS_SECONDS = 5.0
+# While a printer prints fine, how often a print looks for open printer alarms to clear
+# (raised by another process of the deployment, say).
+ALARM_CHECK_SECONDS = 5.0
+
+_Settings = PrinterSettings | tuple[str, str] | None  # a tuple: why the settings are unusable
 
 
 @dataclass
 class PrintDispatcher:
     """Prints each kiosk ticket on that kiosk's printer, after the commit and off the request.
 
-    `on_messages` is a bus subscriber: it only queues. One dispatcher thread (a greenlet under
-    gevent) looks the ticket up, renders it and submits it to the printer's PrintWorker; the
-    thread and the idle workers stop after `idle_seconds` without work and start again on the
-    next ticket.
+    `on_messages` is a bus subscriber: it only queues, under a lock that nothing slow holds.
+    One dispatcher thread (a greenlet under gevent) renders each ticket from what the issuing
+    handed over with `ticket_issued` (or looks the ticket up) and submits it to the printer's
+    PrintWorker, letting the requests run between two tickets; the thread and the idle workers
+    stop after `idle_seconds` without work and start again on the next ticket.
     """
 
     deps: Deps
@@ -652,15 +663,20 @@ class PrintDispatcher:
 
     def __post_init__(self) -> None:
         self._jobs: queue.Queue[_Issued | Callable[[], None]] = queue.Queue()
+        # The printers and their workers (held while a worker stops or a link opens).
         self._lock = threading.RLock()
+        # The queue's bookkeeping, all a request ever waits for: never held for long.
+        self._queue_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._busy = 0
-        self._idle = threading.Condition(self._lock)
+        self._idle = threading.Condition(self._queue_lock)
         self._closed = False
         # Kiosks found without a printer: (accounts generation, until when, monotonic). Their
         # tickets are not looked up again for a while. A printer set up on a kiosk through this
         # process prints the next ticket; one set up through another process within a second.
         self._without_printer: dict[int, tuple[int, float]] = {}
+        # Each kiosk's printer settings as last read: (accounts generation, until, settings).
+        self._settings: dict[int, tuple[int, float, _Settings]] = {}
 
     # -- the bus side ----------------------------------------------------------------------
     def on_messages(self, messages: list[Message]) -> None:
@@ -679,7 +695,8 @@ class PrintDispatcher:
             if not isinstance(number, str) or not isinstance(category_id, int):
                 continue
             hall_id = int(message.room.split(":", 1)[1])
-            self._put(_Issued(hall_id, number, category_id, device_id))
+            printed = message.detail if isinstance(message.detail, KioskTicket) else None
+            self._put(_Issued(hall_id, number, category_id, device_id, printed))
 
     def _known_without_printer(self, device_id: int) -> bool:
         found = self._without_printer.get(device_id)
@@ -692,10 +709,11 @@ class PrintDispatcher:
     def print_test_page(self, device_id: int) -> None:
         """Queue a sample ticket on a kiosk's printer (for setting it up)."""
         self._without_printer.pop(device_id, None)
+        self._settings.pop(device_id, None)
         self._put(lambda: self._print_sample(device_id))
 
     def _put(self, job: _Issued | Callable[[], None]) -> None:
-        with self._lock:
+        with self._queue_lock:
             if self._closed:
                 return
             self._busy += 1
@@ -710,7 +728,7 @@ class PrintDispatcher:
     @property
     def running(self) -> bool:
         """Whether the dispatcher thread is up (it stops after idle_seconds without work)."""
-        with self._lock:
+        with self._queue_lock:
             return self._thread is not None
 
     def link_for(self, device_id: int) -> PrinterLink | None:
@@ -725,16 +743,18 @@ class PrintDispatcher:
         with self._idle:
             if not self._idle.wait_for(lambda: self._busy == 0, timeout):
                 return False
+        with self._lock:
             workers = [p.worker for p in self.printers.values() if p.worker is not None]
         return all(w.join(max(0.0, deadline - time.monotonic())) for w in workers)
 
     def close(self) -> None:
         """Stop printing: workers stop and links close."""
-        with self._lock:
+        with self._queue_lock:
             self._closed = True
-            printers = list(self.printers.values())
             if self._thread is not None:
                 self._jobs.put(_STOP)  # the dispatcher thread ends now, not after idle_seconds
+        with self._lock:
+            printers = list(self.printers.values())
         for printer in printers:
             if printer.worker is not None:
                 printer.worker.stop(timeout=2.0)
@@ -748,14 +768,15 @@ class PrintDispatcher:
             try:
                 job = self._jobs.get(timeout=self.idle_seconds)
             except queue.Empty:
+                with self._queue_lock:
+                    if not self._jobs.empty():
+                        continue
+                    self._thread = None
                 with self._lock:
-                    if self._jobs.empty():
-                        self._thread = None
-                        self._stop_idle_workers()
-                        return
-                continue
+                    self._stop_idle_workers()
+                return
             if job is _STOP:
-                with self._lock:
+                with self._queue_lock:
                     self._thread = None
                 return
             try:
@@ -771,6 +792,9 @@ class PrintDispatcher:
                 with self._idle:
                     self._busy -= 1
                     self._idle.notify_all()
+            # Let the requests waiting run before the next ticket (under gevent this thread is
+            # a greenlet: with a backlog it would otherwise render ticket after ticket).
+            time.sleep(0)
 
     def _stop_idle_workers(self) -> None:
         for printer in self.printers.values():
@@ -780,35 +804,47 @@ class PrintDispatcher:
                 worker.stop(timeout=1.0)
 
     def _dispatch(self, issued: _Issued) -> None:
-        job = self._prepare(issued)
-        if job is None:
+        settings = self._device_settings(issued.device_id)
+        if settings is None:
             return
-        ref, settings, content = job
-        if settings is None or isinstance(content, tuple):  # unusable device settings
-            zh, en = content if isinstance(content, tuple) else ("", "")
-            self._report_failure(ref, ALARM_PRINT_FAILED, zh, en)
+        printed = issued.printed or self._look_up(issued)
+        if printed is None:
+            return  # gone: nothing to print
+        ref = PrintRef(issued.hall_id, issued.device_id, printed.ticket_id, printed.content.number)
+        if isinstance(settings, tuple):  # unusable device settings
+            self._report_failure(ref, ALARM_PRINT_FAILED, *settings)
             return
-        self._render_and_submit(ref, settings, content)
+        self._render_and_submit(ref, settings, printed.content)
 
-    def _prepare(
-        self, issued: _Issued
-    ) -> tuple[PrintRef, PrinterSettings | None, TicketPrint | tuple[str, str]] | None:
-        """The ticket's print job, if a kiosk with a printer issued it."""
+    def _device_settings(self, device_id: int) -> _Settings:
+        """A kiosk's printer settings, read again after a change or a second."""
         generation = self.deps.db.cache.get(ACCOUNTS_GENERATION, 0)
+        now = time.monotonic()
+        known = self._settings.get(device_id)
+        if known is not None and known[0] == generation and known[1] > now:
+            return known[2]
+        settings: _Settings = None
         with self.deps.db.reading() as session:
-            row = session.execute(select(D).where(D.c.id == issued.device_id)).first()
-            config = row.config if row is not None else None
-            if (
-                row is None
-                or row.kind != "kiosk"
-                or not config
-                or (isinstance(config, dict) and config.get("printer") in (None, ""))
-            ):
-                until = time.monotonic() + WITHOUT_PRINTER_SECONDS
-                self._without_printer[issued.device_id] = (generation, until)
-                if len(self._without_printer) > 10_000:  # forget kiosks long gone
-                    self._without_printer.clear()
-                return None
+            row = session.execute(select(D).where(D.c.id == device_id)).first()
+        config = row.config if row is not None else None
+        if row is not None and row.kind == "kiosk" and config:
+            try:
+                settings = PrinterSettings.from_config(config)
+            except InvalidInput as error:
+                settings = (error.message, error.message_en)
+        if len(self._settings) > 10_000:  # forget kiosks long gone
+            self._settings.clear()
+        fresh_for = PRINTER_SETTINGS_SECONDS if settings is not None else WITHOUT_PRINTER_SECONDS
+        self._settings[device_id] = (generation, now + fresh_for, settings)
+        if settings is None:
+            self._without_printer[device_id] = (generation, now + WITHOUT_PRINTER_SECONDS)
+            if len(self._without_printer) > 10_000:
+                self._without_printer.clear()
+        return settings
+
+    def _look_up(self, issued: _Issued) -> KioskTicket | None:
+        """The ticket's print content from the database, if the issuing handed none over."""
+        with self.deps.db.reading() as session:
             ticket = session.scalars(
                 select(Ticket)
                 .where(
@@ -819,17 +855,10 @@ class PrintDispatcher:
                 .order_by(tables.tickets.c.id.desc())
                 .limit(1)
             ).first()
-            if ticket is None or ticket.device_id != row.id:
-                return None  # gone: nothing to print
-            ref = PrintRef(issued.hall_id, row.id, ticket.id or 0, ticket.number)
-            try:
-                settings = PrinterSettings.from_config(row.config or {})
-            except InvalidInput as error:
-                return ref, None, (error.message, error.message_en)
-            if settings is None:
+            if ticket is None or ticket.device_id != issued.device_id:
                 return None
             hall = views.get_hall(session, issued.hall_id)
-            return ref, settings, ticket_print(self.deps, session, hall, ticket)
+            return KioskTicket(ticket.id or 0, ticket_print(self.deps, session, hall, ticket))
 
     def _render_and_submit(
         self, ref: PrintRef, settings: PrinterSettings, content: TicketPrint
@@ -850,7 +879,8 @@ class PrintDispatcher:
                 ref, ALARM_PRINT_FAILED, f"小票无法生成：{zh}", f"cannot render the ticket: {en}"
             )
             return
-        self._worker_for(ref, settings).submit(ref, data)
+        with self._lock:  # so that the worker is not stopped as idle before it has the job
+            self._worker_for(ref, settings).submit(ref, data)
 
     def _worker_for(self, ref: PrintRef, settings: PrinterSettings) -> PrintWorker[PrintRef]:
         with self._lock:
@@ -930,8 +960,16 @@ class PrintDispatcher:
                 "The printer reports offline (cover open or fault)",
             )
             return
-        for kind in {a["kind"] for a in device_alarms(self.deps, ref.hall_id, ref.device_id)}:
-            alarms.clear_alarms(self.deps, ref.hall_id, kind, ref.device_id)
+        now = time.monotonic()
+        if (
+            printer is None
+            or printer.state != "ok:None"
+            or now - printer.alarms_checked >= ALARM_CHECK_SECONDS
+        ):
+            for kind in {a["kind"] for a in device_alarms(self.deps, ref.hall_id, ref.device_id)}:
+                alarms.clear_alarms(self.deps, ref.hall_id, kind, ref.device_id)
+            if printer is not None:
+                printer.alarms_checked = now
         self._record(ref, "ok", None, "", "")
         self._announce(ref, "printed", None, "", "")
 
@@ -1018,13 +1056,34 @@ class PrintDispatcher:
 
 
 def ticket_print(deps: Deps, session: Any, hall: Hall, ticket: Ticket) -> TicketPrint:
-    """What goes on a kiosk ticket: hall, number, category, place, wait, QR, materials."""
+    """What goes on a kiosk ticket, read from the database (a ticket printed again)."""
     category = session.get(Category, ticket.category_id)
     item = session.get(ServiceItem, ticket.service_item_id) if ticket.service_item_id else None
     ahead, minutes = 0, 0
     if ticket.state == TicketState.WAITING:
         status = views.QueueStatus(session, hall, deps.clock.now())
         ahead, minutes = status.position_of(ticket)
+    return kiosk_ticket(deps, hall, ticket, category, item, ahead, minutes).content
+
+
+@dataclass(frozen=True)
+class KioskTicket:
+    """A kiosk's ticket as the issuing made it: handed to the printing with `ticket_issued`."""
+
+    ticket_id: int
+    content: TicketPrint
+
+
+def kiosk_ticket(
+    deps: Deps,
+    hall: Hall,
+    ticket: Ticket,
+    category: Category | None,
+    item: ServiceItem | None,
+    ahead: int,
+    minutes: int,
+) -> KioskTicket:
+    """What goes on a kiosk ticket: hall, number, category, place, wait, QR, materials."""
     settings = hall.settings.get("kiosk") if isinstance(hall.settings, dict) else None
     footer = (settings or {}).get("ticket_footer") if isinstance(settings, dict) else None
     extra: dict[str, Any] = {"footer": footer} if isinstance(footer, str) and footer else {}
@@ -1032,7 +1091,7 @@ def ticket_print(deps: Deps, session: Any, hall: Hall, ticket: Ticket) -> Ticket
     category_name = category.name if category else ""
     if item is not None:
         category_name = f"{category_name}·{item.name}" if category_name else item.name
-    return TicketPrint(
+    content = TicketPrint(
         hall_name=hall.name,
         number=ticket.number,
         category_name=category_name,
@@ -1046,3 +1105,4 @@ def ticket_print(deps: Deps, session: Any, hall: Hall, ticket: Ticket) -> Ticket
         else "",
         **extra,
     )
+    return KioskTicket(ticket.id or 0, content)

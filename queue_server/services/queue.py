@@ -59,6 +59,9 @@ class Outbox:
     queue_changed_later: bool = False
     # Objects the use case wrote without the ORM (the issuing path), for the translation.
     known: dict[tuple[type, int], Any] = field(default_factory=dict)
+    # What a kiosk prints of a ticket it issued, by ticket id: handed to the printing with
+    # `ticket_issued`, so that it need not read the ticket and its place again.
+    printed: dict[int, Any] = field(default_factory=dict)
 
     def add(self, event: str, rooms: list[str], payload: dict[str, Any]) -> None:
         """Queue one event for several rooms."""
@@ -150,6 +153,7 @@ def translate(out: Outbox, event: ev.Event) -> None:
                 hall_room,
                 {"number": ticket.number, "category_id": ticket.category_id},
                 device_id=ticket.device_id,
+                detail=out.printed.get(ticket.id or 0),
             )
         )
     elif isinstance(event, ev.TicketCalled):
@@ -361,7 +365,8 @@ def issue_ticket(
         cat = config.category(category)
         if actor.kind == "device" and appointment is None:
             _require_walk_in_category(config, s, cat, now)
-        item_id = None
+        item_id: int | None = None
+        item: ServiceItem | None = None
         if service_item_id is not None:
             item = s.get(ServiceItem, service_item_id)
             if item is None or item.hall_id != hall.id or not item.active:
@@ -407,7 +412,15 @@ def issue_ticket(
             detail={"ticket": ticket.id, "category": cat.prefix, "priority": prio.value},
         )
         out.record([ev.TicketIssued(hall.id or 0, ticket.id or 0, cat.id or 0)])
-        return _issued_view(deps, out, config, ticket, cat)
+        view = _issued_view(deps, out, config, ticket, cat)
+        if ticket.device_id is not None:
+            from .kiosk import kiosk_ticket
+
+            ahead, minutes = view["position"] or 0, view["estimated_wait_minutes"] or 0
+            out.printed[ticket.id or 0] = kiosk_ticket(
+                deps, hall, ticket, cat, item, ahead, minutes
+            )
+        return view
 
     try:
         return run(deps, hall_id, work, settings_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -121,6 +122,48 @@ def cooperative_postgres_waits() -> bool:
     return changed
 
 
+class FifoLock:
+    """A lock taken in the order it was asked for (first come, first served).
+
+    A plain lock (and gevent's, once monkey-patched) lets whoever asks at the moment it is
+    released take it: under gevent the greenlet that has just released it and goes on to its
+    next request, without ever yielding, takes it again before those waiting, which can wait
+    for seconds while it is served over and over. Here a release hands the lock to the
+    longest waiter. Built on threading's primitives, so it works for threads and greenlets.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self) -> None:
+        """Wait for the lock; whoever asked earlier gets it first."""
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        turn.acquire()  # released by the holder handing the lock over: it is ours now
+
+    def release(self) -> None:
+        """Hand the lock to the longest waiter, or free it."""
+        with self._mutex:
+            if not self._held:
+                raise RuntimeError("release of an unheld FifoLock")
+            if self._waiters:
+                self._waiters.popleft().release()
+            else:
+                self._held = False
+
+    def waiting(self) -> int:
+        """How many are waiting for the lock."""
+        with self._mutex:
+            return len(self._waiters)
+
+
 class Database:
     """Sessions for use cases: each `transaction()` is one unit of work."""
 
@@ -144,8 +187,9 @@ class Database:
             self.read_engine, expire_on_commit=False, info={"cache": self.cache}
         )
         # SQLite has one writer: queue writers in this process politely (a gevent-aware lock
-        # once monkey-patched) instead of blocking the whole process in the driver.
-        self._write_lock = threading.Lock() if self.is_sqlite else None
+        # once monkey-patched) instead of blocking the whole process in the driver, and in
+        # the order they came: a writer that just finished does not go before those waiting.
+        self._write_lock = FifoLock() if self.is_sqlite else None
         event.listen(self.engine, "after_cursor_execute", self._note_cached_write)
 
     def _note_cached_write(
