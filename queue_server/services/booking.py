@@ -1681,15 +1681,15 @@ def housekeeping(deps: Deps, notifier: Notifier | None = None) -> dict[str, int]
 
 
 def _on_closed_day(
-    session: Session, halls: set[int] | None = None, year: int | None = None
+    session: Session, after: datetime, halls: set[int] | None = None, year: int | None = None
 ) -> list[tuple[Booking, Hall, str, str]]:
-    """Appointments still to come that now fall on an official holiday (or rest day) the hall
-    holds no session at their time: with the hall and the holiday's names."""
+    """Appointments starting after `after` that now fall on an official public holiday on which
+    the hall holds no session at their time: with the hall and the holiday's names."""
     calendar = official_calendar(session)
     query = select(B).where(
         B.c.kind == BookingKind.APPOINTMENT,
         B.c.state.in_(PLACE_VALUES),
-        B.c.slot_start.is_not(None),
+        B.c.slot_start > after,
     )
     if year is not None:
         query = query.where(B.c.day >= date(year, 1, 1), B.c.day <= date(year, 12, 31))
@@ -1700,8 +1700,11 @@ def _on_closed_day(
     for row in session.execute(query.order_by(B.c.slot_start, B.c.id)):
         booking = _row_to_booking(row)
         assert booking.slot_start is not None
-        if not calendar.is_official(booking.day.year) or calendar.is_workday(booking.day):
+        if not calendar.is_official(booking.day.year):
             continue
+        holiday = calendar.public_holiday(booking.day)
+        if holiday is None:
+            continue  # a working day, or a plain weekend the hall chose to serve or not
         if booking.hall_id not in schedules:
             hall = session.get(Hall, booking.hall_id)
             assert hall is not None
@@ -1712,9 +1715,7 @@ def _on_closed_day(
         local = schedule.local_time(booking.slot_start)
         if any(s.covers(local.time()) for s in schedule.sessions_on(booking.day)):
             continue  # the hall holds a session that day (a holiday session or an override)
-        holiday = calendar.public_holiday(booking.day)
-        names = (holiday.name_zh, holiday.name_en) if holiday else ("休息日", "rest day")
-        found.append((booking, hall, *names))
+        found.append((booking, hall, holiday.name_zh, holiday.name_en))
     return found
 
 
@@ -1723,18 +1724,17 @@ def bookings_on_holidays(
 ) -> list[dict[str, Any]]:
     """The year's appointments still to come that fall on a day the official schedule made a
     holiday, for managers to follow up: masked citizen, when, the holiday, when told to move."""
-    today = deps.clock.now().date()
+    now = deps.clock.now()
     with deps.db.reading() as session:
-        told = {
-            (row.booking_id, row.day): row.notified_at
-            for row in session.execute(select(ct.holiday_notices))
-        }
         listed = []
-        for booking, hall, name, name_en in _on_closed_day(session, halls, year):
-            if booking.day < today:
-                continue
+        for booking, hall, name, name_en in _on_closed_day(session, now, halls, year):
+            notified = session.scalar(
+                select(ct.holiday_notices.c.notified_at).where(
+                    ct.holiday_notices.c.booking_id == booking.id,
+                    ct.holiday_notices.c.day == booking.day,
+                )
+            )
             when_zh, when_en = when_text(booking, _zone(hall))
-            notified = told.get((booking.id, booking.day))
             listed.append(
                 {
                     "id": booking.id,
@@ -1775,8 +1775,7 @@ def notify_holiday_moves(deps: Deps, notifier: Notifier | None = None) -> int:
     with deps.db.reading() as session:
         pending = [
             (booking, hall.id, name, holiday_move_notice(hall, booking, name, name_en))
-            for booking, hall, name, name_en in _on_closed_day(session)
-            if booking.slot_start is not None and booking.slot_start > now
+            for booking, hall, name, name_en in _on_closed_day(session, now)
         ]
     told = 0
     for booking, hall_id, name, notice in pending:
