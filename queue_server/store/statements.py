@@ -82,12 +82,17 @@ class DriverStatement:
         else:
             values = dict(zip((name for name, _ in compiled.binds), processed, strict=True))
         cursor = conn.connection.cursor()
+        sql = compiled.sql
+        # Listeners of the engine's before_cursor_execute (statement counts, tracing) see these
+        # statements too; without a statement context, which the driver's cursor has none of.
+        for listener in conn.dispatch.before_cursor_execute:
+            sql, values = listener(conn, cursor, sql, values, None, False)
         try:
-            cursor.execute(compiled.sql, values)
+            cursor.execute(sql, values)
         except dialect.loaded_dbapi.Error as error:
             cursor.close()
             raise DBAPIError.instance(
-                compiled.sql, values, error, dialect.loaded_dbapi.Error, dialect=dialect
+                sql, values, error, dialect.loaded_dbapi.Error, dialect=dialect
             ) from error
         return cursor
 
