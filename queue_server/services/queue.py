@@ -993,7 +993,7 @@ def open_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
     """Start serving at a window (or take it over as the B post)."""
 
     def work(w: AtWindow) -> dict[str, Any]:
-        w.out.record(w.window.open(w.clerk_id))
+        w.out.record(w.window.open(w.clerk_id, w.now))
         _audit(w, "window.open", None)
         return {"window": views.window_view(w.session, w.window)}
 
@@ -1033,7 +1033,7 @@ def resume_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
     """Back from a pause (the B post may resume in the A clerk's place)."""
 
     def work(w: AtWindow) -> dict[str, Any]:
-        w.out.record(w.window.resume(w.clerk_id))
+        w.out.record(w.window.resume(w.clerk_id, w.now))
         _audit(w, "window.resume", None)
         return {"window": views.window_view(w.session, w.window)}
 
