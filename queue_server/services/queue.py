@@ -110,9 +110,14 @@ class Outbox:
 def _last_window_states(messages: list[Message]) -> list[Message]:
     """A window's state is sent once per transaction, after the rest: call-next finishes one
     ticket and calls another, and both say the same final `window_changed` (every screen of the
-    hall would get it twice)."""
-    last = {m.room: i for i, m in enumerate(messages) if m.event == "window_changed"}
-    return [m for i, m in enumerate(messages) if m.event != "window_changed" or last[m.room] == i]
+    hall would get it twice). Several windows changed together (the day end) each say theirs."""
+    changed = [(i, m) for i, m in enumerate(messages) if m.event == "window_changed"]
+    last = {(m.room, m.payload.get("id")): i for i, m in changed}
+    return [
+        m
+        for i, m in enumerate(messages)
+        if m.event != "window_changed" or last[(m.room, m.payload.get("id"))] == i
+    ]
 
 
 # Phones of this many tickets at the front of a queue hear of their new place at once; the
