@@ -33,7 +33,7 @@ from ..domain.numbering import format_number, next_seq
 from ..domain.reports import subtree
 from ..store import tables
 from ..store.statements import DriverStatement
-from . import idempotency, views
+from . import idempotency, versions, views
 from .bus import Message
 from .context import Actor, Deps, audit
 from .hours import official_calendar, open_state
@@ -213,6 +213,8 @@ def run(deps: Deps, hall_id: int, work: Callable[[Outbox], R], *, settings_only:
         out = Outbox(session, hall, deps.clock.now(), queue_changed_later=throttle is not None)
         result = work(out)
         messages = out.finalize()
+        if messages:
+            messages = versions.tag(messages, hall_id, versions.bump(session, hall_id))
     deps.bus.publish(messages)
     if throttle is not None and out.queue_touched:
         throttle.touch(hall_id)
