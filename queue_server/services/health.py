@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..domain.errors import Unavailable
 from .context import Deps
 
 # A check answers within about this long, whatever is down (a load balancer is waiting).
@@ -58,7 +59,7 @@ def problems(deps: Deps, message_queue: str | None) -> list[Problem]:
     try:
         with deps.db.reading() as session:
             session.execute(select(1))
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, Unavailable) as error:
         found.append(
             Problem(
                 "database",
@@ -84,7 +85,8 @@ def problems(deps: Deps, message_queue: str | None) -> list[Problem]:
 
 
 def _short(error: BaseException) -> str:
-    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    cause = error.__cause__ if isinstance(error, Unavailable) and error.__cause__ else error
+    text = str(getattr(cause, "orig", None) or cause).strip().splitlines()
     return (text[0] if text else type(error).__name__)[:200]
 
 
