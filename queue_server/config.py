@@ -91,4 +91,6 @@ def from_environment() -> dict[str, Any]:
         "CLOCK_START": os.environ.get("HALLQ_CLOCK_START") or None,
         # Unix time at which the shifted clock reads CLOCK_START (default: start-up).
         "CLOCK_ANCHOR": os.environ.get("HALLQ_CLOCK_ANCHOR") or None,
+        # How often a screen asks whether its hall moved on while it heard nothing (seconds).
+        "SCREEN_CHECK_SECONDS": float(os.environ.get("HALLQ_SCREEN_CHECK_SECONDS") or 30),
     }

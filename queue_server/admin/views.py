@@ -1040,15 +1040,23 @@ def device_delete(device: int) -> Any:
 @bp.get("/halls/<int:hall>/monitor")
 def monitor(hall: int) -> Any:
     """实时监控: every window of the hall, live."""
-    snapshot = admin.monitor_snapshot(deps(), me(), hall)
+    snapshot = _with_health(admin.monitor_snapshot(deps(), me(), hall))
     return page("admin/monitor.html", hall_id=hall, snapshot=snapshot, types=WINDOW_TYPE_NAMES)
 
 
 @bp.get("/halls/<int:hall>/monitor/live")
 def monitor_live(hall: int) -> Any:
     """The monitor's live part, redrawn by the page on every event of the hall's room."""
-    snapshot = admin.monitor_snapshot(deps(), me(), hall)
+    snapshot = _with_health(admin.monitor_snapshot(deps(), me(), hall))
     return render_template("admin/_monitor_live.html", snapshot=snapshot)
+
+
+def _with_health(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The monitor also says when the database or the message queue does not answer."""
+    from ..services import health
+
+    found = health.problems(deps(), current_app.config.get("MESSAGE_QUEUE"))
+    return {**snapshot, "health": [p.as_dict() for p in found]}
 
 
 # =============================================================================================

@@ -288,6 +288,13 @@ class Schedule:
                 return True, session
         return False, None
 
+    def closing_time(self, day: date) -> datetime | None:
+        """When the day's last session ends, in local time; None when the hall is closed."""
+        sessions = self.sessions_on(day)
+        if not sessions:
+            return None
+        return datetime.combine(day, max(s.end for s in sessions), tzinfo=self.hours.zone)
+
     def next_opening(
         self,
         after: datetime,

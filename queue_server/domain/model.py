@@ -134,6 +134,9 @@ class QueueRules:
     # fixed or flexible window serves, then whoever has waited longest (off: whoever has waited
     # longest in any category).
     comprehensive_prefers_unserved: bool = False
+    # 日终: this long after the day's last session ends, the hall's windows are closed and the
+    # day's tickets still open are settled by the system (`services/jobs.py`).
+    day_end_grace_minutes: int = 30
 
     SWITCHES = ("allow_call_out_of_order", "comprehensive_prefers_unserved")
 
@@ -143,6 +146,7 @@ class QueueRules:
         "return_places_from_front": (0, 100),
         "max_priority_in_row": (1, 100),
         "appointment_lead_minutes": (0, 120),
+        "day_end_grace_minutes": (0, 240),
     }
 
     @classmethod
@@ -290,6 +294,7 @@ class Window:
     pause_reason: str = ""
     active_clerk_id: int | None = None
     priority_streak: int = 0
+    opened_at: datetime | None = None  # when a clerk last put it into service
     id: int | None = None
 
     def serves(self, category_id: int) -> bool:
@@ -305,7 +310,7 @@ class Window:
         except ValueError:
             return len(self.category_ids)
 
-    def open(self, clerk_id: int) -> list[ev.Event]:
+    def open(self, clerk_id: int, now: datetime | None = None) -> list[ev.Event]:
         """A clerk opens the window, or takes it over from a paused or absent colleague."""
         if (
             self.status == WindowStatus.OPEN
@@ -319,6 +324,8 @@ class Window:
         self.status = WindowStatus.OPEN
         self.pause_reason = ""
         self.active_clerk_id = clerk_id
+        if now is not None:
+            self.opened_at = now
         return [ev.WindowChanged(self.hall_id, self.id or 0)]
 
     def close(self) -> list[ev.Event]:
@@ -343,13 +350,15 @@ class Window:
         self.pause_reason = reason
         return [ev.WindowChanged(self.hall_id, self.id or 0)]
 
-    def resume(self, clerk_id: int) -> list[ev.Event]:
+    def resume(self, clerk_id: int, now: datetime | None = None) -> list[ev.Event]:
         """Back from a pause; the B-post colleague may resume in the A clerk's place."""
         if self.status != WindowStatus.PAUSED:
             raise Conflict("窗口未处于暂停状态", "The window is not paused")
         self.status = WindowStatus.OPEN
         self.pause_reason = ""
         self.active_clerk_id = clerk_id
+        if now is not None:
+            self.opened_at = now
         return [ev.WindowChanged(self.hall_id, self.id or 0)]
 
     def require_open(self) -> None:
@@ -583,6 +592,22 @@ class Ticket:
         self.outcome = Outcome.NO_SHOW
         self.finished_at = now
         return [ev.TicketFinished(self.hall_id, self.id or 0, self.window_id or 0, Outcome.NO_SHOW)]
+
+    def end_of_day(self, now: datetime) -> list[ev.Event]:
+        """日终: the hall's day is over and its windows close. A ticket still waiting is
+        cancelled; one called but never served, or on hold and never back, is a no-show (过号);
+        one being served is counted done (办结), as its clerk did not say otherwise."""
+        if self.state == TicketState.HELD:
+            self.state = TicketState.NO_SHOW
+            self.outcome = Outcome.NO_SHOW
+            self.held_at = None
+            self.finished_at = now
+            return [
+                ev.TicketFinished(self.hall_id, self.id or 0, self.window_id or 0, Outcome.NO_SHOW)
+            ]
+        if self.state == TicketState.SERVING:
+            return self.finish(Outcome.COMPLETED, self.items, now)
+        return self.expire(now)
 
     # -- ranking ---------------------------------------------------------------------------
     def rank(self, now: datetime, rules: QueueRules) -> int:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +24,7 @@ from ..domain.calendar import (
 from ..domain.errors import Conflict
 from ..domain.hours import HallHours, Schedule, opening_notice
 from ..domain.model import Hall
+from ..domain.numbering import service_day
 from ..store.calendar_tables import HOLIDAY, calendar_days, calendar_years
 from ..store.db import CALENDAR_GENERATION
 
@@ -127,3 +130,32 @@ def require_walk_in_open(hall: Hall, now: datetime, calendar: HolidayCalendar) -
     state = open_state(hall, now, calendar)
     if not state.open:
         raise Conflict(state.notice, state.notice_en)
+
+
+def day_end(hall: Hall, day: date, calendar: HolidayCalendar) -> datetime:
+    """When the hall's service day `day` ends (日终): its last session's end plus the hall's
+    grace; a day without sessions (closed, no hours set, a year the calendar lacks) ends when
+    the next service day begins."""
+    schedule = hall_schedule(hall, calendar)
+    closing = None
+    if schedule is not None:
+        try:
+            closing = schedule.closing_time(day)
+        except CalendarYearMissing:
+            closing = None
+    if closing is not None:
+        return closing + timedelta(minutes=hall.rules.day_end_grace_minutes)
+    next_day = datetime.combine(
+        day + timedelta(days=1), clock_time(), tzinfo=ZoneInfo(hall.timezone)
+    )
+    return next_day + timedelta(minutes=hall.day_starts_at_minute)
+
+
+def last_day_end(hall: Hall, now: datetime, calendar: HolidayCalendar) -> datetime:
+    """The latest day end of the hall at or before `now`."""
+    day = service_day(now, hall.timezone, hall.day_starts_at_minute)
+    for back in range(3):
+        ended = day_end(hall, day - timedelta(days=back), calendar)
+        if ended <= now:
+            return ended
+    return day_end(hall, day - timedelta(days=3), calendar)

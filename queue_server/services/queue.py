@@ -33,7 +33,7 @@ from ..domain.numbering import format_number, next_seq
 from ..domain.reports import subtree
 from ..store import tables
 from ..store.statements import DriverStatement
-from . import idempotency, views
+from . import idempotency, versions, views
 from .bus import Message
 from .context import Actor, Deps, audit
 from .hours import official_calendar, open_state
@@ -113,9 +113,14 @@ class Outbox:
 def _last_window_states(messages: list[Message]) -> list[Message]:
     """A window's state is sent once per transaction, after the rest: call-next finishes one
     ticket and calls another, and both say the same final `window_changed` (every screen of the
-    hall would get it twice)."""
-    last = {m.room: i for i, m in enumerate(messages) if m.event == "window_changed"}
-    return [m for i, m in enumerate(messages) if m.event != "window_changed" or last[m.room] == i]
+    hall would get it twice). Several windows changed together (the day end) each say theirs."""
+    changed = [(i, m) for i, m in enumerate(messages) if m.event == "window_changed"]
+    last = {(m.room, m.payload.get("id")): i for i, m in changed}
+    return [
+        m
+        for i, m in enumerate(messages)
+        if m.event != "window_changed" or last[(m.room, m.payload.get("id"))] == i
+    ]
 
 
 # Phones of this many tickets at the front of a queue hear of their new place at once; the
@@ -212,6 +217,8 @@ def run(deps: Deps, hall_id: int, work: Callable[[Outbox], R], *, settings_only:
         out = Outbox(session, hall, deps.clock.now(), queue_changed_later=throttle is not None)
         result = work(out)
         messages = out.finalize()
+        if messages:
+            messages = versions.tag(messages, hall_id, versions.bump(session, hall_id))
     deps.bus.publish(messages)
     if throttle is not None and out.queue_touched:
         throttle.touch(hall_id)
@@ -1006,7 +1013,7 @@ def open_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
     """Start serving at a window (or take it over as the B post)."""
 
     def work(w: AtWindow) -> dict[str, Any]:
-        w.out.record(w.window.open(w.clerk_id))
+        w.out.record(w.window.open(w.clerk_id, w.now))
         _audit(w, "window.open", None)
         return {"window": views.window_view(w.session, w.window)}
 
@@ -1046,7 +1053,7 @@ def resume_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
     """Back from a pause (the B post may resume in the A clerk's place)."""
 
     def work(w: AtWindow) -> dict[str, Any]:
-        w.out.record(w.window.resume(w.clerk_id))
+        w.out.record(w.window.resume(w.clerk_id, w.now))
         _audit(w, "window.resume", None)
         return {"window": views.window_view(w.session, w.window)}
 

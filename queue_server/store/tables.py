@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -159,7 +160,19 @@ windows = Table(
     Column("pause_reason", String(80), nullable=False, default=""),
     Column("active_clerk_id", ForeignKey("clerks.id"), nullable=True),
     Column("priority_streak", Integer, nullable=False, default=0),
+    # When a clerk last put the window into service (opened or resumed it): the day-end job
+    # closes the windows nobody put into service since the hall's day ended.
+    Column("opened_at", UTCDateTime, nullable=True),
     UniqueConstraint("hall_id", "number", name="uq_windows_hall_number"),
+)
+
+# A hall's version: bumped by every change its screens are told of, in the change's own
+# transaction, so a screen that missed events sees that its hall moved (shared by processes).
+hall_versions = Table(
+    "hall_versions",
+    metadata,
+    Column("hall_id", ForeignKey("halls.id"), primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )
 
 window_posts = Table(

@@ -28,10 +28,13 @@ def index() -> Any:
 
 @pages.get("/healthz")
 def health() -> Any:
-    """Liveness and database check for load balancers."""
-    with deps().db.reading() as session:
-        session.execute(select(1))
-    return {"ok": True}
+    """For load balancers and the console: 200 when the database and the configured message
+    queue answer, 503 with the reasons when either does not."""
+    from flask import current_app
+
+    from ..services import health as checks
+
+    return checks.report(deps(), current_app.config.get("MESSAGE_QUEUE"))
 
 
 def init_app(app: Flask) -> None:

@@ -70,6 +70,9 @@
   syncClock();
   tick();
   setInterval(tick, 1000);
+  // Redrawn now and then even without events: when the message queue is down no event comes,
+  // and the redraw is what shows the fault.
+  setInterval(schedule, 30000);
   if (typeof window.io !== "function") return;
   var socket = window.io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
   socket.on("connect", function () {

@@ -47,16 +47,16 @@ def ticket_states(deps: Deps, hall_id: int) -> dict[str, str]:
     return {number: str(state) for number, state in rows}
 
 
-def test_hallq_serve_runs_the_rollover_and_device_health_jobs():
+def test_hallq_serve_runs_the_day_end_and_device_health_jobs():
     names = {job.name for job in registered_jobs()}
-    assert {"service_day_rollover", "device_health"} <= names
+    assert {"day_end", "device_health"} <= names
 
 
-# -- rollover ------------------------------------------------------------------------------------
+# -- day end -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "pg"], indirect=True)
-def test_yesterdays_waiting_and_called_tickets_are_closed_once_the_day_is_over(
+def test_yesterdays_windows_and_open_tickets_are_closed_once_the_day_is_over(
     deps: Deps, demo: dict[str, Any], api: Api, clock: FakeClock, bus: RecordingBus
 ):
     hall = demo["hall"]
@@ -69,17 +69,21 @@ def test_yesterdays_waiting_and_called_tickets_are_closed_once_the_day_is_over(
     api.window(2, "start")
     waiting = api.issue("C")["number"]
 
-    assert jobs.roll_over_service_days(deps) == 0  # the day is not over: nothing to do
+    assert jobs.end_days(deps) == {"windows": 0, "tickets": 0}  # the day is not over
     clock.advance(days=1)
     bus.published.clear()
 
-    assert jobs.roll_over_service_days(deps) == 2
+    assert jobs.end_days(deps) == {"windows": 2, "tickets": 3}
     states = ticket_states(deps, hall)
     assert states[waiting] == "cancelled" and states[called] == "no_show"
-    assert states[served] == "serving"  # a clerk still at it settles it
+    assert states[served] == "done"  # the clerk never said otherwise: counted as served
     closed = audit_actions(deps, "ticket.day_closed")
     assert sorted((c["subject"], c["from"], c["to"]) for c in closed) == sorted(
-        [(waiting, "waiting", "cancelled"), (called, "called", "no_show")]
+        [
+            (waiting, "waiting", "cancelled"),
+            (called, "called", "no_show"),
+            (served, "serving", "done"),
+        ]
     )
     # Screens hear of it: the tickets left, window 1 is free, the queue figures are new.
     finished = {
@@ -87,31 +91,33 @@ def test_yesterdays_waiting_and_called_tickets_are_closed_once_the_day_is_over(
     }
     assert finished[waiting]["state"] == "cancelled" and finished[called]["outcome"] == "no_show"
     window_1 = api.clerk(1)["window"]
-    assert bus.events("window_changed", f"window:{window_1}")[-1].payload["current"] is None
+    last = bus.events("window_changed", f"window:{window_1}")[-1].payload
+    assert last["current"] is None and last["status"] == "closed" and last["clerk"] is None
     assert bus.events("queue_changed", f"hall:{hall}")
 
     # Running again finds nothing; the new day starts at 001 and window 1 calls it.
-    assert jobs.roll_over_service_days(deps) == 0
+    assert jobs.end_days(deps) == {"windows": 0, "tickets": 0}
     assert api.issue("A")["number"] == "A001"
     api.tokens.clear()  # yesterday's sign-in has expired
+    api.window(1, "open")
     assert api.window(1, "call-next")["ticket"]["number"] == "A001"
 
 
-def test_rollover_follows_each_halls_own_day_start(
+def test_day_end_follows_each_halls_own_day_start(
     deps: Deps, demo: dict[str, Any], api: Api, clock: FakeClock
 ):
     number = api.issue("A")["number"]
-    with deps.db.transaction() as s:  # this hall's service day starts at 03:00
+    with deps.db.transaction() as s:  # no hours (always open); the day starts at 03:00
         s.execute(
             tables.halls.update()
             .where(tables.halls.c.id == demo["hall"])
-            .values(day_starts_at_minute=180)
+            .values(day_starts_at_minute=180, hours={})
         )
     clock.current = clock.current.replace(hour=16, minute=30)  # Friday 00:30 local
-    assert jobs.roll_over_service_days(deps) == 0
+    assert jobs.end_days(deps)["tickets"] == 0
     assert ticket_states(deps, demo["hall"])[number] == "waiting"
     clock.advance(hours=3)  # 03:30 local: the next service day
-    assert jobs.roll_over_service_days(deps) == 1
+    assert jobs.end_days(deps)["tickets"] == 1
     assert ticket_states(deps, demo["hall"])[number] == "cancelled"
 
 

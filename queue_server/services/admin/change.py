@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...domain.errors import NotFound
 from ...domain.model import Hall, Window
-from .. import scope, views
+from .. import scope, versions, views
 from ..bus import Message
 from ..context import Actor, Deps, audit
 from .fields import field_error
@@ -128,6 +128,12 @@ class Change:
                 self.messages.append(
                     Message("devices_changed", f"hall:{hall_id}", {"hall": hall_id})
                 )
+        # Each hall whose screens hear of the change moves its version on.
+        halls_told = {
+            int(m.room.split(":")[1]) for m in self.messages if m.room.startswith("hall:")
+        }
+        for hall_id in sorted(halls_told):
+            self.messages = versions.tag(self.messages, hall_id, versions.bump(s, hall_id))
 
 
 @contextmanager
