@@ -28,6 +28,7 @@
 
   var TEXT = {
     kiosk_title: ["自助取号机", "Self-service kiosk"],
+    clock: ["当前时间", "Current time"],
     loading: ["正在连接，请稍候…", "Connecting, please wait…"],
     offline: ["网络连接中断，正在重新连接…", "Connection lost; reconnecting…"],
     choose: ["请选择要办理的业务", "Choose a service"],
@@ -263,6 +264,7 @@
     switcher.setAttribute("lang", lang === "en" ? "zh-CN" : "en");
     var nodes = document.querySelectorAll("[data-t]");
     for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].dataset.t);
+    drawClock();
     rerender();
   }
   function rerender() {
@@ -379,7 +381,14 @@
     return state.lang === "en" ? item.time_limit_en : item.time_limit;
   }
   function feeText(item) {
-    return (state.lang === "en" ? item.fee_en : item.fee) || "—";
+    return local(item, "fee") || "—";
+  }
+  // A field in the kiosk's language: in English mode the item's English field where the hall
+  // gave one, else its Chinese one (a list counts as given when it has any entry).
+  function local(item, key) {
+    var english = item[key + "_en"];
+    var given = Array.isArray(english) ? english.length > 0 : Boolean(english);
+    return state.lang === "en" && given ? english : item[key];
   }
   function renderItems(category) {
     $("items-title").textContent = t("items_title", { cat: name(category) });
@@ -415,7 +424,7 @@
     var body = $("notice-body");
     body.textContent = "";
     if (item && item.materials.length) {
-      body.appendChild(section(t("materials"), el("ol", {}, item.materials.map(function (m) {
+      body.appendChild(section(t("materials"), el("ol", {}, local(item, "materials").map(function (m) {
         return el("li", { text: m });
       }))));
     } else {
@@ -425,12 +434,12 @@
       var facts = el("dl", { className: "notice-facts" }, [
         [t("time_limit"), limitText(item)],
         [t("fee"), feeText(item)],
-        [t("department"), item.department || "—"]
+        [t("department"), local(item, "department") || "—"]
       ].map(function (pair) {
         return el("div", {}, [el("dt", { text: pair[0] }), el("dd", { text: pair[1] })]);
       }));
       body.appendChild(facts);
-      if (item.conditions) body.appendChild(section(t("conditions"), el("p", { text: item.conditions })));
+      if (item.conditions) body.appendChild(section(t("conditions"), el("p", { text: local(item, "conditions") })));
     }
     var open = isOpen();
     var take = $("take");
@@ -844,13 +853,15 @@
     if (!isNaN(at)) state.serverOffset = at - Date.now();
     drawClock();
   }
-  var clockFormat = null;
+  var clockFormats = {};
   function drawClock() {
     try {
-      clockFormat = clockFormat || new Intl.DateTimeFormat("zh-CN", {
+      var lang = state.lang;
+      clockFormats[lang] = clockFormats[lang] || new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", {
         timeZone: TIMEZONE, month: "long", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit", hour12: false
       });
-      $("clock").textContent = clockFormat.format(new Date(Date.now() + state.serverOffset));
+      $("clock").textContent = clockFormats[lang].format(new Date(Date.now() + state.serverOffset));
+      $("clock").setAttribute("aria-label", t("clock"));
     } catch (e) {
       $("clock").textContent = "";
     }

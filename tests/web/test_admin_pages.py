@@ -479,6 +479,14 @@ def test_queue_rules_are_set_on_the_hall_settings_page(client, manager, deps):
     assert "排队规则" in html and "Queue rules" in html
     assert "过号前至少呼叫次数" in html and "Calls before a no-show is allowed" in html
     assert 'name="min_calls_before_no_show"' in html and 'value="2"' in html
+    # The demo hall starts, like every new hall, with the switch on, and the page says why.
+    switch = re.search(r'<input type="checkbox" id="f-comprehensive_prefers_unserved"[^>]*>', html)
+    assert switch and "checked" in switch.group(0)
+    assert "新大厅默认开启" in html and "on for new halls" in html
+    # A hall stored before (no setting) has it off.
+    with deps.db.transaction() as s:
+        s.execute(tables.halls.update().where(tables.halls.c.id == hall).values(settings={}))
+    html = client.get(f"/admin/halls/{hall}").get_data(as_text=True)
     switch = re.search(r'<input type="checkbox" id="f-comprehensive_prefers_unserved"[^>]*>', html)
     assert switch and "checked" not in switch.group(0)
     assert 'aria-describedby="f-comprehensive_prefers_unserved-help"' in switch.group(0)
