@@ -69,6 +69,7 @@
     no_printer: ["本机不打印小票，请用手机拍照保存本页面或扫码", "This kiosk prints no tickets: take a photo or scan the code"],
     countdown: ["{s} 秒后自动返回首页", "Back to the start in {s} s"],
     closed_title: ["现在不是办公时间", "The hall is closed now"],
+    appointments_title: ["预约服务时段：已预约的群众请签到", "Appointments only now: if you booked, check in below"],
     book_title: ["想换个时间来？用手机扫码预约", "Scan to book a visit on your phone"],
     book_sub: ["预约后到时直接签到，优先叫号", "With a booking you check in here and are called first"],
     closed_take: ["现在不能取号：{notice}", "No tickets now: {notice}"],
@@ -77,6 +78,7 @@
     green_cat_title: ["绿色通道·{kind}：请选择业务，点一下即取号", "Priority ({kind}): tap a service to take a ticket"],
     green_take: ["点此取号", "Tap to take a ticket"],
     checkin_prompt: ["请输入 8 位预约码（如 K7WQ-3MPA），或把预约二维码对准扫描口", "Type your 8-character booking code (like K7WQ-3MPA), or hold its QR code to the scanner"],
+    checkin_refused_help: ["如有疑问，请到服务台咨询", "Any questions? Please ask at the service desk"],
     checkin_unavailable: ["自助签到暂未开通，请到服务台签到", "Self check-in is not available yet; please check in at the service desk"],
     ok: ["确认", "OK"],
     delete: ["删除", "Delete"],
@@ -329,7 +331,9 @@
     // closed: check-in only in an appointment session of a hall that takes appointments
     $("tile-checkin").hidden = !open && !(state.home.appointments && state.home.open.appointment_only);
     $("hall-name").textContent = name(state.home.hall);
-    $("home-title").textContent = open ? t("choose") : t("closed_title");
+    // in an appointment-only session say what is open, not only that walk-ins are not
+    var appointments = state.home.appointments && state.home.open.appointment_only;
+    $("home-title").textContent = open ? t("choose") : appointments ? t("appointments_title") : t("closed_title");
   }
   function updateCategories(list) {
     if (!state.home || !Array.isArray(list)) return;
@@ -681,7 +685,11 @@
     }, function (error) {
       state.busy = false;
       state.checkinCode = "";
-      showMessage(error);
+      if (error.status === 401 || error.status === 403) return unauthorized();
+      // a refusal (unknown code, already checked in, another day…) says itself what to do:
+      // "try again later" would only send the citizen round in circles
+      var refused = error.status === 404 || error.status === 409 || error.status === 422;
+      showMessage(error, refused ? t("checkin_refused_help") : undefined);
     });
   }
 
