@@ -245,8 +245,16 @@ def test_the_english_kiosk_names_the_service_items_in_english(hall, new_page):
     assert "Resident ID card" in notice and "Social Security Office" in notice
     assert "Residents registered or living in this area" in notice
     assert not CJK.search(notice), "materials, department and conditions in English"
+    named = page.evaluate(
+        "() => [...document.querySelectorAll('[aria-label]')].filter(e =>"
+        " ['P', 'DIV', 'SPAN'].includes(e.tagName) && !e.getAttribute('role')).length"
+    )
+    assert named == 0, "an aria-label on a plain p, div or span is never read"
     clock = page.locator("#clock")
-    assert clock.get_attribute("role") == "timer" and clock.get_attribute("aria-label") == "Current time"
+    assert (
+        clock.get_attribute("role") == "timer"
+        and clock.get_attribute("aria-label") == "Current time"
+    )
     assert not CJK.search(clock.inner_text()), "the clock in English too"
     screenshot(page, "kiosk-english-notice")
     page.locator("#take").tap()
