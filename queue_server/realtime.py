@@ -12,7 +12,7 @@ from flask import Flask, current_app, request
 from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room, rooms
 from sqlalchemy import select
 
-from .domain.errors import NotFound, QueueError, in_english
+from .domain.errors import InvalidInput, NotFound, QueueError, in_english
 from .domain.model import Window
 from .http import deps
 from .services import queue as q
@@ -113,7 +113,7 @@ def on_disconnect(*_: Any) -> None:
 def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
     """The room a `join` asks for and its snapshot; a clear error for anything else."""
     if not isinstance(data, dict) or len(data) != 1:
-        raise NotFound(
+        raise InvalidInput(
             "加入请求须为 {hall: id}、{window: id} 或 {ticket: token} 之一",
             "join takes exactly one of {hall: id}, {window: id} or {ticket: token}",
         )
@@ -122,7 +122,7 @@ def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
     now = d.clock.now()
     if kind in ("hall", "window"):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
-            raise NotFound("编号须为正整数", f"{kind} must be a positive integer id")
+            raise InvalidInput("编号须为正整数", f"{kind} must be a positive integer id")
         if kind == "hall":
             return f"hall:{value}", shared_hall_snapshot(d, value, now)
         with d.db.reading() as session:
@@ -132,9 +132,9 @@ def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
             return f"window:{value}", views.window_snapshot(session, window, now)
     if kind == "ticket":
         if not isinstance(value, str):
-            raise NotFound("找不到该号", "No such ticket")
+            raise InvalidInput("号码凭据须为字符串", "ticket must be a token string")
         return f"ticket:{value}", {"ticket": q.ticket_status(d, value)}
-    raise NotFound("未知的房间类型", f"Unknown room kind: {kind}")
+    raise InvalidInput("未知的房间类型", f"Unknown room kind: {in_english(kind)}")
 
 
 def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]:
