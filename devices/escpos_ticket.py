@@ -263,6 +263,41 @@ def _wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]
     return lines
 
 
+# 避头尾: a line never starts with closing punctuation nor ends with opening punctuation
+_NO_LINE_START = frozenset("，。、；：！？）」』》】〕〉〗”’…—·%,.;:!?)]}")
+_NO_LINE_END = frozenset("（「『《【〔〈〖“‘([{")
+
+
+def _break_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """_wrap's greedy lines, with breaks moved back where a Chinese reader would stumble.
+
+    No line starts with closing punctuation or ends with opening punctuation, and the last line
+    never holds a single character ("服务中 / 心" becomes "服务 / 中心"): the break moves back a
+    token at a time, and the text after it is wrapped again.
+    """
+    lines = _wrap(text, width, measure)
+    done: list[str] = []
+    rest = text.strip()
+    while len(lines) > 1:
+        first = lines[0]
+        cut = len(first)  # greedy lines are prefixes of what is left, minus the break's spaces
+        starts = [match.start() for match in _WRAP_TOKENS.finditer(first)][1:]
+        for candidate in [cut, *reversed(starts)]:
+            head, tail = rest[:candidate].rstrip(), rest[candidate:].lstrip()
+            if (
+                len(head) >= 2
+                and head[-1] not in _NO_LINE_END
+                and tail[:1] not in _NO_LINE_START
+                and len(tail) != 1
+            ):
+                cut = candidate
+                break
+        done.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+        lines = lines[1:] if cut == len(first) else _wrap(rest, width, measure)
+    return done + lines
+
+
 def _columns(text: str) -> int:
     """Width in font columns: the printer draws every multi-byte GB character two columns wide."""
     return 2 * len(text) - len(text.encode("ascii", "ignore"))  # ASCII one column, others two
@@ -273,7 +308,7 @@ def _wrapped_lines(
 ) -> list[tuple[float, str]]:
     """The block's lines as (indent, text): list items hang their continuation lines."""
     indent = measure(block.hanging_prefix)
-    first, *rest = _wrap(block.text, width - indent, measure)
+    first, *rest = _break_lines(block.text, width - indent, measure)
     return [(0, block.hanging_prefix + first)] + [(indent, line) for line in rest]
 
 

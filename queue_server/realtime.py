@@ -12,7 +12,7 @@ from flask import Flask, request
 from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room, rooms
 from sqlalchemy import select
 
-from .domain.errors import NotFound, QueueError, in_english
+from .domain.errors import InvalidInput, NotFound, QueueError, in_english
 from .domain.model import Window
 from .http import deps
 from .services import queue as q
@@ -113,13 +113,13 @@ def on_disconnect(*_: Any) -> None:
 
 def _positive_id(kind: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
-        raise NotFound("编号须为正整数", f"{kind} must be a positive integer id")
+        raise InvalidInput("编号须为正整数", f"{kind} must be a positive integer id")
     return value
 
 
 def _one_room(data: Any) -> tuple[str, Any]:
     if not isinstance(data, dict) or len(data) != 1:
-        raise NotFound(
+        raise InvalidInput(
             "加入请求须为 {hall: id}、{window: id} 或 {ticket: token} 之一",
             "join takes exactly one of {hall: id}, {window: id} or {ticket: token}",
         )
@@ -148,9 +148,9 @@ def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
             return f"window:{value}", {**snapshot, "version": version}
     if kind == "ticket":
         if not isinstance(value, str):
-            raise NotFound("找不到该号", "No such ticket")
+            raise InvalidInput("号码凭据须为字符串", "ticket must be a token string")
         return f"ticket:{value}", {"ticket": q.ticket_status(d, value)}
-    raise NotFound("未知的房间类型", f"Unknown room kind: {kind}")
+    raise InvalidInput("未知的房间类型", f"Unknown room kind: {in_english(kind)}")
 
 
 def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]:

@@ -463,7 +463,10 @@ class Booking:
     def check_in(self, policy: BookingPolicy, now: datetime, zone: ZoneInfo) -> CheckInTiming:
         """The citizen arrived: the booking is used, on time or late (or refused, saying why)."""
         if self.is_home_visit or self.slot_start is None:
-            raise Conflict("上门服务无需到大厅签到", "a home visit needs no check-in at the hall")
+            raise Conflict(
+                "上门服务无需到大厅签到，工作人员会电话联系您约定上门时间",
+                "a home visit needs no check-in at the hall; staff will phone you to agree a time",
+            )
         if self.state == BookingState.CHECKED_IN:
             raise Conflict(
                 "该预约已签到，请留意叫号", "this booking is already checked in; wait for your call"
@@ -471,7 +474,8 @@ class Booking:
         if self.state != BookingState.BOOKED:
             zh, en = STATE_NAMES[self.state]
             raise Conflict(
-                f"该预约{zh}，无法签到", f"this booking is {en.lower()}; it cannot be checked in"
+                f"该预约{zh}，无法签到；请重新预约，或现场取号",
+                f"this booking is {en.lower()} and cannot be checked in; book again or take a ticket",
             )
         timing = check_in_timing(policy, self.slot_start, now, zone)
         self.state = BookingState.CHECKED_IN

@@ -9,6 +9,7 @@ class QueueError(Exception):
     code = "error"
 
     def __init__(self, message: str, message_en: str) -> None:
+        message_en = message_en[:1].upper() + message_en[1:]  # a sentence, as shown to people
         super().__init__(message_en)
         self.message = message
         self.message_en = message_en

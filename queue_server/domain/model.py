@@ -139,6 +139,10 @@ class QueueRules:
     day_end_grace_minutes: int = 30
 
     SWITCHES = ("allow_call_out_of_order", "comprehensive_prefers_unserved")
+    # What a hall created today starts with. The field defaults above stay what a hall stored
+    # before got, so that no existing hall changes its behaviour; new halls prefer the unserved
+    # queues, which brings the p95 wait 25 % below per-window FIFO in bench/hall_day.py.
+    FOR_NEW_HALLS = {"comprehensive_prefers_unserved": True}
 
     LIMITS = {
         "min_calls_before_no_show": (1, 10),
@@ -181,6 +185,11 @@ class QueueRules:
     def to_dict(self) -> dict[str, Any]:
         """The settings as plain JSON."""
         return {key: getattr(self, key) for key in [*self.LIMITS, *self.SWITCHES]}
+
+
+def new_hall_settings() -> dict[str, Any]:
+    """The stored settings a newly created hall starts with."""
+    return {"queue": dict(QueueRules.FOR_NEW_HALLS)}
 
 
 @dataclass(eq=False)
@@ -254,6 +263,12 @@ class ServiceItem:
     online: bool = False
     active: bool = True
     id: int | None = None
+    # English for the kiosk's English mode; an empty field shows the Chinese one instead
+    conditions_en: str = ""
+    steps_en: list[str] = field(default_factory=list)
+    materials_en: list[str] = field(default_factory=list)
+    fee_en: str = ""
+    department_en: str = ""
 
 
 @dataclass(eq=False)

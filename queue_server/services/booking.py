@@ -90,7 +90,7 @@ from .hours import hall_schedule, official_calendar, open_state
 from .kiosk import item_view, search_items
 from .notify import LogNotifier, Notice, Notifier, deliver
 from .queue import Outbox, require_issuer, require_post, run
-from .schedule import SESSION_KIND_NAMES, deadline_view, parse_day, require_manager
+from .schedule import deadline_view, parse_day, require_manager, session_name
 
 B = bt.bookings
 RULES = bt.booking_rules
@@ -603,7 +603,10 @@ def free_slots(deps: Deps, hall_id: int, item_id: int, day: Any) -> dict[str, An
         for slot in slots:
             local = slot.start.astimezone(zone)
             session_of = next(s for s in sessions if s.covers(local.time()))
-            kind_zh, kind_en = SESSION_KIND_NAMES[session_of.kind]
+            appointment_only = (
+                session_of.appointment_only or session_of.kind in rule.appointment_only_kinds
+            )
+            kind_zh, kind_en = session_name(session_of, when, appointment_only)
             used = taken.get(slot.start, 0)
             result.append(
                 {
@@ -616,8 +619,7 @@ def free_slots(deps: Deps, hall_id: int, item_id: int, day: Any) -> dict[str, An
                     "session_kind": session_of.kind.value,
                     "session_name": kind_zh,
                     "session_name_en": kind_en,
-                    "appointment_only": session_of.appointment_only
-                    or session_of.kind in rule.appointment_only_kinds,
+                    "appointment_only": appointment_only,
                 }
             )
         words = schedule.describe_day(when)
@@ -1456,7 +1458,7 @@ def walk_in_refusal(
     rule = rules.get((category_id, None)) or rules.get((None, None)) or DEFAULT_RULE
     if current.kind not in rule.appointment_only_kinds:
         return None
-    zh, en = SESSION_KIND_NAMES[current.kind]
+    zh, en = session_name(current, now.astimezone(_zone(hall)).date(), True)
     return (
         f"该业务在{zh}时段仅接待已预约的群众，请先预约或在其他时段办理",
         f"During {en} this service is for booked citizens only; book first or come at another time",

@@ -42,6 +42,30 @@ SESSION_KIND_NAMES = {
 }
 
 
+_DAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def session_name(session: Any, day: date, appointment_only: bool) -> tuple[str, str]:
+    """A session's name as a citizen reads it: a 5+X session is told by its weekday and part of
+    the day (周六上午预约服务), since "5+X" means nothing outside the hall."""
+    if session.kind != SessionKind.EXTRA_DAY:
+        return SESSION_KIND_NAMES[session.kind]
+    hour = session.start.hour
+    part_zh, part_en = (
+        ("上午", "morning")
+        if hour < 12
+        else ("下午", "afternoon")
+        if hour < 18
+        else ("晚间", "evening")
+    )
+    what_zh, what_en = ("预约服务", "appointments") if appointment_only else ("服务", "service")
+    weekday = day.weekday()
+    return (
+        f"{WEEKDAY_NAMES_ZH[weekday]}{part_zh}{what_zh}",
+        f"{_DAY_NAMES_EN[weekday]} {part_en} {what_en}",
+    )
+
+
 def require_manager(actor: Actor, hall: Hall) -> None:
     """Hours are changed by a manager of this hall (or of the town above a village), or an admin."""
     if not actor.is_staff:

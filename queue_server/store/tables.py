@@ -130,6 +130,11 @@ service_items = Table(
     Column("village_proxy", Boolean, nullable=False, default=False),
     Column("online", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),
+    Column("conditions_en", Text, nullable=False, default=""),
+    Column("steps_en", JSON, nullable=False, default=list),
+    Column("materials_en", JSON, nullable=False, default=list),
+    Column("fee_en", String(240), nullable=False, default=""),
+    Column("department_en", String(240), nullable=False, default=""),
     UniqueConstraint("hall_id", "code", name="uq_service_items_hall_code"),
 )
 

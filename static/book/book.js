@@ -177,7 +177,7 @@
         el("span", { className: "en", lang: "en", text: free ? slot.free + " left" : "Full" }),
         special || slot.appointment_only ? el("span", {
           className: "tag-appt",
-          text: slot.session_name + (slot.appointment_only ? "·仅限预约" : ""),
+          text: slot.session_name + (slot.appointment_only && slot.session_name.indexOf("预约") < 0 ? "·仅限预约" : ""),
         }) : null,
       ]);
       button.disabled = !free;

@@ -132,7 +132,7 @@
         '<span class="wnum"></span><span class="wname"></span>' +
         '<span class="wpost"></span><span class="wstate"></span></a>';
       li.querySelector(".wnum").textContent = w.number + " 号窗口";
-      li.querySelector(".wname").textContent = w.name + " · " + w.type_name;
+      li.querySelector(".wname").textContent = w.name + (w.name === w.type_name ? "" : " · " + w.type_name);
       li.querySelector(".wpost").textContent = w.post + " 岗";
       li.querySelector(".wstate").textContent = status[0] + "（" + who + "）";
       list.appendChild(li);
@@ -398,6 +398,18 @@
         noShowSub = noShowReady ? "" : left + " 秒后可用";
       }
     }
+    // the one next step is highlighted: call someone, start serving the one called, finish
+    var next = !cur ? "call-next" : called ? "start" : "finish";
+    ["call-next", "start", "finish"].forEach(function (action) {
+      $("btn-" + action).classList.toggle("next-step", action === next);
+    });
+    // why 过号 is not offered yet: the hall gives a citizen time to walk to the window
+    var hint = $("no-show-hint");
+    hint.hidden = !(mine && called && !noShowReady);
+    T(hint.querySelector(".zh"), "过号须先呼叫 " + panel.rules.min_calls_before_no_show + " 次，最后一次呼叫后再等 " +
+      panel.rules.min_seconds_before_no_show + " 秒，给群众走到窗口的时间（大厅设置）");
+    T(hint.querySelector(".en"), "No-show needs " + panel.rules.min_calls_before_no_show + " calls, then " +
+      panel.rules.min_seconds_before_no_show + " s after the last one, so the citizen can reach the window (hall setting)");
     setButton("call-next", open && (!cur || cur.state === "serving"),
       called ? "请先开始办理或过号" : cur ? "并办结当前号" : "");
     setButton("recall", mine && called);

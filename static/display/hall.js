@@ -114,16 +114,26 @@
     renderRecent();
   }
 
+  // 正在呼叫 shows the latest call only while its window is open: once that window pauses or
+  // closes, nobody is being called there any more
+  function windowOpen(call) {
+    var w = windows[call.window_id];
+    return !w || w.status === "open";
+  }
+  function showCurrentLatest() {
+    showLatest(recent[0] && windowOpen(recent[0]) ? recent[0] : null, false);
+  }
+
   var live = window.HallqLive.connect({
     rooms: [{ hall: hallId }],
     mark: "#conn",
     onSnapshot: function (snap) {
       recent = (snap.recent_calls || []).slice();
-      showLatest(recent[0] || null, false);
-      renderRecent();
-      renderCategories(snap.categories || []);
       windows = {};
       (snap.windows || []).forEach(function (w) { windows[w.id] = w; });
+      showCurrentLatest();
+      renderRecent();
+      renderCategories(snap.categories || []);
       renderWindows();
       if (snap.hall && snap.hall.name) T(document.querySelector(".hall-name").firstChild, snap.hall.name + " ");
     },
@@ -136,6 +146,7 @@
       } else if (name === "window_changed") {
         windows[payload.id] = payload;
         renderWindows();
+        if (recent[0] && recent[0].window_id === payload.id && !windowOpen(recent[0])) showLatest(null, false);
       }
     },
   });

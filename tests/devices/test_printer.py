@@ -152,6 +152,60 @@ def test_long_ascii_words_are_not_split_when_a_space_allows() -> None:
     assert b"1. Bring the application form\n   and a photocopy\n" in data
 
 
+_COMMAND = re.compile(rb"\x1b@|\x1c&|\x1ba.|\x1d!.|\x1bE.", re.DOTALL)
+CLOSING = "，。、；：！？）」』》】"
+OPENING = "（「『《【"
+
+
+def printed_lines(data: bytes) -> list[str]:
+    """The text lines of a text-mode ticket as the printer prints them (QR code and cut left out)."""
+    lines = []
+    for chunk in data.split(b"\n"):
+        if b"\x1d(k" in chunk or b"\x1dV" in chunk:
+            continue
+        text = _COMMAND.sub(b"", chunk).decode("gb18030").strip()
+        if text:
+            lines.append(text)
+    return lines
+
+
+@pytest.mark.parametrize("paper_mm", [58, 80])
+@pytest.mark.parametrize(
+    ("hall_name", "footer"),
+    [
+        ("兴隆镇便民服务中心", "请留意叫号，过号请到服务台重新排队"),
+        ("北京市朝阳区望京街道便民服务中心", "过号请重新取号（叫号三次未到视为过号）。"),
+        ("高新区政务服务中心（东区）", "请带好随身物品。谢谢！"),
+        ("城关镇「一站式」服务大厅", "请保管好小票，叫号时凭票办理，过号作废。"),
+        ("新区便民服务中心", "如有疑问请咨询导办台工作人员，或拨打热线：12345"),
+    ],
+)
+def test_lines_keep_chinese_line_breaking_rules(paper_mm: int, hall_name: str, footer: str) -> None:
+    materials = (
+        "《社会保障卡申领登记表》（现场填写）",
+        LONG_MATERIAL,
+        "授权委托书（加盖公章），及经办人身份证。",
+    )
+    ticket = make_ticket(hall_name=hall_name, footer=footer, materials=materials)
+    lines = printed_lines(render_ticket(ticket, paper_mm=paper_mm))
+
+    for line in lines:
+        body = re.sub(r"^\d+\. ", "", line)
+        assert len(body) > 1, f"a line with one character alone: {lines}"
+        assert body[0] not in CLOSING, f"{line!r} starts with closing punctuation"
+        assert body[-1] not in OPENING, f"{line!r} ends with opening punctuation"
+    assert "".join(lines).endswith(footer), "the footer is printed whole, at the end"
+    assert hall_name in "".join(lines)
+
+
+def test_hall_name_and_footer_on_58_mm_break_before_the_last_two_characters() -> None:
+    data = render_ticket(make_ticket(hall_name="兴隆镇便民服务中心"), paper_mm=58)
+    assert gb("兴隆镇便民服务\n中心\n") in data, "never 兴隆镇便民服务中 / 心"
+    assert gb("请留意叫号，过号请到服务台重新\n排队\n") in data, "never ...重新排 / 队"
+    wide = render_ticket(make_ticket(hall_name="兴隆镇便民服务中心"), paper_mm=80)
+    assert gb("兴隆镇便民服务中心\n") in wide and gb("请留意叫号，过号请到服务台重新排队\n") in wide
+
+
 def test_character_outside_gbk_raises_with_gbk_and_prints_with_gb18030() -> None:
     ticket = make_ticket(hall_name="𠮷村便民服务站")
 

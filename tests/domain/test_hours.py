@@ -478,7 +478,7 @@ def _booking_refusal(slot_start, now=None, hall=None, rule=RULE):
 def test_booking_the_past_is_refused():
     error = _booking_refusal(at(2025, 11, 24, 10, 0))
     assert error.message == "不能预约过去的时间"
-    assert error.message_en == "cannot book a time in the past"
+    assert error.message_en == "Cannot book a time in the past"
 
 
 def test_booking_beyond_the_horizon_is_refused():

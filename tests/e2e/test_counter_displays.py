@@ -271,6 +271,83 @@ def test_hold_resume_and_transfer_at_the_counter(hall, new_page):
     assert waiting[ticket["number"]]["transferred"] is True
 
 
+# Elements named with aria-label although their role takes no name (a plain p, div or span):
+# screen readers skip such a label.
+NAMELESS_LABELS = """() => [...document.querySelectorAll('[aria-label]')]
+  .filter(e => ['P', 'DIV', 'SPAN'].includes(e.tagName) && !e.getAttribute('role'))
+  .map(e => e.outerHTML.slice(0, 80))"""
+
+
+def test_the_lobby_stops_calling_a_number_once_its_window_pauses(hall, new_page):
+    clerk = clerk_of(hall, 7)
+    hall.window(7, "open")  # 不动产窗口 (category E), closed again at the end
+    ticket = hall.issue("E")
+    screen = lobby(new_page, hall)
+    assert screen.evaluate(NAMELESS_LABELS) == []
+    assert screen.get_attribute(".clock", "role") == "timer"
+    hall.window(7, "call-next")
+    shows(screen, "#latest-number", ticket["number"])
+    hall.window(7, "start")
+    hall.window(7, "finish", {"outcome": "completed"})
+    hall.window(7, "pause", {"reason": "会议"})
+    screen.wait_for_selector("#latest", state="hidden", timeout=SECOND * 1000)
+    shows(screen, "#latest-none", "请取号等候叫号")
+    shows(screen, "#window-tiles", "暂停 会议")
+    screenshot(screen, "lobby-after-pause")
+    # a fresh lobby screen (its snapshot) does not show that call as current either
+    again = lobby(new_page, hall)
+    again.wait_for_selector("#latest-none:not([hidden])")
+    assert again.is_hidden("#latest")
+    hall.window(7, "resume")
+    hall.window(7, "close")
+    assert clerk["window"]
+
+
+def test_a_called_ticket_s_next_step_is_start_and_the_no_show_wait_is_explained(hall, new_page):
+    clerk = clerk_of(hall, 6)
+    panel = counter(new_page, hall, clerk, clerk["window"])
+    # the panel has its heading (for screen readers: the window line says where one is)
+    assert panel.locator("#panel-view:not([hidden]) h1").count() == 1
+    assert "叫号面板" in (panel.locator("#panel-view h1").text_content() or "")
+    open_window(panel)
+    assert panel.get_attribute("#btn-call-next", "class").split().count("next-step") == 1
+    ticket = hall.issue("D")
+    shows(panel, "#waiting-list", ticket["number"], 3)
+    panel.keyboard.press("1")
+    shows(panel, "#cur-number", ticket["number"])
+    panel.wait_for_selector("#btn-start.next-step")
+    assert "next-step" not in (panel.get_attribute("#btn-finish", "class") or "")
+    hint = panel.locator("#no-show-hint")
+    assert hint.is_visible()
+    assert "60 秒" in hint.inner_text() and "2 次" in hint.inner_text()
+    axe_audit(panel, "counter called")
+    screenshot(panel, "counter-called-next-step")
+    panel.keyboard.press("3")
+    panel.wait_for_selector("#btn-finish.next-step")
+    assert panel.is_hidden("#no-show-hint")
+    panel.keyboard.press("4")
+    panel.wait_for_selector("#finish-dialog[open]")
+    panel.check("#finish-outcomes input[value=completed]")
+    panel.keyboard.press("Enter")
+    panel.wait_for_selector("#current-empty:not([hidden])")
+    hall.window(6, "close")  # as the other tests of 6 号窗口 expect it
+
+
+def test_a_window_named_as_its_type_is_named_once(hall, new_page):
+    clerk = b_clerk_of(hall, 1)  # holds the B post of 1 号窗口, named 综合窗口
+    page = new_page(1280, 800)
+    page.goto(f"{hall.url}/counter")
+    page.fill("#staff-no", clerk["staff_no"])
+    page.fill("#password", clerk["password"])
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#chooser-view:not([hidden])")
+    names = page.locator("#window-list .wname").all_inner_texts()
+    assert "综合窗口" in names and not any("综合窗口 · 综合窗口" in n for n in names), names
+    page.click(f"a[href='/counter/{clerk_of(hall, 1)['window']}']")
+    page.wait_for_selector("#panel-view:not([hidden])")
+    assert "综合窗口 · 综合窗口" not in page.inner_text("#where")
+
+
 def test_the_login_and_window_choice_pages(hall, new_page):
     clerk = clerk_of(hall, 6)
     page = new_page(1280, 800)

@@ -3,6 +3,7 @@ one rating; the two lowest levels ask for a reason; the phone widget rates once.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +36,33 @@ def serve_one(srv: Server, window_number: int, category: str = "A") -> dict[str,
     return ticket
 
 
+LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
+
+
+def face_ink(page: Any, level: str) -> set[tuple[int, int]]:
+    """The dark pixels of a level's face as drawn on screen."""
+    from PIL import Image
+
+    png = page.locator(f".rating-level[data-level={level}] svg.face").screenshot()
+    image = Image.open(io.BytesIO(png)).convert("L").resize((48, 48))
+    background = image.getpixel((0, 0))
+    return {
+        (x, y)
+        for x in range(48)
+        for y in range(48)
+        if abs(image.getpixel((x, y)) - background) > 80  # type: ignore[operator]
+    }
+
+
+def assert_five_distinct_faces(page: Any) -> None:
+    """Each level has its own face: any two differ in at least a tenth of their ink."""
+    ink = {level: face_ink(page, level) for level in LEVELS}
+    for i, a in enumerate(LEVELS):
+        for b in LEVELS[i + 1 :]:
+            differing = len(ink[a] ^ ink[b]) / len(ink[a] | ink[b])
+            assert differing > 0.1, f"{a} and {b} look alike ({differing:.0%} of the ink differs)"
+
+
 def test_the_pad_asks_after_each_service_and_stores_one_rating(hall, new_page):
     clerk = next(c for c in hall.demo["clerks"] if c["window_number"] == 3)
     hall.window(3, "open")
@@ -50,6 +78,7 @@ def test_the_pad_asks_after_each_service_and_stores_one_rating(hall, new_page):
     assert ticket["number"] in pad.inner_text("#pad-question")
     screenshot(pad, "evaluate-pad-asking")
     axe_audit(pad, "evaluation pad asking")
+    assert_five_distinct_faces(pad)
     pad.click(".rating-level[data-level=satisfied]")
     pad.wait_for_selector("#pad-thanks:not([hidden])")
     assert "满意" in pad.inner_text("#pad-thanks-level")

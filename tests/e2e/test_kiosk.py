@@ -241,10 +241,53 @@ def test_the_english_kiosk_names_the_service_items_in_english(hall, new_page):
     on_screen(page, "notice")
     assert page.inner_text("#notice-title") == "Social security card application"
     assert not CJK.search(page.inner_text(".notice-facts dd >> nth=1"))
+    notice = page.inner_text("#notice-body")
+    assert "Resident ID card" in notice and "Social Security Office" in notice
+    assert "Residents registered or living in this area" in notice
+    assert not CJK.search(notice), "materials, department and conditions in English"
+    named = page.evaluate(
+        "() => [...document.querySelectorAll('[aria-label]')].filter(e =>"
+        " ['P', 'DIV', 'SPAN'].includes(e.tagName) && !e.getAttribute('role')).length"
+    )
+    assert named == 0, "an aria-label on a plain p, div or span is never read"
+    clock = page.locator("#clock")
+    assert (
+        clock.get_attribute("role") == "timer"
+        and clock.get_attribute("aria-label") == "Current time"
+    )
+    assert not CJK.search(clock.inner_text()), "the clock in English too"
+    screenshot(page, "kiosk-english-notice")
     page.locator("#take").tap()
     on_screen(page, "ticket")
     category = page.inner_text("#ticket-category")
     assert category == "Social insurance · Social security card application"
+
+
+def test_an_item_without_some_english_falls_back_to_chinese_field_by_field(hall, new_page):
+    api = f"{hall.url}/api/v1"
+    headers = {"Authorization": f"Bearer {hall.manager_token()}"}
+    items = requests.get(
+        f"{api}/admin/halls/{hall.demo['hall']}/service-items", headers=headers, timeout=5
+    ).json()["items"]
+    item = next(i for i in items if i["name"] == "出生登记")
+    changed = requests.patch(
+        f"{api}/admin/service-items/{item['id']}",
+        json={"materials_en": [], "department_en": "Police Station (hukou desk)"},
+        headers=headers,
+        timeout=5,
+    )
+    assert changed.status_code == 200, changed.text
+    page = kiosk(new_page, hall, PORTRAIT)
+    page.locator("#lang-switch").tap()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.locator(".tile-category", has_text="Household registration").tap()
+    on_screen(page, "items")
+    page.locator("#item-list .choice", has_text="Birth registration").tap()
+    on_screen(page, "notice")
+    materials = page.locator("#notice-body ol li").all_inner_texts()
+    assert materials == ["出生医学证明", "父母户口簿", "父母身份证"], "no English given: Chinese"
+    assert "Police Station (hukou desk)" in page.inner_text(".notice-facts")
+    assert "Residents registered or living in this area" in page.inner_text("#notice-body")
 
 
 def test_the_ticket_stays_at_least_ten_seconds_then_home(hall, new_page):
@@ -385,6 +428,26 @@ def test_appointment_check_in_on_the_keypad(hall, new_page):
     screenshot(page, "kiosk-check-in-ticket")
 
 
+def test_a_check_in_refusal_says_what_to_do_not_to_try_again(hall, new_page):
+    code = book_first_slot(hall, "110105194912310054")
+    first = requests.post(
+        f"{hall.url}/api/v1/halls/{hall.demo['hall']}/checkin",
+        json={"code": code},
+        headers={"Authorization": f"Bearer {hall.demo['kiosk_token']}"},
+        timeout=5,
+    )
+    assert first.status_code in (200, 201), first.text
+    page = kiosk(new_page, hall, LANDSCAPE)
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#kiosk[data-screen=message]")
+    assert "已签到，请留意叫号" in page.inner_text("#message-title")
+    assert page.inner_text("#message-en").startswith("This booking is already checked in")
+    help_text = page.inner_text("#message-help")
+    assert "请稍后再试" not in help_text and "服务台" in help_text
+    screenshot(page, "kiosk-check-in-already")
+
+
 def test_a_scanned_unknown_booking_code_is_refused_and_takes_no_ticket(hall, new_page):
     page = kiosk(new_page, hall, LANDSCAPE)
     home = requests.get(f"{hall.url}/api/v1/halls/{hall.demo['hall']}/kiosk", timeout=5).json()
@@ -418,6 +481,31 @@ def closed_hall(hall: Server) -> Iterator[Server]:
     srv.start()
     yield srv
     srv.stop()
+
+
+@pytest.fixture(scope="module")
+def evening_hall(hall: Server) -> Iterator[Server]:
+    """The same hall at Thursday 17:30, in its appointment-only evening session (延时服务)."""
+    srv = Server(
+        hall.instance,
+        env={"HALLQ_CLOCK_START": "2026-11-26T17:30:00+08:00", "HALLQ_DEVICE_WORKERS": "0"},
+    )
+    srv.demo = hall.demo
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def test_the_evening_session_says_what_is_open(evening_hall, new_page):
+    page = kiosk(new_page, evening_hall, PORTRAIT)
+    title = page.inner_text("#home-title")
+    assert "不是办公时间" not in title and "预约" in title and "签到" in title
+    assert page.is_visible("#tile-checkin")
+    axe_audit(page, "kiosk evening session")
+    screenshot(page, "kiosk-evening-session")
+    page.locator("#lang-switch").tap()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert "closed" not in page.inner_text("#home-title")
 
 
 def test_a_closed_hall_says_when_it_opens_and_the_guide_still_works(closed_hall, new_page):

@@ -248,6 +248,61 @@ def test_a_bad_import_names_its_row_and_changes_nothing(deps, towns):
         admin.parse_items_csv("code,name,colour\nX,低保,red\n")
 
 
+ENGLISH = {
+    "conditions_en": "Residents of the town",
+    "steps_en": ["Apply", "Review"],
+    "materials_en": ["ID card", "Household register"],
+    "fee_en": "Free of charge",
+    "department_en": "Civil Affairs Office",
+}
+
+
+def test_service_items_keep_their_english_fields_through_the_form_and_csv(deps, towns):
+    from queue_server.domain.model import ServiceItem
+    from queue_server.services.kiosk import item_view
+
+    hall, manager = towns["one"]["hall"], towns["manager"]
+    saved = admin.save_item(
+        deps,
+        manager,
+        hall,
+        None,
+        {"code": "EN-1", "name": "低保", "materials": ["身份证", "户口簿"], **ENGLISH},
+    )
+    assert {key: saved[key] for key in ENGLISH} == ENGLISH
+    row = next(r for r in admin.export_items(deps, manager, hall) if r["code"] == "EN-1")
+    text = admin.items_csv([row])
+    assert "Civil Affairs Office" in text and "ID card" in text
+    parsed = admin.parse_items_csv(text)
+    assert {key: parsed[0][key] for key in ENGLISH} == ENGLISH
+    two = towns["two"]["hall"]
+    admin.import_items(deps, towns["admin"], two, parsed)
+    copied = next(i for i in admin.list_items(deps, towns["admin"], two) if i["code"] == "EN-1")
+    assert {key: copied[key] for key in ENGLISH} == ENGLISH
+    # What the kiosk gets: each English field, and the fee's English made up only where none is given
+    shown = item_view(ServiceItem(hall_id=hall, code="EN-1", name="低保", **ENGLISH), None)
+    assert shown["materials_en"] == ["ID card", "Household register"]
+    assert shown["fee_en"] == "Free of charge"
+    assert item_view(ServiceItem(hall_id=hall, code="EN-2", name="x"), None)["fee_en"] == "No fee"
+
+
+def test_a_new_hall_starts_with_comprehensive_windows_preferring_unserved_queues(deps, towns):
+    manager, hall = towns["manager"], towns["one"]["hall"]
+    station = admin.create_hall(
+        deps, manager, {"name": "王庄村便民服务站", "kind": "village", "parent_id": hall}
+    )
+    assert (
+        admin.hall_detail(deps, manager, station["id"])["queue"]["comprehensive_prefers_unserved"]
+        is True
+    )
+    # a hall stored without the setting (created before it became the default) keeps it off
+    with deps.db.transaction() as s:
+        s.execute(tables.halls.update().where(tables.halls.c.id == hall).values(settings={}))
+    assert (
+        admin.hall_detail(deps, manager, hall)["queue"]["comprehensive_prefers_unserved"] is False
+    )
+
+
 def test_an_item_target_service_time_is_kept(deps, towns):
     hall, manager = towns["one"]["hall"], towns["manager"]
     item = admin.list_items(deps, manager, hall)[0]
@@ -422,7 +477,7 @@ QUEUE_RULES = {
     "max_priority_in_row": 2,
     "appointment_lead_minutes": 15,
     "allow_call_out_of_order": True,
-    "comprehensive_prefers_unserved": True,
+    "comprehensive_prefers_unserved": False,
 }
 
 
@@ -434,7 +489,7 @@ def stored_rules(deps: Any, hall_id: int) -> Any:
 def test_queue_rules_are_saved_audited_and_shown_with_the_halls_settings(deps, towns, bus):
     hall, manager = towns["one"]["hall"], towns["manager"]
     before = admin.hall_detail(deps, manager, hall)["queue"]
-    assert before["comprehensive_prefers_unserved"] is False
+    assert before["comprehensive_prefers_unserved"] is True, "the demo's default, as a new hall's"
     assert admin.set_queue_rules(deps, manager, hall, QUEUE_RULES) == QUEUE_RULES
     assert admin.hall_detail(deps, manager, hall)["queue"] == QUEUE_RULES
     assert stored_rules(deps, hall)["queue"] == QUEUE_RULES
@@ -496,7 +551,7 @@ def test_every_queue_rule_must_be_given(deps, towns):
         "请填写优先号最多连续叫几个",
         "Priority calls in a row at most is required",
     )
-    assert "queue" not in (stored_rules(deps, hall) or {})
+    assert stored_rules(deps, hall)["queue"] == {"comprehensive_prefers_unserved": True}
 
 
 def test_another_towns_manager_or_a_clerk_cannot_change_the_queue_rules(deps, towns):
@@ -544,13 +599,13 @@ def test_saved_queue_rules_reach_the_running_queue_at_once(deps, towns):
         q.call_ticket(deps, clerk, w1, "A002")
     with deps.db.reading() as s:
         cached = views.hall_config(s, hall)  # the hall's settings, cached for the queue
-        assert cached.hall.rules.comprehensive_prefers_unserved is False
+        assert cached.hall.rules.comprehensive_prefers_unserved is True
         assert views.hall_config(s, hall) is cached
     admin.set_queue_rules(deps, manager, hall, QUEUE_RULES)
     with deps.db.reading() as s:
         fresh = views.hall_config(s, hall)
     assert fresh is not cached
-    assert fresh.hall.rules.comprehensive_prefers_unserved is True
+    assert fresh.hall.rules.comprehensive_prefers_unserved is False
     assert fresh.hall.rules.allow_call_out_of_order is True
     assert q.call_ticket(deps, clerk, w1, "A002")["ticket"]["number"] == "A002"
 

@@ -230,6 +230,14 @@ def test_the_days_show_5_plus_x_saturday_a_closed_sunday_and_what_is_left_today(
     sunday = days["2026-11-29"]
     assert (sunday["open"], sunday["bookable"], sunday["reason_text"]) == (False, False, "休息")
     assert days["2026-11-27"]["free"] == 13 * 3  # Friday: no evening
+    # A citizen reads the Saturday session by its day and time, not as "5+X".
+    slots = bk.free_slots(deps, booker.hall, booker.item(), "2026-11-28")["slots"]
+    assert {(s["session_name"], s["session_name_en"]) for s in slots} == {
+        ("周六上午服务", "Saturday morning service")
+    }
+    booker.rule(appointment_only_kinds=["extra_day"])
+    slots = bk.free_slots(deps, booker.hall, booker.item(), "2026-11-28")["slots"]
+    assert {s["session_name"] for s in slots} == {"周六上午预约服务"}
 
 
 def test_extended_evening_slots_are_marked_appointment_only(booker, deps):
@@ -540,13 +548,14 @@ def test_a_category_rule_can_keep_5_plus_x_saturdays_for_booked_citizens(booker,
         category_a = s.scalars(select(Category).where(tables.categories.c.prefix == "A")).first()
         category_b = s.scalars(select(Category).where(tables.categories.c.prefix == "B")).first()
         refusal = bk.walk_in_refusal(s, hall, category_a.id, clock.now())
-        assert refusal is not None and "5+X" in refusal[0] and "booked citizens only" in refusal[1]
+        assert refusal is not None and "周六上午预约服务" in refusal[0]
+        assert "5+X" not in refusal[0] and "Saturday morning appointments" in refusal[1]
         assert bk.walk_in_refusal(s, hall, category_b.id, clock.now()) is None
         assert bk.walk_in_refusal(s, hall, category_a.id, at(2026, 11, 27, 10, 0)) is None
     # The kiosk refuses a walk-in ticket of A with that reason, and still issues B.
     with pytest.raises(Conflict) as refused:
         q.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
-    assert "5+X" in refused.value.message
+    assert "周六上午预约服务时段仅接待已预约的群众" in refused.value.message
     assert q.issue_ticket(deps, kiosk(demo), demo["hall"], "B")["number"] == "B001"
 
 

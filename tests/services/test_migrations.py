@@ -170,3 +170,44 @@ def test_0007_indexes_the_queue_of_the_day_and_the_audit_log_by_kind_and_time(
             ix["name"] for ix in inspect(conn).get_indexes("audit_log")
         }
     engine.dispose()
+
+
+def test_0013_gives_old_service_items_empty_english_fields_and_leaves_halls_as_they_were(
+    empty_url: str,
+):
+    from sqlalchemy import select
+
+    from queue_server.domain.model import QueueRules
+
+    migrate.upgrade(empty_url, "0007")
+    engine = engine_for(empty_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO halls (id, name, name_en, kind, timezone, day_starts_at_minute,"
+                " settings, hours, notice) VALUES (1, '老大厅', '', 'town', 'Asia/Shanghai', 0,"
+                " '{}', '{}', '')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO service_items (id, hall_id, code, name, name_en, item_type,"
+                " legal_basis, time_limit_days, conditions, steps, materials, fee, department,"
+                " village_proxy, online, active) VALUES (1, 1, 'X-1', '低保', '', '', '', 0,"
+                " '本地户籍', '[]', '[\"居民身份证\"]', '不收费', '民政办', 0, 0, 1)"
+            )
+        )
+    engine.dispose()
+    migrate.upgrade(empty_url)
+    assert migrate.current(empty_url) == "0013"
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        item = conn.execute(select(tables.service_items)).mappings().one()
+        settings = conn.execute(select(tables.halls.c.settings)).scalar_one()
+    engine.dispose()
+    assert item["materials"] == ["居民身份证"] and item["conditions"] == "本地户籍"
+    assert (item["conditions_en"], item["steps_en"], item["materials_en"]) == ("", [], [])
+    assert (item["fee_en"], item["department_en"]) == ("", "")
+    # an existing hall keeps the switch it had (off) although new halls start with it on
+    assert settings == {}
+    assert QueueRules.from_dict(settings.get("queue")).comprehensive_prefers_unserved is False

@@ -234,7 +234,12 @@ def test_a_hall_can_let_comprehensive_windows_first_take_queues_without_an_open_
     q.open_window(deps, fixed, fixed_window)
     comprehensive, window = clerk(deps, demo, 1)
     q.open_window(deps, comprehensive, window)
-    # By default a comprehensive window takes whoever has waited longest.
+    # Switched off (a hall's setting stored before the switch existed reads so), a comprehensive
+    # window takes whoever has waited longest.
+    with deps.db.transaction() as s:
+        s.execute(
+            tables.halls.update().where(tables.halls.c.id == demo["hall"]).values(settings={})
+        )
     assert q.call_next(deps, comprehensive, window)["ticket"]["number"] == "B001"
     with deps.db.transaction() as s:
         s.execute(

@@ -416,6 +416,9 @@ def test_the_monitor_page_shows_each_window_and_its_live_part_redraws(client, ma
     assert 'data-window="1"' in html and "A001" in html and "socket.io.min.js" in html
     live = client.get(f"/admin/halls/{hall}/monitor/live").get_data(as_text=True)
     assert live.lstrip().startswith('<div class="live-root"') and "A001" in live
+    # 1 号窗口 is named 综合窗口, as its type: said once
+    assert '<span class="wc-name">综合窗口</span>' in live and "综合窗口 <small>综合窗口" not in live
+    assert '<span class="wc-name">社保窗口 <small>固定窗口</small></span>' in live
     assert "<html" not in live
 
 
@@ -479,6 +482,14 @@ def test_queue_rules_are_set_on_the_hall_settings_page(client, manager, deps):
     assert "排队规则" in html and "Queue rules" in html
     assert "过号前至少呼叫次数" in html and "Calls before a no-show is allowed" in html
     assert 'name="min_calls_before_no_show"' in html and 'value="2"' in html
+    # The demo hall starts, like every new hall, with the switch on, and the page says why.
+    switch = re.search(r'<input type="checkbox" id="f-comprehensive_prefers_unserved"[^>]*>', html)
+    assert switch and "checked" in switch.group(0)
+    assert "新大厅默认开启" in html and "on for new halls" in html
+    # A hall stored before (no setting) has it off.
+    with deps.db.transaction() as s:
+        s.execute(tables.halls.update().where(tables.halls.c.id == hall).values(settings={}))
+    html = client.get(f"/admin/halls/{hall}").get_data(as_text=True)
     switch = re.search(r'<input type="checkbox" id="f-comprehensive_prefers_unserved"[^>]*>', html)
     assert switch and "checked" not in switch.group(0)
     assert 'aria-describedby="f-comprehensive_prefers_unserved-help"' in switch.group(0)

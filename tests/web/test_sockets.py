@@ -85,29 +85,33 @@ def test_window_room_snapshot_shows_the_clerk_on_duty(live_client, api):
     assert changed["type_name"] == "固定窗口" and changed["category_names"] == ["户籍办理"]
 
 
+# (payload, error code): a join of the wrong shape is `invalid`; a well-formed one naming a
+# room that does not exist is `not_found`
 BAD_JOINS = [
-    None,
-    "hall",
-    [],
-    {},
-    {"hall": "1"},
-    {"hall": -1},
-    {"hall": 10**12},
-    {"hall": True},
-    {"hall": 999},
-    {"window": 999},
-    {"ticket": 5},
-    {"ticket": "no-such-token"},
-    {"hall": 1, "window": 1},
-    {"room": "hall:1"},
+    (None, "invalid"),
+    ("hall", "invalid"),
+    ([], "invalid"),
+    ({}, "invalid"),
+    ({"hall": "x"}, "invalid"),
+    ({"hall": "1"}, "invalid"),
+    ({"hall": -1}, "invalid"),
+    ({"hall": 10**12}, "invalid"),
+    ({"hall": True}, "invalid"),
+    ({"hall": 999}, "not_found"),
+    ({"window": 999}, "not_found"),
+    ({"ticket": 5}, "invalid"),
+    ({"ticket": "no-such-token"}, "not_found"),
+    ({"hall": 1, "window": 1}, "invalid"),
+    ({"room": "hall:1"}, "invalid"),
 ]
 
 
 def test_malformed_joins_get_an_error_reply_and_join_nothing(live_client, api):
     sio = live_client()
-    for payload in BAD_JOINS:
+    for payload, code in BAD_JOINS:
         reply = sio.emit("join", payload, namespace=NAMESPACE, callback=True)
         assert reply["ok"] is False, payload
+        assert reply["error"] == code, payload
         assert reply["message"] and reply["message_en"]
         got = received(sio)
         assert names(got) == ["error"], payload

@@ -46,6 +46,31 @@ ITEM_FIELDS = (
     ),
     FieldSpec("fee", "收费标准", "Fee", max_len=120),
     FieldSpec("department", "实施部门", "Department", max_len=120),
+    FieldSpec(
+        "conditions_en",
+        "英文办理条件",
+        "Conditions in English",
+        "textarea",
+        max_len=2000,
+        help_zh="自助机英文界面显示；不填的项显示中文",
+        help_en="Shown in the kiosk's English mode; an empty field shows the Chinese one",
+    ),
+    FieldSpec(
+        "steps_en",
+        "英文办理流程（每行一步）",
+        "Steps in English (one per line)",
+        "lines",
+        max_len=200,
+    ),
+    FieldSpec(
+        "materials_en",
+        "英文所需材料（每行一项）",
+        "Materials in English (one per line)",
+        "lines",
+        max_len=200,
+    ),
+    FieldSpec("fee_en", "英文收费标准", "Fee in English", max_len=240),
+    FieldSpec("department_en", "英文实施部门", "Department in English", max_len=240),
     FieldSpec("village_proxy", "村级可代办", "Village agents may take it in", "bool"),
     FieldSpec("online", "可网上办理", "Can be done online", "bool"),
     FieldSpec("active", "启用", "Active", "bool"),
@@ -81,6 +106,11 @@ EXPORT_COLUMNS = (
     "online",
     "active",
     "target_service_minutes",
+    "conditions_en",
+    "steps_en",
+    "materials_en",
+    "fee_en",
+    "department_en",
 )
 
 
@@ -255,7 +285,7 @@ def parse_items_csv(text: str) -> list[dict[str, Any]]:
             if key is None:
                 raise InvalidInput(f"第 {number} 行列数过多", f"Row {number} has too many cells")
             value = (value or "").strip()
-            if key in ("steps", "materials"):
+            if key in ("steps", "materials", "steps_en", "materials_en"):
                 row[key] = [part.strip() for part in _LIST_SPLIT.split(value) if part.strip()]
             elif key in ("village_proxy", "online", "active"):
                 if value.lower() not in _TRUE | _FALSE:
