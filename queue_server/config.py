@@ -28,6 +28,17 @@ def secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def trusted_proxies(value: str) -> int:
+    """HALLQ_TRUSTED_PROXIES: a count of proxies, 0 to 10."""
+    try:
+        count = int(value.strip() or "0")
+    except ValueError:
+        raise SystemExit(f"HALLQ_TRUSTED_PROXIES must be a number, not {value!r}") from None
+    if not 0 <= count <= 10:
+        raise SystemExit(f"HALLQ_TRUSTED_PROXIES must be between 0 and 10, not {count}")
+    return count
+
+
 def from_environment() -> dict[str, Any]:
     """Settings read from the environment (see the README's table)."""
     instance = instance_path()
@@ -41,6 +52,10 @@ def from_environment() -> dict[str, Any]:
         "PUBLIC_URL": os.environ.get("HALLQ_PUBLIC_URL", "http://127.0.0.1:5000"),
         "ASYNC_MODE": os.environ.get("HALLQ_ASYNC_MODE", "gevent"),
         "SECURE_COOKIES": os.environ.get("HALLQ_SECURE_COOKIES", "0") == "1",
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For and
+        # X-Forwarded-Proto are believed, so sign-in limits count the citizen's or clerk's own
+        # address. 0 (no proxy): the headers are ignored, as anyone could send them.
+        "TRUSTED_PROXIES": trusted_proxies(os.environ.get("HALLQ_TRUSTED_PROXIES", "0")),
         # ISO time the hall's clock starts at (then runs in real time): demos and tests.
         "CLOCK_START": os.environ.get("HALLQ_CLOCK_START") or None,
         # Unix time at which the shifted clock reads CLOCK_START (default: start-up).

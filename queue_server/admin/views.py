@@ -20,7 +20,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from sqlalchemy import select
@@ -28,7 +27,7 @@ from sqlalchemy import select
 from ..domain import reports as rp
 from ..domain.errors import InvalidInput, QueueError
 from ..domain.model import WINDOW_TYPE_NAMES
-from ..http import STATUS, check_csrf, csrf_token, current_actor, deps
+from ..http import STATUS, check_csrf, csrf_token, current_actor, deps, end_session, start_session
 from ..services import admin, auth, complaints, ratelimit, reports, scope
 from ..services.admin import FieldErrors
 from ..services.context import Actor
@@ -117,8 +116,8 @@ def login() -> Any:
         except QueueError as refused:
             error, status = (refused.message, refused.message_en), STATUS.get(refused.code, 400)
         else:
-            auth.logout(deps(), result["token"])  # pages use the cookie, not the bearer token
             if result["clerk"]["role"] not in ("manager", "admin"):
+                auth.logout(deps(), result["token"])
                 error, status = (
                     (
                         "管理后台仅限中心管理员和系统管理员使用",
@@ -127,10 +126,7 @@ def login() -> Any:
                     403,
                 )
             else:
-                session.clear()
-                session["clerk_id"] = result["clerk"]["id"]
-                session["signed_in_at"] = deps().clock.now().isoformat()
-                session.permanent = True
+                start_session(result)
                 return redirect(target or url_for("admin.overview"))
     return (
         render_template("admin/login.html", error=error, csrf=csrf_token(), next=target or ""),
@@ -140,8 +136,8 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
-    """Sign out of the console."""
-    session.clear()
+    """Sign out of the console (the cookie's sign-in ends on every process)."""
+    end_session()
     return redirect(url_for("admin.login"))
 
 
@@ -800,8 +796,11 @@ MAX_PHOTO_BYTES = 200 * 1024
 
 
 def photo_dir() -> Path:
-    """Where uploaded staff photos are kept (the instance folder)."""
+    """Where photos uploaded before they were kept in the database lie (the instance folder)."""
     return Path(current_app.config.get("INSTANCE") or current_app.instance_path) / "photos"
+
+
+PHOTO_CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 
 @bp.post("/staff/<int:clerk>/photo")
@@ -832,9 +831,7 @@ def clerk_photo(clerk: int) -> Any:
         flash(f"{problem.message}|{problem.message_en}", "error")
         return redirect(url_for("admin.clerk_edit", clerk=clerk))
     name = f"{clerk}-{hashlib.sha256(data).hexdigest()[:16]}.{kind}"
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
+    admin.store_clerk_photo(deps(), actor, clerk, name, PHOTO_CONTENT_TYPES[kind], data)
     admin.set_clerk_photo(deps(), actor, clerk, url_for("admin.photo", name=name))
     return done("照片已更新", "Photo updated", url_for("admin.clerk_edit", clerk=found["id"]))
 
@@ -844,10 +841,15 @@ def photo(name: str) -> Any:
     """A staff photo: public, as the window display (工作人员座牌) shows it to everyone."""
     if "/" in name or name.startswith(".") or len(name) > 80:
         abort(404)
-    path = photo_dir() / name
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, max_age=86400)
+    stored = admin.clerk_photo(deps(), name)
+    if stored is not None:
+        content_type, data = stored
+        response = send_file(io.BytesIO(data), mimetype=content_type, max_age=86400)
+    else:
+        path = photo_dir() / name
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, max_age=86400)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 

@@ -91,7 +91,7 @@ def test_0006_adds_the_entered_holiday_schedules_to_a_first_release_database(emp
     migrate.upgrade(empty_url, "0005")
     assert migrate.current(empty_url) == "0005"
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == "0007"
+    assert migrate.current(empty_url) == "0011"
     engine = engine_for(empty_url)
     with engine.begin() as conn:
         assert {"calendar_years", "calendar_days"} <= set(inspect(conn).get_table_names())
@@ -116,7 +116,7 @@ def test_0006_adds_the_entered_holiday_schedules_to_a_first_release_database(emp
         assert "calendar_years" not in inspect(conn).get_table_names()
     engine.dispose()
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == "0007"
+    assert migrate.current(empty_url) == "0011"
 
 
 def test_0007_indexes_the_queue_of_the_day_and_the_audit_log_by_kind_and_time(
@@ -128,7 +128,7 @@ def test_0007_indexes_the_queue_of_the_day_and_the_audit_log_by_kind_and_time(
 
     migrate.upgrade(empty_url, "0006")
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == "0007"
+    assert migrate.current(empty_url) == "0011"
     engine = engine_for(empty_url)
     with engine.connect() as conn:
         names = {ix["name"] for ix in inspect(conn).get_indexes("tickets")}

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from queue_server.services.demo import demo_password
+
 from .hall_world import (  # noqa: F401
     ROLES,
     Town,
@@ -284,7 +286,7 @@ def sign_in(client: Any, world: World, role: str) -> tuple[str, dict[str, str]]:
         return csrf.group(1), auth
     staff_no = world.admin if role == "admin" else world.mine.staff[role]
     reply = client.post(
-        "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+        "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
     )
     assert reply.status_code == 200, reply.get_json()
     return str(reply.get_json()["csrf_token"]), {}

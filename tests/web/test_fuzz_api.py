@@ -28,6 +28,8 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from queue_server.services.demo import demo_password
+
 from .hall_world import World, database_digest, hall_world, make_app, make_deps  # noqa: F401
 
 EXAMPLES = int(os.environ.get("HALLQ_FUZZ_EXAMPLES", "8"))  # per operation and mode
@@ -190,7 +192,7 @@ def test_no_request_breaks_the_api_or_changes_anything_when_refused(app_for_fuzz
 
     def bearer(staff_no: str) -> dict[str, str]:
         reply = client.post(
-            "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+            "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
         )
         assert reply.status_code == 200, reply.get_json()
         return {"Authorization": f"Bearer {reply.get_json()['token']}"}
