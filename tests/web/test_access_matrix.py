@@ -125,6 +125,7 @@ ROUTES: dict[str, str] = {
     "POST admin.logout": "console_any",
     "POST api.booking_housekeeping": "console_any",  # runs the bookings' periodic work
     "POST api.login": "sign_in",
+    "POST api.change_password": "sign_in",  # a wrong current password
     "POST admin.login": "sign_in",
     "POST api.create_booking": "book",  # citizens book for themselves, staff on their behalf
     "POST api.issue": "issue",
@@ -185,6 +186,7 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
         "api.admin_retention": {"retention_days": 365},
         "api.login": {"staff_no": "nobody", "password": "wrong"},
         "api.logout": {},
+        "api.change_password": {"password": "wrong", "new_password": "a-fresh-pass-phrase"},
         "admin.login": {"staff_no": "nobody", "password": "wrong"},
         "api.issue": {"category": "A"},
         "api.cancel_ticket": {},
@@ -234,7 +236,7 @@ LAST = (
     "api.admin_reset_password", "api.remove_hours_override", "admin.window_delete",
     "api.admin_delete_window", "api.admin_delete_calendar_year",
     "admin.device_delete", "api.admin_delete_device", "api.login", "admin.login",
-    "admin.logout", "api.logout",
+    "api.change_password", "admin.logout", "api.logout",
 )  # fmt: skip
 
 
