@@ -27,7 +27,16 @@ from sqlalchemy import select
 from ..domain import reports as rp
 from ..domain.errors import InvalidInput, QueueError
 from ..domain.model import WINDOW_TYPE_NAMES
-from ..http import STATUS, check_csrf, csrf_token, current_actor, deps, end_session, start_session
+from ..http import (
+    STATUS,
+    check_csrf,
+    csrf_token,
+    current_actor,
+    deps,
+    end_session,
+    session_actor,
+    start_session,
+)
 from ..services import admin, auth, complaints, ratelimit, reports, scope
 from ..services.admin import FieldErrors
 from ..services.context import Actor
@@ -113,6 +122,10 @@ def login() -> Any:
                 request.form.get("password", ""),
                 request.remote_addr,
             )
+        except auth.PasswordChangeRequired as reset:
+            return _password_page(
+                request.form.get("staff_no", ""), (reset.message, reset.message_en)
+            )
         except QueueError as refused:
             error, status = (refused.message, refused.message_en), STATUS.get(refused.code, 400)
         else:
@@ -131,6 +144,61 @@ def login() -> Any:
     return (
         render_template("admin/login.html", error=error, csrf=csrf_token(), next=target or ""),
         status,
+    )
+
+
+def _password_page(
+    staff_no: str,
+    notice: tuple[str, str] | None = None,
+    *,
+    error: tuple[str, str] | None = None,
+    status: int = 200,
+) -> Any:
+    signed_in = session_actor()
+    return (
+        render_template(
+            "admin/password.html",
+            me=signed_in,
+            staff_no=staff_no,
+            notice=notice,
+            error=error,
+            min_length=auth.MIN_PASSWORD,
+            csrf=csrf_token(),
+        ),
+        status,
+    )
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> Any:
+    """修改密码: one's own password; also the first step after an admin's reset (not signed in,
+    the staff number and the password the admin gave prove who it is)."""
+    signed_in = session_actor()
+    staff_no = request.values.get("staff_no", "")[:32]
+    if signed_in is not None:
+        staff_no = auth.staff_number(deps(), signed_in.id)
+    if request.method == "GET":
+        return _password_page(staff_no)
+    check_csrf()
+    if request.form.get("new_password") != request.form.get("repeat_password"):
+        mismatch = ("两次输入的新密码不一致", "The two new passwords differ")
+        return _password_page(staff_no, error=mismatch, status=422)
+    try:
+        result = ratelimit.guarded_change_password(
+            deps(),
+            staff_no,
+            request.form.get("password", ""),
+            request.form.get("new_password", ""),
+            request.remote_addr,
+        )
+    except QueueError as refused:
+        problem = (refused.message, refused.message_en)
+        return _password_page(staff_no, error=problem, status=STATUS.get(refused.code, 400))
+    start_session(result)
+    if result["clerk"]["role"] in ("manager", "admin"):
+        return done("密码已修改", "Password changed", url_for("admin.overview"))
+    return _password_page(
+        staff_no, ("密码已修改，请回到柜台登录", "Password changed; sign in at your counter")
     )
 
 

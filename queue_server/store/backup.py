@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 class BackupError(Exception):
@@ -25,8 +25,11 @@ def _sqlite_path(url: str) -> Path:
 def _pg_args(url: str) -> list[str]:
     """libpq connection arguments for the PostgreSQL tools (no driver suffix, no password:
     a command line is visible to every user of the machine in `ps`)."""
-    parsed = make_url(url).set(drivername="postgresql", password=None)
-    return [parsed.render_as_string(hide_password=False)]
+    parsed = make_url(url)
+    without = URL.create(
+        "postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query
+    )
+    return [without.render_as_string(hide_password=False)]
 
 
 def _pg_env(url: str) -> dict[str, str]:
