@@ -107,4 +107,13 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.extensions["hallq_scheduler"] = start_scheduler(deps)
     api.init_app(app)
     web.init_app(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind nginx every connection comes from nginx: the client's own address is the one
+        # the nearest trusted proxy appended to X-Forwarded-For (what a client sends is not).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
+        )
     return app

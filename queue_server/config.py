@@ -66,6 +66,15 @@ def is_loopback(url_or_host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+def trusted_proxies(value: str) -> int:
+    """HALLQ_TRUSTED_PROXIES: a count of proxies, 0 to 10."""
+    try:
+        count = int(value.strip() or "0")
+    except ValueError:
+        raise SystemExit(f"HALLQ_TRUSTED_PROXIES must be a number, not {value!r}") from None
+    if not 0 <= count <= 10:
+        raise SystemExit(f"HALLQ_TRUSTED_PROXIES must be between 0 and 10, not {count}")
+    return count
 
 
 def from_environment() -> dict[str, Any]:
@@ -87,6 +96,10 @@ def from_environment() -> dict[str, Any]:
         "TEST_DEVICES": os.environ.get("HALLQ_TEST_DEVICES", "0") == "1",
         "SERIAL_PORTS": os.environ.get("HALLQ_SERIAL_PORTS", ""),
         "PRINTER_NETWORKS": os.environ.get("HALLQ_PRINTER_NETWORKS", ""),
+        # How many reverse proxies (nginx) stand in front: their X-Forwarded-For and
+        # X-Forwarded-Proto are believed, so sign-in limits count the citizen's or clerk's own
+        # address. 0 (no proxy): the headers are ignored, as anyone could send them.
+        "TRUSTED_PROXIES": trusted_proxies(os.environ.get("HALLQ_TRUSTED_PROXIES", "0")),
         # ISO time the hall's clock starts at (then runs in real time): demos and tests.
         "CLOCK_START": os.environ.get("HALLQ_CLOCK_START") or None,
         # Unix time at which the shifted clock reads CLOCK_START (default: start-up).

@@ -26,6 +26,7 @@ STATUS = {
     "unauthorized": 401,
     "unavailable": 503,
     "too_many": 429,
+    "password_change_required": 403,
 }
 
 
@@ -81,9 +82,7 @@ def current_actor() -> Actor:
             raise Unauthorized("登录已失效或令牌无效，请重新登录", "Invalid or expired token")
         actor = found
     elif "clerk_id" in session:
-        found = None
-        if not signed_in_too_long(deps().clock.now()):
-            found = auth.actor_for_clerk(deps(), int(session["clerk_id"]))
+        found = session_actor()
         if found is None:
             session.clear()
         else:
@@ -92,6 +91,31 @@ def current_actor() -> Actor:
             actor = found
     g.actor = actor
     return actor
+
+
+def session_actor() -> Actor | None:
+    """The staff member of this request's session cookie, while its sign-in stands (a cookie
+    carries its sign-in's token: signing out or a password change ends it on every process)."""
+    if "clerk_id" not in session or signed_in_too_long(deps().clock.now()):
+        return None
+    return auth.actor_for_session(deps(), session.get("clerk_id"), session.get("token"))
+
+
+def start_session(signed_in: dict[str, Any]) -> None:
+    """Make the session cookie carry a fresh sign-in (a result of `auth.login`)."""
+    session.clear()
+    session["clerk_id"] = signed_in["clerk"]["id"]
+    session["token"] = signed_in["token"]
+    session["signed_in_at"] = deps().clock.now().isoformat()
+    session.permanent = True
+
+
+def end_session() -> None:
+    """Sign out the session cookie: its sign-in ends on every process, not only here."""
+    token = session.get("token")
+    if isinstance(token, str) and token:
+        auth.logout(deps(), token)
+    session.clear()
 
 
 def signed_in_too_long(now: datetime) -> bool:

@@ -19,6 +19,7 @@ from queue_server.app import bootstrap
 from queue_server.services.bus import RecordingBus
 from queue_server.services.clock import FakeClock
 from queue_server.services.context import Deps
+from queue_server.services.demo import demo_password
 from queue_server.store import migrate, tables
 from queue_server.store.db import Database
 
@@ -214,7 +215,7 @@ class Api:
         if staff_no not in self.tokens:
             response = self.client.post(
                 "/api/v1/auth/login",
-                json={"staff_no": staff_no, "password": password or f"demo{staff_no}"},
+                json={"staff_no": staff_no, "password": password or demo_password(staff_no)},
             )
             assert response.status_code == 200, response.get_json()
             self.tokens[staff_no] = response.get_json()["token"]

@@ -22,7 +22,7 @@ from ..services.bus import Message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-PUBLIC_ENDPOINTS = ("admin.login", "admin.photo")
+PUBLIC_ENDPOINTS = ("admin.login", "admin.photo", "admin.password")
 
 
 @bp.before_request

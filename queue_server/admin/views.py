@@ -20,7 +20,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from sqlalchemy import select
@@ -28,7 +27,16 @@ from sqlalchemy import select
 from ..domain import reports as rp
 from ..domain.errors import InvalidInput, QueueError
 from ..domain.model import WINDOW_TYPE_NAMES
-from ..http import STATUS, check_csrf, csrf_token, current_actor, deps
+from ..http import (
+    STATUS,
+    check_csrf,
+    csrf_token,
+    current_actor,
+    deps,
+    end_session,
+    session_actor,
+    start_session,
+)
 from ..services import admin, auth, complaints, ratelimit, reports, scope
 from ..services.admin import FieldErrors
 from ..services.context import Actor
@@ -115,11 +123,15 @@ def login() -> Any:
                 request.form.get("password", ""),
                 request.remote_addr,
             )
+        except auth.PasswordChangeRequired as reset:
+            return _password_page(
+                request.form.get("staff_no", ""), (reset.message, reset.message_en)
+            )
         except QueueError as refused:
             error, status = (refused.message, refused.message_en), STATUS.get(refused.code, 400)
         else:
-            auth.logout(deps(), result["token"])  # pages use the cookie, not the bearer token
             if result["clerk"]["role"] not in ("manager", "admin"):
+                auth.logout(deps(), result["token"])
                 error, status = (
                     (
                         "管理后台仅限中心管理员和系统管理员使用",
@@ -128,10 +140,7 @@ def login() -> Any:
                     403,
                 )
             else:
-                session.clear()
-                session["clerk_id"] = result["clerk"]["id"]
-                session["signed_in_at"] = deps().clock.now().isoformat()
-                session.permanent = True
+                start_session(result)
                 return redirect(target or url_for("admin.overview"))
     return (
         render_template("admin/login.html", error=error, csrf=csrf_token(), next=target or ""),
@@ -139,10 +148,65 @@ def login() -> Any:
     )
 
 
+def _password_page(
+    staff_no: str,
+    notice: tuple[str, str] | None = None,
+    *,
+    error: tuple[str, str] | None = None,
+    status: int = 200,
+) -> Any:
+    signed_in = session_actor()
+    return (
+        render_template(
+            "admin/password.html",
+            me=signed_in,
+            staff_no=staff_no,
+            notice=notice,
+            error=error,
+            min_length=auth.MIN_PASSWORD,
+            csrf=csrf_token(),
+        ),
+        status,
+    )
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> Any:
+    """修改密码: one's own password; also the first step after an admin's reset (not signed in,
+    the staff number and the password the admin gave prove who it is)."""
+    signed_in = session_actor()
+    staff_no = request.values.get("staff_no", "")[:32]
+    if signed_in is not None:
+        staff_no = auth.staff_number(deps(), signed_in.id)
+    if request.method == "GET":
+        return _password_page(staff_no)
+    check_csrf()
+    if request.form.get("new_password") != request.form.get("repeat_password"):
+        mismatch = ("两次输入的新密码不一致", "The two new passwords differ")
+        return _password_page(staff_no, error=mismatch, status=422)
+    try:
+        result = ratelimit.guarded_change_password(
+            deps(),
+            staff_no,
+            request.form.get("password", ""),
+            request.form.get("new_password", ""),
+            request.remote_addr,
+        )
+    except QueueError as refused:
+        problem = (refused.message, refused.message_en)
+        return _password_page(staff_no, error=problem, status=STATUS.get(refused.code, 400))
+    start_session(result)
+    if result["clerk"]["role"] in ("manager", "admin"):
+        return done("密码已修改", "Password changed", url_for("admin.overview"))
+    return _password_page(
+        staff_no, ("密码已修改，请回到柜台登录", "Password changed; sign in at your counter")
+    )
+
+
 @bp.post("/logout")
 def logout() -> Any:
-    """Sign out of the console."""
-    session.clear()
+    """Sign out of the console (the cookie's sign-in ends on every process)."""
+    end_session()
     return redirect(url_for("admin.login"))
 
 
@@ -801,8 +865,11 @@ MAX_PHOTO_BYTES = 200 * 1024
 
 
 def photo_dir() -> Path:
-    """Where uploaded staff photos are kept (the instance folder)."""
+    """Where photos uploaded before they were kept in the database lie (the instance folder)."""
     return Path(current_app.config.get("INSTANCE") or current_app.instance_path) / "photos"
+
+
+PHOTO_CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 
 @bp.post("/staff/<int:clerk>/photo")
@@ -833,9 +900,7 @@ def clerk_photo(clerk: int) -> Any:
         flash(f"{problem.message}|{problem.message_en}", "error")
         return redirect(url_for("admin.clerk_edit", clerk=clerk))
     name = f"{clerk}-{hashlib.sha256(data).hexdigest()[:16]}.{kind}"
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
+    admin.store_clerk_photo(deps(), actor, clerk, name, PHOTO_CONTENT_TYPES[kind], data)
     admin.set_clerk_photo(deps(), actor, clerk, url_for("admin.photo", name=name))
     return done("照片已更新", "Photo updated", url_for("admin.clerk_edit", clerk=found["id"]))
 
@@ -845,10 +910,15 @@ def photo(name: str) -> Any:
     """A staff photo: public, as the window display (工作人员座牌) shows it to everyone."""
     if "/" in name or name.startswith(".") or len(name) > 80:
         abort(404)
-    path = photo_dir() / name
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, max_age=86400)
+    stored = admin.clerk_photo(deps(), name)
+    if stored is not None:
+        content_type, data = stored
+        response = send_file(io.BytesIO(data), mimetype=content_type, max_age=86400)
+    else:
+        path = photo_dir() / name
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, max_age=86400)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request, session
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -15,8 +15,10 @@ from ..http import (
     csrf_token,
     current_actor,
     deps,
+    end_session,
     error_response,
     queue_error_response,
+    start_session,
 )
 from ..services import auth, ratelimit, views
 from ..services import queue as q
@@ -276,7 +278,8 @@ _window_action("resume", "Resume the window after a pause", None,
     "POST",
     "/auth/login",
     "Sign in with staff number and password: a session cookie and a bearer token "
-    "(5 wrong passwords in 15 minutes lock the staff number: 429)",
+    "(5 wrong passwords in 15 minutes lock the staff number from that address, 20 lock the "
+    "address: 429; after an admin's reset: 403 password_change_required)",
     body={
         "type": "object",
         "required": ["staff_no", "password"],
@@ -285,17 +288,51 @@ _window_action("resume", "Resume the window after a pause", None,
             "password": {"type": "string", "maxLength": 128},
         },
     },
-    errors=(401, 429),
+    errors=(401, 403, 429),
 )
 def login() -> Any:
     data = body()
     result = ratelimit.guarded_login(
         deps(), data.get("staff_no"), data.get("password"), request.remote_addr
     )
-    session.clear()
-    session["clerk_id"] = result["clerk"]["id"]
-    session["signed_in_at"] = deps().clock.now().isoformat()
-    session.permanent = True
+    start_session(result)
+    result["csrf_token"] = csrf_token()
+    return jsonify(result)
+
+
+@documented(
+    api,
+    "POST",
+    "/auth/password",
+    "Change your own password (at least 10 characters, not your staff number, not a common "
+    "one): the current password proves who you are, every other sign-in of yours ends, and "
+    "you are signed in afresh. Signed in, staff_no may be left out; after an admin's reset "
+    "(sign-in answers 403 password_change_required) send it",
+    body={
+        "type": "object",
+        "required": ["password", "new_password"],
+        "properties": {
+            "staff_no": {"type": "string", "maxLength": 32},
+            "password": {"type": "string", "maxLength": 128},
+            "new_password": {"type": "string", "maxLength": 128},
+        },
+    },
+    errors=(401, 422, 429),
+)
+def change_password() -> Any:
+    data = body()
+    staff_no = data.get("staff_no")
+    if staff_no is None:
+        actor = current_actor()
+        if not actor.is_staff:
+            from ..domain.errors import Unauthorized
+
+            raise Unauthorized("请先登录", "Please sign in first")
+        staff_no = auth.staff_number(deps(), actor.id)
+    result = ratelimit.guarded_change_password(
+        deps(), staff_no, data.get("password"), data.get("new_password"), request.remote_addr
+    )
+    start_session(result)
     result["csrf_token"] = csrf_token()
     return jsonify(result)
 
@@ -310,7 +347,7 @@ def logout() -> Any:
     token = bearer_token()
     if token:
         auth.logout(deps(), token)
-    session.clear()
+    end_session()
     return jsonify({"ok": True})
 
 

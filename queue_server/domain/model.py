@@ -283,6 +283,7 @@ class Clerk:
     photo_url: str = ""
     password_hash: str = ""
     active: bool = True
+    must_change_password: bool = False
     id: int | None = None
 
 

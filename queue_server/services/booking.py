@@ -15,10 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time as _time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -100,12 +96,6 @@ ACTIVE_VALUES = [s.value for s in ACTIVE]
 PLACE_VALUES = [s.value for s in HOLDS_A_PLACE]
 BOOKING_FIELDS = [f.name for f in fields(Booking)]
 NOTE_MAX = 200
-
-
-class TooManyAttempts(QueueError):
-    """Too many wrong booking codes from one place in a short time (429)."""
-
-    code = "too_many"
 
 
 # =============================================================================================
@@ -1797,49 +1787,3 @@ def notify_holiday_moves(deps: Deps, notifier: Notifier | None = None) -> int:
         _send(deps, notifier, notice)
         told += 1
     return told
-
-
-# =============================================================================================
-# Guessing codes
-
-
-class GuessLimiter:
-    """Counts wrong booking codes per source (an address, a device) and refuses a source that
-    tries too many in a short time: 20 in 10 minutes by default, so guessing one of ~10^12
-    codes is hopeless."""
-
-    def __init__(
-        self,
-        limit: int = 20,
-        window_seconds: float = 600.0,
-        clock: Callable[[], float] = _time.monotonic,
-    ) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, source: str) -> deque[float]:
-        failures = self._failures.setdefault(source, deque())
-        cutoff = self.clock() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def check(self, source: str) -> None:
-        """Refuse a source that failed too often lately."""
-        with self._lock:
-            if len(self._recent(source)) >= self.limit:
-                raise TooManyAttempts(
-                    "预约码输错次数过多，请 10 分钟后再试，或到服务台求助",
-                    "Too many wrong booking codes; try again in 10 minutes or ask at the desk",
-                )
-
-    def failed(self, source: str) -> None:
-        """Count one wrong code."""
-        with self._lock:
-            self._recent(source).append(self.clock())
-            if len(self._failures) > 10_000:  # forget quiet sources; never grow without bound
-                for key in [k for k, v in self._failures.items() if not v][:5_000]:
-                    del self._failures[key]

@@ -260,7 +260,7 @@ TOWN_NAMES = [
 
 def demo_password(staff_no: str) -> str:
     """The demo's well-known password for a staff number (demo data only)."""
-    return f"demo{staff_no}"
+    return f"hallq-demo-{staff_no}"
 
 
 def database_is_empty(deps: Deps) -> bool:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -275,6 +275,17 @@ class Database:
             session.execute(
                 select(tables.halls.c.id).where(tables.halls.c.id == hall_id).with_for_update()
             )
+
+    def lock_names(self, session: Session, *names: str) -> None:
+        """Serialise transactions about the same names (a staff number, an address) across
+        processes until the commit; take them in the same order everywhere. SQLite's writers
+        already lock the whole file."""
+        if not self.is_sqlite:
+            for name in names:
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
+                    {"name": name},
+                )
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -150,6 +150,8 @@ clerks = Table(
     Column("photo_url", String(300), nullable=False, default=""),
     Column("password_hash", String(200), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
+    # Set by an admin's password reset: the next sign-in must choose a new password first.
+    Column("must_change_password", Boolean, nullable=False, default=False),
 )
 
 windows = Table(

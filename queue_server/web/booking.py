@@ -11,13 +11,13 @@ import logging
 import threading
 from typing import Any
 
-from flask import Blueprint, Response, render_template, session
+from flask import Blueprint, Response, render_template
 from flask.blueprints import BlueprintSetupState
 
 from ..domain.errors import NotFound, QueueError
 from ..domain.model import Role
-from ..http import csrf_token, deps
-from ..services import auth, views
+from ..http import csrf_token, deps, session_actor
+from ..services import views
 from ..services.booking import housekeeping
 from ..services.context import Deps
 from ..services.notify import Notifier, notifier_from_config
@@ -39,13 +39,12 @@ def _page(hall: int, mode: str) -> Any:
             return Response(page, status=404)
         hall_view = {**views.hall_view(found), "notice": found.notice}
     agent = None
-    if "clerk_id" in session:
-        actor = auth.actor_for_clerk(deps(), int(session["clerk_id"]))
-        if actor is not None:
-            agent = {
-                "name": actor.name,
-                "role": actor.role.value if isinstance(actor.role, Role) else actor.role,
-            }
+    actor = session_actor()
+    if actor is not None:
+        agent = {
+            "name": actor.name,
+            "role": actor.role.value if isinstance(actor.role, Role) else actor.role,
+        }
     response = Response(
         render_template(
             "book/book.html",

@@ -21,7 +21,7 @@ from ..domain.booking import BookingKind, BookingNotFound, BookingState, normali
 from ..domain.errors import InvalidInput
 from ..http import current_actor, deps
 from ..services import booking as bookings
-from ..services import notify, schedule
+from ..services import notify, ratelimit, schedule
 from ..services.notify import Notifier
 
 T = TypeVar("T")
@@ -39,15 +39,6 @@ def notifier() -> Notifier:
     return found  # type: ignore[no-any-return]
 
 
-def guesses() -> bookings.GuessLimiter:
-    """The app's counter of wrong booking codes."""
-    limiter = current_app.extensions.get("hallq_booking_guesses")
-    if limiter is None:
-        limiter = bookings.GuessLimiter()
-        current_app.extensions["hallq_booking_guesses"] = limiter
-    return limiter  # type: ignore[no-any-return]
-
-
 def _source() -> str:
     actor = current_actor()
     if actor.kind == "device":
@@ -57,18 +48,17 @@ def _source() -> str:
 
 def by_code(raw: Any, action: Callable[[str], T]) -> T:
     """Run a lookup by booking code, counting wrong codes against the asking source."""
-    limiter = guesses()
     source = _source()
-    limiter.check(source)
+    ratelimit.check_code_guesses(deps(), source)
     try:
         code = normalize_code(raw)
     except InvalidInput:
-        limiter.failed(source)
+        ratelimit.code_guess_failed(deps(), source)
         raise
     try:
         return action(code)
     except BookingNotFound:
-        limiter.failed(source)
+        ratelimit.code_guess_failed(deps(), source)
         raise
 
 

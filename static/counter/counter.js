@@ -78,8 +78,9 @@
 
   // -- views -------------------------------------------------------------------------------
   function show(view) {
-    ["login-view", "chooser-view", "panel-view"].forEach(function (id) { $(id).hidden = id !== view; });
-    $("sign-out").hidden = view === "login-view";
+    ["login-view", "password-view", "chooser-view", "panel-view"].forEach(function (id) { $(id).hidden = id !== view; });
+    $("sign-out").hidden = view === "login-view" || !signedIn;
+    $("change-password").hidden = view === "login-view" || view === "password-view" || !signedIn;
     $("switch-window").hidden = view !== "panel-view";
   }
 
@@ -99,7 +100,57 @@
       $("password").value = "";
       T($("who"), data.clerk.name + "（" + data.clerk.staff_no + "）");
       start();
-    }, failed);
+    }, function (error) {
+      if (error.status === 403 && error.data.error === "password_change_required") {
+        // The password an admin gave works once: to choose one's own.
+        passwordFor = $("staff-no").value.trim();
+        $("current-password").value = $("password").value;
+        $("password").value = "";
+        showPassword(true);
+        return;
+      }
+      failed(error);
+    });
+  });
+
+  // -- one's own password ----------------------------------------------------------------------
+  var passwordFor = null;  // the staff number after an admin's reset (not signed in)
+  function showPassword(afterReset) {
+    $("password-reason").hidden = !afterReset;
+    show("password-view");
+    (afterReset ? $("new-password") : $("current-password")).focus();
+  }
+
+  $("change-password").addEventListener("click", function () { passwordFor = null; showPassword(false); });
+  $("password-cancel").addEventListener("click", function () {
+    ["current-password", "new-password", "repeat-password"].forEach(function (id) { $(id).value = ""; });
+    if (signedIn) start(); else showLogin();
+  });
+
+  $("password-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if ($("new-password").value !== $("repeat-password").value) {
+      toast("两次输入的新密码不一致", "The two new passwords differ", "error");
+      return;
+    }
+    var body = { password: $("current-password").value, new_password: $("new-password").value };
+    if (passwordFor) body.staff_no = passwordFor;
+    request("POST", "/api/v1/auth/password", body).then(function (data) {
+      ["current-password", "new-password", "repeat-password"].forEach(function (id) { $(id).value = ""; });
+      csrf = data.csrf_token;
+      signedIn = true;
+      passwordFor = null;
+      T($("who"), data.clerk.name + "（" + data.clerk.staff_no + "）");
+      toast("密码已修改", "Password changed", "ok");
+      start();
+    }, function (error) {
+      if (error.status === 401 && signedIn && !passwordFor) {
+        // A wrong current password: stay here, say so (a real sign-out shows the sign-in).
+        toast(error.data.message, error.data.message_en, "error");
+        return;
+      }
+      failed(error);
+    });
   });
 
   $("sign-out").addEventListener("click", function () {

@@ -32,7 +32,7 @@ from tests.services.test_booking import at, id_number
 
 ROLES = ("anonymous", "kiosk", "display", "clerk", "agent", "manager", "admin")
 # Bookkeeping a refused request may write by design: failed sign-ins count towards the lock.
-BOOKKEEPING = {"login_attempts", "auth_tokens"}
+BOOKKEEPING = {"login_attempts", "auth_tokens", "code_guesses"}
 
 
 @dataclass

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from queue_server.services import auth, complaints, evaluation
 from queue_server.services import queue as q
 from queue_server.services.context import Actor
-from queue_server.services.demo import seed_demo
+from queue_server.services.demo import demo_password, seed_demo
 from queue_server.store import admin_tables, tables
 
 pytestmark = pytest.mark.usefixtures("demo_passwords_hashed_once")
@@ -235,7 +235,7 @@ def database(deps: Any) -> dict[str, list[tuple[Any, ...]]]:
 
 def cookie_sign_in(client: Any, staff_no: str) -> str:
     reply = client.post(
-        "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+        "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
     )
     assert reply.status_code == 200
     return str(reply.get_json()["csrf_token"])

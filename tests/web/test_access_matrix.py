@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from queue_server.services.demo import demo_password
+
 from .hall_world import (  # noqa: F401
     ROLES,
     Town,
@@ -124,6 +126,7 @@ ROUTES: dict[str, str] = {
     "POST admin.logout": "console_any",
     "POST api.booking_housekeeping": "console_any",  # runs the bookings' periodic work
     "POST api.login": "sign_in",
+    "POST api.change_password": "sign_in",  # a wrong current password
     "POST admin.login": "sign_in",
     "POST api.create_booking": "book",  # citizens book for themselves, staff on their behalf
     "POST api.issue": "issue",
@@ -185,6 +188,7 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
         "api.admin_retention": {"retention_days": 365},
         "api.login": {"staff_no": "nobody", "password": "wrong"},
         "api.logout": {},
+        "api.change_password": {"password": "wrong", "new_password": "a-fresh-pass-phrase"},
         "admin.login": {"staff_no": "nobody", "password": "wrong"},
         "api.issue": {"category": "A"},
         "api.cancel_ticket": {},
@@ -234,7 +238,7 @@ LAST = (
     "api.admin_reset_password", "api.remove_hours_override", "admin.window_delete",
     "api.admin_delete_window", "api.admin_delete_calendar_year",
     "admin.device_delete", "api.admin_delete_device", "api.login", "admin.login",
-    "admin.logout", "api.logout",
+    "api.change_password", "admin.logout", "api.logout",
 )  # fmt: skip
 
 
@@ -286,7 +290,7 @@ def sign_in(client: Any, world: World, role: str) -> tuple[str, dict[str, str]]:
         return csrf.group(1), auth
     staff_no = world.admin if role == "admin" else world.mine.staff[role]
     reply = client.post(
-        "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+        "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
     )
     assert reply.status_code == 200, reply.get_json()
     return str(reply.get_json()["csrf_token"]), {}

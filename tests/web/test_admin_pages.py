@@ -13,7 +13,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from queue_server.services import admin as admin_service
-from queue_server.services.demo import seed_demo
+from queue_server.services.demo import demo_password, seed_demo
 from queue_server.store import admin_tables, tables
 
 pytestmark = pytest.mark.usefixtures("demo_passwords_hashed_once")
@@ -34,7 +34,7 @@ def sign_in(client: Any, staff_no: str, password: str | None = None) -> Any:
         "/admin/login",
         data={
             "staff_no": staff_no,
-            "password": password or f"demo{staff_no}",
+            "password": password or demo_password(staff_no),
             "csrf_token": csrf_of(page.get_data(as_text=True)),
         },
     )
@@ -122,7 +122,7 @@ def test_wrong_passwords_clerks_and_missing_csrf_are_refused_in_both_languages(c
     assert client.get("/admin/").status_code == 302  # the clerk got no console session
     forged = client.post(
         "/admin/login",
-        data={"staff_no": towns[0]["manager"]["staff_no"], "password": "demo0190"},
+        data={"staff_no": towns[0]["manager"]["staff_no"], "password": demo_password("0190")},
     )
     assert forged.status_code == 403 and "页面已过期" in forged.get_data(as_text=True)
 
@@ -133,7 +133,7 @@ def test_the_sixth_wrong_password_is_answered_429_until_the_lock_lifts(client, t
         reply = client.post("/api/v1/auth/login", json={"staff_no": staff_no, "password": "nope"})
         assert reply.status_code == 401
     locked = client.post(
-        "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+        "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
     )
     assert locked.status_code == 429
     body = locked.get_json()
@@ -144,7 +144,7 @@ def test_the_sixth_wrong_password_is_answered_429_until_the_lock_lifts(client, t
     clock.advance(minutes=16)
     assert (
         client.post(
-            "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+            "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
         ).status_code
         == 200
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from queue_server.services.demo import demo_password
+
 
 def login(client: Any, staff_no: str) -> str:
     reply = client.post(
-        "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+        "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
     )
     assert reply.status_code == 200
     return str(reply.get_json()["csrf_token"])

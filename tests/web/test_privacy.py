@@ -16,6 +16,7 @@ import pytest
 
 from queue_server.domain.identity import id_check_character
 from queue_server.realtime import NAMESPACE
+from queue_server.services.demo import demo_password
 from queue_server.services.notify import FakeNotifier
 from tests.conftest import make_app
 
@@ -62,7 +63,8 @@ def signed_in(app: Any, staff_no: str, password: str | None = None) -> Any:
     """A client with a session cookie (pages) that also sends a bearer token (API)."""
     client = app.test_client()
     reply = client.post(
-        "/api/v1/auth/login", json={"staff_no": staff_no, "password": password or f"demo{staff_no}"}
+        "/api/v1/auth/login",
+        json={"staff_no": staff_no, "password": password or demo_password(staff_no)},
     )
     assert reply.status_code == 200, reply.get_json()
     return client, {"Authorization": f"Bearer {reply.get_json()['token']}"}

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from queue_server.api.spec import OPERATIONS
+from queue_server.services.demo import demo_password
 from queue_server.services.notify import LogNotifier
 
 from .hall_world import World, database_digest, hall_world, make_app, make_deps  # noqa: F401
@@ -35,7 +36,7 @@ def towns(hall_world: World, tmp_path: Path) -> Any:  # noqa: F811
 def sign_in(client: Any, staff_no: str, password: str | None = None) -> Any:
     return client.post(
         "/api/v1/auth/login",
-        json={"staff_no": staff_no, "password": password or f"demo{staff_no}"},
+        json={"staff_no": staff_no, "password": password or demo_password(staff_no)},
     )
 
 
@@ -162,7 +163,11 @@ def test_the_session_cookie_is_http_only_same_site_and_secure_behind_https(
     staff_no = world.mine.staff["manager"]
     console = secure.post(
         "/admin/login",
-        data={"staff_no": staff_no, "password": f"demo{staff_no}", "csrf_token": csrf.group(1)},
+        data={
+            "staff_no": staff_no,
+            "password": demo_password(staff_no),
+            "csrf_token": csrf.group(1),
+        },
     )
     assert console.status_code == 302 and "; Secure" in cookie_of(console)
 
@@ -197,7 +202,7 @@ def test_twenty_wrong_passwords_from_one_address_lock_it_but_not_other_addresses
         )
         assert reply.status_code == 401
     staff_no = world.mine.staff["clerk"]
-    real = {"staff_no": staff_no, "password": f"demo{staff_no}"}
+    real = {"staff_no": staff_no, "password": demo_password(staff_no)}
     locked = client.post("/api/v1/auth/login", json=real, environ_base=near)
     assert assert_error(locked, 429, "too_many")["message"].startswith("登录失败次数过多")
     elsewhere = client.post(
@@ -304,8 +309,8 @@ def test_no_password_token_id_number_or_phone_number_reaches_the_logs(towns, cap
     app.extensions["hallq_notifier"] = LogNotifier()  # what a hall without SMS gateway runs
     client = app.test_client()
     caplog.set_level(logging.DEBUG)
-    secrets = {"wrong-password-123", f"demo{world.mine.staff['manager']}"}
-    for password in ("wrong-password-123", f"demo{world.mine.staff['manager']}"):
+    secrets = {"wrong-password-123", demo_password(world.mine.staff["manager"])}
+    for password in ("wrong-password-123", demo_password(world.mine.staff["manager"])):
         reply = sign_in(client, world.mine.staff["manager"], password)
         if reply.status_code == 200:
             secrets |= {reply.get_json()["token"], reply.get_json()["csrf_token"]}

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from queue_server.services.demo import demo_password
+
 from .hall_world import World, hall_world, make_app, make_deps  # noqa: F401
 from .test_api import assert_error, table_counts
 
@@ -22,7 +24,7 @@ def towns(hall_world: World, tmp_path: Path) -> Any:  # noqa: F811
 
 def take(client: Any, staff_no: str, hall: int, category: str = "A") -> Any:
     token = client.post(
-        "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+        "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
     ).get_json()["token"]
     return client.post(
         f"/api/v1/halls/{hall}/tickets",
