@@ -159,3 +159,25 @@ def test_0007_indexes_the_queue_of_the_day_and_the_audit_log_by_kind_and_time(
             ix["name"] for ix in inspect(conn).get_indexes("audit_log")
         }
     engine.dispose()
+
+
+def test_0008_adds_the_holiday_notices_and_takes_them_away_again(empty_url: str):
+    from alembic import command
+
+    migrate.upgrade(empty_url, "0007")
+    migrate.upgrade(empty_url)
+    assert migrate.current(empty_url) == "0008"
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("holiday_notices")}
+        assert columns == {"booking_id", "day", "hall_id", "holiday", "notified_at"}
+        assert inspect(conn).get_pk_constraint("holiday_notices")["constrained_columns"] == [
+            "booking_id",
+            "day",
+        ]
+    engine.dispose()
+    command.downgrade(migrate.alembic_config(empty_url), "0007")
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        assert "holiday_notices" not in inspect(conn).get_table_names()
+    engine.dispose()
