@@ -67,3 +67,46 @@ def test_100_concurrent_bookings_for_10_places_exactly_10_succeed(deps, demo, db
     slots = bk.free_slots(deps, booker.hall, item, "2026-11-27")["slots"]
     assert next(s for s in slots if s["label"] == "09:00–09:30")["free"] == 0
     print(f"\n{db_url.split(':')[0]}: {CITIZENS} concurrent bookings in {elapsed:.2f} s")
+
+
+def test_two_processes_noticing_a_booking_on_a_new_holiday_tell_its_citizen_once(
+    deps, demo, db_url, clock
+):
+    from queue_server.services import admin
+    from queue_server.services.context import Deps
+    from queue_server.services.notify import FakeNotifier
+    from queue_server.store.db import Database
+    from tests.services.test_booking import staff
+
+    booker = Booker(deps, demo)
+    clock.current = at(2026, 12, 29, 10, 0)
+    booker.book(at(2027, 1, 4, 9, 0))
+    # Entered from the shell (no notifier): the servers' housekeeping tells the citizen.
+    admin.save_year(
+        deps,
+        staff(deps, demo["admin"]["staff_no"]),
+        2027,
+        {
+            "holidays": [{"day": "2027-01-01", "until": "2027-01-04", "name": "元旦"}],
+            "swapped_workdays": [],
+        },  # fmt: skip
+    )
+    processes = [Database(db_url) for _ in range(2)]
+    notifiers = [FakeNotifier(), FakeNotifier()]
+    told: list[int] = []
+    barrier = threading.Barrier(2)
+
+    def housekeeping(index: int) -> None:
+        worker = Deps(db=processes[index], bus=deps.bus, clock=deps.clock)
+        barrier.wait()
+        told.append(bk.notify_holiday_moves(worker, notifiers[index]))
+
+    threads = [threading.Thread(target=housekeeping, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for database in processes:
+        database.dispose()
+    assert sorted(told) == [0, 1]
+    assert sorted(n.kinds() for n in notifiers) == [[], ["holiday"]]

@@ -199,7 +199,7 @@ def test_0013_gives_old_service_items_empty_english_fields_and_leaves_halls_as_t
         )
     engine.dispose()
     migrate.upgrade(empty_url)
-    assert migrate.current(empty_url) == "0013"
+    assert migrate.current(empty_url) == HEAD
     engine = engine_for(empty_url)
     with engine.connect() as conn:
         item = conn.execute(select(tables.service_items)).mappings().one()
@@ -211,3 +211,23 @@ def test_0013_gives_old_service_items_empty_english_fields_and_leaves_halls_as_t
     # an existing hall keeps the switch it had (off) although new halls start with it on
     assert settings == {}
     assert QueueRules.from_dict(settings.get("queue")).comprehensive_prefers_unserved is False
+def test_0008_adds_the_holiday_notices_and_takes_them_away_again(empty_url: str):
+    from alembic import command
+
+    migrate.upgrade(empty_url, "0007")
+    migrate.upgrade(empty_url)
+    assert migrate.current(empty_url) == HEAD
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("holiday_notices")}
+        assert columns == {"booking_id", "day", "hall_id", "holiday", "notified_at"}
+        assert inspect(conn).get_pk_constraint("holiday_notices")["constrained_columns"] == [
+            "booking_id",
+            "day",
+        ]
+    engine.dispose()
+    command.downgrade(migrate.alembic_config(empty_url), "0007")
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        assert "holiday_notices" not in inspect(conn).get_table_names()
+    engine.dispose()

@@ -127,3 +127,29 @@ def test_the_calendar_routes_are_in_the_openapi_document(client):
     assert schema["required"] == ["holidays", "swapped_workdays"]
     assert "422" in put["responses"] and "403" in put["responses"]
     assert "get" in paths["/api/v1/admin/calendar"]
+
+
+def test_entering_the_official_year_lists_and_tells_a_booking_now_on_a_holiday(
+    app, client, api, deps, demo, clock
+):
+    from queue_server.services.notify import FakeNotifier
+    from tests.services.test_booking import Booker, at
+
+    notifier = FakeNotifier()
+    app.extensions["hallq_notifier"] = notifier
+    clock.current = at(2026, 12, 29, 10, 0)
+    booked = Booker(deps, demo).book(at(2027, 1, 4, 9, 0))
+    assert booked["provisional"] is True
+    official = {  # made up: Monday 4 January a holiday
+        "holidays": [{"day": "2027-01-01", "until": "2027-01-04", "name": "元旦"}],
+        "swapped_workdays": [],
+    }
+    saved = client.put("/api/v1/admin/calendar/2027", json=official, headers=bearer(api, "admin"))
+    assert saved.status_code == 200, saved.get_json()
+    (listed,) = saved.get_json()["bookings_on_holidays"]
+    assert (listed["id"], listed["day"], listed["holiday"]) == (booked["id"], "2027-01-04", "元旦")
+    assert listed["citizen"]["phone"] == "138****5678" and listed["notified_at"]
+    assert notifier.kinds() == ["holiday"] and booked["code"] in notifier.sent[0].text
+    manager = bearer(api, demo["manager"]["staff_no"])
+    read = client.get("/api/v1/admin/calendar/2027", headers=manager).get_json()
+    assert [b["id"] for b in read["bookings_on_holidays"]] == [booked["id"]]

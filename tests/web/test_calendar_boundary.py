@@ -75,6 +75,11 @@ def test_managers_are_warned_from_1_november_until_next_year_is_official(client,
     assert len(raised) == 1 and "2027" in raised[0]["message"]
     assert "/admin/calendar/2027" in raised[0]["message"]
     assert len(alarms.open_alarms(deps, demo["village"])) == 1
+    # Still missing in the new year: the warning stays (about this year now).
+    clock.current = beijing(2027, 1, 4, 9, 0)
+    assert admin.calendar_warning(deps)["url"] == "/admin/calendar/2027"  # type: ignore[index]
+    admin_calendar.watch_calendar(deps)
+    assert len(calendar_alarms()) == 1
 
     admin.save_year(deps, staff(deps, demo["admin"]["staff_no"]), 2027, TEST_ONLY_2027)
     assert admin.calendar_warning(deps) is None

@@ -76,3 +76,25 @@ def test_a_year_the_package_has_is_shown_not_offered_for_entry(client, demo):
     page = client.get("/admin/calendar/2026").get_data(as_text=True)
     assert "不能另行录入" in page and 'name="holidays"' not in page
     assert "2026-02-17" in page and "春节" in page
+
+
+def test_a_year_entered_and_then_in_a_newer_package_shows_the_differences(
+    client, deps, demo, monkeypatch
+):
+    from queue_server.services import admin
+    from tests.services.test_booking import staff
+    from tests.services.test_calendar_entry import TEST_ONLY_2027, upgrade_package
+
+    admin.save_year(deps, staff(deps, demo["admin"]["staff_no"]), 2027, TEST_ONLY_2027)
+    upgrade_package(monkeypatch, deps, {
+        "holidays": [{"day": "2027-01-01", "until": "2027-01-03", "name": "元旦"}],
+        "swapped_workdays": [],
+    })  # fmt: skip
+    sign_in(client, demo["manager"]["staff_no"])
+    page = client.get("/admin/calendar/2027").get_data(as_text=True)
+    assert "以软件包为准" in page and 'id="calendar-differences"' in page
+    table = page[page.index('id="calendar-differences"') :]
+    assert '<th scope="row">2027-01-09</th><td>休息</td><td>调休上班</td>' in table
+    assert '<th scope="row">2027-01-02</th><td>元旦</td><td>休息</td>' in table
+    overview = client.get("/admin/calendar").get_data(as_text=True)
+    assert "软件包已包含该年，以软件包为准" in overview

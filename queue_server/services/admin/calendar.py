@@ -274,25 +274,29 @@ SOURCE_TEXT = {
     "missing": ("无法确定", "cannot be determined"),
 }
 
-# From this day of the year on, managers are warned while next year has no official schedule.
+# From this day of the year on, managers are warned while next year has no official schedule
+# (and all year while this year has none).
 WARN_FROM = (11, 1)
 MISSING_ALARM = "calendar_missing"
 
 
 def missing_year_warning(calendar: LayeredCalendar, now: datetime) -> dict[str, Any] | None:
-    """From 1 November, while next year's official schedule is missing: what to tell managers
-    and where to enter it; None otherwise."""
+    """While this year, or from 1 November next year, has no official schedule: what to tell
+    managers and where to enter it; None otherwise."""
     local = now.astimezone(BEIJING)
-    year = local.year + 1
-    if (local.month, local.day) < WARN_FROM or calendar.is_official(year):
+    if not calendar.is_official(local.year):
+        year = local.year
+    elif (local.month, local.day) >= WARN_FROM and not calendar.is_official(local.year + 1):
+        year = local.year + 1
+    else:
         return None
     return {
         "year": year,
         "url": f"/admin/calendar/{year}",
         "message": f"尚无 {year} 年的节假日安排：请升级 chinesecalendar 或按国务院通知录入。"
         "在此之前按法定节假日预计工作日（不含调休）",
-        "message_en": f"Next year's holiday schedule ({year}) is missing: upgrade chinesecalendar "
-        "or enter the State Council's notice. Until then working days are estimated from the "
+        "message_en": f"The holiday schedule for {year} is missing: upgrade chinesecalendar or "
+        "enter the State Council's notice. Until then working days are estimated from the "
         "statutory holidays (without swapped days)",
     }
 
@@ -509,8 +513,8 @@ def as_lines(view: Mapping[str, Any]) -> tuple[str, str]:
 
 @periodic("calendar_watch", every=timedelta(minutes=10))
 def watch_calendar(deps: Deps) -> int:
-    """From 1 November, raise a hall alarm in every hall while next year's official schedule
-    is missing; clear it once it arrives. Estimated deadlines of a year now official (a newer
+    """Raise a hall alarm in every hall while this year's official schedule, or from 1 November
+    next year's, is missing; clear it once it arrives. Estimated deadlines of a year now official (a newer
     package) are recomputed. Returns how many halls are warned."""
     _recompute_deadlines(deps)
     with deps.db.reading() as session:
@@ -524,8 +528,8 @@ def watch_calendar(deps: Deps) -> int:
             alarms.raise_alarm(
                 deps, hall_id, MISSING_ALARM,
                 f"尚无 {year} 年的节假日安排：请升级 chinesecalendar 或在 {url} 录入国务院通知",
-                f"Next year's holiday schedule ({year}) is missing: upgrade chinesecalendar or "
-                f"enter the State Council's notice at {url}",
+                f"The holiday schedule for {year} is missing: upgrade chinesecalendar or enter "
+                f"the State Council's notice at {url}",
                 detail={"year": year, "url": url},
             )  # fmt: skip
     return len(hall_ids) if warning else 0
