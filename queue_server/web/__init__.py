@@ -40,9 +40,14 @@ def init_app(app: Flask) -> None:
     import kiosk
 
     from .. import admin
-    from . import booking, counter, evaluate
+    from . import booking, counter, evaluate, labels
 
     app.register_blueprint(pages)
+    table = labels.labels()
+    # Every template names states and priorities from the domain's one table.
+    app.context_processor(
+        lambda: {"state_names": table["states"], "priority_names": table["priorities"]}
+    )
     for blueprint in (kiosk.bp, display.bp, counter.bp, evaluate.bp, booking.bp, admin.bp):
         app.register_blueprint(blueprint)
 

@@ -67,6 +67,7 @@
     photo: ["打印机暂时无法出票，请用手机拍照保存本页面", "The printer is not working: please take a photo of this screen"],
     no_printer: ["本机不打印小票，请用手机拍照保存本页面或扫码", "This kiosk prints no tickets: take a photo or scan the code"],
     countdown: ["{s} 秒后自动返回首页", "Back to the start in {s} s"],
+    done: ["完成", "Done"],
     closed_title: ["现在不是办公时间", "The hall is closed now"],
     book_title: ["想换个时间来？用手机扫码预约", "Scan to book a visit on your phone"],
     book_sub: ["预约后到时直接签到，优先叫号", "With a booking you check in here and are called first"],
@@ -727,6 +728,7 @@
       case "lang": return setLang(state.lang === "en" ? "zh" : "en");
       case "back": return back();
       case "home": return goHome(false);
+      case "done": return goHome(true); // the ticket is taken: the next citizen need not wait
       case "category": return openCategory(findCategory(button.dataset.category));
       case "item": return openItem(state.items.filter(function (i) { return String(i.id) === button.dataset.item; })[0]);
       case "take-category":
