@@ -41,7 +41,7 @@ from ..services import admin, auth, complaints, ratelimit, reports, scope
 from ..services.admin import FieldErrors
 from ..services.context import Actor
 from ..store import tables
-from . import bp, charts, forms
+from . import bp, charts, forms, weekly_hours
 from .forms import Form, Option
 
 # The sections of a hall, in the order of the navigation.
@@ -346,18 +346,6 @@ HOURS_OVERRIDE_FIELDS = (
     ),
     admin.FieldSpec("reason", "原因", "Reason", max_len=40),
 )
-HOURS_JSON_FIELDS = (
-    admin.FieldSpec(
-        "hours",
-        "每周办公时间（JSON）",
-        "Weekly hours (JSON)",
-        "textarea",
-        required=True,
-        max_len=20_000,
-        help_zh="regular 工作日、extra_days 5+X、extended 延时服务、holiday 节假日受理、year_round 365 天无休",
-        help_en="regular, extra_days (5+X), extended, holiday, year_round",
-    ),
-)
 
 
 def _sessions_of(text: str) -> list[dict[str, str]]:
@@ -383,14 +371,7 @@ def hours(hall: int) -> Any:
         found = scope.require_hall(s, actor, hall)
         stored = dict(found.hours or {})
     override = Form(HOURS_OVERRIDE_FIELDS, values={"closed": True})
-    weekly = Form(
-        HOURS_JSON_FIELDS,
-        values={
-            "hours": json.dumps(
-                {k: v for k, v in stored.items() if k != "overrides"}, ensure_ascii=False, indent=2
-            )
-        },  # fmt: skip
-    )
+    weekly = Form(weekly_hours.specs(), values=weekly_hours.form_values(stored))
     status = 200
     if request.method == "POST":
         which = request.form.get("form", "")
@@ -411,15 +392,8 @@ def hours(hall: int) -> Any:
             elif which == "remove":
                 schedule.remove_override(deps(), actor, hall, request.form.get("day", ""))
             elif which == "weekly":
-                raw = request.form.get("hours", "")
-                weekly.values["hours"] = raw
-                try:
-                    loaded = json.loads(raw)
-                except ValueError:
-                    raise FieldErrors(
-                        {"hours": ("JSON 格式不正确", "The hours are not valid JSON")}
-                    ) from None
-                schedule.set_hours(deps(), actor, hall, loaded)
+                weekly.values.update({k: request.form.get(k, "") for k in weekly.values})
+                schedule.set_hours(deps(), actor, hall, weekly_hours.hours_from_form(request.form))
             else:
                 abort(400)
         except FieldErrors as problem:
@@ -440,6 +414,8 @@ def hours(hall: int) -> Any:
         overrides=overrides,
         override=override,
         weekly=weekly,
+        weekly_sections=weekly_hours.SECTIONS,
+        weekdays=weekly_hours.WEEKDAYS,
     )
 
 

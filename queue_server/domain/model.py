@@ -63,6 +63,17 @@ class TicketState(StrEnum):
 
 ACTIVE_AT_WINDOW = (TicketState.CALLED, TicketState.SERVING)
 
+# The one name of each state, on every page and screen (static/common/labels.js is made from it).
+TICKET_STATE_NAMES = {
+    TicketState.WAITING: ("等候中", "Waiting"),
+    TicketState.CALLED: ("已叫号", "Called"),
+    TicketState.SERVING: ("办理中", "Being served"),
+    TicketState.HELD: ("暂离", "On hold"),
+    TicketState.DONE: ("已办结", "Finished"),
+    TicketState.NO_SHOW: ("已过号", "Missed"),
+    TicketState.CANCELLED: ("已取消", "Cancelled"),
+}
+
 
 class Priority(StrEnum):
     """绿色通道: who is served first."""

@@ -17,11 +17,21 @@ pages = Blueprint("pages", __name__)
 
 @pages.get("/")
 def index() -> Any:
-    """The start page: every hall with links to its kiosk, counter, displays and admin."""
+    """The start page: every hall with links to its kiosk, booking, counter, lobby and window
+    displays, evaluation pads and admin."""
     with deps().db.reading() as session:
         halls = [
             views.hall_view(h)
             for h in session.scalars(select(Hall).order_by(tables.halls.c.id)).all()
+        ]
+        windows = session.execute(
+            select(tables.windows.c.id, tables.windows.c.hall_id, tables.windows.c.number).order_by(
+                tables.windows.c.number
+            )
+        ).all()
+    for hall in halls:
+        hall["windows"] = [
+            {"id": w.id, "number": w.number} for w in windows if w.hall_id == hall["id"]
         ]
     return render_template("index.html", halls=halls)
 
@@ -43,9 +53,14 @@ def init_app(app: Flask) -> None:
     import kiosk
 
     from .. import admin
-    from . import booking, counter, evaluate
+    from . import booking, counter, evaluate, labels
 
     app.register_blueprint(pages)
+    table = labels.labels()
+    # Every template names states and priorities from the domain's one table.
+    app.context_processor(
+        lambda: {"state_names": table["states"], "priority_names": table["priorities"]}
+    )
     for blueprint in (kiosk.bp, display.bp, counter.bp, evaluate.bp, booking.bp, admin.bp):
         app.register_blueprint(blueprint)
 

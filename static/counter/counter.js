@@ -21,10 +21,7 @@
   var refreshTimer = null;
   var serverOffset = 0;
 
-  var STATE_NAMES = {
-    called: ["已呼叫", "Called"], serving: ["办理中", "Serving"], held: ["暂离", "Held"],
-    waiting: ["等候中", "Waiting"], done: ["已办结", "Done"], no_show: ["过号", "No-show"],
-  };
+  var STATE_NAMES = window.HallqLabels.states; // one name per state (domain/model.py)
 
   // -- HTTP --------------------------------------------------------------------------------
   function request(method, url, body) {
@@ -408,7 +405,7 @@
         button.setAttribute("aria-label", "叫 " + ticket.number + " 号");
         button.disabled = !mine || !open || Boolean(panel.current);
         button.addEventListener("click", function () {
-          act("call", { ticket: ticket.id }, "已呼叫 " + ticket.number);
+          act("call", { ticket: ticket.id }, STATE_NAMES.called[0] + " " + ticket.number);
         });
         li.appendChild(button);
       }
@@ -486,7 +483,7 @@
         if (action === "call-next" && data && data.ticket === null) {
           toast("当前没有可叫的号", "Nobody is waiting for this window", "info");
         } else if (data && data.ticket && (action === "call-next" || action === "recall")) {
-          toast((action === "recall" ? "重呼 " : "已呼叫 ") + data.ticket.number, "", "ok");
+          toast((action === "recall" ? "重呼 " : STATE_NAMES.called[0] + " ") + data.ticket.number, "", "ok");
         } else if (okText) {
           toast(okText, "", "ok");
         }

@@ -76,7 +76,8 @@
       count.textContent = c.waiting + " 人";
       var est = document.createElement("td");
       est.className = "num";
-      est.textContent = c.waiting ? "约 " + c.estimated_wait_minutes + " 分钟" : "无需等候";
+      est.textContent = !c.waiting ? "无需等候"
+        : c.estimated_wait_minutes >= 1 ? "约 " + c.estimated_wait_minutes + " 分钟" : "即将叫号";
       tr.appendChild(name);
       tr.appendChild(count);
       tr.appendChild(est);

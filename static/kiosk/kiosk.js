@@ -68,6 +68,7 @@
     photo: ["打印机暂时无法出票，请用手机拍照保存本页面", "The printer is not working: please take a photo of this screen"],
     no_printer: ["本机不打印小票，请用手机拍照保存本页面或扫码", "This kiosk prints no tickets: take a photo or scan the code"],
     countdown: ["{s} 秒后自动返回首页", "Back to the start in {s} s"],
+    done: ["完成", "Done"],
     closed_title: ["现在不是办公时间", "The hall is closed now"],
     appointments_title: ["预约服务时段：已预约的群众请签到", "Appointments only now: if you booked, check in below"],
     book_title: ["想换个时间来？用手机扫码预约", "Scan to book a visit on your phone"],
@@ -744,6 +745,7 @@
       case "lang": return setLang(state.lang === "en" ? "zh" : "en");
       case "back": return back();
       case "home": return goHome(false);
+      case "done": return goHome(true); // the ticket is taken: the next citizen need not wait
       case "category": return openCategory(findCategory(button.dataset.category));
       case "item": return openItem(state.items.filter(function (i) { return String(i.id) === button.dataset.item; })[0]);
       case "take-category":

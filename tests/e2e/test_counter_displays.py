@@ -103,6 +103,7 @@ def test_a_call_reaches_the_lobby_and_the_window_display_within_a_second(hall, n
     shows(screen, "#latest-window", "1")
     shows(panel, "#cur-number", called)
     shows(panel, "#cur-priority", "老年人")
+    shows(panel, "#cur-state", "已叫号")  # the one name of the state, as on the phone
     assert "请" in sign.inner_text("#wd-now-label")
 
     # 过号 waits for the hall's rules: two calls, then a minute after the last one

@@ -314,6 +314,23 @@ def test_the_ticket_stays_at_least_ten_seconds_then_home(hall, new_page):
     page.wait_for_selector("#kiosk[data-screen=home]")
 
 
+def test_done_on_the_ticket_screen_goes_straight_back_to_the_start(hall, new_page):
+    page = kiosk(new_page, hall, PORTRAIT)
+    page.locator(".tile-category", has_text="户籍办理").tap()
+    on_screen(page, "items")
+    page.locator("#item-list .choice", has_text="出生登记").tap()
+    on_screen(page, "notice")
+    page.locator("#take").tap()
+    on_screen(page, "ticket")
+    page.wait_for_selector("#kiosk[data-print=printed]")
+    assert page.inner_text("#ticket-done") == "完成"
+    screenshot(page, "kiosk-portrait-ticket-done")
+    started = time.monotonic()
+    page.locator("#ticket-done").tap()
+    on_screen(page, "home")
+    assert time.monotonic() - started < 3, "the next citizen does not wait for the countdown"
+
+
 def test_a_double_tap_takes_one_ticket(hall, new_page):
     page = kiosk(new_page, hall, PORTRAIT)
     tile = page.locator(".tile-category", has_text="居民医保缴费")

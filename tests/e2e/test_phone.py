@@ -61,8 +61,12 @@ def test_phone_page_follows_the_ticket_from_waiting_to_called(hall, new_page):
     assert page.evaluate("window.__vibrations.length") == 1, "a buzz: time to walk back"
     screenshot(page, "phone-three-ahead")
 
-    for _ in range(4):
-        hall.window(8, "call-next")  # F002, F003, F004, then the citizen's ticket
+    for _ in range(3):
+        hall.window(8, "call-next")  # F002, F003, F004: the citizen is next
+    page.wait_for_function("document.getElementById('ahead').textContent === '0'")
+    assert page.inner_text("#wait") == "即将叫号"  # never 约 0 分钟
+    assert "0 分钟" not in page.inner_text("#figures")
+    hall.window(8, "call-next")  # the citizen's ticket
     page.wait_for_selector("#call:not([hidden])")
     call = page.inner_text("#call")
     assert "请到 8 号窗口办理" in call.replace("\n", "") and "window 8" in call
@@ -85,6 +89,14 @@ def test_phone_page_follows_the_ticket_from_waiting_to_called(hall, new_page):
     hall.window(8, "finish")
     page.wait_for_selector("#phone[data-state=done]")
     assert "已办结" in page.inner_text("#state")
+    # Over: no sound alerts on offer any more, and the visit can be rated from here.
+    assert page.is_hidden("#enable-alerts")
+    assert page.get_attribute("#rate-link", "href") == f"/evaluate/ticket/{mine['token']}"
+    axe_audit(page, "phone page, finished")
+    screenshot(page, "phone-finished")
+    page.click("#rate-link")
+    page.wait_for_url(f"**/evaluate/ticket/{mine['token']}")
+    assert mine["number"] in page.inner_text("h1")
 
 
 def test_the_kiosk_qr_code_leads_to_the_phone_page(hall, new_page):

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from queue_server.domain.model import Hall
 from queue_server.services import admin as admin_service
 from queue_server.services.demo import demo_password, seed_demo
 from queue_server.store import admin_tables, tables
@@ -441,6 +442,53 @@ def test_hours_and_date_overrides_go_through_the_appointments_module(client, man
     )  # fmt: skip
     assert refused.status_code == 422 and "09:00-12:00" in refused.get_data(as_text=True)
     assert count(deps, tables.halls) == 4
+
+
+def test_weekly_hours_are_a_form_of_weekdays_and_sessions_not_json(client, manager, deps):
+    hall = manager["hall"]
+    html = client.get(f"/admin/halls/{hall}/hours").get_data(as_text=True)
+    assert 'name="hours"' not in html and "&#34;regular&#34;" not in html, "no raw JSON"
+    assert re.search(r'name="regular-1-walk" value="09:00-12:00 13:30-17:00"', html)
+    assert re.search(r'name="extended-2-appt" value="17:00-19:00"', html)
+    assert re.search(r'name="extra_days-6-walk" value="09:00-12:00"', html)
+    form = {
+        "csrf_token": manager["csrf"],
+        "form": "weekly",
+        "timezone": "Asia/Shanghai",
+        "swapped_workday_follows": "1",
+        **{f"regular-{d}-walk": "08:30-12:00 14:00-17:30" for d in range(1, 6)},
+        "extended-4-appt": "17:30-19:00",
+        "extra_days-7-walk": "9:00-11:30",
+    }
+    saved = client.post(f"/admin/halls/{hall}/hours", data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with deps.db.reading() as s:
+        stored = s.get(Hall, hall).hours
+    assert {k: v for k, v in stored["regular"][0].items() if k != "appointment_only"} == {
+        "weekdays": [1, 2, 3, 4, 5],
+        "start": "08:30",
+        "end": "12:00",
+    }
+    assert [(e["weekdays"], e["start"], e["appointment_only"]) for e in stored["extended"]] == [
+        ([4], "17:30", True)
+    ]
+    assert [(e["weekdays"], e["start"]) for e in stored["extra_days"]] == [([7], "09:00")]
+    html = client.get(f"/admin/halls/{hall}/hours").get_data(as_text=True)
+    assert 'name="extra_days-7-walk" value="09:00-11:30"' in html
+    # A session typed another way is refused, named, and nothing changes.
+    refused = client.post(
+        f"/admin/halls/{hall}/hours", data={**form, "regular-3-walk": "上午九点到十二点"}
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "09:00-12:00" in page and 'href="#f-regular-3-walk"' in page
+    assert 'value="上午九点到十二点"' in page, "what was typed is shown again"
+    overlapping = client.post(
+        f"/admin/halls/{hall}/hours", data={**form, "regular-1-walk": "09:00-12:00 11:00-13:00"}
+    )
+    assert overlapping.status_code == 422
+    with deps.db.reading() as s:
+        assert s.get(Hall, hall).hours == stored
 
 
 def test_a_kiosk_printer_is_set_on_the_device_page(client, manager):

@@ -93,3 +93,16 @@ def test_a_window_screen_joins_its_room_and_gets_the_snapshot(live_client, api, 
     api.window(3, "call-next")
     names = [m["name"] for m in screen.get_received("/live")]
     assert "ticket_called" in names and "window_changed" in names
+
+
+def test_the_index_links_every_page_of_a_hall(client, demo):
+    html = client.get("/").get_data(as_text=True)
+    hall = demo["hall"]
+    for path in (f"/kiosk/{hall}", f"/book/{hall}", f"/display/hall/{hall}", "/display/setup"):
+        assert f'href="{path}"' in html, path
+    for clerk in demo["clerks"]:
+        assert f'href="/display/window/{clerk["window"]}"' in html
+        assert f'href="/evaluate/{clerk["window"]}"' in html
+    # Each link leads somewhere.
+    for path in (f"/book/{hall}", "/display/setup", f"/evaluate/{demo['clerks'][0]['window']}"):
+        assert client.get(path).status_code == 200, path

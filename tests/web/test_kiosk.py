@@ -83,6 +83,50 @@ def test_phone_page_shows_the_ticket_and_no_personal_data(client, api):
     assert 'content="noindex"' in html
 
 
+def phone_html(client: Any, token: str) -> str:
+    page = client.get(f"/t/{token}")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)  # type: ignore[no-any-return]
+
+
+def test_the_phone_page_stops_offering_alerts_once_the_ticket_is_over(client, api, clock):
+    ticket = api.issue("E")
+    waiting = phone_html(client, ticket["token"])
+    assert re.search(r'<div class="alerts" id="alerts"\s*>', waiting), "alerts on offer"
+    assert re.search(r'id="finished"\s+hidden', waiting)
+    api.window(7, "open")
+    api.window(7, "call-next")
+    clock.advance(seconds=61)
+    api.window(7, "recall")
+    clock.advance(seconds=61)
+    api.window(7, "no-show")
+    missed = phone_html(client, ticket["token"])
+    assert "已过号" in missed and "请到服务台咨询" in missed
+    assert re.search(r'id="alerts"\s+hidden', missed), "no sound alerts for a missed ticket"
+    assert re.search(r'id="finished"\s+hidden', missed), "nothing to rate"
+
+
+def test_a_finished_ticket_links_to_its_rating(client, api):
+    ticket = api.issue("E")
+    api.window(7, "open")
+    api.window(7, "call-next")
+    api.window(7, "start")
+    api.window(7, "finish")
+    done = phone_html(client, ticket["token"])
+    assert "已办结" in done
+    assert f'href="/evaluate/ticket/{ticket["token"]}"' in done
+    assert re.search(r'id="alerts"\s+hidden', done)
+    assert client.get(f"/evaluate/ticket/{ticket['token']}").status_code == 200
+
+
+def test_the_next_in_line_is_told_they_are_about_to_be_called_not_zero_minutes(client, api):
+    ticket = api.issue("E")
+    html = phone_html(client, ticket["token"])
+    assert "即将叫号" in html and "约 0 分钟" not in html
+    later = api.issue("E")
+    assert re.search(r"约 \d+ 分钟", phone_html(client, later["token"]))
+
+
 def test_phone_page_of_an_unknown_token_is_a_clear_404(client, demo):
     page = client.get("/t/not-a-real-token")
     assert page.status_code == 404
