@@ -107,4 +107,7 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.extensions["hallq_scheduler"] = start_scheduler(deps)
     api.init_app(app)
     web.init_app(app)
+    from .http import refuse_bad_text_in_request
+
+    app.before_request(refuse_bad_text_in_request)
     return app
