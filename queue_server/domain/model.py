@@ -134,6 +134,10 @@ class QueueRules:
     # fixed or flexible window serves, then whoever has waited longest (off: whoever has waited
     # longest in any category).
     comprehensive_prefers_unserved: bool = False
+    # A ticket called (or recalled) less than this many seconds ago and not yet being served is
+    # not finished by a call-next without an Idempotency-Key: a double tap or a retry must not
+    # end the visit of a citizen who is still walking to the window.
+    call_next_guard_seconds: int = 10
 
     SWITCHES = ("allow_call_out_of_order", "comprehensive_prefers_unserved")
 
@@ -143,6 +147,7 @@ class QueueRules:
         "return_places_from_front": (0, 100),
         "max_priority_in_row": (1, 100),
         "appointment_lead_minutes": (0, 120),
+        "call_next_guard_seconds": (0, 300),
     }
 
     @classmethod
@@ -424,6 +429,12 @@ class Ticket:
         self.times_called += 1
         self.last_called_at = now
         return [ev.TicketCalled(self.hall_id, self.id or 0, self.window_id or 0, recall=True)]
+
+    def called_moments_ago(self, rules: QueueRules, now: datetime) -> bool:
+        """Called (or recalled) less than `call_next_guard_seconds` ago and not being served."""
+        if self.state != TicketState.CALLED or self.last_called_at is None:
+            return False
+        return now - self.last_called_at < timedelta(seconds=rules.call_next_guard_seconds)
 
     def no_show_allowed_at(self, rules: QueueRules) -> datetime | None:
         """When 过号 becomes allowed, or None when more calls are needed first."""
