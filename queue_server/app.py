@@ -116,4 +116,7 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies
         )
+    from .http import refuse_bad_text_in_request
+
+    app.before_request(refuse_bad_text_in_request)
     return app

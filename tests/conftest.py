@@ -232,10 +232,11 @@ class Api:
         """Do a window action as the window's A clerk (or `staff_no`)."""
         clerk = self.clerk(window_number)
         token = self.token(staff_no or clerk["staff_no"])
+        headers = {"Authorization": f"Bearer {token}"}
+        if action == "call-next":  # a fresh key per tap, as the counter sends
+            headers["Idempotency-Key"] = uuid.uuid4().hex
         response = self.client.post(
-            f"/api/v1/windows/{clerk['window']}/{action}",
-            json=body or {},
-            headers={"Authorization": f"Bearer {token}"},
+            f"/api/v1/windows/{clerk['window']}/{action}", json=body or {}, headers=headers
         )
         assert response.status_code == expect, (action, response.get_json())
         return response.get_json()  # type: ignore[no-any-return]

@@ -183,9 +183,11 @@ _window_action("open", "Open the window (or take it over as the B post)", None,
 _window_action("close", "Close the window", None, lambda a, w, b: q.close_window(deps(), a, w))
 _window_action(
     "call-next",
-    "Finish the current ticket, if any, and call the next one ({ticket: null} when none waits)",
+    "Finish the current ticket, if any, and call the next one ({ticket: null} when none waits); "
+    "a retry that sends the same Idempotency-Key header gets the same ticket, and without a key "
+    "a ticket called moments ago (queue rule call_next_guard_seconds, 10) is not finished: 409",
     None,
-    lambda a, w, b: q.call_next(deps(), a, w),
+    lambda a, w, b: q.call_next(deps(), a, w, request.headers.get("Idempotency-Key")),
 )
 _window_action(
     "call",

@@ -148,6 +148,10 @@ class QueueRules:
     # 日终: this long after the day's last session ends, the hall's windows are closed and the
     # day's tickets still open are settled by the system (`services/jobs.py`).
     day_end_grace_minutes: int = 30
+    # A ticket called (or recalled) less than this many seconds ago and not yet being served is
+    # not finished by a call-next without an Idempotency-Key: a double tap or a retry must not
+    # end the visit of a citizen who is still walking to the window.
+    call_next_guard_seconds: int = 10
 
     SWITCHES = ("allow_call_out_of_order", "comprehensive_prefers_unserved")
     # What a hall created today starts with. The field defaults above stay what a hall stored
@@ -162,6 +166,7 @@ class QueueRules:
         "max_priority_in_row": (1, 100),
         "appointment_lead_minutes": (0, 120),
         "day_end_grace_minutes": (0, 240),
+        "call_next_guard_seconds": (0, 300),
     }
 
     @classmethod
@@ -460,6 +465,12 @@ class Ticket:
         self.times_called += 1
         self.last_called_at = now
         return [ev.TicketCalled(self.hall_id, self.id or 0, self.window_id or 0, recall=True)]
+
+    def called_moments_ago(self, rules: QueueRules, now: datetime) -> bool:
+        """Called (or recalled) less than `call_next_guard_seconds` ago and not being served."""
+        if self.state != TicketState.CALLED or self.last_called_at is None:
+            return False
+        return now - self.last_called_at < timedelta(seconds=rules.call_next_guard_seconds)
 
     def no_show_allowed_at(self, rules: QueueRules) -> datetime | None:
         """When 过号 becomes allowed, or None when more calls are needed first."""

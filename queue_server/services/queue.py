@@ -645,13 +645,35 @@ def _finish(w: AtWindow, ticket: Ticket, outcome: Outcome, items: list[int]) -> 
     w.out.record(events)
 
 
-def call_next(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
-    """Call the next ticket by the hall's policy; first finish the current one, if any."""
+def call_next(
+    deps: Deps, actor: Actor, window_id: int, idempotency_key: str | None = None
+) -> dict[str, Any]:
+    """Call the next ticket by the hall's policy; first finish the current one, if any.
+
+    A request that repeats the `idempotency_key` of a recent call-next from the same clerk gets
+    the ticket that call-next called, and nothing else happens. Without a key, a ticket called
+    less than the hall's `call_next_guard_seconds` ago is not finished: 409 (a double tap).
+    """
+    key = idempotency.check_key(idempotency_key)
+    issuer = idempotency.issuer_of(actor) if key is not None else None
+    issuer = f"{issuer}:call-next" if issuer is not None else None
 
     def work(w: AtWindow) -> dict[str, Any]:
+        if key is not None and issuer is not None:
+            earlier = idempotency.earlier_ticket(w.session, issuer, key, w.now)
+            if earlier is not None:
+                return _called_view(w, w.session.get(Ticket, earlier))
         w.window.require_open()
         current = current_ticket(w.session, w.window)
         if current is not None:
+            if key is None and current.called_moments_ago(w.out.hall.rules, w.now):
+                seconds = w.out.hall.rules.call_next_guard_seconds
+                raise Conflict(
+                    f"{current.number} 号刚刚呼叫（不到 {seconds} 秒），尚未办结；"
+                    "请等群众到窗口办理后再叫下一位",
+                    f"Ticket {current.number} was called less than {seconds} s ago and is not "
+                    "finished; call the next one once it has been served",
+                )
             _finish(w, current, Outcome.COMPLETED, list(current.items))
         waiting = views.waiting_tickets(w.session, w.out.hall, w.now)
         hall, rules = w.out.hall, w.out.hall.rules
@@ -669,6 +691,8 @@ def call_next(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         ticket = w.session.get(Ticket, chosen.id)
         assert ticket is not None
         _call(w, ticket, "ticket.call_next")
+        if key is not None and issuer is not None:
+            idempotency.remember(w.session, issuer, key, hall.id or 0, ticket.id or 0, w.now)
         return _called_view(w, ticket)
 
     return at_window(deps, actor, window_id, work)

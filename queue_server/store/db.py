@@ -49,7 +49,12 @@ def default_sqlite_url(instance_path: str | Path) -> str:
 def make_engine(
     url: str, *, for_writing: bool = True, busy_timeout: float = 30.0, **options: Any
 ) -> Engine:
-    """An engine tuned for the queue: SQLite in WAL mode, PostgreSQL as it comes."""
+    """An engine tuned for the queue: SQLite in WAL mode, PostgreSQL as it comes.
+
+    hide_parameters: a database error's message (logged with its traceback) shows the SQL but
+    never the values bound to it, which are citizens' names, phone and ID numbers.
+    """
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -15,6 +15,7 @@ import re
 import statistics
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,8 @@ class Load:
                 )
                 if issued.status_code == 201:
                     self.numbers.append(issued.json()["number"])
-                self._timed(
-                    http, "call-next", f"{base}/windows/{self.window_id}/call-next", self.clerk
-                )
+                tap = {**self.clerk, "Idempotency-Key": uuid.uuid4().hex}  # as the counter sends
+                self._timed(http, "call-next", f"{base}/windows/{self.window_id}/call-next", tap)
                 self._stop.wait(0.2)
 
     def __enter__(self) -> Load:

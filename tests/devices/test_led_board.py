@@ -379,6 +379,15 @@ def test_the_fake_board_records_what_would_be_shown():
     assert fake.history == [(3, "请A001到3号窗口"), (3, "暂停服务 休息")]
     with pytest.raises(LedTextError):
         fake.show_text("😀")
+    # the fake is the real board with memory for a port: the very frames the board would get
+    assert fake.frames == [
+        PROTOCOL.encode_text(3, "请A001到3号窗口"),
+        PROTOCOL.encode_text(3, "暂停服务 休息"),
+    ]
+    fake.set_brightness(9)
+    fake.clear()
+    assert fake.brightness == {3: 9} and fake.current_text() == ""
+    assert isinstance(fake, LedBoard), "a fake that inherits the real encoding cannot drift"
 
 
 GEVENT_HUNG_BOARD = """

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,10 +159,13 @@ class Server:
     def window(self, window_number: int, action: str, body: dict[str, Any] | None = None) -> Any:
         """A window action as its A clerk."""
         token, window_id = self.clerk_token(window_number)
+        headers = {"Authorization": f"Bearer {token}"}
+        if action == "call-next":  # a fresh key per tap, as the counter sends
+            headers["Idempotency-Key"] = uuid.uuid4().hex
         response = requests.post(
             f"{self.url}/api/v1/windows/{window_id}/{action}",
             json=body or {},
-            headers={"Authorization": f"Bearer {token}"},
+            headers=headers,
             timeout=10,
         )
         assert response.status_code == 200, response.text

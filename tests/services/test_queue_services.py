@@ -7,7 +7,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from queue_server.domain.errors import CapacityReached, Conflict, Forbidden, Unauthorized
+from queue_server.domain.errors import (
+    CapacityReached,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Unauthorized,
+)
 from queue_server.services import queue as q
 from queue_server.services.auth import actor_for_token, login
 from queue_server.services.context import ANONYMOUS, Actor, Deps
@@ -103,18 +109,84 @@ def test_nothing_in_a_display_room_carries_the_citizens_phone(deps, demo, bus):
         assert "phone" not in repr(message.payload)
 
 
-def test_call_next_finishes_the_current_ticket_first(deps, demo):
+def test_call_next_finishes_the_current_ticket_first(deps, demo, clock):
     k = kiosk(deps, demo)
     q.issue_ticket(deps, k, demo["hall"], "D")
     q.issue_ticket(deps, k, demo["hall"], "D")
     actor, window = clerk(deps, demo, 6)
     q.open_window(deps, actor, window)
     assert q.call_next(deps, actor, window)["ticket"]["number"] == "D001"
+    clock.advance(seconds=10)  # the citizen came and was served
     assert q.call_next(deps, actor, window)["ticket"]["number"] == "D002"
+    clock.advance(seconds=10)
     assert q.call_next(deps, actor, window) == {"ticket": None}
     with deps.db.reading() as s:
         states = dict(s.execute(select(tables.tickets.c.number, tables.tickets.c.state)).all())
     assert states == {"D001": "done", "D002": "done"}
+
+
+def ticket_states(deps: Deps) -> dict[str, str]:
+    with deps.db.reading() as s:
+        return dict(s.execute(select(tables.tickets.c.number, tables.tickets.c.state)).all())
+
+
+def test_a_second_call_next_does_not_finish_a_ticket_called_moments_ago(deps, demo, clock):
+    """A double tap or a retry without a key: the citizen called a moment ago is still walking
+    to the window, so the ticket is not finished and nobody else is called, until the hall's
+    call_next_guard_seconds (10 by default) have passed or the service has started."""
+    k = kiosk(deps, demo)
+    for _ in range(3):
+        q.issue_ticket(deps, k, demo["hall"], "D")
+    actor, window = clerk(deps, demo, 6)
+    q.open_window(deps, actor, window)
+    assert q.call_next(deps, actor, window)["ticket"]["number"] == "D001"
+    clock.advance(seconds=9)
+    with pytest.raises(Conflict) as refused:
+        q.call_next(deps, actor, window)
+    assert "D001" in refused.value.message and "10" in refused.value.message_en
+    assert ticket_states(deps) == {"D001": "called", "D002": "waiting", "D003": "waiting"}
+    clock.advance(seconds=1)
+    assert q.call_next(deps, actor, window)["ticket"]["number"] == "D002"
+    q.start(deps, actor, window)  # being served: the next call-next may finish it at once
+    assert q.call_next(deps, actor, window)["ticket"]["number"] == "D003"
+    assert ticket_states(deps) == {"D001": "done", "D002": "done", "D003": "called"}
+
+
+def test_a_retried_call_next_with_its_idempotency_key_calls_nobody_else(deps, demo, clock):
+    k = kiosk(deps, demo)
+    for _ in range(3):
+        q.issue_ticket(deps, k, demo["hall"], "D")
+    actor, window = clerk(deps, demo, 6)
+    q.open_window(deps, actor, window)
+    first = q.call_next(deps, actor, window, idempotency_key="tap-0001")
+    again = q.call_next(deps, actor, window, idempotency_key="tap-0001")  # the retry
+    assert first["ticket"]["number"] == again["ticket"]["number"] == "D001"
+    assert ticket_states(deps) == {"D001": "called", "D002": "waiting", "D003": "waiting"}
+    # a new tap sends a new key: the clerk asked for the next one, so D001 is finished
+    assert (
+        q.call_next(deps, actor, window, idempotency_key="tap-0002")["ticket"]["number"] == "D002"
+    )
+    assert ticket_states(deps)["D001"] == "done"
+    with pytest.raises(InvalidInput):
+        q.call_next(deps, actor, window, idempotency_key="x")
+
+
+def test_the_api_takes_the_idempotency_key_of_call_next(api, deps):
+    api.issue("A")
+    api.issue("A")
+    clerk_ = api.clerk(1)
+    api.window(1, "open")
+    headers = {
+        "Authorization": f"Bearer {api.token(clerk_['staff_no'])}",
+        "Idempotency-Key": "counter-tap-0001",
+    }
+    url = f"/api/v1/windows/{clerk_['window']}/call-next"
+    replies = [api.client.post(url, json={}, headers=headers) for _ in range(2)]
+    assert [r.status_code for r in replies] == [200, 200]
+    assert replies[0].get_json()["ticket"]["number"] == replies[1].get_json()["ticket"]["number"]
+    bare = api.client.post(url, json={}, headers={"Authorization": headers["Authorization"]})
+    assert bare.status_code == 409 and "A001" in bare.get_json()["message"]
+    assert ticket_states(deps) == {"A001": "called", "A002": "waiting"}
 
 
 def test_no_show_waits_for_the_recall_rules_then_return_puts_it_near_the_front(deps, demo, clock):

@@ -108,6 +108,13 @@ _QUEUE_RULE_TEXT = {
         "This long after the day's last session, every window is closed, its clerk signed out "
         "and the day's open tickets settled",
     ),
+    "call_next_guard_seconds": (
+        "刚呼叫的号保护秒数",
+        "Seconds a just-called ticket is kept",
+        "叫号后这么多秒内，未开始办理的号不会被再次“叫下一位”办结（防止连点或重发）",
+        "Within this many seconds of a call, a ticket not yet being served is not finished by "
+        "another call-next (a double tap or a retry)",
+    ),
     "allow_call_out_of_order": (
         "允许窗口选号呼叫",
         "Clerks may call a chosen ticket out of order",
