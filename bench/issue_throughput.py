@@ -147,9 +147,11 @@ def run_hallq(
             server.stop()
 
 
-def count_round_trips(deployment: Any, tickets: int = 300) -> dict[str, float]:
-    """A ticket's round trips to the database, counted in this process: the app on the
-    deployment's database, kiosk requests through Flask's test client, round the halls.
+def in_process(deployment: Any, printer: str | None = None, tickets: int = 300) -> dict[str, float]:
+    """A ticket's CPU time and round trips to the database, in this process: the app on the
+    deployment's database (threads, not gevent), kiosk requests through Flask's test client,
+    round the halls. CPU is this process's (the print dispatcher's and printers' threads
+    included, once they are done): without HTTP parsing, but free of other processes' load.
 
     Statements are counted by SQLAlchemy's before_cursor_execute (the issuing statements sent
     straight to the driver included); a transaction's BEGIN, COMMIT or ROLLBACK, which the
@@ -158,17 +160,22 @@ def count_round_trips(deployment: Any, tickets: int = 300) -> dict[str, float]:
     """
     from sqlalchemy import event
 
-    instance, env, halls, _url = deployment
+    instance, env, halls, database_url = deployment
+    reset_tickets(database_url)
+    b.set_kiosk_printers(database_url, printer)
     saved = dict(os.environ)
     os.environ.update(env)
     try:
         from queue_server import create_app
 
-        app = create_app({"ASYNC_MODE": "threading", "PRINTING": False, "MESSAGE_QUEUE": None})
+        app = create_app(
+            {"ASYNC_MODE": "threading", "MESSAGE_QUEUE": None, "PRINTING": printer is not None}
+        )
     finally:
         os.environ.clear()
         os.environ.update(saved)
     deps = app.extensions["hallq"]
+    printing = app.extensions.get("hallq_printing")
     counts = {"statements": 0, "transaction": 0, "pings": 0}
     engines = {id(e): e for e in (deps.db.engine, deps.db.read_engine)}.values()
     network = not deps.db.is_sqlite
@@ -189,8 +196,10 @@ def count_round_trips(deployment: Any, tickets: int = 300) -> dict[str, float]:
         (f"/api/v1/halls/{h['hall']}/tickets", {"Authorization": f"Bearer {h['kiosk_token']}"})
         for h in halls
     ]
-    for path, headers in post:  # warm: caches filled, pools opened
+    for path, headers in post:  # warm: caches filled, pools opened, printers open
         client.post(path, json={"category": "A"}, headers=headers)
+    if printing is not None:
+        printing.wait_idle(60)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", statement)
         event.listen(engine, "begin", transaction)
@@ -198,17 +207,21 @@ def count_round_trips(deployment: Any, tickets: int = 300) -> dict[str, float]:
         event.listen(engine, "rollback", transaction)
         if engine.pool._pre_ping:  # type: ignore[attr-defined]
             event.listen(engine.pool, "checkout", checkout)
-    started = time.monotonic()
+    cpu = time.process_time()
     for number in range(tickets):
         path, headers = post[number % len(post)]
         answer = client.post(path, json={"category": CATEGORIES[number % 6]}, headers=headers)
         if answer.status_code != 201:
             raise RuntimeError(f"issuing failed: {answer.status_code} {answer.get_data()!r}")
-    seconds = time.monotonic() - started
+    if printing is not None:
+        printing.wait_idle(60)
+    cpu = time.process_time() - cpu
+    if printing is not None:
+        printing.close()
     deps.db.dispose()
     total = sum(counts.values())
     return {**{k: v / tickets for k, v in counts.items()}, "total": total / tickets,
-            "seconds": seconds}  # fmt: skip
+            "cpu_ms": cpu / tickets * 1000}  # fmt: skip
 
 
 def run_bare(work: Path, seconds: float, deployment: Any = None) -> dict[str, Any]:
@@ -255,7 +268,8 @@ def main() -> int:
             ("bare stack + the issuing SQL (sqlite3)", run_bare(work, args.seconds, sqlite))
         )
         rows.append(("hallq, 1 process, SQLite", run_hallq(sqlite, 1, args.seconds)))
-        trips["SQLite"] = count_round_trips(sqlite)
+        trips["SQLite"] = in_process(sqlite)
+        trips["SQLite, kiosks print"] = in_process(sqlite, "dummy://")
         rows.append(
             ("  same, no print dispatcher", run_hallq(sqlite, 1, args.seconds, printing=False))
         )
@@ -277,7 +291,7 @@ def main() -> int:
                         run_hallq(pg, 1, args.seconds),
                     )
                 )
-                trips["PostgreSQL"] = count_round_trips(pg)
+                trips["PostgreSQL"] = in_process(pg)
                 if redis_missing:
                     rows.append(("hallq, 2 processes", f"skipped: Redis {redis_missing}"))
                 else:
@@ -305,11 +319,15 @@ def main() -> int:
         f"CPU time per request; >5 s: requests wrk gave up on, not in its percentiles; "
         f"ran in {time.monotonic() - started:.0f} s)"
     )
-    print("\nround trips to the database per ticket (in-process, 300 kiosk tickets):")
+    print(
+        "\nin this process (threads, Flask's test client, 300 kiosk tickets round the halls):"
+        " CPU ms a ticket and round trips to the database a ticket"
+    )
     for name, count in trips.items():
         print(
-            f"  {name:<11} {count['total']:.1f} = {count['statements']:.1f} statements"
-            f" + {count['transaction']:.1f} BEGIN/COMMIT + {count['pings']:.1f} pool pings"
+            f"  {name:<21} {count['cpu_ms']:>5.2f} ms   {count['total']:>4.1f} round trips"
+            f" = {count['statements']:.1f} statements + {count['transaction']:.1f} BEGIN/COMMIT"
+            f" + {count['pings']:.1f} pool pings"
         )
     print_targets(dict(rows), trips)
     return 0
@@ -338,6 +356,21 @@ def print_targets(
         print(
             f"  kiosks print: {printing['rps']:.0f}/s against {sqlite['rps']:.0f}/s without "
             f"printers = {ratio:.0%} (target >= 80 %: {verdict(ratio >= 0.8)})"
+        )
+    if "SQLite" in trips and "SQLite, kiosks print" in trips:
+        ratio = trips["SQLite"]["cpu_ms"] / trips["SQLite, kiosks print"]["cpu_ms"]
+        print(
+            f"  kiosks print, in this process: {trips['SQLite, kiosks print']['cpu_ms']:.2f} ms"
+            f" a ticket against {trips['SQLite']['cpu_ms']:.2f} ms without printers: "
+            f"{ratio:.0%} of the tickets a CPU-bound process issues (target >= 80 %: "
+            f"{verdict(ratio >= 0.8)})"
+        )
+    if "SQLite" in trips and "PostgreSQL" in trips:
+        ratio = trips["SQLite"]["cpu_ms"] / trips["PostgreSQL"]["cpu_ms"]
+        print(
+            f"  PostgreSQL, in this process: {trips['PostgreSQL']['cpu_ms']:.2f} ms a ticket "
+            f"against {trips['SQLite']['cpu_ms']:.2f} ms on SQLite: {ratio:.0%} (target >= 50 %:"
+            f" {verdict(ratio >= 0.5)})"
         )
     if pg and sqlite:
         ratio = pg["rps"] / sqlite["rps"]
