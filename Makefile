@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 
-.PHONY: run test install install-dev assets browser-deps lint types bench clean
+.PHONY: run test install install-dev assets vendor browser-deps lint types bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,21 @@ $(STAMPS)/python-dev: pyproject.toml $(STAMPS)/python
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-static/vendor/socket.io.min.js: node_modules/.package-lock.json
+# The browser build of socket.io-client is kept in the repository (static/vendor, with the
+# licences of what it bundles), so that the package, and an installed hallq, serve it.
+# `make vendor` refreshes it from the npm lock after a version change in package.json.
+VENDORED := socket.io-client engine.io-client engine.io-parser socket.io-parser @socket.io/component-emitter
+
+vendor: node_modules/.package-lock.json
 	@mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.min.js static/vendor/socket.io.min.js
+	@for package in $(VENDORED); do \
+		echo "== $$package $$(node -p "require('./node_modules/$$package/package.json').version")"; \
+		cat node_modules/$$package/LICENSE; echo; \
+	done > static/vendor/socket.io.LICENSE
 
-assets: static/vendor/socket.io.min.js
+# npm packages the tests use (axe-core) and `make vendor` copies from.
+assets: node_modules/.package-lock.json
 
 install: $(STAMPS)/python assets
 
@@ -68,4 +78,4 @@ bench: install-dev
 	@for script in bench/[a-z]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor $(STAMPS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

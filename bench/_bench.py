@@ -247,16 +247,23 @@ WRK_RESULT = re.compile(r"^RESULT (.*)$", re.M)
 WRK_DONE = """
 done = function(summary, latency, requests)
   io.write(string.format(
-    "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d non2xx=%d errors=%d\\n",
+    "RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d max_us=%d non2xx=%d errors=%d timeouts=%d\\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
     latency.max, summary.errors.status,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.timeout))
 end
 """
 
 
+# wrk's timeout: a request not answered within it is counted in `timeouts` and left out of
+# the latency percentiles (which is why they are printed beside them).
+WRK_TIMEOUT_S = 5
+
+
 def wrk(url: str, script: Path, connections: int, seconds: float) -> dict[str, float]:
-    """Run wrk with keep-alive connections; requests, duration and latency percentiles (ms)."""
+    """Run wrk with keep-alive connections; requests, duration and latency percentiles (ms),
+    the slowest answer and the requests that timed out."""
     done = subprocess.run(
         [
             "wrk",
@@ -264,7 +271,7 @@ def wrk(url: str, script: Path, connections: int, seconds: float) -> dict[str, f
             f"-c{connections}",
             f"-d{max(1, round(seconds))}s",
             "--timeout",
-            "5s",
+            f"{WRK_TIMEOUT_S}s",
             "-s",
             str(script),
             url,
@@ -287,6 +294,7 @@ def wrk(url: str, script: Path, connections: int, seconds: float) -> dict[str, f
         "max_ms": int(values["max_us"]) / 1000,
         "non2xx": int(values["non2xx"]),
         "errors": int(values["errors"]),
+        "timeouts": int(values["timeouts"]),
     }
 
 

@@ -14,7 +14,14 @@ as in a city, never 1,000 tickets a second in one queue. Scenarios:
 6. hallq, two processes on PostgreSQL and Redis, 10 clients on each.
 
 Besides requests a second, it prints the server's CPU time per request (what the figure costs
-when the machine is shared) and the server's resident memory.
+when the machine is shared), the server's resident memory, and how fair the server is under
+this load (20 clients asking for more than it can do): p99 over p50, the slowest answer, and
+the requests wrk gave up on after 5 s (those are not in its percentiles). Then it counts the
+database round trips of one ticket, in this process through the app on each deployment's
+database (SQLAlchemy's before_cursor_execute, plus the BEGIN, COMMIT and pool pings the driver
+sends), and prints each of issue 17's targets as a ratio of two rows of the same run, the
+figure it is measured against beside it: the machine may be shared, and only ratios taken in
+one run mean anything then.
 
 Run from the repository root: .venv/bin/python bench/issue_throughput.py [--seconds 10]
 Needs wrk (Debian package `wrk`); PostgreSQL and Redis at HALLQ_TEST_PG_URL / HALLQ_TEST_REDIS_URL
@@ -86,6 +93,8 @@ def measure(servers: list[b.Server], script: Path, seconds: float) -> dict[str, 
         "rps": sum(r["rps"] for r in results),
         "p50_ms": max(r["p50_ms"] for r in results),
         "p99_ms": max(r["p99_ms"] for r in results),
+        "max_ms": max(r["max_ms"] for r in results),
+        "timeouts": sum(r["timeouts"] for r in results),
         "requests": requests,
         "bad": sum(r["non2xx"] + r["errors"] for r in results),
         "cpu_ms": cpu / requests * 1000 if requests else float("nan"),
@@ -138,6 +147,83 @@ def run_hallq(
             server.stop()
 
 
+def in_process(deployment: Any, printer: str | None = None, tickets: int = 300) -> dict[str, float]:
+    """A ticket's CPU time and round trips to the database, in this process: the app on the
+    deployment's database (threads, not gevent), kiosk requests through Flask's test client,
+    round the halls. CPU is this process's (the print dispatcher's and printers' threads
+    included, once they are done): without HTTP parsing, but free of other processes' load.
+
+    Statements are counted by SQLAlchemy's before_cursor_execute (the issuing statements sent
+    straight to the driver included); a transaction's BEGIN, COMMIT or ROLLBACK, which the
+    driver sends by itself, by the engine's begin/commit/rollback events (not on SQLite, where
+    they are no round trip, nor on autocommit connections); the pool's pre-ping by checkouts.
+    """
+    from sqlalchemy import event
+
+    instance, env, halls, database_url = deployment
+    reset_tickets(database_url)
+    b.set_kiosk_printers(database_url, printer)
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        from queue_server import create_app
+
+        app = create_app(
+            {"ASYNC_MODE": "threading", "MESSAGE_QUEUE": None, "PRINTING": printer is not None}
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    deps = app.extensions["hallq"]
+    printing = app.extensions.get("hallq_printing")
+    counts = {"statements": 0, "transaction": 0, "pings": 0}
+    engines = {id(e): e for e in (deps.db.engine, deps.db.read_engine)}.values()
+    network = not deps.db.is_sqlite
+
+    def statement(*_: Any) -> None:
+        counts["statements"] += 1
+
+    def transaction(conn: Any) -> None:
+        if network and conn.get_isolation_level() != "AUTOCOMMIT":
+            counts["transaction"] += 1
+
+    def checkout(*_: Any) -> None:
+        if network:
+            counts["pings"] += 1
+
+    client = app.test_client()
+    post = [
+        (f"/api/v1/halls/{h['hall']}/tickets", {"Authorization": f"Bearer {h['kiosk_token']}"})
+        for h in halls
+    ]
+    for path, headers in post:  # warm: caches filled, pools opened, printers open
+        client.post(path, json={"category": "A"}, headers=headers)
+    if printing is not None:
+        printing.wait_idle(60)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(engine, "begin", transaction)
+        event.listen(engine, "commit", transaction)
+        event.listen(engine, "rollback", transaction)
+        if engine.pool._pre_ping:  # type: ignore[attr-defined]
+            event.listen(engine.pool, "checkout", checkout)
+    cpu = time.process_time()
+    for number in range(tickets):
+        path, headers = post[number % len(post)]
+        answer = client.post(path, json={"category": CATEGORIES[number % 6]}, headers=headers)
+        if answer.status_code != 201:
+            raise RuntimeError(f"issuing failed: {answer.status_code} {answer.get_data()!r}")
+    if printing is not None:
+        printing.wait_idle(60)
+    cpu = time.process_time() - cpu
+    if printing is not None:
+        printing.close()
+    deps.db.dispose()
+    total = sum(counts.values())
+    return {**{k: v / tickets for k, v in counts.items()}, "total": total / tickets,
+            "cpu_ms": cpu / tickets * 1000}  # fmt: skip
+
+
 def run_bare(work: Path, seconds: float, deployment: Any = None) -> dict[str, Any]:
     """The same load against the bare Flask-SocketIO/gevent JSON endpoint; with a seeded
     SQLite deployment, the endpoint also runs the issuing statements on it (sqlite3 alone)."""
@@ -171,6 +257,7 @@ def main() -> int:
         f"{args.seconds:.0f} s per scenario after a 2 s warm-up\n"
     )
     pg_missing = b.pg_reachable()
+    trips: dict[str, dict[str, float]] = {}
     redis_missing = b.redis_reachable()
     rows: list[tuple[str, dict[str, Any] | str]] = []
     started = time.monotonic()
@@ -181,6 +268,8 @@ def main() -> int:
             ("bare stack + the issuing SQL (sqlite3)", run_bare(work, args.seconds, sqlite))
         )
         rows.append(("hallq, 1 process, SQLite", run_hallq(sqlite, 1, args.seconds)))
+        trips["SQLite"] = in_process(sqlite)
+        trips["SQLite, kiosks print"] = in_process(sqlite, "dummy://")
         rows.append(
             ("  same, no print dispatcher", run_hallq(sqlite, 1, args.seconds, printing=False))
         )
@@ -202,6 +291,7 @@ def main() -> int:
                         run_hallq(pg, 1, args.seconds),
                     )
                 )
+                trips["PostgreSQL"] = in_process(pg)
                 if redis_missing:
                     rows.append(("hallq, 2 processes", f"skipped: Redis {redis_missing}"))
                 else:
@@ -210,8 +300,8 @@ def main() -> int:
                     )
     bare = rows[0][1]
     print(
-        f"{'scenario':<42} {'tickets/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'share':>6} "
-        f"{'CPU ms/req':>10} {'RSS MB':>7} {'failed':>6}"
+        f"{'scenario':<42} {'tickets/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'p99/p50':>7} "
+        f"{'max ms':>7} {'>5 s':>5} {'share':>6} {'CPU ms/req':>10} {'RSS MB':>7} {'failed':>6}"
     )
     for name, result in rows:
         if isinstance(result, str):
@@ -220,13 +310,96 @@ def main() -> int:
         share = result["rps"] / bare["rps"] if isinstance(bare, dict) else float("nan")
         print(
             f"{name:<42} {result['rps']:>9.0f} {result['p50_ms']:>7.1f} "
-            f"{result['p99_ms']:>7.1f} {share:>6.0%} {result['cpu_ms']:>10.2f} "
-            f"{result['rss_mb']:>7.0f} {result['bad']:>6}"
+            f"{result['p99_ms']:>7.1f} {result['p99_ms'] / result['p50_ms']:>7.1f} "
+            f"{result['max_ms']:>7.0f} {result['timeouts']:>5} {share:>6.0%} "
+            f"{result['cpu_ms']:>10.2f} {result['rss_mb']:>7.0f} {result['bad']:>6}"
         )
     print(
         f"\n(share: of the bare stack's requests a second; CPU ms/req: the server processes' "
-        f"CPU time per request; ran in {time.monotonic() - started:.0f} s)"
+        f"CPU time per request; >5 s: requests wrk gave up on, not in its percentiles; "
+        f"ran in {time.monotonic() - started:.0f} s)"
     )
+    print(
+        "\nin this process (threads, Flask's test client, 300 kiosk tickets round the halls):"
+        " CPU ms a ticket and round trips to the database a ticket"
+    )
+    for name, count in trips.items():
+        print(
+            f"  {name:<21} {count['cpu_ms']:>5.2f} ms   {count['total']:>4.1f} round trips"
+            f" = {count['statements']:.1f} statements + {count['transaction']:.1f} BEGIN/COMMIT"
+            f" + {count['pings']:.1f} pool pings"
+        )
+    print_targets(dict(rows), trips)
+    return 0
+
+
+def print_targets(
+    rows: dict[str, dict[str, Any] | str], trips: dict[str, dict[str, float]]
+) -> None:
+    """Issue 17's targets, each a ratio of two rows of this run, its reference beside it."""
+    found = {name.strip(): row for name, row in rows.items() if isinstance(row, dict)}
+
+    def row(prefix: str) -> dict[str, Any] | None:
+        return next((r for name, r in found.items() if name.startswith(prefix)), None)
+
+    floor = row("bare stack + the issuing SQL")
+    sqlite = row("hallq, 1 process, SQLite")
+    printing = row("same, kiosks print")
+    pg = row("hallq, 1 process, PostgreSQL")
+    print("\ntargets (issue 17), each measured against a row of this same run:")
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    if printing and sqlite:
+        ratio = printing["rps"] / sqlite["rps"]
+        print(
+            f"  kiosks print: {printing['rps']:.0f}/s against {sqlite['rps']:.0f}/s without "
+            f"printers = {ratio:.0%} (target >= 80 %: {verdict(ratio >= 0.8)})"
+        )
+    if "SQLite" in trips and "SQLite, kiosks print" in trips:
+        ratio = trips["SQLite"]["cpu_ms"] / trips["SQLite, kiosks print"]["cpu_ms"]
+        print(
+            f"  kiosks print, in this process: {trips['SQLite, kiosks print']['cpu_ms']:.2f} ms"
+            f" a ticket against {trips['SQLite']['cpu_ms']:.2f} ms without printers: "
+            f"{ratio:.0%} of the tickets a CPU-bound process issues (target >= 80 %: "
+            f"{verdict(ratio >= 0.8)})"
+        )
+    if "SQLite" in trips and "PostgreSQL" in trips:
+        ratio = trips["SQLite"]["cpu_ms"] / trips["PostgreSQL"]["cpu_ms"]
+        print(
+            f"  PostgreSQL, in this process: {trips['PostgreSQL']['cpu_ms']:.2f} ms a ticket "
+            f"against {trips['SQLite']['cpu_ms']:.2f} ms on SQLite: {ratio:.0%} (target >= 50 %:"
+            f" {verdict(ratio >= 0.5)})"
+        )
+    if pg and sqlite:
+        ratio = pg["rps"] / sqlite["rps"]
+        print(
+            f"  PostgreSQL, 1 process: {pg['rps']:.0f}/s against {sqlite['rps']:.0f}/s on "
+            f"SQLite = {ratio:.0%} (target >= 50 %: {verdict(ratio >= 0.5)})"
+        )
+    if "PostgreSQL" in trips:
+        total = trips["PostgreSQL"]["total"]
+        print(
+            f"  PostgreSQL round trips per ticket: {total:.1f} (target <= 4: {verdict(total <= 4)})"
+        )
+    if sqlite and floor:
+        ratio = sqlite["cpu_ms"] / floor["cpu_ms"]
+        print(
+            f"  SQLite CPU per ticket: {sqlite['cpu_ms']:.2f} ms against the floor's "
+            f"{floor['cpu_ms']:.2f} ms = {ratio:.1f}x (target <= 2x: {verdict(ratio <= 2)})"
+        )
+    for name, result in found.items():
+        if not name.startswith(("hallq", "same")):
+            continue
+        ratio = result["p99_ms"] / result["p50_ms"]
+        fair = ratio <= 4 and result["max_ms"] <= 1000 and result["timeouts"] == 0
+        print(
+            f"  fair under overload, {name}: p99 {result['p99_ms']:.0f} ms = {ratio:.1f}x p50 "
+            f"{result['p50_ms']:.0f} ms, slowest {result['max_ms']:.0f} ms, "
+            f"{result['timeouts']} over 5 s (target p99 <= 4x p50, none over 1 s: "
+            f"{verdict(fair)})"
+        )
     return 0
 
 

@@ -48,8 +48,8 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         "queue_server",
         root_path=str(config.ROOT / "queue_server"),
-        template_folder=str(config.ROOT / "templates"),
-        static_folder=str(config.ROOT / "static"),
+        template_folder=str(config.WEB_ROOT / "templates"),
+        static_folder=str(config.WEB_ROOT / "static"),
         static_url_path="/static",
         instance_path=config.instance_path().as_posix(),
     )

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where the pages' templates/ and static/ are: the source tree, or, in an installed package,
+# the copy its build put beside the code (setup.py).
+WEB_ROOT = ROOT if (ROOT / "templates").is_dir() else Path(__file__).resolve().parent / "web_assets"
 
 
 def instance_path() -> Path:

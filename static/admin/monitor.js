@@ -73,7 +73,12 @@
   // Redrawn now and then even without events: when the message queue is down no event comes,
   // and the redraw is what shows the fault.
   setInterval(schedule, 30000);
-  if (typeof window.io !== "function") return;
+  if (typeof window.io !== "function") {
+    // the live-connection script did not load: say so instead of a page that never changes
+    conn.dataset.state = "missing";
+    conn.innerHTML = '实时连接无法加载，页面不会自动更新 <small lang="en">Live updates failed to load</small>';
+    return;
+  }
   var socket = window.io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
   socket.on("connect", function () {
     setConn("live");

@@ -20,6 +20,18 @@
     var mark = options.mark ? document.querySelector(options.mark) : null;
     var state = { online: false, serverOffset: 0, snapshots: 0, version: null, healed: 0 };
     var checked = rooms.filter(function (room) { return room.hall || room.window; })[0] || null;
+    if (typeof window.io !== "function") {
+      // The live-connection script did not load (not served, or blocked): this screen would
+      // never change. Say so where the connection's state is shown.
+      document.documentElement.dataset.live = "missing";
+      if (mark) {
+        mark.innerHTML = '实时连接无法加载，本屏幕不会更新，请联系管理员 ' +
+          '<small lang="en">Live updates failed to load; this screen will not update</small>';
+        mark.hidden = false;
+      }
+      if (options.onStatus) options.onStatus(false);
+      return { socket: null, state: state, now: function () { return new Date(); } };
+    }
     var socket = window.io("/live", {
       reconnection: true,
       reconnectionDelay: 300,

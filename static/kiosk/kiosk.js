@@ -31,6 +31,7 @@
     clock: ["当前时间", "Current time"],
     loading: ["正在连接，请稍候…", "Connecting, please wait…"],
     offline: ["网络连接中断，正在重新连接…", "Connection lost; reconnecting…"],
+    live_missing: ["实时连接无法加载，等候人数不会更新，请告知工作人员", "Live updates failed to load; waiting figures will not change. Please tell staff"],
     choose: ["请选择要办理的业务", "Choose a service"],
     waiting: ["等候 {n} 人 · 约 {m} 分钟", "{n} waiting · about {m} min"],
     no_wait: ["无需等候", "No wait"],
@@ -879,7 +880,14 @@
 
   // -- live updates ------------------------------------------------------------------------------
   function connectLive() {
-    if (typeof io !== "function") return;
+    if (typeof io !== "function") {
+      // the live-connection script did not load: say so, rather than show figures that never move
+      var banner = $("offline-banner");
+      banner.dataset.t = "live_missing";
+      banner.textContent = t("live_missing");
+      banner.hidden = false;
+      return;
+    }
     var socket = io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
     var lostTimer = null;
     socket.on("connect", function () {

@@ -133,7 +133,11 @@
   }
 
   function connect() {
-    if (typeof io !== "function") return;
+    if (typeof io !== "function") {
+      // the live-connection script did not load: the page will not update by itself
+      stamp("实时更新无法加载，请下拉刷新页面 Live updates failed to load; refresh the page");
+      return;
+    }
     var socket = io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 15000 });
     socket.on("connect", function () { socket.emit("join", { ticket: TOKEN }); });
     socket.on("disconnect", function () { stamp("连接中断，正在重连 Reconnecting"); });

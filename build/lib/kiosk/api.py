@@ -1,0 +1,135 @@
+"""The kiosk's API routes under /api/v1 (imported by queue_server.api.load_extensions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, jsonify
+
+from kiosk import booking_url
+from queue_server.api import HALL, SEARCH, api, body, documented
+from queue_server.api.spec import Param, query
+from queue_server.domain.errors import InvalidInput
+from queue_server.http import current_actor, deps
+from queue_server.services import kiosk as kiosk_service
+
+# The appointment engineer's check-in route; the kiosk offers 预约签到 once it exists.
+CHECK_IN_ENDPOINT = "api.appointment_check_in"
+
+
+def printing() -> kiosk_service.PrintDispatcher | None:
+    """The app's print dispatcher, when printing is on."""
+    return current_app.extensions.get("hallq_printing")
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/service-items",
+    "办事指南: service items with their one-time notice; ?q= searches Chinese names and "
+    "pinyin initials (sb → 社保), ?category= filters by prefix or id",
+    errors=(404, 422),
+    query=(
+        SEARCH,
+        Param(
+            "category",
+            {"type": "string", "pattern": "^(?:[A-Za-z]{1,2}|[0-9]{1,10})$"},
+            "只看这一类别：号码前缀（如 A）或编号",
+            "Only this category: its ticket prefix (e.g. A) or id",
+        ),
+        Param(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+            "最多列出多少项",
+            "At most this many items",
+        ),
+    ),
+)
+def service_items(hall: int) -> Any:
+    asked = query()
+    return jsonify(
+        kiosk_service.search_items(deps(), hall, asked["q"], asked["category"], asked["limit"])
+    )
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/service-items/<int:item>",
+    "One service item's one-time notice (一次性告知): materials, conditions, fee, time limit",
+    errors=(404,),
+)
+def service_item(hall: int, item: int) -> Any:
+    return jsonify(kiosk_service.get_item(deps(), hall, item))
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/kiosk",
+    "The kiosk's home: open state and next opening, categories with waiting count and "
+    "estimated wait, 绿色通道 kinds, whether 预约签到 and phone booking are offered",
+    errors=(404,),
+)
+def kiosk_home(hall: int) -> Any:
+    appointments = CHECK_IN_ENDPOINT in current_app.view_functions
+    home = kiosk_service.kiosk_home(deps(), hall, appointments=appointments)
+    home["booking_url"] = booking_url(hall)
+    return jsonify(home)
+
+
+@documented(
+    api,
+    "GET",
+    "/kiosk/me",
+    "The kiosk device asking (device token): its hall and its printer's state",
+    auth="kiosk",
+)
+def kiosk_me() -> Any:
+    return jsonify(kiosk_service.kiosk_me(deps(), current_actor()))
+
+
+PRINTER_BODY = {
+    "type": "object",
+    "properties": {
+        "printer": {"type": "string", "maxLength": 300, "nullable": True},
+        "paper_mm": {"type": "integer", "enum": [58, 80]},
+        "mode": {"type": "string", "enum": ["text", "image"]},
+        "encoding": {"type": "string", "enum": ["gb18030", "gbk"]},
+        "check_status": {"type": "boolean"},
+    },
+}
+
+
+@documented(
+    api,
+    "PUT",
+    "/kiosks/<int:device>/printer",
+    "Set a kiosk's ticket printer: usb://VID:PID, serial:///dev/ttyUSB0?baudrate=9600, "
+    "tcp://HOST:9100, file:///path or dummy://; paper 58/80 mm; text or image mode "
+    "(manager)",
+    body=PRINTER_BODY,
+    auth="manager",
+    errors=(404,),
+)
+def set_kiosk_printer(device: int) -> Any:
+    return jsonify(kiosk_service.set_printer(deps(), current_actor(), device, body()))
+
+
+@documented(
+    api,
+    "POST",
+    "/kiosks/<int:device>/printer/test",
+    "Print a test ticket on a kiosk's printer (manager); the outcome comes as print_status",
+    body={"type": "object", "properties": {}},
+    auth="manager",
+    status=202,
+    errors=(404,),
+)
+def test_kiosk_printer(device: int) -> Any:
+    kiosk_service.require_printer_manager(deps(), current_actor(), device)
+    dispatcher = printing()
+    if dispatcher is None:
+        raise InvalidInput("本服务器未启用打印", "Printing is switched off on this server")
+    dispatcher.print_test_page(device)
+    return jsonify({"queued": True}), 202

@@ -1,0 +1,240 @@
+"""Command line: `hallq serve`, `hallq db upgrade`, `hallq demo`, `hallq calendar`."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import socket
+import sys
+from typing import Any
+
+import click
+
+from . import config
+
+
+@click.group()
+def cli() -> None:
+    """hallq: queue, kiosk and displays for government service halls."""
+
+
+@cli.group()
+def db() -> None:
+    """Database commands."""
+
+
+def _database_url() -> str:
+    return str(config.from_environment()["DATABASE_URL"])
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the database schema, keeping every row."""
+    from .store import migrate
+
+    url = _database_url()
+    migrate.upgrade(url, revision)
+    click.echo(f"database at revision {migrate.current(url)}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+def backup(path: str) -> None:
+    """Back up the database to PATH (online: the server may keep running)."""
+    from pathlib import Path
+
+    from .store import backup as backups
+
+    try:
+        target = backups.backup(_database_url(), Path(path))
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup written to {target}")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore(path: str, yes: bool) -> None:
+    """Replace the database's content with the backup at PATH (stop the servers first)."""
+    from pathlib import Path
+
+    from .store import backup as backups
+
+    if not yes:
+        click.confirm("This replaces every ticket, window and setting. Continue?", abort=True)
+    try:
+        backups.restore(_database_url(), Path(path))
+    except backups.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo("database restored; run `hallq db upgrade` if the backup is from an older release")
+
+
+def _deps() -> Any:
+    from .app import bootstrap
+
+    return bootstrap(config.from_environment())
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print credentials as JSON for scripts.")
+@click.option("--halls", default=1, show_default=True, type=click.IntRange(1, 500))
+@click.option("--printer", default=None, help="Ticket printer URL of the demo kiosk.")
+@click.option("--if-empty", is_flag=True, help="Only seed when the database has no hall.")
+def demo(as_json: bool, halls: int, printer: str | None, if_empty: bool) -> None:
+    """Seed demo town halls (windows, categories, items, clerks with A/B posts, a kiosk)."""
+    from .services import demo as demo_service
+
+    deps = _deps()
+    if printer is not None:
+        from devices.printer import open_printer
+
+        try:
+            open_printer(printer)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--printer") from None
+    if if_empty and not demo_service.database_is_empty(deps):
+        if as_json:
+            click.echo(json.dumps({"seeded": False}))
+        else:
+            click.echo("database already has halls; demo not seeded")
+        return
+    seeded = demo_service.seed_demo(deps, halls=halls, printer_url=printer)
+    if as_json:
+        if halls == 1:
+            click.echo(json.dumps(seeded[0], ensure_ascii=False))
+        else:
+            click.echo(
+                json.dumps({"halls": seeded, "admin": seeded[0]["admin"]}, ensure_ascii=False)
+            )
+        return
+    for hall in seeded:
+        click.echo(f"{hall['name']} (hall {hall['hall']})")
+        click.echo(f"  kiosk token: {hall['kiosk_token']}")
+        for clerk in hall["clerks"]:
+            click.echo(
+                f"  window {clerk['window_number']}: staff {clerk['staff_no']} "
+                f"password {clerk['password']}"
+            )
+        manager = hall["manager"]
+        click.echo(f"  manager: staff {manager['staff_no']} password {manager['password']}")
+    admin = seeded[0]["admin"]
+    click.echo(
+        f"admin (every hall, /admin): staff {admin['staff_no']} password {admin['password']}"
+    )
+
+
+@cli.group()
+def calendar() -> None:
+    """Holiday schedules (节假日安排) for years the chinesecalendar package does not cover."""
+
+
+@calendar.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=str))
+def calendar_import(path: str) -> None:
+    """Enter (or replace) a year from a JSON file: {"year": 2027, "holidays": [{"day": ...,
+    "until": ..., "name": "元旦", "name_en": ...}], "swapped_workdays": ["..."]}."""
+    from .domain.errors import QueueError
+    from .services import admin
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            data = json.load(file)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise click.ClickException(f"cannot read {path}: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("year"), int):
+        raise click.ClickException('the file must be a JSON object with a whole-number "year"')
+    try:
+        from .api.spec import validate
+
+        validate(admin.YEAR_SCHEMA, data)
+        saved = admin.save_year(_deps(), admin.COMMAND_LINE, data["year"], data)
+    except QueueError as error:
+        raise click.ClickException(f"{error.message}\n{error.message_en}") from None
+    click.echo(
+        f"{saved['year']}: {len(saved['holidays'])} holiday days, "
+        f"{len(saved['swapped_workdays'])} swapped working days entered"
+    )
+
+
+@calendar.command("show")
+@click.argument("year", type=click.IntRange(1, 9999))
+def calendar_show(year: int) -> None:
+    """Print a year's holidays and swapped working days as JSON, and where they come from."""
+    from .domain.errors import QueueError
+    from .services import admin
+
+    try:
+        shown = admin.calendar_year(_deps(), admin.COMMAND_LINE, year)
+    except QueueError as error:
+        raise click.ClickException(f"{error.message}\n{error.message_en}") from None
+    click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
+
+
+def _make_server(app: Any, host: str, port: int) -> Any:
+    from gevent import pywsgi
+
+    class NoDelayHandler(pywsgi.WSGIHandler):
+        """TCP_NODELAY on every connection, so keep-alive replies are not held ~40 ms."""
+
+        def handle(self) -> None:
+            with contextlib.suppress(OSError):
+                self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            super().handle()
+
+    return pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve hallq with gevent (HTTP and Socket.IO on one port)."""
+    from . import create_app
+    from .services import demo as demo_service
+
+    # The real server drives the serial LED boards and evaluator keypads (HALLQ_DEVICE_WORKERS=0
+    # leaves them to another process), sends kiosk tickets to their printers (HALLQ_PRINTING=0:
+    # no kiosk of the deployment prints through the server), runs the periodic jobs
+    # (HALLQ_SCHEDULER=0: not here) and sends each hall's queue figures at most every
+    # HALLQ_QUEUE_CHANGED_MS (0: with each change).
+    app = create_app(
+        {
+            "DEVICE_WORKERS": os.environ.get("HALLQ_DEVICE_WORKERS", "1") != "0",
+            "PRINTING": os.environ.get("HALLQ_PRINTING", "1") != "0",
+            "SCHEDULER": os.environ.get("HALLQ_SCHEDULER", "1") != "0",
+            "QUEUE_CHANGED_INTERVAL": float(os.environ.get("HALLQ_QUEUE_CHANGED_MS", "500")) / 1000,
+        }
+    )
+    base = f"http://{host}:{port}"
+    deps = app.extensions["hallq"]
+    # What start-up made (the app, its routes, compiled statements) lives as long as the process:
+    # keep it out of the garbage collector's full passes, which otherwise stall every screen.
+    gc.collect()
+    gc.freeze()
+    # Listen before saying so: whoever reads "serving at" may connect at once.
+    server = _make_server(app, host, port)
+    server.init_socket()
+    with deps.db.reading() as session:
+        from sqlalchemy import select
+
+        from .store import tables
+
+        first = session.scalar(select(tables.halls.c.id).order_by(tables.halls.c.id).limit(1))
+    click.echo(f"hallq serving at {base}  (database: {deps.db.engine.url.render_as_string()})")
+    if first is None or demo_service.database_is_empty(deps):
+        click.echo("  no hall yet: run `hallq demo` to seed the demo hall")
+    else:
+        click.echo(f"  kiosk:    {base}/kiosk/{first}")
+        click.echo(f"  counter:  {base}/counter")
+        click.echo(f"  display:  {base}/display/hall/{first}")
+        click.echo(f"  admin:    {base}/admin")
+    sys.stdout.flush()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    cli()

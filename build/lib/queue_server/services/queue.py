@@ -1,0 +1,1139 @@
+"""Queue use cases: one function each, one transaction each, events published after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..domain import events as ev
+from ..domain import policy
+from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, QueueError, Unauthorized
+from ..domain.model import (
+    ACTIVE_AT_WINDOW,
+    Category,
+    Clerk,
+    Hall,
+    Outcome,
+    Priority,
+    Role,
+    ServiceItem,
+    ServiceRecord,
+    Ticket,
+    TicketState,
+    Window,
+    WindowPost,
+)
+from ..domain.numbering import format_number, next_seq
+from ..domain.reports import subtree
+from ..store import tables
+from ..store.statements import DriverStatement
+from . import idempotency, views
+from .bus import Message
+from .context import Actor, Deps, audit
+from .hours import official_calendar, open_state
+from .scope import hall_parents
+
+R = TypeVar("R")
+T = tables.tickets
+
+
+@dataclass
+class Outbox:
+    """Domain events of one transaction, turned into room messages before the commit."""
+
+    session: Session
+    hall: Hall
+    now: datetime
+    events: list[ev.Event] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    queue_touched: bool = False
+    moved_categories: set[int] = field(default_factory=set)
+    # When set, `queue_changed` is left to the deployment's throttle (services/queue_changes.py),
+    # which sends it after the commit at most every few hundred milliseconds per hall.
+    queue_changed_later: bool = False
+    # Objects the use case wrote without the ORM (the issuing path), for the translation.
+    known: dict[tuple[type, int], Any] = field(default_factory=dict)
+    # What a kiosk prints of a ticket it issued, by ticket id: handed to the printing with
+    # `ticket_issued`, so that it need not read the ticket and its place again.
+    printed: dict[int, Any] = field(default_factory=dict)
+
+    def add(self, event: str, rooms: list[str], payload: dict[str, Any]) -> None:
+        """Queue one event for several rooms."""
+        self.messages.extend(Message(event, room, payload) for room in rooms)
+
+    def record(self, events: list[ev.Event]) -> None:
+        """Keep domain events; they are translated once the use case's work is done."""
+        self.events.extend(events)
+
+    def get(self, cls: type[R], ident: int | None) -> R | None:
+        """An object of this transaction by id: one the use case made itself, or the session's."""
+        if ident is None:
+            return None
+        known = self.known.get((cls, ident))
+        return known if known is not None else self.session.get(cls, ident)
+
+    def finalize(self) -> list[Message]:
+        """Translate the events from the final state, then add the hall's queue figures and
+        the new places of the tickets at the front of each queue that moved."""
+        self.session.flush()
+        for event in self.events:
+            translate(self, event)
+        if self.queue_touched and not (self.queue_changed_later and not self.moved_categories):
+            status = views.QueueStatus(self.session, self.hall, self.now)
+            if not self.queue_changed_later:
+                self.messages.append(views.queue_changed(status))
+            for category_id in sorted(self.moved_categories):
+                front = sorted(
+                    status.waiting_in(category_id),
+                    key=lambda t: (t.rank(self.now, status.rules), t.sort_key, t.id),
+                )[:FRONT_NOTICES]
+                for ticket in front:
+                    ahead, minutes = status.position_of(ticket)
+                    self.messages.append(
+                        Message(
+                            "ticket_changed",
+                            f"ticket:{ticket.token}",
+                            {
+                                "number": ticket.number,
+                                "state": ticket.state.value,
+                                "position": ahead,
+                                "estimated_wait_minutes": minutes,
+                            },
+                        )
+                    )
+        return _last_window_states(self.messages)
+
+
+def _last_window_states(messages: list[Message]) -> list[Message]:
+    """A window's state is sent once per transaction, after the rest: call-next finishes one
+    ticket and calls another, and both say the same final `window_changed` (every screen of the
+    hall would get it twice)."""
+    last = {m.room: i for i, m in enumerate(messages) if m.event == "window_changed"}
+    return [m for i, m in enumerate(messages) if m.event != "window_changed" or last[m.room] == i]
+
+
+# Phones of this many tickets at the front of a queue hear of their new place at once; the
+# others refresh their place from the ticket API.
+FRONT_NOTICES = 10
+
+
+def translate(out: Outbox, event: ev.Event) -> None:
+    """One domain event → messages for the hall, window and ticket rooms."""
+    s = out.session
+    hall_room = f"hall:{event.hall_id}"
+    if isinstance(event, ev.WindowChanged):
+        window = s.get(Window, event.window_id)
+        if window is not None:
+            out.add(
+                "window_changed",
+                [hall_room, f"window:{window.id}"],
+                views.window_view(s, window),
+            )
+        out.queue_touched = True
+        return
+    ticket = out.get(Ticket, getattr(event, "ticket_id", 0))
+    if ticket is None:
+        return
+    ticket_room = f"ticket:{ticket.token}"
+    category = out.get(Category, ticket.category_id)
+    out.queue_touched = True
+    if not isinstance(event, ev.TicketIssued) or ticket.priority != Priority.NONE:
+        # A ticket left or re-entered a queue, or jumped ahead: places at the front changed.
+        out.moved_categories.add(ticket.category_id)
+    if isinstance(event, ev.TicketIssued):
+        out.messages.append(
+            Message(
+                "ticket_issued",
+                hall_room,
+                {"number": ticket.number, "category_id": ticket.category_id},
+                device_id=ticket.device_id,
+                detail=out.printed.get(ticket.id or 0),
+            )
+        )
+    elif isinstance(event, ev.TicketCalled):
+        window = s.get(Window, event.window_id)
+        assert window is not None
+        payload = views.call_payload(ticket, window, category)
+        name = "ticket_recalled" if event.recall else "ticket_called"
+        out.add(name, [hall_room, f"window:{window.id}", ticket_room], payload)
+        out.add("window_changed", [hall_room, f"window:{window.id}"], views.window_view(s, window))
+    elif isinstance(event, ev.TicketFinished | ev.TicketCancelled):
+        window_id = event.window_id
+        payload = {
+            "number": ticket.number,
+            "state": ticket.state.value,
+            "outcome": ticket.outcome.value if ticket.outcome else None,
+            "window_id": window_id or None,
+        }
+        rooms = [hall_room, ticket_room]
+        window = s.get(Window, window_id) if window_id else None
+        if window is not None:
+            rooms.append(f"window:{window.id}")
+        out.add("ticket_finished", rooms, payload)
+        if window is not None:
+            out.add(
+                "window_changed", [hall_room, f"window:{window.id}"], views.window_view(s, window)
+            )
+    else:
+        other_window: int | None = getattr(event, "window_id", None) or getattr(
+            event, "from_window_id", None
+        )
+        window = s.get(Window, other_window) if other_window else None
+        out.add(
+            "ticket_changed",
+            [ticket_room],
+            {"number": ticket.number, "state": ticket.state.value},
+        )
+        if window is not None:
+            out.add(
+                "window_changed", [hall_room, f"window:{window.id}"], views.window_view(s, window)
+            )
+
+
+def run(deps: Deps, hall_id: int, work: Callable[[Outbox], R], *, settings_only: bool = False) -> R:
+    """Run one use case for a hall: lock the hall, work, commit, then publish.
+
+    A use case that only reads the hall's settings (`settings_only`) gets the cached, shared
+    hall of `views.hall_config` instead of one loaded into its session: it must not change it.
+    """
+    throttle = deps.queue_changes
+    with deps.db.transaction() as session:
+        deps.db.lock_hall(session, hall_id)
+        if settings_only:
+            hall = views.hall_config(session, hall_id).hall
+        else:
+            hall = views.get_hall(session, hall_id)
+        out = Outbox(session, hall, deps.clock.now(), queue_changed_later=throttle is not None)
+        result = work(out)
+        messages = out.finalize()
+    deps.bus.publish(messages)
+    if throttle is not None and out.queue_touched:
+        throttle.touch(hall_id)
+    return result
+
+
+def window_hall_id(deps: Deps, window_id: int) -> int:
+    """The hall of a window (never changes), read before taking the hall's lock."""
+    with deps.db.reading() as session:
+        hall_id = session.scalar(
+            select(tables.windows.c.hall_id).where(tables.windows.c.id == window_id)
+        )
+    if hall_id is None:
+        raise NotFound("找不到该窗口", "No such window")
+    return int(hall_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Issuing
+
+
+def find_category(session: Session, hall: Hall, ref: Any) -> Category:
+    """A category of the hall by its prefix (A) or its id."""
+    query = select(Category).where(
+        tables.categories.c.hall_id == hall.id, tables.categories.c.active.is_(True)
+    )
+    by_id, prefix = views.category_ref(ref)
+    if by_id is not None:
+        query = query.where(tables.categories.c.id == by_id)
+    else:
+        query = query.where(tables.categories.c.prefix == prefix)
+    category = session.scalars(query).first()
+    if category is None:
+        raise NotFound("本大厅没有该业务类别", "This hall has no such category")
+    return category
+
+
+_LAST_SEQ = DriverStatement(
+    select(func.max(T.c.seq)).where(
+        T.c.hall_id == bindparam("hall"),
+        T.c.category_id == bindparam("category"),
+        T.c.service_day == bindparam("day", type_=T.c.service_day.type),
+    )
+)
+# The ticket's columns, all of them written from the domain object, as the ORM would.
+_TICKET_FIELDS = [c.name for c in T.columns if c.name in {f.name for f in fields(Ticket)}]
+_TICKET_FIELDS.remove("id")
+_INSERT_TICKET = DriverStatement(insert(T).returning(T.c.id), column_keys=_TICKET_FIELDS)
+
+
+def _require_walk_in_open(config: views.HallConfig, session: Session, now: datetime) -> None:
+    """`require_walk_in_open`, its verdict kept for the minute (hours are set to the minute)."""
+    minute = now.replace(second=0, microsecond=0)
+    state = config.walk_in.get(minute)
+    if state is None:
+        state = open_state(config.hall, now, official_calendar(session))
+        config.walk_in.clear()
+        config.walk_in[minute] = state
+    if not state.open:
+        raise Conflict(state.notice, state.notice_en)
+
+
+def _require_walk_in_category(
+    config: views.HallConfig, session: Session, category: Category, now: datetime
+) -> None:
+    """Refuse a walk-in ticket in a session its booking rule keeps for booked citizens."""
+    from .booking import walk_in_refusal
+
+    key = ("category", now.replace(second=0, microsecond=0), category.id)
+    if key not in config.walk_in:
+        config.walk_in[key] = walk_in_refusal(session, config.hall, category.id or 0, now)  # type: ignore[index]
+    refusal = config.walk_in[key]  # type: ignore[index]
+    if refusal is not None:
+        raise Conflict(*refusal)
+
+
+def parse_priority(value: Any) -> Priority:
+    """绿色通道 kind from the request."""
+    if value is None or value == "":
+        return Priority.NONE
+    try:
+        return Priority(value)
+    except ValueError:
+        raise InvalidInput(
+            "优先类型须为 none、elderly、disabled、pregnant 或 military",
+            "priority must be none, elderly, disabled, pregnant or military",
+        ) from None
+
+
+def require_issuer(actor: Actor, hall: Hall, session: Session) -> None:
+    """Tickets come from a kiosk of this hall, or signed-in staff of this hall; a manager also
+    for the halls below theirs, a village agent also at the town centre above their station."""
+    if actor.kind == "device" and actor.device_kind == "kiosk" and actor.hall_id == hall.id:
+        return
+    if actor.kind == "system":
+        return
+    if actor.is_staff:
+        if actor.role == Role.ADMIN or actor.hall_id == hall.id:
+            return
+        if actor.role in (Role.AGENT, Role.MANAGER) and actor.hall_id is not None:
+            parents = hall_parents(session)
+            if actor.role == Role.MANAGER and hall.id in subtree(parents, actor.hall_id):
+                return
+            if actor.role == Role.AGENT and parents.get(actor.hall_id) == hall.id:
+                return
+        raise Forbidden("您无权为该大厅取号", "You may not issue tickets for this hall")
+    if actor.kind == "device":
+        raise Forbidden("该设备无权为此大厅取号", "This device may not issue tickets for this hall")
+    raise Unauthorized(
+        "请在自助取号机取号，或由工作人员登录后代取",
+        "Tickets are issued by a kiosk or a signed-in member of staff",
+    )
+
+
+def issue_ticket(
+    deps: Deps,
+    actor: Actor,
+    hall_id: int,
+    category: Any,
+    priority: Any = None,
+    phone: str | None = None,
+    service_item_id: int | None = None,
+    appointment: tuple[int, datetime] | None = None,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Take a ticket: the next number of the category today, its place and estimated wait.
+
+    A request that repeats the `idempotency_key` of a recent one from the same issuer gets the
+    ticket that one made (a retry after a lost reply), and nothing new is issued."""
+    prio = parse_priority(priority)
+    key = idempotency.check_key(idempotency_key)
+    issuer = idempotency.issuer_of(actor) if key is not None else None
+    if phone is not None:
+        phone = str(phone).strip() or None
+        if phone is not None and not (phone.isdigit() and len(phone) == 11 and phone[0] == "1"):
+            raise InvalidInput("手机号码须为 11 位数字", "A phone number has 11 digits")
+
+    def work(out: Outbox) -> dict[str, Any]:
+        s, hall, now = out.session, out.hall, out.now
+        # The busiest use case: the hall's settings come from the short-lived cache and the
+        # ticket is written with plain statements, not through the ORM (same rows, same events).
+        config = views.hall_config(s, hall.id or 0)
+        require_issuer(actor, hall, s)
+        if actor.kind == "device" and appointment is None:
+            _require_walk_in_open(config, s, now)
+        if key is not None and issuer is not None:
+            earlier = idempotency.earlier_ticket(s, issuer, key, now)
+            if earlier is not None:
+                booked = appointment[0] if appointment else None
+                return _issued_before(deps, out, config, earlier, category, booked)
+        cat = config.category(category)
+        if actor.kind == "device" and appointment is None:
+            _require_walk_in_category(config, s, cat, now)
+        item_id: int | None = None
+        item: ServiceItem | None = None
+        if service_item_id is not None:
+            item = s.get(ServiceItem, service_item_id)
+            if item is None or item.hall_id != hall.id or not item.active:
+                raise NotFound("本大厅没有该事项", "This hall has no such service item")
+            item_id = item.id
+        day = views.today(hall, now)
+        conn = s.connection()
+        last = _LAST_SEQ.scalar(conn, {"hall": hall.id, "category": cat.id, "day": day})
+        seq = next_seq(last, cat.daily_cap, cat.name)
+        ticket = Ticket(
+            hall_id=hall.id or 0,
+            category_id=cat.id or 0,
+            service_day=day,
+            seq=seq,
+            number=format_number(cat.prefix, seq),
+            token=deps.new_token(),
+            issued_at=now,
+            sort_key=now.timestamp(),
+            priority=prio,
+            phone=phone,
+            source="appointment"
+            if appointment
+            else ("kiosk" if actor.kind == "device" else actor.kind),
+            service_item_id=item_id,
+            appointment_id=appointment[0] if appointment else None,
+            appointment_due_at=appointment[1] if appointment else None,
+            device_id=actor.id if actor.kind == "device" else None,
+            agent_id=actor.id if actor.is_staff else None,
+        )
+        values = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
+        ticket.id = _INSERT_TICKET.scalar(conn, values)
+        if key is not None and issuer is not None:
+            idempotency.remember(s, issuer, key, hall.id or 0, ticket.id or 0, now)
+        out.known[(Ticket, ticket.id or 0)] = ticket
+        out.known[(Category, cat.id or 0)] = cat
+        audit(
+            s,
+            at=now,
+            actor=actor,
+            action="ticket.issue",
+            hall_id=hall.id,
+            subject=ticket.number,
+            detail={"ticket": ticket.id, "category": cat.prefix, "priority": prio.value},
+        )
+        out.record([ev.TicketIssued(hall.id or 0, ticket.id or 0, cat.id or 0)])
+        view = _issued_view(deps, out, config, ticket, cat)
+        if ticket.device_id is not None:
+            from .kiosk import kiosk_ticket
+
+            ahead, minutes = view["position"] or 0, view["estimated_wait_minutes"] or 0
+            out.printed[ticket.id or 0] = kiosk_ticket(
+                deps, hall, ticket, cat, item, ahead, minutes
+            )
+        return view
+
+    try:
+        return run(deps, hall_id, work, settings_only=True)
+    except IntegrityError:
+        # Another process took the same number between our read and our write (only possible
+        # without the hall lock): the database refused the duplicate; the citizen retries.
+        raise Conflict("取号繁忙，请再试一次", "Busy issuing tickets; please try again") from None
+
+
+def _issued_view(
+    deps: Deps, out: Outbox, config: views.HallConfig, ticket: Ticket, cat: Category
+) -> dict[str, Any]:
+    """What the issuer is shown of a ticket: its place, estimated wait and phone page."""
+    status = views.QueueStatus(
+        out.session, out.hall, out.now, categories=config.categories, windows=config.windows
+    )
+    view = views.ticket_view(ticket, cat, status=status, include_token=True)
+    view["hall"] = views.hall_view(out.hall)
+    view["phone_url"] = f"{deps.public_url.rstrip('/')}/t/{ticket.token}"
+    return view
+
+
+def _issued_before(
+    deps: Deps,
+    out: Outbox,
+    config: views.HallConfig,
+    ticket_id: int,
+    category: Any,
+    appointment_id: int | None,
+) -> dict[str, Any]:
+    """The ticket an earlier request with the same idempotency key made, as it stands now:
+    the same category, and for a plain ticket no appointment's (a check-in's key is not a
+    ticket's; a late check-in's ticket has lost its appointment)."""
+    ticket = out.session.get(Ticket, ticket_id)
+    cat = config.category(category)
+    if (
+        ticket is None
+        or ticket.hall_id != out.hall.id
+        or ticket.category_id != cat.id
+        or ticket.appointment_id not in (None, appointment_id)
+    ):
+        raise Conflict(
+            "该取号请求编号已用于另一张号，请重新取号",
+            "This Idempotency-Key was used for another ticket; take a new one",
+        )
+    return _issued_view(deps, out, config, ticket, cat)
+
+
+# --------------------------------------------------------------------------------------------
+# Window actions
+
+
+@dataclass
+class AtWindow:
+    """A window action's loaded state."""
+
+    out: Outbox
+    window: Window
+    clerk_id: int
+
+    @property
+    def session(self) -> Session:
+        """The transaction's session."""
+        return self.out.session
+
+    @property
+    def now(self) -> datetime:
+        """The transaction's time."""
+        return self.out.now
+
+
+def require_post(session: Session, actor: Actor, window: Window) -> int:
+    """Window actions need a signed-in clerk who holds the A or B post at that window."""
+    if not actor.is_staff or actor.id is None:
+        raise Unauthorized("请先登录", "Please sign in first")
+    post = session.scalars(
+        select(WindowPost).where(
+            tables.window_posts.c.window_id == window.id,
+            tables.window_posts.c.clerk_id == actor.id,
+        )
+    ).first()
+    if post is None:
+        raise Forbidden(
+            f"您不是 {window.number} 号窗口的 A 岗或 B 岗人员",
+            f"You hold neither the A nor the B post of window {window.number}",
+        )
+    return actor.id
+
+
+def at_window(
+    deps: Deps,
+    actor: Actor,
+    window_id: int,
+    work: Callable[[AtWindow], R],
+    *,
+    on_duty: bool = True,
+) -> R:
+    """Run a window action under the hall lock, as a clerk posted at that window.
+
+    With `on_duty`, only the clerk now working the window acts (or anyone posted there while
+    nobody does): the B post takes over through open or resume, never by acting beside A.
+    """
+
+    def locked(out: Outbox) -> R:
+        window = out.session.get(Window, window_id, populate_existing=True)
+        if window is None:
+            raise NotFound("找不到该窗口", "No such window")
+        clerk_id = require_post(out.session, actor, window)
+        if on_duty and window.active_clerk_id not in (None, clerk_id):
+            other = out.session.get(Clerk, window.active_clerk_id)
+            name = other.name if other else ""
+            raise Conflict(
+                f"本窗口正由 {name} 值守；请对方暂停或签退后再接岗",
+                "Another clerk is on duty at this window; take over after they pause or sign out",
+            )
+        return work(AtWindow(out, window, clerk_id))
+
+    return run(deps, window_hall_id(deps, window_id), locked)
+
+
+def current_ticket(session: Session, window: Window) -> Ticket | None:
+    """The ticket called or being served at a window."""
+    return session.scalars(
+        select(Ticket)
+        .where(T.c.window_id == window.id, T.c.state.in_(list(ACTIVE_AT_WINDOW)))
+        .limit(1)
+    ).first()
+
+
+def require_current(w: AtWindow) -> Ticket:
+    """The window's current ticket, or a clear refusal."""
+    ticket = current_ticket(w.session, w.window)
+    if ticket is None:
+        raise Conflict("本窗口当前没有正在叫号或办理的号", "No ticket is called or served here")
+    return ticket
+
+
+def end_service_record(session: Session, ticket: Ticket, now: datetime, outcome: Outcome) -> None:
+    """Close the ticket's open visit at a window with this outcome."""
+    record = views.service_record_for(session, ticket)
+    if record is not None:
+        record.ended_at = now
+        record.outcome = outcome
+        record.items = list(ticket.items)
+        if record.started_at is None and ticket.started_at is not None:
+            record.started_at = ticket.started_at
+
+
+def _called_view(w: AtWindow, ticket: Ticket | None) -> dict[str, Any]:
+    if ticket is None:
+        return {"ticket": None}
+    category = w.session.get(Category, ticket.category_id)
+    return {
+        "ticket": views.ticket_view(
+            ticket, category, w.window, rules=w.out.hall.rules, include_token=False
+        )
+    }
+
+
+def _call(w: AtWindow, ticket: Ticket, action: str) -> None:
+    s, now = w.session, w.now
+    rules = w.out.hall.rules
+    previous = views.service_record_for(s, ticket)
+    events = ticket.call(w.window, w.clerk_id, now)
+    policy.after_call(w.window, ticket, rules, now)
+    s.add(
+        ServiceRecord(
+            ticket_id=ticket.id or 0,
+            hall_id=ticket.hall_id,
+            window_id=w.window.id or 0,
+            clerk_id=w.clerk_id,
+            category_id=ticket.category_id,
+            called_at=now,
+            previous_id=previous.id if previous else _last_record_id(s, ticket),
+        )
+    )
+    s.flush()
+    audit(
+        s,
+        at=now,
+        actor=Actor("clerk", w.clerk_id, w.window.hall_id),
+        action=action,
+        hall_id=w.window.hall_id,
+        subject=ticket.number,
+        detail={"ticket": ticket.id, "window": w.window.number},
+    )
+    w.out.record(events)
+
+
+def _last_record_id(session: Session, ticket: Ticket) -> int | None:
+    return session.scalar(
+        select(func.max(tables.service_records.c.id)).where(
+            tables.service_records.c.ticket_id == ticket.id
+        )
+    )
+
+
+def _audit(w: AtWindow, action: str, ticket: Ticket | None, **detail: Any) -> None:
+    audit(
+        w.session,
+        at=w.now,
+        actor=Actor("clerk", w.clerk_id, w.window.hall_id),
+        action=action,
+        hall_id=w.window.hall_id,
+        subject=ticket.number if ticket else f"window {w.window.number}",
+        detail={"window": w.window.number, **({"ticket": ticket.id} if ticket else {}), **detail},
+    )
+
+
+def _finish(w: AtWindow, ticket: Ticket, outcome: Outcome, items: list[int]) -> None:
+    events = ticket.finish(outcome, items, w.now)
+    views.forget_service_times(w.session, w.window.hall_id)
+    end_service_record(w.session, ticket, w.now, outcome)
+    _audit(w, "ticket.finish", ticket, outcome=outcome.value, items=items)
+    w.out.record(events)
+
+
+def call_next(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
+    """Call the next ticket by the hall's policy; first finish the current one, if any."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        w.window.require_open()
+        current = current_ticket(w.session, w.window)
+        if current is not None:
+            _finish(w, current, Outcome.COMPLETED, list(current.items))
+        waiting = views.waiting_tickets(w.session, w.out.hall, w.now)
+        hall, rules = w.out.hall, w.out.hall.rules
+        # The hall's other windows matter only when comprehensive windows leave the categories
+        # of open fixed or flexible windows for later.
+        windows = (
+            views.hall_config(w.session, hall.id or 0).windows
+            if rules.comprehensive_prefers_unserved
+            else ()
+        )
+        chosen = policy.choose_next(w.window, waiting, rules, w.now, w.clerk_id, windows)
+        if chosen is None:
+            w.out.record([ev.WindowChanged(w.window.hall_id, w.window.id or 0)])
+            return {"ticket": None}
+        ticket = w.session.get(Ticket, chosen.id)
+        assert ticket is not None
+        _call(w, ticket, "ticket.call_next")
+        return _called_view(w, ticket)
+
+    return at_window(deps, actor, window_id, work)
+
+
+def call_ticket(deps: Deps, actor: Actor, window_id: int, ticket_ref: Any) -> dict[str, Any]:
+    """Call a chosen waiting ticket out of order, where the hall allows it (audited)."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        if not w.out.hall.rules.allow_call_out_of_order:
+            raise Forbidden(
+                "本大厅不允许选号叫号，请按顺序叫号",
+                "This hall does not allow calling out of order; call the next ticket",
+            )
+        w.window.require_open()
+        if current_ticket(w.session, w.window) is not None:
+            raise Conflict("请先办结或处理当前的号", "Finish or settle the current ticket first")
+        ticket = find_ticket_at_hall(w.session, w.out.hall, ticket_ref, w.now)
+        if not policy.may_call(w.window, ticket, w.clerk_id):
+            raise Conflict(
+                f"{ticket.number} 号不在本窗口的等候队列中",
+                f"Ticket {ticket.number} is not waiting for this window",
+            )
+        _call(w, ticket, "ticket.call_chosen")
+        return _called_view(w, ticket)
+
+    return at_window(deps, actor, window_id, work)
+
+
+def find_ticket_at_hall(session: Session, hall: Hall, ref: Any, now: datetime) -> Ticket:
+    """A ticket of the hall by id, or by today's number (A001)."""
+    query = select(Ticket).where(T.c.hall_id == hall.id)
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        query = query.where(T.c.id == ref)
+    elif isinstance(ref, str) and ref.strip():
+        ref = ref.strip().upper()
+        if ref.isdigit():
+            query = query.where(T.c.id == int(ref))
+        else:
+            query = query.where(T.c.number == ref, T.c.service_day == views.today(hall, now))
+    else:
+        raise InvalidInput("请指定号码", "Name the ticket")
+    ticket = session.scalars(query).first()
+    if ticket is None:
+        raise NotFound("本大厅今天没有这个号", "No such ticket in this hall today")
+    return ticket
+
+
+def recall(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
+    """重呼 the current ticket."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        ticket = require_current(w)
+        events = ticket.recall(w.now)
+        _audit(w, "ticket.recall", ticket, times_called=ticket.times_called)
+        w.out.record(events)
+        return _called_view(w, ticket)
+
+    return at_window(deps, actor, window_id, work)
+
+
+def start(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
+    """The citizen arrived: start serving the current ticket."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        ticket = require_current(w)
+        events = ticket.start(w.now)
+        record = views.service_record_for(w.session, ticket)
+        if record is not None:
+            record.started_at = w.now
+        _audit(w, "ticket.start", ticket)
+        w.out.record(events)
+        return _called_view(w, ticket)
+
+    return at_window(deps, actor, window_id, work)
+
+
+def parse_outcome(value: Any) -> Outcome:
+    """办结 / 需补正 / 转后台 from the request, in English codes or the Chinese words."""
+    if value is None or value == "":
+        return Outcome.COMPLETED
+    words = {
+        "办结": Outcome.COMPLETED,
+        "需补正": Outcome.NEEDS_CORRECTION,
+        "转后台": Outcome.BACK_OFFICE,
+    }
+    if value in words:
+        return words[value]
+    try:
+        outcome = Outcome(value)
+    except ValueError:
+        outcome = Outcome.NO_SHOW  # refused just below with the same message
+    if outcome not in (Outcome.COMPLETED, Outcome.NEEDS_CORRECTION, Outcome.BACK_OFFICE):
+        raise InvalidInput(
+            "办理结果须为 办结、需补正 或 转后台",
+            "outcome must be completed, needs_correction or back_office",
+        )
+    return outcome
+
+
+def finish(
+    deps: Deps, actor: Actor, window_id: int, items: Any = None, outcome: Any = None
+) -> dict[str, Any]:
+    """办结: end the current service, recording the items done and the outcome."""
+    result_outcome = parse_outcome(outcome)
+    if items is None:
+        items = []
+    if not isinstance(items, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in items
+    ):
+        raise InvalidInput("办理事项须为事项编号列表", "items must be a list of service item ids")
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        ticket = require_current(w)
+        if items:
+            found = set(
+                w.session.scalars(
+                    select(tables.service_items.c.id).where(
+                        tables.service_items.c.id.in_(items),
+                        tables.service_items.c.hall_id == w.window.hall_id,
+                    )
+                )
+            )
+            missing = [i for i in items if i not in found]
+            if missing:
+                raise NotFound(
+                    f"本大厅没有这些事项：{missing}", f"This hall has no service items {missing}"
+                )
+        _finish(w, ticket, result_outcome, items)
+        return _called_view(w, ticket)
+
+    return at_window(deps, actor, window_id, work)
+
+
+def no_show(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
+    """过号: the called citizen did not come."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        ticket = require_current(w)
+        events = ticket.mark_no_show(w.out.hall.rules, w.now)
+        end_service_record(w.session, ticket, w.now, Outcome.NO_SHOW)
+        _audit(w, "ticket.no_show", ticket)
+        w.out.record(events)
+        return _called_view(w, ticket)
+
+    return at_window(deps, actor, window_id, work)
+
+
+def hold(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
+    """暂离: park the current ticket while the citizen fetches a document."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        ticket = require_current(w)
+        events = ticket.hold(w.now)
+        _audit(w, "ticket.hold", ticket)
+        w.out.record(events)
+        return _called_view(w, ticket)
+
+    return at_window(deps, actor, window_id, work)
+
+
+def held_tickets(session: Session, window: Window) -> list[Ticket]:
+    """Tickets parked at a window."""
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(T.c.window_id == window.id, T.c.state == TicketState.HELD)
+            .order_by(T.c.held_at)
+        )
+    )
+
+
+def resume_ticket(
+    deps: Deps, actor: Actor, window_id: int, ticket_ref: Any = None
+) -> dict[str, Any]:
+    """The citizen is back: continue serving a held ticket at this window."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        if current_ticket(w.session, w.window) is not None:
+            raise Conflict("请先办结或处理当前的号", "Finish or settle the current ticket first")
+        held = held_tickets(w.session, w.window)
+        if ticket_ref is None:
+            if not held:
+                raise Conflict("本窗口没有暂离的号", "No ticket is on hold at this window")
+            ticket = held[0]
+        else:
+            ticket = find_ticket_at_hall(w.session, w.out.hall, ticket_ref, w.now)
+        events = ticket.resume_held(w.window, w.now)
+        _audit(w, "ticket.resume", ticket)
+        w.out.record(events)
+        return _called_view(w, ticket)
+
+    return at_window(deps, actor, window_id, work)
+
+
+def return_ticket(deps: Deps, actor: Actor, window_id: int, ticket_ref: Any) -> dict[str, Any]:
+    """A no-show citizen came back: the ticket re-enters a few places from the front."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        ticket = find_ticket_at_hall(w.session, w.out.hall, ticket_ref, w.now)
+        if ticket.service_day != views.today(w.out.hall, w.now):
+            raise Conflict("过号的号仅当天有效", "A missed ticket can only return the same day")
+        waiting = [
+            t.sort_key
+            for t in views.waiting_tickets(w.session, w.out.hall, w.now)
+            if t.category_id == ticket.category_id
+        ]
+        key = policy.reentry_sort_key(
+            waiting, w.out.hall.rules.return_places_from_front, w.now.timestamp()
+        )
+        events = ticket.return_after_no_show(key, w.now)
+        _audit(w, "ticket.return", ticket)
+        w.out.record(events)
+        status = views.QueueStatus(w.session, w.out.hall, w.now)
+        category = w.session.get(Category, ticket.category_id)
+        return {"ticket": views.ticket_view(ticket, category, status=status)}
+
+    return at_window(deps, actor, window_id, work)
+
+
+def transfer(
+    deps: Deps,
+    actor: Actor,
+    window_id: int,
+    *,
+    category: Any = None,
+    to_window: Any = None,
+    clerk: Any = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """转移 the current (or held) ticket to another category, window or named clerk."""
+    if note is not None and not isinstance(note, str):
+        raise InvalidInput("备注须为文字", "note must be text")
+    if isinstance(note, str) and len(note) > 200:
+        raise InvalidInput("备注不能超过 200 字", "note must be at most 200 characters")
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        s, hall = w.session, w.out.hall
+        ticket = current_ticket(s, w.window)
+        if ticket is None:
+            held = held_tickets(s, w.window)
+            if not held:
+                raise Conflict("本窗口当前没有可转移的号", "No ticket here to transfer")
+            ticket = held[0]
+        category_id = find_category(s, hall, category).id if category not in (None, "") else None
+        target_window_id = None
+        if to_window not in (None, ""):
+            target = _find_window(s, hall, to_window)
+            if target.id == w.window.id:
+                raise Conflict("不能转移到本窗口", "Cannot transfer to the same window")
+            target_window_id = target.id
+        target_clerk_id = None
+        if clerk not in (None, ""):
+            target_clerk = _find_clerk(s, hall, clerk)
+            target_clerk_id = target_clerk.id
+        end_service_record(s, ticket, w.now, Outcome.TRANSFERRED)
+        events = ticket.transfer(
+            category_id=category_id,
+            window_id=target_window_id,
+            clerk_id=target_clerk_id,
+            note=note or "",
+            now=w.now,
+        )
+        _audit(
+            w,
+            "ticket.transfer",
+            ticket,
+            category=category_id,
+            to_window=target_window_id,
+            clerk=target_clerk_id,
+            note=note or "",
+        )
+        w.out.record(events)
+        status = views.QueueStatus(s, hall, w.now)
+        cat = s.get(Category, ticket.category_id)
+        return {"ticket": views.ticket_view(ticket, cat, status=status)}
+
+    return at_window(deps, actor, window_id, work)
+
+
+def _find_window(session: Session, hall: Hall, ref: Any) -> Window:
+    query = select(Window).where(tables.windows.c.hall_id == hall.id)
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        query = query.where(tables.windows.c.id == ref)
+    elif isinstance(ref, str) and ref.strip().isdigit():
+        query = query.where(tables.windows.c.number == int(ref))
+    else:
+        raise InvalidInput("请指定窗口", "Name the window")
+    window = session.scalars(query).first()
+    if window is None:
+        raise NotFound("本大厅没有该窗口", "This hall has no such window")
+    return window
+
+
+def _find_clerk(session: Session, hall: Hall, ref: Any) -> Clerk:
+    query = select(Clerk).where(tables.clerks.c.hall_id == hall.id)
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        query = query.where(tables.clerks.c.id == ref)
+    elif isinstance(ref, str) and ref.strip():
+        query = query.where(tables.clerks.c.staff_no == ref.strip())
+    else:
+        raise InvalidInput("请指定工作人员", "Name the clerk")
+    clerk = session.scalars(query).first()
+    if clerk is None or not clerk.active:
+        raise NotFound("本大厅没有该工作人员", "This hall has no such clerk")
+    return clerk
+
+
+def cancel(deps: Deps, token: str) -> dict[str, Any]:
+    """The citizen gives up their ticket from the phone page."""
+    with deps.db.reading() as session:
+        row = session.execute(select(T.c.hall_id).where(T.c.token == token)).first()
+    if row is None:
+        raise NotFound("找不到该号", "No such ticket")
+
+    def work(out: Outbox) -> dict[str, Any]:
+        ticket = out.session.scalars(select(Ticket).where(T.c.token == token)).one()
+        out.session.refresh(ticket)
+        events = ticket.cancel(out.now)
+        if events and ticket.window_id:
+            end_service_record(out.session, ticket, out.now, Outcome.NO_SHOW)
+        audit(
+            out.session,
+            at=out.now,
+            actor=Actor("anonymous"),
+            action="ticket.cancel",
+            hall_id=out.hall.id,
+            subject=ticket.number,
+            detail={"ticket": ticket.id},
+        )
+        out.record(events)
+        return {"ticket": views.ticket_view(ticket, out.session.get(Category, ticket.category_id))}
+
+    return run(deps, int(row[0]), work)
+
+
+# --------------------------------------------------------------------------------------------
+# Window state
+
+
+def open_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
+    """Start serving at a window (or take it over as the B post)."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        w.out.record(w.window.open(w.clerk_id))
+        _audit(w, "window.open", None)
+        return {"window": views.window_view(w.session, w.window)}
+
+    return at_window(deps, actor, window_id, work, on_duty=False)
+
+
+def close_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
+    """Stop serving at a window; a ticket still at the window must be settled first."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        if current_ticket(w.session, w.window) is not None:
+            raise Conflict(
+                "请先办结或处理当前的号，再关闭窗口",
+                "Finish or settle the current ticket before closing the window",
+            )
+        w.out.record(w.window.close())
+        _audit(w, "window.close", None)
+        return {"window": views.window_view(w.session, w.window)}
+
+    return at_window(deps, actor, window_id, work)
+
+
+def pause_window(deps: Deps, actor: Actor, window_id: int, reason: Any) -> dict[str, Any]:
+    """暂停服务 with a reason shown on the displays."""
+    if not isinstance(reason, str):
+        raise InvalidInput("请填写暂停原因", "Give a reason for the pause")
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        w.out.record(w.window.pause(reason))
+        _audit(w, "window.pause", None, reason=reason)
+        return {"window": views.window_view(w.session, w.window)}
+
+    return at_window(deps, actor, window_id, work)
+
+
+def resume_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
+    """Back from a pause (the B post may resume in the A clerk's place)."""
+
+    def work(w: AtWindow) -> dict[str, Any]:
+        w.out.record(w.window.resume(w.clerk_id))
+        _audit(w, "window.resume", None)
+        return {"window": views.window_view(w.session, w.window)}
+
+    return at_window(deps, actor, window_id, work, on_duty=False)
+
+
+def sign_out_of_windows(deps: Deps, actor: Actor) -> None:
+    """A clerk who signs out no longer staffs any window (AB岗: the B post can take it)."""
+    if not actor.is_staff or actor.id is None:
+        return
+    with deps.db.reading() as session:
+        window_ids = list(
+            session.scalars(
+                select(tables.windows.c.id).where(tables.windows.c.active_clerk_id == actor.id)
+            )
+        )
+    for window_id in window_ids:
+
+        def work(w: AtWindow) -> None:
+            if w.window.active_clerk_id == actor.id:
+                w.out.record(w.window.pause("工作人员已签退"))
+                w.window.active_clerk_id = None
+                _audit(w, "window.sign_out", None)
+
+        try:
+            at_window(deps, actor, window_id, work)
+        except QueueError:
+            continue
+
+
+# --------------------------------------------------------------------------------------------
+# Reads
+
+
+def ticket_status(deps: Deps, token: str) -> dict[str, Any]:
+    """A citizen's ticket by its token: state, place, estimated wait, window when called."""
+    if not isinstance(token, str) or not 8 <= len(token) <= 40:
+        raise NotFound("找不到该号", "No such ticket")
+    with deps.db.reading() as session:
+        ticket = session.scalars(select(Ticket).where(T.c.token == token)).first()
+        if ticket is None:
+            raise NotFound("找不到该号", "No such ticket")
+        hall = views.get_hall(session, ticket.hall_id)
+        now = deps.clock.now()
+        status = views.QueueStatus(session, hall, now)
+        window = session.get(Window, ticket.window_id) if ticket.window_id else None
+        category = session.get(Category, ticket.category_id)
+        view = views.ticket_view(ticket, category, window, status=status)
+        view["hall"] = views.hall_view(hall)
+        return view
+
+
+def window_panel(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
+    """What the clerk's counter panel shows: the window, current, waiting and held tickets."""
+    with deps.db.reading() as session:
+        window = session.get(Window, window_id)
+        if window is None:
+            raise NotFound("找不到该窗口", "No such window")
+        require_post(session, actor, window)
+        hall = views.get_hall(session, window.hall_id)
+        now = deps.clock.now()
+        status = views.QueueStatus(session, hall, now)
+        categories = {c.id: c for c in status.categories}
+        current = current_ticket(session, window)
+        eligible = [t for t in status.waiting if policy.may_call(window, t, actor.id)]
+        rules = hall.rules
+        front = sorted(eligible, key=lambda t: (t.rank(now, rules), t.sort_key, t.id))[:50]
+        loaded = {
+            t.id: t
+            for t in session.scalars(select(Ticket).where(T.c.id.in_([t.id for t in front])))
+        }
+        return {
+            "window": views.window_view(session, window),
+            "current": views.ticket_view(
+                current, categories.get(current.category_id), window, rules=rules
+            )
+            if current
+            else None,
+            "waiting": [
+                views.ticket_view(loaded[t.id], categories.get(t.category_id), status=status)
+                for t in front
+            ],
+            "waiting_count": len(eligible),
+            "held": [
+                views.ticket_view(t, categories.get(t.category_id), window)
+                for t in held_tickets(session, window)
+            ],
+            "today": views.count_today(session, hall, now),
+            "rules": rules.to_dict(),
+        }

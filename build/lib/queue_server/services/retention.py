@@ -1,0 +1,294 @@
+"""Personal data kept no longer than the hall's retention period, then erased; figures stay.
+
+What is erased once a record is older than the period (`retention_days`):
+
+- tickets: the citizen's phone and the clerk's free-text note;
+- bookings: the name, phone, ID-number digest and masked ID number, the home-visit address and
+  the free-text notes;
+- messages sent about bookings: the masked phone and the text;
+- complaints: the contact details; once resolved, also what the complaint said and its
+  resolution;
+- 好差评: the comment typed with a rating (a 差评's comment stays while its follow-up is open);
+- 差评 follow-ups, once closed: the notes of each step;
+- the audit log: the copies of that free text (a complaint's summary and resolution, a
+  follow-up step's note, a transfer's note, a pause's reason), by the entry's own time.
+
+Free text that was written is replaced by `ERASED`, so a reader sees why it is missing; text
+never written stays empty. Nothing else changes: every row stays, with its category, state,
+rating, outcome, times, window and clerk, so each report (counts, waits, service times, 好差评,
+效能考评) adds up as before. The audit log's subjects name records (a ticket number, a
+complaint's id, a staff number), never what someone typed, so they stay too. No hash
+of an ID number is kept either: no rule looks back further than the period, and an ID number
+has too few possibilities for a hash of it to stay anonymous.
+
+The period is the hall's `settings.privacy.retention_days`, else `HALLQ_RETENTION_DAYS`, else
+180 days. Bookings also follow their own, usually shorter, `keep_personal_days` (booking.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.errors import InvalidInput
+from ..domain.model import Hall
+from ..store import admin_tables, booking_tables, tables
+from . import idempotency
+from .complaints import STAGES
+from .context import SYSTEM, Actor, Deps, audit
+from .scheduler import periodic
+
+DEFAULT_DAYS = 180
+LIMITS = (1, 3650)
+T = tables.tickets
+B = booking_tables.bookings
+M = booking_tables.booking_messages
+C = admin_tables.complaints
+E = tables.evaluations
+F = admin_tables.follow_ups
+A = tables.audit_log
+
+ERASED = "（已按保存期限清除）"
+KINDS = (
+    "tickets",
+    "bookings",
+    "booking_messages",
+    "complaints",
+    "evaluations",
+    "follow_ups",
+    "audit_log",
+)
+# Where an audit entry keeps a copy of text someone typed: its action, and the path in `detail`.
+AUDIT_FREE_TEXT: dict[str, tuple[str, ...]] = {
+    "complaint.register": ("after", "summary"),
+    "complaint.resolve": ("after", "resolution"),
+    **{f"follow_up.{stage}": ("after", "note") for stage in STAGES[:-1]},
+    "ticket.transfer": ("note",),
+    "window.pause": ("reason",),
+}
+# A follow-up records one step per stage before `closed`.
+FOLLOW_UP_STEPS = len(STAGES) - 1
+
+
+def _days(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and LIMITS[0] <= value <= LIMITS[1]:
+        return value
+    return None
+
+
+def default_days() -> int:
+    """The deployment's period: HALLQ_RETENTION_DAYS (1 to 3650), else 180 days."""
+    return _days(os.environ.get("HALLQ_RETENTION_DAYS", "")) or DEFAULT_DAYS
+
+
+def retention_days(hall: Hall) -> int:
+    """How many days this hall keeps personal data."""
+    privacy = (hall.settings or {}).get("privacy")
+    found = _days(privacy.get("retention_days")) if isinstance(privacy, Mapping) else None
+    return found or default_days()
+
+
+def set_retention_days(
+    deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A manager sets how long the hall keeps personal data (1 to 3650 days)."""
+    from .admin import changing
+
+    days = data.get("retention_days")
+    if not isinstance(days, int) or isinstance(days, bool) or _days(days) is None:
+        raise InvalidInput(
+            f"保存期限须为 {LIMITS[0]} 到 {LIMITS[1]} 之间的天数",
+            f"retention_days must be a whole number of days from {LIMITS[0]} to {LIMITS[1]}",
+        )
+    with changing(deps, actor) as change:
+        hall = change.hall(hall_id)
+        before = {"retention_days": retention_days(hall)}
+        settings = dict(hall.settings or {})
+        settings["privacy"] = {**(settings.get("privacy") or {}), "retention_days": days}
+        hall.settings = settings
+        change.record("hall.retention", hall.id, hall.name, before, {"retention_days": days})
+    return {"retention_days": days}
+
+
+def erase_hall(deps: Deps, hall_id: int, days: int, now: datetime) -> dict[str, int]:
+    """Erase the personal data of one hall's records older than `days`; counts per kind."""
+    cutoff = now - timedelta(days=days)
+    closed = and_(C.c.status == "resolved", C.c.resolved_at < cutoff)
+    with deps.db.transaction() as session:
+        counts = {
+            "tickets": session.execute(
+                update(T)
+                .where(
+                    T.c.hall_id == hall_id,
+                    T.c.issued_at < cutoff,
+                    or_(T.c.phone.is_not(None), T.c.note != ""),
+                )
+                .values(phone=None, note="")
+            ),
+            "bookings": session.execute(
+                update(B)
+                .where(
+                    B.c.hall_id == hall_id,
+                    B.c.day < cutoff.date(),  # long past, whatever became of it
+                    func.coalesce(B.c.updated_at, B.c.created_at) < cutoff,
+                    or_(
+                        B.c.citizen_name != "",
+                        B.c.phone != "",
+                        B.c.id_digest != "",
+                        B.c.id_masked != "",
+                        B.c.address != "",
+                        B.c.note != "",
+                        B.c.outcome_note != "",
+                    ),
+                )
+                .values(
+                    citizen_name="",
+                    phone="",
+                    id_digest="",
+                    id_masked="",
+                    address="",
+                    note="",
+                    outcome_note="",
+                )
+            ),
+            "booking_messages": session.execute(
+                update(M)
+                .where(
+                    M.c.hall_id == hall_id,
+                    M.c.created_at < cutoff,
+                    or_(M.c.phone_masked != "", M.c.text != "", M.c.text_en != ""),
+                )
+                .values(phone_masked="", text="", text_en="")
+            ),
+            "complaints": session.execute(
+                update(C)
+                .where(
+                    C.c.hall_id == hall_id,
+                    C.c.created_at < cutoff,
+                    or_(C.c.contact != "", and_(closed, _written(C.c.summary))),
+                )
+                .values(
+                    contact="",
+                    summary=case((closed, ERASED), else_=C.c.summary),
+                    resolution=case(
+                        (and_(closed, C.c.resolution != ""), ERASED), else_=C.c.resolution
+                    ),
+                )
+            ),
+            "evaluations": session.execute(
+                update(E)
+                .where(
+                    E.c.hall_id == hall_id,
+                    E.c.created_at < cutoff,
+                    _written(E.c.comment),
+                    ~exists().where(F.c.evaluation_id == E.c.id, ~_closed_before(cutoff)),
+                )
+                .values(comment=ERASED)
+            ),
+        }
+        erased = {kind: int(getattr(result, "rowcount", 0) or 0) for kind, result in counts.items()}
+        erased["follow_ups"] = _erase_follow_up_notes(session, hall_id, cutoff)
+        erased["audit_log"] = _erase_audit_text(session, hall_id, cutoff)
+        if any(erased.values()):
+            audit(
+                session,
+                at=now,
+                actor=SYSTEM,
+                action="privacy.erase",
+                hall_id=hall_id,
+                subject=f"{days} 天前",
+                detail={"before": cutoff.isoformat(), **erased},
+            )
+    return erased
+
+
+def _written(column: Any) -> ColumnElement[bool]:
+    """Text someone wrote there and that is not erased yet."""
+    return func.coalesce(column, "").not_in(("", ERASED))
+
+
+def _closed_before(cutoff: datetime) -> ColumnElement[bool]:
+    return and_(F.c.stage == "closed", F.c.closed_at < cutoff)
+
+
+def _erased_at(value: Any, path: tuple[str | int, ...]) -> Any:
+    """A copy of the JSON `value` with the text at `path` replaced by ERASED."""
+    if not path:
+        return ERASED if isinstance(value, str) and value != "" else value
+    key, rest = path[0], path[1:]
+    if isinstance(value, dict) and isinstance(key, str) and key in value:
+        return {**value, key: _erased_at(value[key], rest)}
+    if isinstance(value, list) and isinstance(key, int) and key < len(value):
+        return [_erased_at(v, rest) if i == key else v for i, v in enumerate(value)]
+    return value
+
+
+def _erase_follow_up_notes(session: Session, hall_id: int, cutoff: datetime) -> int:
+    """The step notes of follow-ups closed before the cutoff; how many follow-ups changed."""
+    paths = [(step, "note") for step in range(FOLLOW_UP_STEPS)]
+    rows = session.execute(
+        select(F.c.id, F.c.steps).where(
+            F.c.hall_id == hall_id,
+            _closed_before(cutoff),
+            or_(*(_written(F.c.steps[path].as_string()) for path in paths)),
+        )
+    ).all()
+    for row in rows:
+        steps = row.steps or []
+        for path in paths:
+            steps = _erased_at(steps, path)
+        session.execute(update(F).where(F.c.id == row.id).values(steps=steps))
+    return len(rows)
+
+
+def _erase_audit_text(session: Session, hall_id: int, cutoff: datetime) -> int:
+    """Typed text copied into audit entries older than the cutoff; how many entries changed."""
+    rows = session.execute(
+        select(A.c.id, A.c.action, A.c.detail).where(
+            A.c.hall_id == hall_id,
+            A.c.at < cutoff,
+            A.c.action.in_(AUDIT_FREE_TEXT),
+            or_(
+                *(
+                    and_(A.c.action == action, _written(A.c.detail[path].as_string()))
+                    for action, path in AUDIT_FREE_TEXT.items()
+                )
+            ),
+        )
+    ).all()
+    for row in rows:
+        detail = _erased_at(row.detail, AUDIT_FREE_TEXT[row.action])
+        session.execute(update(A).where(A.c.id == row.id).values(detail=detail))
+    return len(rows)
+
+
+@periodic("personal_data_retention", every=timedelta(hours=1))
+def erase_expired_personal_data(deps: Deps) -> dict[str, int]:
+    """Each hall's personal data past its retention period, erased; totals per kind."""
+    now = deps.clock.now()
+    with deps.db.reading() as session:
+        periods = [
+            (hall.id or 0, retention_days(hall))
+            for hall in session.scalars(select(Hall).order_by(tables.halls.c.id))
+        ]
+    totals = dict.fromkeys(KINDS, 0)
+    for hall_id, days in periods:
+        for kind, count in erase_hall(deps, hall_id, days, now).items():
+            totals[kind] += count
+    return totals
+
+
+@periodic("forget_issue_keys", every=timedelta(minutes=10))
+def forget_issue_keys(deps: Deps) -> int:
+    """Idempotency keys of ticket requests are only needed for retries: clear old ones."""
+    with deps.db.transaction() as session:
+        return idempotency.forget_before(session, deps.clock.now() - idempotency.KEEP)

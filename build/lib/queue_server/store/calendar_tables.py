@@ -1,0 +1,33 @@
+"""Holiday schedules an admin entered for years the `chinese_calendar` package does not cover
+yet: the public holiday days and the swapped working days (调休上班). Deployment-wide, not per
+hall. Registered on `tables.metadata` by `tables.py`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table
+
+from .tables import UTCDateTime, metadata
+
+# Day kinds in `calendar_days`.
+HOLIDAY = "holiday"
+WORKDAY = "workday"
+
+calendar_years = Table(
+    "calendar_years",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("entered_by", String(80), nullable=False),
+    Column("entered_at", UTCDateTime, nullable=False),
+)
+
+calendar_days = Table(
+    "calendar_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("year", ForeignKey("calendar_years.year"), nullable=False),
+    Column("kind", String(10), nullable=False),  # HOLIDAY or WORKDAY
+    Column("name", String(40), nullable=False),  # the holiday's Chinese name; "" for a workday
+    Column("name_en", String(60), nullable=False),
+    Index("ix_calendar_days_year", "year"),
+)

@@ -1,0 +1,68 @@
+"""Server-rendered pages: the index, and the blueprints of the kiosk, counter and displays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, render_template
+from sqlalchemy import select
+
+from ..domain.model import Hall
+from ..http import deps
+from ..services import views
+from ..store import tables
+
+pages = Blueprint("pages", __name__)
+
+
+@pages.get("/")
+def index() -> Any:
+    """The start page: every hall with links to its kiosk, counter, displays and admin."""
+    with deps().db.reading() as session:
+        halls = [
+            views.hall_view(h)
+            for h in session.scalars(select(Hall).order_by(tables.halls.c.id)).all()
+        ]
+    return render_template("index.html", halls=halls)
+
+
+@pages.get("/healthz")
+def health() -> Any:
+    """Liveness and database check for load balancers."""
+    with deps().db.reading() as session:
+        session.execute(select(1))
+    return {"ok": True}
+
+
+def init_app(app: Flask) -> None:
+    """Mount the pages of every part of hallq."""
+    import display
+    import kiosk
+
+    from .. import admin
+    from . import booking, counter, evaluate
+
+    app.register_blueprint(pages)
+    for blueprint in (kiosk.bp, display.bp, counter.bp, evaluate.bp, booking.bp, admin.bp):
+        app.register_blueprint(blueprint)
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+# Everything a page uses comes from hallq itself (halls run on closed networks: no CDN): no
+# inline script or style, no plugin, no other site framing a page or receiving a form.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    )
+)

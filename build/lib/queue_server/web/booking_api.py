@@ -1,0 +1,572 @@
+"""API routes of appointments (预约), hours and the calendar, on the /api/v1 blueprint.
+
+Imported by `queue_server.api.load_extensions`. Routes stay thin: they read the request, run
+a use case of `services.booking` or `services.schedule`, and return JSON. Lookups by booking
+code count wrong codes per address (or kiosk) and refuse a source that guesses.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import qrcode
+import qrcode.image.svg
+from flask import Response, current_app, jsonify, request
+
+from ..api import HALL, SEARCH, WINDOW, api, body
+from ..api.spec import DATE, Param, documented, query
+from ..domain.booking import BookingKind, BookingNotFound, BookingState, normalize_code
+from ..domain.errors import InvalidInput
+from ..http import current_actor, deps
+from ..services import booking as bookings
+from ..services import notify, schedule
+from ..services.notify import Notifier
+
+T = TypeVar("T")
+CODE = "<string:code>"
+DAY = "<string:day>"
+FROM = Param("from", DATE, "从哪一天起算（默认今天）", "First day counted (default today)")
+
+
+def notifier() -> Notifier:
+    """The app's notifier: an SMS gateway when configured, else the log."""
+    found = current_app.extensions.get("hallq_notifier")
+    if found is None:
+        found = notify.notifier_from_config(current_app.config)
+        current_app.extensions["hallq_notifier"] = found
+    return found  # type: ignore[no-any-return]
+
+
+def guesses() -> bookings.GuessLimiter:
+    """The app's counter of wrong booking codes."""
+    limiter = current_app.extensions.get("hallq_booking_guesses")
+    if limiter is None:
+        limiter = bookings.GuessLimiter()
+        current_app.extensions["hallq_booking_guesses"] = limiter
+    return limiter  # type: ignore[no-any-return]
+
+
+def _source() -> str:
+    actor = current_actor()
+    if actor.kind == "device":
+        return f"device:{actor.id}"
+    return f"addr:{request.remote_addr or '-'}"
+
+
+def by_code(raw: Any, action: Callable[[str], T]) -> T:
+    """Run a lookup by booking code, counting wrong codes against the asking source."""
+    limiter = guesses()
+    source = _source()
+    limiter.check(source)
+    try:
+        code = normalize_code(raw)
+    except InvalidInput:
+        limiter.failed(source)
+        raise
+    try:
+        return action(code)
+    except BookingNotFound:
+        limiter.failed(source)
+        raise
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    response = jsonify(data)
+    response.status_code = status
+    return _no_store(response)
+
+
+# -- choosing --------------------------------------------------------------------------------
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/booking/items",
+    "Service items that can be booked, with their one-time notice and booking terms; ?q= "
+    "searches Chinese names and pinyin initials",
+    errors=(404, 422),
+    query=(SEARCH,),
+)
+def booking_items(hall: int) -> Any:
+    return jsonify(bookings.bookable_items(deps(), hall, query()["q"]))
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/booking/items/<int:item>/days",
+    "The days from today to the booking horizon: open, free places, or why not",
+    errors=(404, 409),
+)
+def booking_days(hall: int, item: int) -> Any:
+    return jsonify(bookings.bookable_days(deps(), hall, item))
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/booking/items/<int:item>/slots",
+    "The slots of one day (?date=2026-11-27) with their free places",
+    errors=(404, 409, 422),
+    query=(Param("date", DATE, "哪一天的时段", "The day of the slots", required=True),),
+)
+def booking_slots(hall: int, item: int) -> Any:
+    return jsonify(bookings.free_slots(deps(), hall, item, query()["date"]))
+
+
+# -- booking, by code ------------------------------------------------------------------------
+
+BOOK_BODY = {
+    "type": "object",
+    "required": ["item", "name", "phone", "id_number"],
+    "properties": {
+        "item": {"type": "integer"},
+        "kind": {"type": "string", "enum": ["appointment", "home_visit"]},
+        "start": {"type": "string", "maxLength": 40},
+        "day": {"type": "string", "maxLength": 10},
+        "name": {"type": "string", "maxLength": 60},
+        "phone": {"type": "string", "maxLength": 20},
+        "id_number": {"type": "string", "maxLength": 20},
+        "address": {"type": "string", "maxLength": 200},
+        "note": {"type": "string", "maxLength": 200},
+        "proxy_reason": {"type": "string", "enum": ["elderly", "disabled", "other"]},
+    },
+}
+
+
+@documented(
+    api,
+    "POST",
+    f"/halls/{HALL}/bookings",
+    "Book a slot (kind appointment, start) or request a home visit (kind home_visit, day, "
+    "address); a signed-in agent books on a citizen's behalf. Returns the booking code",
+    body=BOOK_BODY,
+    status=201,
+    errors=(403, 404, 409),
+)
+def create_booking(hall: int) -> Any:
+    view = bookings.book(deps(), current_actor(), hall, body(), notifier())
+    return _json(view, 201)
+
+
+@documented(api, "GET", f"/bookings/{CODE}", "A booking by its code (masked)", errors=(404, 429))
+def get_booking(code: str) -> Any:
+    return _json(by_code(code, lambda c: bookings.find_booking(deps(), c)))
+
+
+@documented(
+    api,
+    "POST",
+    f"/bookings/{CODE}/cancel",
+    "Cancel a booking by its code",
+    body={"type": "object", "properties": {}},
+    errors=(404, 409, 429),
+)
+def cancel_booking(code: str) -> Any:
+    return _json(
+        by_code(code, lambda c: bookings.cancel_booking(deps(), current_actor(), c, notifier()))
+    )
+
+
+@documented(
+    api,
+    "POST",
+    f"/bookings/{CODE}/move",
+    "Move a booking to another slot of the same service (same code)",
+    body={
+        "type": "object",
+        "required": ["start"],
+        "properties": {"start": {"type": "string", "maxLength": 40}},
+    },
+    errors=(404, 409, 429),
+)
+def move_booking(code: str) -> Any:
+    start = body().get("start")
+    return _json(
+        by_code(
+            code, lambda c: bookings.move_booking(deps(), current_actor(), c, start, notifier())
+        )
+    )
+
+
+@documented(
+    api, "GET", f"/bookings/{CODE}/calendar.ics", "The booking as a calendar file (.ics)",
+    errors=(404, 429),
+)  # fmt: skip
+def booking_calendar(code: str) -> Any:
+    filename, text = by_code(code, lambda c: bookings.booking_ics(deps(), c))
+    response = Response(text, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _no_store(response)
+
+
+@documented(
+    api, "GET", f"/bookings/{CODE}/qr.svg",
+    "The booking code as a QR code, to scan at the kiosk", errors=(404, 429),
+)  # fmt: skip
+def booking_qr(code: str) -> Any:
+    def draw(c: str) -> bytes:
+        bookings.find_booking(deps(), c)  # 404 for a code that is no booking
+        image = qrcode.make(
+            c,
+            image_factory=qrcode.image.svg.SvgPathImage,
+            error_correction=qrcode.constants.ERROR_CORRECT_M,
+            border=2,
+        )
+        out = io.BytesIO()
+        image.save(out)
+        return out.getvalue()
+
+    return _no_store(Response(by_code(code, draw), mimetype="image/svg+xml"))
+
+
+@documented(
+    api,
+    "GET",
+    f"/bookings/{CODE}/messages",
+    "The messages sent about a booking (confirmation, reminder, move, cancellation)",
+    errors=(404, 429),
+)
+def booking_messages(code: str) -> Any:
+    def read(c: str) -> dict[str, Any]:
+        view = bookings.find_booking(deps(), c)
+        return {"messages": notify.messages_of_booking(deps(), view["id"])}
+
+    return _json(by_code(code, read))
+
+
+# -- check-in and the counter ----------------------------------------------------------------
+
+CHECK_IN_BODY = {
+    "type": "object",
+    "required": ["code"],
+    "properties": {"code": {"type": "string", "maxLength": 40}},
+}
+
+
+@documented(
+    api,
+    "POST",
+    f"/halls/{HALL}/checkin",
+    "预约签到 (kiosk device token or staff): the ticket, with appointment priority when on "
+    "time; a late arrival gets an ordinary ticket (late: true, message says so). A retry that "
+    "sends the same Idempotency-Key header within 10 minutes gets the same reply and ticket; "
+    "the same key with another code is a 409",
+    body=CHECK_IN_BODY,
+    auth="kiosk",
+    status=201,
+    errors=(404, 409, 422, 429, 503),
+)
+def appointment_check_in(hall: int) -> Any:
+    actor = current_actor()
+    key = request.headers.get("Idempotency-Key")
+    result = by_code(
+        body().get("code"),
+        lambda c: bookings.check_in(deps(), actor, hall, c, idempotency_key=key),
+    )
+    return _json(result, 201)
+
+
+@documented(
+    api,
+    "GET",
+    f"/windows/{WINDOW}/bookings",
+    "Today's bookings for the window's categories, earliest first (posted clerk)",
+    auth="clerk",
+    errors=(404,),
+)
+def window_bookings(window: int) -> Any:
+    return _json(bookings.window_bookings(deps(), current_actor(), window))
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/bookings",
+    "A hall's bookings for staff (?date=, ?kind=appointment|home_visit, ?state=), masked",
+    auth="clerk",
+    errors=(404, 422),
+    query=(
+        Param("date", DATE, "只看这一天的预约", "Only the bookings of this day"),
+        Param(
+            "kind",
+            {"type": "string", "enum": [kind.value for kind in BookingKind]},
+            "到厅办理或上门服务",
+            "appointment (at the hall) or home_visit",
+        ),
+        Param(
+            "state",
+            {"type": "string", "enum": [state.value for state in BookingState]},
+            "只看这一状态的预约",
+            "Only bookings in this state",
+        ),
+    ),
+)
+def hall_bookings(hall: int) -> Any:
+    asked = query()
+    return _json(
+        bookings.hall_bookings(
+            deps(), current_actor(), hall, asked["date"], asked["kind"], asked["state"]
+        )
+    )
+
+
+@documented(
+    api, "GET", "/me/bookings",
+    "The bookings the signed-in agent made on citizens' behalf (with their codes)", auth="clerk",
+)  # fmt: skip
+def my_bookings() -> Any:
+    return _json(bookings.my_bookings(deps(), current_actor()))
+
+
+@documented(
+    api,
+    "POST",
+    "/home-visits/<int:booking>/assign",
+    "Assign a home visit (上门服务) to a clerk (manager)",
+    body={
+        "type": "object",
+        "required": ["clerk"],
+        "properties": {
+            "clerk": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 32}]}
+        },
+    },
+    auth="manager",
+    errors=(404, 409),
+)
+def assign_home_visit(booking: int) -> Any:
+    return _json(
+        bookings.assign_home_visit(
+            deps(), current_actor(), booking, body().get("clerk"), notifier()
+        )
+    )
+
+
+@documented(
+    api,
+    "POST",
+    "/home-visits/<int:booking>/close",
+    "Record a home visit's outcome (manager or the assigned clerk)",
+    body={
+        "type": "object",
+        "required": ["outcome"],
+        "properties": {
+            "outcome": {
+                "type": "string",
+                "enum": ["completed", "referred", "unreachable", "withdrawn"],
+            },
+            "note": {"type": "string", "maxLength": 200},
+        },
+    },
+    auth="clerk",
+    errors=(404, 409),
+)
+def close_home_visit(booking: int) -> Any:
+    data = body()
+    return _json(
+        bookings.close_home_visit(
+            deps(), current_actor(), booking, data.get("outcome"), data.get("note", "")
+        )
+    )
+
+
+@documented(
+    api, "GET", f"/halls/{HALL}/messages",
+    "The latest messages sent to citizens about bookings (staff; codes hidden)",
+    auth="clerk", errors=(404,),
+)  # fmt: skip
+def hall_messages(hall: int) -> Any:
+    from ..services import views
+
+    with deps().db.reading() as session:
+        bookings.require_staff_of(current_actor(), views.get_hall(session, hall))
+    return _json({"messages": notify.messages_of_hall(deps(), hall)})
+
+
+@documented(
+    api,
+    "POST",
+    "/bookings/housekeeping",
+    "Run the periodic work now: mark missed appointments, send due reminders, erase old "
+    "personal data (manager or admin)",
+    body={"type": "object", "properties": {}},
+    auth="manager",
+)
+def booking_housekeeping() -> Any:
+    from ..domain.errors import Forbidden, Unauthorized
+    from ..domain.model import Role
+
+    actor = current_actor()
+    if not actor.is_staff:
+        raise Unauthorized("请先登录", "Please sign in first")
+    if actor.role not in (Role.MANAGER, Role.ADMIN):
+        raise Forbidden("您没有此项权限", "You do not have permission for this")
+    return _json(bookings.housekeeping(deps(), notifier()))
+
+
+# -- rules and policy ------------------------------------------------------------------------
+
+
+@documented(
+    api, "GET", f"/halls/{HALL}/booking-rules",
+    "Booking policy and slot rules of the hall, its categories and items", errors=(404,),
+)  # fmt: skip
+def booking_rules(hall: int) -> Any:
+    return jsonify(bookings.rules_view(deps(), hall))
+
+
+RULE_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "properties": {
+        "slot_minutes": {"type": "integer"},
+        "places_per_slot": {"type": "integer"},
+        "days_ahead": {"type": "integer"},
+        "bookable_kinds": {"type": "array", "items": {"type": "string", "maxLength": 24}},
+        "only_appointment_sessions": {"type": "boolean"},
+        "appointment_only_kinds": {"type": "array", "items": {"type": "string", "maxLength": 24}},
+    },
+}
+
+
+@documented(
+    api,
+    "PUT",
+    f"/halls/{HALL}/booking-rules",
+    "Set the slot rule of the hall (scope hall), a category (scope category, category) or an "
+    "item (scope item, item); rule null removes it (manager)",
+    body={
+        "type": "object",
+        "required": ["scope", "rule"],
+        "properties": {
+            "scope": {"type": "string", "enum": ["hall", "category", "item"]},
+            "category": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]},
+            "item": {"type": "integer"},
+            "rule": RULE_SCHEMA,
+        },
+    },
+    auth="manager",
+    errors=(404,),
+)
+def set_booking_rule(hall: int) -> Any:
+    return jsonify(bookings.set_rule(deps(), current_actor(), hall, body()))
+
+
+@documented(
+    api,
+    "PUT",
+    f"/halls/{HALL}/booking-policy",
+    "Change the booking policy: no-show limit and pause, check-in window, reminder time, how "
+    "long personal data is kept (manager)",
+    body={
+        "type": "object",
+        "properties": {key: {"type": "integer"} for key in bookings.BookingPolicy.LIMITS},
+    },
+    auth="manager",
+    errors=(404,),
+)
+def set_booking_policy(hall: int) -> Any:
+    return jsonify(bookings.set_policy(deps(), current_actor(), hall, body()))
+
+
+# -- hours and the calendar ------------------------------------------------------------------
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/hours",
+    "The hall's hours, whether the calendar knows each year, and the coming days in words "
+    "(?from=2026-11-27&days=14)",
+    errors=(404, 422),
+    query=(
+        FROM,
+        Param(
+            "days",
+            {"type": "integer", "minimum": 1, "maximum": schedule.MAX_DAYS, "default": 14},
+            "列出多少天",
+            "How many days to list",
+        ),
+    ),
+)
+def hall_hours(hall: int) -> Any:
+    asked = query()
+    return jsonify(schedule.hours_view(deps(), hall, asked["from"], asked["days"]))
+
+
+SESSION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "start": {"type": "string", "maxLength": 5},
+        "end": {"type": "string", "maxLength": 5},
+        "appointment_only": {"type": "boolean"},
+    },
+}
+
+
+@documented(
+    api,
+    "PUT",
+    f"/halls/{HALL}/hours",
+    "Replace the hall's hours: regular, extra_days (5+X), extended (延时服务), holiday "
+    "(节假日受理), year_round (365天无休); overrides are kept unless given (manager)",
+    body={"type": "object", "properties": {"timezone": {"type": "string", "maxLength": 64}}},
+    auth="manager",
+    errors=(404,),
+)
+def set_hall_hours(hall: int) -> Any:
+    return jsonify(schedule.set_hours(deps(), current_actor(), hall, body()))
+
+
+@documented(
+    api,
+    "PUT",
+    f"/halls/{HALL}/hours/overrides/{DAY}",
+    "Close one date ({closed: true}) or give it special sessions ({sessions: [...]}), with a "
+    "reason (manager)",
+    body={
+        "type": "object",
+        "properties": {
+            "closed": {"type": "boolean"},
+            "sessions": {"type": "array", "items": SESSION_SCHEMA, "maxItems": 10},
+            "reason": {"type": "string", "maxLength": 200},
+        },
+    },
+    auth="manager",
+    errors=(404,),
+)
+def set_hours_override(hall: int, day: str) -> Any:
+    return jsonify(schedule.set_override(deps(), current_actor(), hall, day, body()))
+
+
+@documented(
+    api,
+    "DELETE",
+    f"/halls/{HALL}/hours/overrides/{DAY}",
+    "Remove a date's override (manager)",
+    auth="manager",
+    errors=(404, 422),
+)
+def remove_hours_override(hall: int, day: str) -> Any:
+    return jsonify(schedule.remove_override(deps(), current_actor(), hall, day))
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/service-items/<int:item>/deadline",
+    "办理时限 counted in official working days from ?from= (default today)",
+    errors=(404, 409, 422),
+    query=(FROM,),
+)
+def item_deadline(hall: int, item: int) -> Any:
+    return jsonify(schedule.deadline(deps(), hall, item, query()["from"]))

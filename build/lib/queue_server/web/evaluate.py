@@ -1,0 +1,140 @@
+"""好差评: the evaluation pad facing the citizen at a window (/evaluate/<window>), and the
+rating API of the pad, the phone page and the keypad's service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import select
+
+from ..api import WINDOW, api, body
+from ..api.spec import documented
+from ..domain.errors import NotFound
+from ..domain.model import Window
+from ..http import deps
+from ..services import evaluation, views
+from ..store import tables
+
+bp = Blueprint("evaluate", __name__)
+
+RATING_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["level"],
+    "properties": {
+        "level": {
+            "type": "string",
+            "enum": [level["code"] for level in evaluation.levels_view()],
+        },
+        "reason": {
+            "type": "string",
+            "enum": [r["code"] for r in evaluation.reasons_view()],
+            "nullable": True,
+        },
+        "comment": {"type": "string", "maxLength": 200, "nullable": True},
+    },
+}
+PAD_BODY: dict[str, Any] = {
+    **RATING_BODY,
+    "properties": {
+        **RATING_BODY["properties"],
+        "number": {"type": "string", "maxLength": 8, "nullable": True},
+    },
+}
+
+
+@bp.get("/evaluate/<int:window>")
+def pad(window: int) -> Any:
+    """The tablet facing the citizen: five big buttons after each finished service."""
+    with deps().db.reading() as session:
+        win = session.scalars(select(Window).where(tables.windows.c.id == window)).first()
+        if win is None:
+            return (
+                render_template(
+                    "evaluate/missing.html", message="找不到该窗口", message_en="No such window"
+                ),
+                404,
+            )
+        hall = views.get_hall(session, win.hall_id)
+        return render_template(
+            "evaluate/pad.html",
+            window=views.window_view(session, win),
+            hall=views.hall_view(hall),
+            levels=evaluation.levels_view(),
+            reasons=evaluation.reasons_view(),
+        )
+
+
+@bp.get("/evaluate/ticket/<string:token>")
+def ticket_page(token: str) -> Any:
+    """The phone widget on a page of its own (a link the phone page or an SMS can give)."""
+    try:
+        status = evaluation.ticket_evaluation(deps(), token)
+    except NotFound as error:
+        page = render_template(
+            "evaluate/missing.html", message=error.message, message_en=error.message_en
+        )
+        return page, 404
+    return render_template("evaluate/ticket.html", token=token, status=status)
+
+
+@documented(
+    api,
+    "GET",
+    f"/windows/{WINDOW}/evaluation",
+    "The finished visit the window's evaluation pad asks about now (pending: null when none)",
+    errors=(404,),
+)
+def window_evaluation(window: int) -> Any:
+    return jsonify(evaluation.pending_at_window(deps(), window))
+
+
+@documented(
+    api,
+    "POST",
+    f"/windows/{WINDOW}/evaluation",
+    "Rate the visit that ended last at this window (the evaluation pad; one rating a ticket)",
+    body=PAD_BODY,
+    status=201,
+    errors=(404, 409),
+)
+def rate_at_window(window: int) -> Any:
+    data = body()
+    view = evaluation.rate_at_window(
+        deps(),
+        window,
+        data.get("level"),
+        data.get("reason"),
+        data.get("comment"),
+        number=data.get("number"),
+        source="pad",
+    )
+    return jsonify(view), 201
+
+
+@documented(
+    api,
+    "GET",
+    "/tickets/<string:token>/evaluation",
+    "Whether the ticket can be rated now (一次一评), its rating, the levels and reasons",
+    errors=(404,),
+)
+def ticket_evaluation(token: str) -> Any:
+    return jsonify(evaluation.ticket_evaluation(deps(), token))
+
+
+@documented(
+    api,
+    "POST",
+    "/tickets/<string:token>/evaluation",
+    "The citizen rates their served ticket from the phone page (once, within the time limit)",
+    body=RATING_BODY,
+    status=201,
+    errors=(404, 409),
+)
+def rate_ticket(token: str) -> Any:
+    data = body()
+    view = evaluation.rate_by_token(
+        deps(), token, data.get("level"), data.get("reason"), data.get("comment")
+    )
+    return jsonify(view), 201

@@ -1,0 +1,97 @@
+/* hallq live connection: joins rooms on namespace /live, renders from each snapshot, applies
+   events, shows 连接中断 while down and rejoins after every reconnect (socket.io backs off). */
+(function () {
+  "use strict";
+
+  var EVENTS = [
+    "ticket_called", "ticket_recalled", "ticket_finished", "window_changed",
+    "queue_changed", "ticket_issued", "ticket_evaluated", "alarm", "alarm_cleared",
+  ];
+
+  function connect(options) {
+    var rooms = options.rooms || [];
+    var mark = options.mark ? document.querySelector(options.mark) : null;
+    var state = { online: false, serverOffset: 0, snapshots: 0 };
+    if (typeof window.io !== "function") {
+      // The live-connection script did not load (not served, or blocked): this screen would
+      // never change. Say so where the connection's state is shown.
+      document.documentElement.dataset.live = "missing";
+      if (mark) {
+        mark.innerHTML = '实时连接无法加载，本屏幕不会更新，请联系管理员 ' +
+          '<small lang="en">Live updates failed to load; this screen will not update</small>';
+        mark.hidden = false;
+      }
+      if (options.onStatus) options.onStatus(false);
+      return { socket: null, state: state, now: function () { return new Date(); } };
+    }
+    var socket = window.io("/live", {
+      reconnection: true,
+      reconnectionDelay: 300,
+      reconnectionDelayMax: 2000,
+      randomizationFactor: 0.3,
+      timeout: 4000,
+    });
+
+    function setOnline(online) {
+      state.online = online;
+      document.documentElement.dataset.live = online ? "up" : "down";
+      if (mark) mark.hidden = online;
+      if (options.onStatus) options.onStatus(online);
+    }
+
+    socket.on("connect", function () {
+      rooms.forEach(function (room) { socket.emit("join", room); });
+    });
+    socket.on("disconnect", function () { setOnline(false); });
+    socket.on("connect_error", function () { setOnline(false); });
+    socket.on("snapshot", function (data) {
+      if (data && data.server_time) {
+        state.serverOffset = Date.parse(data.server_time) - Date.now();
+      }
+      state.snapshots += 1;
+      setOnline(true);
+      if (options.onSnapshot) options.onSnapshot(data);
+    });
+    EVENTS.forEach(function (name) {
+      socket.on(name, function (payload) {
+        if (options.onEvent) options.onEvent(name, payload || {});
+      });
+    });
+    socket.on("error", function (reply) {
+      if (options.onError) options.onError(reply);
+    });
+    setOnline(false);
+    return {
+      socket: socket,
+      state: state,
+      now: function () { return new Date(Date.now() + state.serverOffset); },
+    };
+  }
+
+  function pad2(n) { return (n < 10 ? "0" : "") + n; }
+
+  /* "12:05" for seconds, "1:02:03" past an hour. */
+  function duration(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    return (h ? h + ":" + pad2(m) : m) + ":" + pad2(s);
+  }
+
+  /* Date and time in the hall's zone (the server's clock, the hall's time zone). */
+  function hallTime(date, timeZone) {
+    var zone = timeZone || "Asia/Shanghai";
+    var day = new Intl.DateTimeFormat("zh-CN", {
+      timeZone: zone, year: "numeric", month: "long", day: "numeric", weekday: "long",
+    }).format(date);
+    var time = new Intl.DateTimeFormat("zh-CN", {
+      timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+    }).format(date);
+    return { day: day, time: time };
+  }
+
+  function text(el, value) {
+    if (el && el.textContent !== String(value)) el.textContent = value;
+  }
+
+  window.HallqLive = { connect: connect, duration: duration, hallTime: hallTime, text: text };
+})();
