@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, render_template, request, send_from_directory
-from werkzeug.exceptions import NotFound
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from ..domain.model import Hall
 from ..http import deps
