@@ -401,6 +401,18 @@ def hall_alarms(hall: int) -> Any:
     return jsonify({"alarms": open_alarms(deps(), hall)})
 
 
+def http_error_response(error: HTTPException) -> Response:
+    """An HTTP error under the API's prefix, as the API's JSON error."""
+    code = error.code or 500
+    messages = {
+        404: ("找不到该接口", "No such API route"),
+        405: ("该接口不支持此请求方法", "Method not allowed on this route"),
+        413: ("请求内容过大", "Request too large"),
+    }
+    zh, en = messages.get(code, ("请求无效", error.description or "Bad request"))
+    return error_response(error.name.lower().replace(" ", "_"), zh, en, code)
+
+
 def init_app(app: Flask) -> None:
     """Mount the API and its JSON error handling."""
     app.register_blueprint(api)
@@ -415,14 +427,7 @@ def init_app(app: Flask) -> None:
 
         if not request.path.startswith(PREFIX):
             return error
-        code = error.code or 500
-        messages = {
-            404: ("找不到该接口", "No such API route"),
-            405: ("该接口不支持此请求方法", "Method not allowed on this route"),
-            413: ("请求内容过大", "Request too large"),
-        }
-        zh, en = messages.get(code, ("请求无效", error.description or "Bad request"))
-        return error_response(error.name.lower().replace(" ", "_"), zh, en, code)
+        return http_error_response(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

@@ -498,6 +498,13 @@ def check_bookable(schedule: Schedule, rule: SlotRule, slot_start: datetime, now
         )
     session = next((s for s in schedule.sessions_on(start.date()) if s.covers(start.time())), None)
     if session is None:
+        holiday = schedule.calendar.public_holiday(start.date())
+        if holiday is not None and not schedule.sessions_on(start.date()):
+            raise InvalidInput(
+                f"{start.month}月{start.day}日是{holiday.name_zh}，大厅不办公，请选择其他日期",
+                f"{start.date().isoformat()} is a public holiday ({holiday.name_en}) and the hall "
+                "is closed; please choose another day",
+            )
         raise InvalidInput("该时间不在办公时间内", "that time is outside the hall's opening hours")
     if not rule.allows(session):
         raise InvalidInput(

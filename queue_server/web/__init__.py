@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, current_app, render_template, request, send_from_directory
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from ..domain.model import Hall
 from ..http import deps
@@ -36,6 +37,14 @@ def index() -> Any:
     return render_template("index.html", halls=halls)
 
 
+@pages.get("/favicon.ico")
+def favicon() -> Any:
+    """The tab icon browsers ask for on every page."""
+    response = send_from_directory(current_app.static_folder or "static", "favicon.ico")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @pages.get("/healthz")
 def health() -> Any:
     """For load balancers and the console: 200 when the database and the configured message
@@ -63,6 +72,15 @@ def init_app(app: Flask) -> None:
     )
     for blueprint in (kiosk.bp, display.bp, counter.bp, evaluate.bp, booking.bp, admin.bp):
         app.register_blueprint(blueprint)
+
+    @app.errorhandler(404)
+    def _not_found(error: NotFound) -> Any:
+        """An unknown address: the API answers in JSON, a page in both languages."""
+        from ..api import PREFIX, http_error_response
+
+        if request.path.startswith(PREFIX):
+            return http_error_response(error)
+        return render_template("not_found.html"), 404
 
     @app.after_request
     def _security_headers(response: Any) -> Any:

@@ -17,7 +17,13 @@ from flask import Response, current_app, jsonify, request
 
 from ..api import HALL, SEARCH, WINDOW, api, body
 from ..api.spec import DATE, Param, documented, query
-from ..domain.booking import BookingKind, BookingNotFound, BookingState, normalize_code
+from ..domain.booking import (
+    BookingKind,
+    BookingNotFound,
+    BookingState,
+    no_such_booking,
+    normalize_code,
+)
 from ..domain.errors import InvalidInput
 from ..http import current_actor, deps
 from ..services import booking as bookings
@@ -53,8 +59,9 @@ def by_code(raw: Any, action: Callable[[str], T]) -> T:
     try:
         code = normalize_code(raw)
     except InvalidInput:
+        # a path that cannot be a code (/bookings/0) names no booking: 404 like any unknown one
         ratelimit.code_guess_failed(deps(), source)
-        raise
+        raise no_such_booking() from None
     try:
         return action(code)
     except BookingNotFound:

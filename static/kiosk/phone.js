@@ -66,8 +66,13 @@
     }
   }
 
+  // Chrome refuses a vibration, and logs an error, until the page has been touched once
+  var touched = false;
+  ["pointerdown", "keydown", "touchstart"].forEach(function (kind) {
+    document.addEventListener(kind, function () { touched = true; }, { capture: true, passive: true });
+  });
   function buzz(pattern) {
-    if (navigator.vibrate) {
+    if (navigator.vibrate && touched) {
       try { navigator.vibrate(pattern); } catch (e) { /* not allowed here */ }
     }
   }

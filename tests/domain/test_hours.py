@@ -486,6 +486,13 @@ def test_booking_beyond_the_horizon_is_refused():
     assert "7" in error.message and "7 days ahead" in error.message_en
 
 
+def test_booking_on_a_public_holiday_is_refused_naming_the_holiday():
+    # Wednesday 1 October 2025, a weekday of the National Day break
+    error = _booking_refusal(at(2025, 10, 1, 9, 0), now=at(2025, 9, 28, 10, 0))
+    assert error.message == "10月1日是国庆节，大厅不办公，请选择其他日期"
+    assert "National Day" in error.message_en and "2025-10-01" in error.message_en
+
+
 def test_booking_outside_hours_is_refused():
     error = _booking_refusal(at(2025, 11, 25, 12, 30))
     assert "不在办公时间" in error.message and "outside" in error.message_en

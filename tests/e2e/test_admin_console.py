@@ -143,6 +143,11 @@ def test_a_report_draws_its_chart_and_downloads_its_csv(new_page, hall: Server, 
     assert d_row.locator('[data-key="issued"]').inner_text() == "3"
     assert d_row.locator('[data-key="served"]').inner_text() == "2"
     assert page.locator("#chart-wait rect.bar").count() >= 1
+    assert (
+        page.locator("figure.chart-figure figcaption").all_inner_texts()[0].startswith("取号与办结")
+    )
+    # the day shown, in the hall's yyyy-mm-dd, not the browser's 11/26/2026
+    assert page.input_value("#p-date") == "2026-11-26"
     screenshot(page, "admin-report")
     axe_audit(page, "admin report")
     with page.expect_download() as download:

@@ -52,6 +52,7 @@ def test_phone_page_follows_the_ticket_from_waiting_to_called(hall, new_page):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0], "no sideways scroll"
     axe_audit(page, "phone page, waiting")
     screenshot(page, "phone-waiting")
+    page.tap("#number")  # touched once: from now on the page may vibrate
 
     hall.window(8, "open")
     hall.window(8, "call-next")  # F001: three people ahead of the citizen now
@@ -97,6 +98,25 @@ def test_phone_page_follows_the_ticket_from_waiting_to_called(hall, new_page):
     page.click("#rate-link")
     page.wait_for_url(f"**/evaluate/ticket/{mine['token']}")
     assert mine["number"] in page.inner_text("h1")
+
+
+def test_the_phone_page_does_not_try_to_vibrate_before_a_tap(hall, new_page):
+    mine = hall.issue("F")
+    page = new_page(*PHONE, is_mobile=True, has_touch=True)
+    messages: list[str] = []
+    page.on("console", lambda message: messages.append(message.text))
+    page.add_init_script(
+        "window.__tries = 0; const real = navigator.vibrate.bind(navigator);"
+        " navigator.vibrate = (p) => { window.__tries += 1; return real(p); };"
+    )
+    page.goto(f"{hall.url}/t/{mine['token']}")
+    page.wait_for_selector("#connection:has-text('Live')")
+    hall.window(8, "call-next")
+    page.wait_for_selector("#call:not([hidden])")
+    assert page.evaluate("window.__tries") == 0
+    assert not [m for m in messages if "vibrate" in m], messages
+    hall.window(8, "start")
+    hall.window(8, "finish")
 
 
 def test_the_kiosk_qr_code_leads_to_the_phone_page(hall, new_page):

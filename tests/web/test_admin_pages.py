@@ -364,6 +364,21 @@ def test_the_report_page_draws_its_charts_and_links_its_csv(client, manager, api
     html = client.get(f"/admin/halls/{hall}/reports?period=week&by=category").get_data(as_text=True)
     assert html.count("<svg") == 2 and 'role="img"' in html
     assert "取号与办结（按日）" in html and "平均等候时间" in html
+    # every chart has a visible title, not only the SVG's own for screen readers
+    captions = re.findall(r"<figcaption[^>]*>(.*?)</figcaption>", html)
+    assert (
+        len(captions) == 2 and "取号与办结（按日）" in captions[0] and "平均等候时间" in captions[1]
+    )
+    # the period form shows the week shown (Monday to Sunday), typed as 2026-11-26
+    for field, value in (
+        ("p-date", "2026-11-23"),
+        ("p-start", "2026-11-23"),
+        ("p-end", "2026-11-29"),
+    ):
+        tag = re.search(rf'<input id="{field}"[^>]*>', html)
+        assert tag and f'value="{value}"' in tag.group(0), field
+        assert 'type="text"' in tag.group(0) and 'pattern="\\d{4}-\\d{2}-\\d{2}"' in tag.group(0)
+    assert 'type="date"' not in html, "Chromium would show 11/26/2026"
     assert f"/admin/halls/{hall}/reports.csv?period=week&amp;by=category" in html
     csv_reply = client.get(f"/admin/halls/{hall}/reports.csv?period=week&by=category")
     assert csv_reply.mimetype == "text/csv"
@@ -418,7 +433,9 @@ def test_the_monitor_page_shows_each_window_and_its_live_part_redraws(client, ma
     live = client.get(f"/admin/halls/{hall}/monitor/live").get_data(as_text=True)
     assert live.lstrip().startswith('<div class="live-root"') and "A001" in live
     # 1 号窗口 is named 综合窗口, as its type: said once
-    assert '<span class="wc-name">综合窗口</span>' in live and "综合窗口 <small>综合窗口" not in live
+    assert (
+        '<span class="wc-name">综合窗口</span>' in live and "综合窗口 <small>综合窗口" not in live
+    )
     assert '<span class="wc-name">社保窗口 <small>固定窗口</small></span>' in live
     assert "<html" not in live
 

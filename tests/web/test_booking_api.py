@@ -203,11 +203,18 @@ def test_a_full_slot_is_a_conflict_and_a_year_without_its_notice_is_provisional(
     assert_error(anon.get(f"/api/v1/halls/{hall}/booking/items/{item}/slots?date=4.1.2027"), 422)
 
 
+@pytest.mark.parametrize("path", ["", "/qr.svg", "/calendar.ics", "/messages"])
+@pytest.mark.parametrize("code", ["0", "NOT-A-CODE", "ABCD2345"])
+def test_a_path_that_is_no_booking_code_answers_404_like_an_unknown_booking(client, code, path):
+    body = assert_error(client.get(f"/api/v1/bookings/{code}{path}"), 404, "not_found")
+    assert "找不到该预约" in body["message"] and body["message_en"].startswith("No booking")
+
+
 def test_guessing_codes_is_stopped_after_20_wrong_ones(client, deps, hall, notifier):
     real = book(client, hall, citizen(deps))["code"]
     for n in range(20):
         wrong = f"ABCD{n + 2222}"[-8:] if n < 10 else "NOT-A-CODE"
-        assert client.get(f"/api/v1/bookings/{wrong}").status_code in (404, 422)
+        assert client.get(f"/api/v1/bookings/{wrong}").status_code == 404
     body = assert_error(client.get(f"/api/v1/bookings/{real}"), 429, "too_many")
     assert "10 分钟" in body["message"]
     assert_error(client.post(f"/api/v1/bookings/{real}/cancel", json={}), 429, "too_many")
