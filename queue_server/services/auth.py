@@ -75,16 +75,16 @@ def _dummy_hash() -> str:
     return _dummy[0]
 
 
-def check_sign_in_input(staff_no: Any, password: Any) -> None:
+def check_sign_in_input(staff_no: Any, password: Any) -> tuple[str, str]:
     """Refuse a sign-in that names no staff number or password (no password is checked)."""
     if not isinstance(staff_no, str) or not isinstance(password, str) or not staff_no.strip():
         raise InvalidInput("请输入工号和密码", "Enter your staff number and password")
+    return staff_no, password
 
 
-def _check_credentials(deps: Deps, staff_no: Any, password: Any) -> Clerk:
+def _check_credentials(deps: Deps, sent_staff_no: Any, sent_password: Any) -> Clerk:
     """The active clerk whose staff number and password these are; one hash check either way."""
-    check_sign_in_input(staff_no, password)
-    assert isinstance(staff_no, str) and isinstance(password, str)
+    staff_no, password = check_sign_in_input(sent_staff_no, sent_password)
     if len(staff_no) > 32 or len(password) > 128:
         raise Unauthorized("工号或密码不正确", "Wrong staff number or password")
     with deps.db.reading() as session:
@@ -311,7 +311,7 @@ def actor_for_session(deps: Deps, clerk_id: Any, token: Any) -> Actor | None:
 
 
 def actor_for_clerk(deps: Deps, clerk_id: int, session: Any = None) -> Actor | None:
-    """The actor of an active clerk by id (for session cookies)."""
+    """The actor of an active clerk by id."""
     if session is None:
         with deps.db.reading() as own:
             return actor_for_clerk(deps, clerk_id, own)

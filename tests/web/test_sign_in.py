@@ -282,3 +282,45 @@ def test_an_uploaded_photo_is_served_by_every_process_and_kept_in_the_backup(dep
     copy = backup.backup(deps.db.url, tmp_path / "backup.db")
     with sqlite3.connect(copy) as kept:
         assert kept.execute("SELECT data FROM staff_photos").fetchone()[0] == picture
+
+
+def form_csrf(page: str) -> str:
+    return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+def test_after_a_reset_the_console_sign_in_leads_to_choosing_a_password(deps, demo, client):
+    from queue_server.domain.model import Role
+    from queue_server.services import admin
+    from queue_server.services.context import Actor
+
+    manager = demo["manager"]
+    manager_id = sign_in(client, manager["staff_no"]).get_json()["clerk"]["id"]
+    system = Actor("clerk", 0, None, Role.ADMIN, "系统")
+    given = admin.reset_password(deps, system, manager_id)
+    browser = client.application.test_client()
+    csrf = form_csrf(browser.get("/admin/login").get_data(as_text=True))
+    shown = browser.post(
+        "/admin/login",
+        data={"staff_no": manager["staff_no"], "password": given, "csrf_token": csrf},
+    )
+    page = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and "设置新密码" in page and 'id="new_password"' in page
+    assert browser.get("/admin/").status_code == 302  # not signed in yet
+    csrf = form_csrf(page)
+    fields = {"staff_no": manager["staff_no"], "password": given, "csrf_token": csrf}
+    differ = browser.post(
+        "/admin/password",
+        data={**fields, "new_password": "quiet-harbour-77", "repeat_password": "quiet-harbour-78"},
+    )
+    assert differ.status_code == 422 and "不一致" in differ.get_data(as_text=True)
+    common = browser.post(
+        "/admin/password",
+        data={**fields, "new_password": "1qaz2wsx3edc", "repeat_password": "1qaz2wsx3edc"},
+    )
+    assert common.status_code == 422 and "过于常见" in common.get_data(as_text=True)
+    saved = browser.post(
+        "/admin/password",
+        data={**fields, "new_password": "quiet-harbour-77", "repeat_password": "quiet-harbour-77"},
+    )
+    assert saved.status_code == 302
+    assert browser.get("/admin/").status_code == 200  # signed in with the new password
