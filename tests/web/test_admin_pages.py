@@ -417,7 +417,9 @@ def test_the_monitor_page_shows_each_window_and_its_live_part_redraws(client, ma
     live = client.get(f"/admin/halls/{hall}/monitor/live").get_data(as_text=True)
     assert live.lstrip().startswith('<div class="live-root"') and "A001" in live
     # 1 号窗口 is named 综合窗口, as its type: said once
-    assert '<span class="wc-name">综合窗口</span>' in live and "综合窗口 <small>综合窗口" not in live
+    assert (
+        '<span class="wc-name">综合窗口</span>' in live and "综合窗口 <small>综合窗口" not in live
+    )
     assert '<span class="wc-name">社保窗口 <small>固定窗口</small></span>' in live
     assert "<html" not in live
 
