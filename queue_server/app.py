@@ -70,6 +70,10 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     deps = bootstrap(app.config)
     app.extensions["hallq"] = deps
+    from .services.notify import notifier_from_config
+
+    # Citizens' messages: an SMS gateway when configured, else the log (periodic work too).
+    deps.notifier = app.extensions["hallq_notifier"] = notifier_from_config(app.config)
     interval = float(app.config.get("QUEUE_CHANGED_INTERVAL") or 0)
     if interval > 0:
         # The real server folds a hall's queue figures into one message per interval.

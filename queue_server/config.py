@@ -69,6 +69,8 @@ def is_loopback(url_or_host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
 def trusted_proxies(value: str) -> int:
     """HALLQ_TRUSTED_PROXIES: a count of proxies, 0 to 10."""
     try:

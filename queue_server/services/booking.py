@@ -1,5 +1,6 @@
 """Appointment use cases (预约): book, look up, move and cancel by code, check in at the hall,
-home visits (上门服务), the counter's list of today's bookings, rules and housekeeping.
+home visits (上门服务), the counter's list of today's bookings and rules (their periodic work is
+booking_housekeeping.py).
 
 Every change runs as one transaction under the hall's lock (`queue.run`), so a slot's places
 are counted and taken by one booking at a time: never oversold, on SQLite or PostgreSQL.
@@ -1632,40 +1633,6 @@ def send_due_reminders(deps: Deps, notifier: Notifier | None = None) -> int:
         if notice is not None:
             sent += deliver(deps, notifier or LogNotifier(), [notice], now)
     return sent
-
-
-def erase_personal_data(deps: Deps) -> int:
-    """Blank the name, phone and ID digest of bookings ended longer ago than the hall keeps them."""
-    now = deps.clock.now()
-    erased = 0
-    with deps.db.reading() as session:
-        halls = list(session.scalars(select(B.c.hall_id).distinct()))
-        policies = {h: load_policy(session, h) for h in halls}
-    for hall_id, policy in policies.items():
-        before = now - timedelta(days=policy.keep_personal_days)
-        with deps.db.transaction() as session:
-            result = session.execute(
-                update(B)
-                .where(
-                    B.c.hall_id == hall_id,
-                    B.c.state.not_in([BookingState.BOOKED, BookingState.ASSIGNED]),
-                    B.c.citizen_name != "",
-                    func.coalesce(B.c.updated_at, B.c.created_at) < before,
-                )
-                .values(citizen_name="", phone="", id_digest="")
-            )
-            erased += int(getattr(result, "rowcount", 0) or 0)
-    return erased
-
-
-def housekeeping(deps: Deps, notifier: Notifier | None = None) -> dict[str, int]:
-    """The periodic work: no-shows, reminders, holiday moves, erasing old personal data."""
-    return {
-        "missed": mark_missed(deps),
-        "reminded": send_due_reminders(deps, notifier),
-        "holiday_moves": notify_holiday_moves(deps, notifier),
-        "erased": erase_personal_data(deps),
-    }
 
 
 # =============================================================================================

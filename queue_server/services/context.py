@@ -46,6 +46,9 @@ class Deps:
     devices: DevicePolicy = field(default_factory=DevicePolicy)
     # None: every use case's messages carry its hall's `queue_changed` (tests, single calls).
     queue_changes: QueueChangedSink | None = None
+    # How citizens get messages (a `notify.Notifier`: SMS gateway or the log) in periodic work;
+    # None: the log.
+    notifier: Any = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from ..domain.booking import (
 from ..domain.errors import InvalidInput
 from ..http import current_actor, deps
 from ..services import booking as bookings
+from ..services import booking_housekeeping as booking_housekeeping_
 from ..services import notify, ratelimit, schedule
 from ..services.notify import Notifier
 
@@ -407,7 +408,7 @@ def booking_housekeeping() -> Any:
         raise Unauthorized("请先登录", "Please sign in first")
     if actor.role not in (Role.MANAGER, Role.ADMIN):
         raise Forbidden("您没有此项权限", "You do not have permission for this")
-    return _json(bookings.housekeeping(deps(), notifier()))
+    return _json(booking_housekeeping_.housekeeping(deps(), notifier()))
 
 
 # -- rules and policy ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from queue_server.domain.identity import id_check_character
 from queue_server.domain.model import Clerk, Role, ServiceItem
 from queue_server.services import booking as bk
+from queue_server.services import booking_housekeeping
 from queue_server.services.context import ANONYMOUS, Actor, Deps
 from queue_server.services.notify import FakeNotifier
 from queue_server.store import booking_tables as bt
@@ -310,7 +311,7 @@ def test_a_year_without_its_notice_is_booked_provisionally_and_moved_when_it_arr
     assert booked["code"] in told.text
     assert bk.find_booking(deps, kept["code"])["provisional"] is False
     # Told once, however often the housekeeping looks again.
-    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
+    assert booking_housekeeping.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
     assert booker.notifier.kinds().count("holiday") == 1
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from queue_server.services import booking as bk
-from queue_server.services import notify
+from queue_server.services import booking_housekeeping, notify, retention
 from queue_server.services.context import ANONYMOUS
 from queue_server.store import booking_tables as bt
 from queue_server.store import tables
@@ -143,15 +143,20 @@ def test_personal_data_stays_out_of_logs_audit_entries_and_socket_events(
     assert first["code"] not in caplog.text  # nor the code, which is the citizen's key
 
 
+def erase_bookings(deps) -> int:
+    """The bookings' eraser of the retention sweep, run now."""
+    return retention.erase_expired_personal_data(deps, kinds=["bookings"])["bookings"]
+
+
 def test_personal_data_of_finished_bookings_is_erased_after_the_kept_days(booker, deps, clock):
     kept = booker.book(at(2026, 12, 3, 9, 0), person=1)
     gone = booker.book(FRI_9, person=2)
     bk.cancel_booking(deps, ANONYMOUS, gone["code"])
     clock.current = at(2026, 12, 20, 9, 0)
-    assert bk.erase_personal_data(deps) == 0  # 30 days not yet passed
+    assert erase_bookings(deps) == 0  # 30 days not yet passed
     clock.current = at(2026, 12, 28, 9, 0)
     assert bk.mark_missed(deps) == 1  # the 3 December booking was missed
-    assert bk.erase_personal_data(deps) == 1  # only the cancelled one is old enough
+    assert erase_bookings(deps) == 1  # only the cancelled one is old enough
     with deps.db.reading() as s:
         rows = {r.id: r for r in s.execute(select(bt.bookings))}
     assert (rows[gone["id"]].citizen_name, rows[gone["id"]].phone, rows[gone["id"]].id_digest) == (
@@ -167,4 +172,27 @@ def test_personal_data_of_finished_bookings_is_erased_after_the_kept_days(booker
 def test_housekeeping_runs_everything_at_once(booker, deps, clock):
     booker.book(MON_9)
     clock.current = at(2026, 11, 29, 10, 0)
-    assert bk.housekeeping(deps, booker.notifier) == {"missed": 0, "reminded": 1, "erased": 0}
+    assert booking_housekeeping.housekeeping(deps, booker.notifier) == {
+        "missed": 0,
+        "reminded": 1,
+        "holiday_moves": 0,
+        "erased": 0,
+    }
+
+
+def test_a_booking_still_to_come_keeps_its_citizen_however_early_it_was_made(booker, deps, clock):
+    bk.set_policy(
+        deps,
+        manager(deps, booker.demo),
+        booker.hall,
+        {"keep_personal_days": 1, "no_show_window_days": 1},
+    )
+    ahead = booker.book(at(2026, 12, 3, 9, 0), person=1)
+    done = booker.book(FRI_9, person=2)
+    bk.cancel_booking(deps, ANONYMOUS, done["code"])
+    clock.current = at(2026, 11, 29, 9, 0)  # two days later: past the one day kept
+    assert erase_bookings(deps) == 1
+    with deps.db.reading() as s:
+        rows = {r.id: r for r in s.execute(select(bt.bookings))}
+    assert rows[ahead["id"]].citizen_name == "张三丰" and rows[ahead["id"]].id_digest != ""
+    assert rows[done["id"]].citizen_name == ""

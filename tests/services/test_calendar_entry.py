@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from queue_server.domain.calendar import LayeredCalendar, OfficialCalendar
 from queue_server.domain.errors import Forbidden, InvalidInput, NotFound
-from queue_server.services import admin, hours, schedule
+from queue_server.services import admin, booking_housekeeping, hours, schedule
 from queue_server.services import booking as bk
 from queue_server.services.admin import calendar as admin_calendar
 from queue_server.store import tables
@@ -295,16 +295,16 @@ def test_a_newer_package_replaces_the_provisional_days_and_tells_booked_citizens
     clock.current = at(2026, 12, 29, 10, 0)
     booked = booker.book(at(2027, 1, 4, 9, 0))
     assert booked["provisional"] is True
-    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
+    assert booking_housekeeping.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
 
     upgrade_package(monkeypatch, deps, {
         "holidays": [{"day": "2027-01-01", "until": "2027-01-04", "name": "元旦"}],
         "swapped_workdays": ["2027-01-09"],
     })  # fmt: skip
     assert bk.find_booking(deps, booked["code"])["provisional"] is False
-    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 1
+    assert booking_housekeeping.housekeeping(deps, booker.notifier)["holiday_moves"] == 1
     assert booker.notifier.kinds() == ["confirmation", "holiday"]
-    assert bk.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
+    assert booking_housekeeping.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
     year = admin.calendar_year(deps, manager(deps, demo), 2027)
     assert year["source"] == "package" and year["swapped_workdays"] == ["2027-01-09"]
     assert [b["id"] for b in year["bookings_on_holidays"]] == [booked["id"]]

@@ -21,6 +21,7 @@ def latest_revision() -> str:
 
 HEAD = latest_revision()
 
+
 def engine_for(url: str):  # type: ignore[no-untyped-def]
     return create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
 

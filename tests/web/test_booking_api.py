@@ -571,29 +571,22 @@ def test_a_signed_in_agent_sees_that_they_book_on_someones_behalf(client, demo, 
     assert re.search(r'data-csrf="[^"]{20,}"', html)
 
 
-def test_the_servers_housekeeping_loop_sends_a_due_reminder_and_stops_when_told(deps, demo, clock):
-    import threading
-    import time
-
+def test_the_schedulers_minute_job_sends_a_due_reminder_once_through_the_deployments_notifier(
+    deps, demo, clock
+):
     from queue_server.services import booking as bk
     from queue_server.services.context import ANONYMOUS
-    from queue_server.web.booking import run_housekeeping
+    from queue_server.services.scheduler import registered_jobs
 
     data = citizen(deps, start=at(2026, 11, 30, 9, 0).isoformat())
     bk.book(deps, ANONYMOUS, demo["hall"], data)
     clock.current = at(2026, 11, 29, 10, 0)  # 23 hours before
-    fake = FakeNotifier()
-    stop = threading.Event()
-    loop = threading.Thread(target=run_housekeeping, args=(deps, fake, stop, 0.02))
-    loop.start()
-    deadline = time.monotonic() + 5
-    while not fake.sent and time.monotonic() < deadline:
-        time.sleep(0.02)
-    time.sleep(0.1)  # a few more rounds: still one reminder
-    stop.set()
-    loop.join(timeout=5)
-    assert not loop.is_alive()
-    assert fake.kinds() == ["reminder"]
+    deps.notifier = FakeNotifier()
+    [job] = [j for j in registered_jobs() if j.name == "booking_housekeeping"]
+    assert job.every.total_seconds() == 60
+    assert job.run(deps)["reminded"] == 1
+    assert job.run(deps)["reminded"] == 0  # the next minute: still one reminder
+    assert deps.notifier.kinds() == ["reminder"]
 
 
 JSON_VALUES = st.recursive(
