@@ -50,7 +50,7 @@ def end_days(deps: Deps) -> dict[str, int]:
         ]
     closed = {"windows": 0, "tickets": 0}
     for hall_id in due:
-        done = run(deps, hall_id, _end_day)
+        done = run(deps, hall_id or 0, _end_day)
         closed["windows"] += done["windows"]
         closed["tickets"] += done["tickets"]
     return closed

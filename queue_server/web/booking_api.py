@@ -43,7 +43,7 @@ def notifier() -> Notifier:
     if found is None:
         found = notify.notifier_from_config(current_app.config)
         current_app.extensions["hallq_notifier"] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _source() -> str:

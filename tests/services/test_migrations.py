@@ -212,6 +212,8 @@ def test_0013_gives_old_service_items_empty_english_fields_and_leaves_halls_as_t
     # an existing hall keeps the switch it had (off) although new halls start with it on
     assert settings == {}
     assert QueueRules.from_dict(settings.get("queue")).comprehensive_prefers_unserved is False
+
+
 def test_0008_adds_the_holiday_notices_and_takes_them_away_again(empty_url: str):
     from alembic import command
 
