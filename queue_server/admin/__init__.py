@@ -40,9 +40,9 @@ def _require_console() -> Any:
         from ..domain.errors import Unauthorized
 
         raise Unauthorized("请先登录", "Please sign in first")
-    from ..services import scope
+    from ..services import access
 
-    scope.require_console(actor)
+    access.require_anywhere(actor, "console.use")
     return None
 
 

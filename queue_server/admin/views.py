@@ -29,7 +29,7 @@ from ..domain import reports as rp
 from ..domain.errors import InvalidInput, QueueError
 from ..domain.model import WINDOW_TYPE_NAMES
 from ..http import STATUS, check_csrf, csrf_token, current_actor, deps
-from ..services import admin, auth, complaints, ratelimit, reports, scope
+from ..services import access, admin, auth, complaints, ratelimit, reports
 from ..services.admin import FieldErrors
 from ..services.context import Actor
 from ..store import tables
@@ -315,7 +315,7 @@ def hours(hall: int) -> Any:
 
     actor = me()
     with deps().db.reading() as s:
-        found = scope.require_hall(s, actor, hall)
+        found = access.require_hall(s, actor, hall, "hall.hours")
         stored = dict(found.hours or {})
     override = Form(HOURS_OVERRIDE_FIELDS, values={"closed": True})
     weekly = Form(
@@ -728,7 +728,7 @@ def _clerk_form(values: dict[str, Any] | None = None, *, creating: bool) -> Form
         values=values or {"role": "clerk", "active": True},
         options={
             "hall_id": [Option(h["id"], "　" * h["depth"] + h["name"]) for h in tree],
-            "role": [Option(r.value, *admin.ROLE_NAMES[r]) for r in scope.grantable_roles(actor)],
+            "role": [Option(r.value, *admin.ROLE_NAMES[r]) for r in access.grantable_roles(actor)],
         },
     )
 
@@ -1387,7 +1387,7 @@ def calendar_year(year: int) -> Any:
     error: tuple[str, str] | None = None
     status = 200
     if request.method == "POST":
-        scope.require_admin(actor)
+        access.require_anywhere(actor, "deployment.configure")
         if request.form.get("action") == "delete":
             admin.delete_year(deps(), actor, year)
             return done(

@@ -25,9 +25,8 @@ from ...domain.calendar import (
     standard_holiday,
 )
 from ...domain.errors import InvalidInput, NotFound
-from ...domain.model import Role
 from ...store.calendar_tables import HOLIDAY, WORKDAY, calendar_days, calendar_years
-from .. import scope
+from .. import access
 from ..context import Actor, Deps, audit
 from ..hours import PACKAGE, official_calendar
 
@@ -210,7 +209,7 @@ def _standard_names() -> list[dict[str, str]]:
 def calendar_overview(deps: Deps, actor: Actor) -> dict[str, Any]:
     """The years the package covers, the years entered, and whether this year and the next
     are known (managers and admins)."""
-    scope.require_console(actor)
+    access.require_anywhere(actor, "calendar.read")
     this_year = deps.clock.now().year
     with deps.db.reading() as session:
         rows = session.execute(select(calendar_years).order_by(calendar_years.c.year)).all()
@@ -249,7 +248,7 @@ def calendar_overview(deps: Deps, actor: Actor) -> dict[str, Any]:
             for year in (this_year, this_year + 1)
         ],
         "standard_holidays": _standard_names(),
-        "can_change": actor.role == Role.ADMIN,
+        "can_change": access.has_permission(None, actor, None, "deployment.configure"),
     }
 
 
@@ -262,7 +261,7 @@ def _source(year: int, calendar: HolidayCalendar) -> str:
 def calendar_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
     """One year's schedule and where it comes from: package, entered, or missing."""
     if actor.kind != COMMAND_LINE.kind:
-        scope.require_console(actor)
+        access.require_anywhere(actor, "calendar.read")
     _check_year(year)
     if PACKAGE.covers(year):
         return {"year": year, "source": "package", "version": package_version(),
@@ -276,7 +275,7 @@ def calendar_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
 
 def _require_changer(actor: Actor) -> None:
     if actor.kind != COMMAND_LINE.kind:
-        scope.require_admin(actor)
+        access.require_anywhere(actor, "deployment.configure")
 
 
 def save_year(deps: Deps, actor: Actor, year: int, data: Mapping[str, Any]) -> dict[str, Any]:
