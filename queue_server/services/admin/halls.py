@@ -192,7 +192,11 @@ def overview(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     return tree
 
 
-def _check_parent(session: Session, change: Change, kind: HallKind, parent_id: int | None) -> None:
+def _check_parent(
+    session: Session, change: Change, kind: HallKind, parent_id: int | None, placing: bool = True
+) -> None:
+    """The parent exists and sits above `kind`; placing a hall under it takes the permission
+    there (a manager keeps the level of their own hall right without reaching the parent)."""
     if parent_id is None:
         # only an admin adds a hall at the top of a tree
         access.require(session, change.actor, None, "deployment.configure")
@@ -200,7 +204,8 @@ def _check_parent(session: Session, change: Change, kind: HallKind, parent_id: i
     parent = session.get(Hall, parent_id)
     if parent is None:
         raise field_error("parent_id", "找不到上级大厅", "No such parent hall")
-    change.hall(parent_id)
+    if placing:
+        change.hall(parent_id)
     if HALL_DEPTH[kind] <= HALL_DEPTH[parent.kind]:
         raise field_error(
             "kind",
@@ -271,7 +276,7 @@ def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any])
                 )
             _check_parent(s, change, kind, new_parent)
         elif "kind" in values and hall.parent_id is not None:
-            _check_parent(s, change, kind, hall.parent_id)
+            _check_parent(s, change, kind, hall.parent_id, placing=False)
         for key in ("name", "name_en", "parent_id"):
             if key in values:
                 setattr(hall, key, values[key])
