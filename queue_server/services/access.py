@@ -67,13 +67,15 @@ class Permission:
 
     `denied` answers an actor who does not hold it at all; `out_of_reach` one who holds it, but
     not for this hall; `device` a device (either way). Someone signed out gets 401 `signed_in`
-    unless the permission is for devices or anybody too; then their refusal is a 403."""
+    (a 403 with `step_of_signed_out`: a step of something they may do, like booking), and so
+    does a device when only staff hold the permission; otherwise a device's refusal is a 403."""
 
     grants: dict[str, Reach]
     denied: Text
     out_of_reach: Text | None = None
     signed_in: Text = SIGN_IN
     device: Text | None = None
+    step_of_signed_out: bool = False
     for_devices_or_anybody: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -81,10 +83,10 @@ class Permission:
         object.__setattr__(self, "for_devices_or_anybody", open_to)
 
 
-def _console(denied: Text = CONSOLE_ONLY, **more: Reach) -> Permission:
+def _console() -> Permission:
     """A console permission: a manager over their subtree, an admin everywhere."""
-    grants = {Role.MANAGER.value: Reach.TREE, Role.ADMIN.value: Reach.ALL, **more}
-    return Permission(grants, denied, OUT_OF_TREE)
+    grants = {Role.MANAGER.value: Reach.TREE, Role.ADMIN.value: Reach.ALL}
+    return Permission(grants, CONSOLE_ONLY, OUT_OF_TREE)
 
 
 def _staff(reach: Reach, **more: Reach) -> dict[str, Reach]:
@@ -131,7 +133,7 @@ PERMISSIONS: dict[str, Permission] = {
             "只有受派的工作人员或本中心管理员可以办结上门服务",
             "Only the clerk it was given to or a manager of the hall may close a home visit",
         ),
-    ),  # fmt: skip
+    ),
     # -- citizens, kiosks and other devices ----------------------------------------------------
     "ticket.issue": Permission(
         {
@@ -155,14 +157,15 @@ PERMISSIONS: dict[str, Permission] = {
             "自助机不能预约，请用手机预约或请工作人员代约",
             "A kiosk cannot book; book on a phone or ask a member of staff",
         ),
-    ),  # fmt: skip
+    ),
     "booking.proxy": Permission(  # booking on a citizen's behalf, with the reason
-        _staff(Reach.ALL, system=Reach.ALL),
+        _staff(Reach.ALL),
         (
             "只有登录的代办员或工作人员可以代办预约",
             "Only a signed-in village agent or member of staff books on someone's behalf",
         ),
-    ),  # fmt: skip
+        step_of_signed_out=True,
+    ),
     "kiosk.self": Permission(
         {"device:kiosk": Reach.OWN},
         ("此接口仅供自助取号机使用", "Only a kiosk device may use this"),
@@ -171,14 +174,12 @@ PERMISSIONS: dict[str, Permission] = {
             "Device not authorised: use the kiosk's device token",
         ),
     ),
-    # A window's evaluation pad rates that window's visits.
+    # An evaluation pad rates visits at its own hall's windows (which window: the rating route).
     "window.rate": Permission(
         {"device:evaluator": Reach.OWN},
-        ("只有本窗口的评价器可以评价", "Only this window's evaluation pad may rate it"),
+        ("只有本大厅的评价器可以评价", "Only an evaluation pad of this hall may rate its windows"),
     ),
 }
-# "booking.proxy" refuses someone signed out with a 403 like a device: it is a step of booking.
-_FORBID_SIGNED_OUT = {"booking.proxy"}
 
 
 def holder(actor: Actor) -> str:
@@ -317,7 +318,7 @@ def require(
     who = holder(actor)
     holds = who in permission.grants and not (actor.is_staff and actor.id is None)
     if who == ANONYMOUS or (actor.is_staff and actor.id is None):
-        if name in _FORBID_SIGNED_OUT:
+        if permission.step_of_signed_out:
             raise Forbidden(*permission.denied)
         raise Unauthorized(*permission.signed_in)
     if actor.kind == "device":
