@@ -33,7 +33,6 @@ from tests.conftest import MORNING, cached_demo_hash
 from tests.conftest import make_app as build_app
 from tests.services.test_booking import at, id_number
 
-ROLES = ("anonymous", "kiosk", "display", "clerk", "agent", "manager", "admin")
 # Bookkeeping a refused request may write by design: failed sign-ins count towards the lock.
 BOOKKEEPING = {"login_attempts", "auth_tokens"}
 
