@@ -37,7 +37,7 @@ from ..http import (
     session_actor,
     start_session,
 )
-from ..services import admin, auth, complaints, ratelimit, reports, scope
+from ..services import access, admin, auth, complaints, ratelimit, reports
 from ..services.admin import FieldErrors
 from ..services.context import Actor
 from ..store import tables
@@ -368,7 +368,7 @@ def hours(hall: int) -> Any:
 
     actor = me()
     with deps().db.reading() as s:
-        found = scope.require_hall(s, actor, hall)
+        found = access.require_hall(s, actor, hall, "hall.hours")
         stored = dict(found.hours or {})
     override = Form(HOURS_OVERRIDE_FIELDS, values={"closed": True})
     weekly = Form(weekly_hours.specs(), values=weekly_hours.form_values(stored))
@@ -769,7 +769,7 @@ def _clerk_form(values: dict[str, Any] | None = None, *, creating: bool) -> Form
         values=values or {"role": "clerk", "active": True},
         options={
             "hall_id": [Option(h["id"], "　" * h["depth"] + h["name"]) for h in tree],
-            "role": [Option(r.value, *admin.ROLE_NAMES[r]) for r in scope.grantable_roles(actor)],
+            "role": [Option(r.value, *admin.ROLE_NAMES[r]) for r in access.grantable_roles(actor)],
         },
     )
 
@@ -1442,7 +1442,7 @@ def calendar_year(year: int) -> Any:
     error: tuple[str, str] | None = None
     status = 200
     if request.method == "POST":
-        scope.require_admin(actor)
+        access.require_anywhere(actor, "deployment.configure")
         if request.form.get("action") == "delete":
             admin.delete_year(deps(), actor, year)
             return done(

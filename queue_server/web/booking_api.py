@@ -383,10 +383,10 @@ def close_home_visit(booking: int) -> Any:
     auth="clerk", errors=(404,),
 )  # fmt: skip
 def hall_messages(hall: int) -> Any:
-    from ..services import views
+    from ..services import access, views
 
     with deps().db.reading() as session:
-        bookings.require_staff_of(current_actor(), views.get_hall(session, hall))
+        access.require(session, current_actor(), views.get_hall(session, hall), "booking.staff")
     return _json({"messages": notify.messages_of_hall(deps(), hall)})
 
 
@@ -400,14 +400,9 @@ def hall_messages(hall: int) -> Any:
     auth="manager",
 )
 def booking_housekeeping() -> Any:
-    from ..domain.errors import Forbidden, Unauthorized
-    from ..domain.model import Role
+    from ..services import access
 
-    actor = current_actor()
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role not in (Role.MANAGER, Role.ADMIN):
-        raise Forbidden("您没有此项权限", "You do not have permission for this")
+    access.require_anywhere(current_actor(), "booking.housekeeping")
     return _json(booking_housekeeping_.housekeeping(deps(), notifier()))
 
 

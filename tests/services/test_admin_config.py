@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from queue_server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from queue_server.services import admin, alarms, auth, scope
+from queue_server.services import access, admin, alarms, auth
 from queue_server.services import queue as q
 from queue_server.services.admin import FieldErrors
 from queue_server.services.context import ANONYMOUS, Actor
@@ -55,18 +55,20 @@ def last_audit(deps: Any, action: str) -> dict[str, Any]:
 
 def test_scope_is_the_managers_hall_and_below_and_everything_for_an_admin(deps, towns):
     with deps.db.reading() as s:
-        mine = scope.visible_halls(s, towns["manager"])
+        mine = access.halls_with(s, towns["manager"], "hall.configure")
         assert mine == {towns["one"]["hall"], towns["one"]["village"]}
-        assert scope.visible_halls(s, towns["admin"]) >= mine | {towns["two"]["hall"]}
+        assert access.halls_with(s, towns["admin"], "hall.configure") >= mine | {
+            towns["two"]["hall"]
+        }
         with pytest.raises(Forbidden):
-            scope.require_hall(s, towns["manager"], towns["two"]["hall"])
+            access.require_hall(s, towns["manager"], towns["two"]["hall"], "hall.configure")
         with pytest.raises(Forbidden, match="managers and admins"):
-            scope.visible_halls(s, towns["clerk"])
+            access.halls_with(s, towns["clerk"], "hall.configure")
         with pytest.raises(Unauthorized):
-            scope.visible_halls(s, ANONYMOUS)
+            access.halls_with(s, ANONYMOUS, "hall.configure")
         with pytest.raises(NotFound):
-            scope.require_hall(s, towns["admin"], 999)
-        assert scope.grantable_roles(towns["manager"])[-1].value == "manager"
+            access.require_hall(s, towns["admin"], 999, "hall.configure")
+        assert access.grantable_roles(towns["manager"])[-1].value == "manager"
 
 
 def test_changing_a_window_tells_displays_kiosks_and_boards_after_the_commit(deps, bus, towns):

@@ -20,7 +20,7 @@ from ...domain.model import (
     new_hall_settings,
 )
 from ...store import tables
-from .. import scope, views
+from .. import access, views
 from ..context import Actor, Deps
 from .change import Change, changing, snapshot
 from .fields import FieldSpec, clean, enum_choices, field_error
@@ -147,8 +147,8 @@ def hall_tree(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     from ...domain.reports import tree_order
 
     with deps.db.reading() as session:
-        visible = scope.visible_halls(session, actor)
-        parents = scope.hall_parents(session)
+        visible = access.halls_with(session, actor, "console.use")
+        parents = access.hall_parents(session)
         halls = {
             h.id: h for h in session.scalars(select(Hall).where(tables.halls.c.id.in_(visible)))
         }
@@ -166,7 +166,7 @@ def hall_tree(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
 def hall_detail(deps: Deps, actor: Actor, hall_id: int) -> dict[str, Any]:
     """A hall's settings as the console edits them."""
     with deps.db.reading() as session:
-        hall = scope.require_hall(session, actor, hall_id)
+        hall = access.require_hall(session, actor, hall_id, "hall.configure")
         return hall_settings_view(hall)
 
 
@@ -216,14 +216,20 @@ def overview(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     return tree
 
 
-def _check_parent(session: Session, change: Change, kind: HallKind, parent_id: int | None) -> None:
+def _check_parent(
+    session: Session, change: Change, kind: HallKind, parent_id: int | None, placing: bool = True
+) -> None:
+    """The parent exists and sits above `kind`; placing a hall under it takes the permission
+    there (a manager keeps the level of their own hall right without reaching the parent)."""
     if parent_id is None:
-        scope.require_admin(change.actor)  # only an admin adds a hall at the top of a tree
+        # only an admin adds a hall at the top of a tree
+        access.require(session, change.actor, None, "deployment.configure")
         return
     parent = session.get(Hall, parent_id)
     if parent is None:
         raise field_error("parent_id", "找不到上级大厅", "No such parent hall")
-    change.hall(parent_id)
+    if placing:
+        change.hall(parent_id)
     if HALL_DEPTH[kind] <= HALL_DEPTH[parent.kind]:
         raise field_error(
             "kind",
@@ -248,7 +254,7 @@ def create_hall(deps: Deps, actor: Actor, data: Mapping[str, Any]) -> dict[str, 
     """Add a hall under one the actor manages (an admin may add a top-level hall)."""
     values = clean(HALL_FIELDS, data, partial=False)
     kind = HallKind(values["kind"])
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         _check_parent(s, change, kind, values.get("parent_id"))
         hall = Hall(
@@ -269,14 +275,17 @@ def create_hall(deps: Deps, actor: Actor, data: Mapping[str, Any]) -> dict[str, 
 def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """Change a hall's name, level, parent or time zone."""
     values = clean(HALL_FIELDS, data, partial=True)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         hall = change.hall(hall_id)
         before = snapshot(hall, HALL_AUDIT)
         kind = HallKind(values.get("kind", hall.kind))
         if "parent_id" in values and values["parent_id"] != hall.parent_id:
             new_parent = values["parent_id"]
-            if actor.role != Role.ADMIN and hall_id == actor.hall_id:
+            # Moving a hall changes its parent's branch, so it takes the permission there (an
+            # admin's at the top): a manager never moves the hall they belong to.
+            at_parent = "hall.configure" if hall.parent_id is not None else "deployment.configure"
+            if not access.has_permission(s, actor, hall.parent_id, at_parent):
                 raise field_error(
                     "parent_id",
                     "不能移动您自己所在的大厅",
@@ -284,7 +293,7 @@ def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any])
                 )
             from ...domain.reports import subtree
 
-            if new_parent is not None and new_parent in subtree(scope.hall_parents(s), hall_id):
+            if new_parent is not None and new_parent in subtree(access.hall_parents(s), hall_id):
                 raise field_error(
                     "parent_id",
                     "上级大厅不能是本厅或其下属站点",
@@ -292,7 +301,7 @@ def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any])
                 )
             _check_parent(s, change, kind, new_parent)
         elif "kind" in values and hall.parent_id is not None:
-            _check_parent(s, change, kind, hall.parent_id)
+            _check_parent(s, change, kind, hall.parent_id, placing=False)
         for key in ("name", "name_en", "parent_id"):
             if key in values:
                 setattr(hall, key, values[key])
@@ -312,7 +321,7 @@ def set_service_day_start(
 ) -> dict[str, Any]:
     """When the hall's service day (and its numbering) starts."""
     values = clean(SERVICE_DAY_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         before = {"day_starts_at_minute": hall.day_starts_at_minute}
         hall.day_starts_at_minute = values["day_starts_at_minute"]
@@ -331,7 +340,7 @@ def set_service_day_start(
 def set_notice(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """The lobby notice (政务公开) shown on the lobby display and the kiosk."""
     values = clean(NOTICE_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         before = {"notice": hall.notice}
         hall.notice = values.get("notice", "")
@@ -347,7 +356,7 @@ def set_queue_rules(
     """排队规则: no-shows, returning citizens, priority calls, appointments and calling order."""
     values = clean(QUEUE_RULE_FIELDS, data, partial=False)
     rules = QueueRules.from_dict(values)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         try:
             before: dict[str, Any] | None = hall.rules.to_dict()
