@@ -18,7 +18,6 @@ from flask import Response, current_app, jsonify, request
 from ..api import HALL, SEARCH, WINDOW, api, body
 from ..api.spec import DATE, Param, documented, query
 from ..domain.booking import BookingKind, BookingNotFound, BookingState, normalize_code
-from ..domain.errors import InvalidInput
 from ..http import current_actor, deps
 from ..services import booking as bookings
 from ..services import notify, ratelimit, schedule
@@ -48,18 +47,17 @@ def _source() -> str:
 
 def by_code(raw: Any, action: Callable[[str], T]) -> T:
     """Run a lookup by booking code, counting wrong codes against the asking source."""
-    source = _source()
-    ratelimit.check_code_guesses(deps(), source)
+    guess = ratelimit.begin_code_guess(deps(), _source())
+    code = normalize_code(raw)  # not even a code: it stays counted as a wrong one
     try:
-        code = normalize_code(raw)
-    except InvalidInput:
-        ratelimit.code_guess_failed(deps(), source)
-        raise
-    try:
-        return action(code)
+        result = action(code)
     except BookingNotFound:
-        ratelimit.code_guess_failed(deps(), source)
+        raise  # no such code: counted
+    except BaseException:
+        ratelimit.code_guess_done(deps(), guess)
         raise
+    ratelimit.code_guess_done(deps(), guess)
+    return result
 
 
 def _no_store(response: Response) -> Response:
