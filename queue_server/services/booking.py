@@ -85,7 +85,7 @@ from .hours import hall_schedule, official_calendar, open_state
 from .kiosk import item_view, search_items
 from .notify import LogNotifier, Notice, Notifier, deliver
 from .queue import Outbox, run
-from .schedule import SESSION_KIND_NAMES, deadline_view, parse_day, session_name
+from .schedule import deadline_view, parse_day, session_name
 
 B = bt.bookings
 RULES = bt.booking_rules

@@ -55,19 +55,22 @@ def _source() -> str:
 
 def by_code(raw: Any, action: Callable[[str], T]) -> T:
     """Run a lookup by booking code, counting wrong codes against the asking source."""
-    source = _source()
-    ratelimit.check_code_guesses(deps(), source)
+    guess = ratelimit.begin_code_guess(deps(), _source())
     try:
         code = normalize_code(raw)
     except InvalidInput:
-        # a path that cannot be a code (/bookings/0) names no booking: 404 like any unknown one
-        ratelimit.code_guess_failed(deps(), source)
+        # A path that cannot be a code (/bookings/0) names no booking: 404 like any unknown
+        # one, and it stays counted as a wrong guess.
         raise no_such_booking() from None
     try:
-        return action(code)
+        result = action(code)
     except BookingNotFound:
-        ratelimit.code_guess_failed(deps(), source)
+        raise  # no such code: counted
+    except BaseException:
+        ratelimit.code_guess_done(deps(), guess)
         raise
+    ratelimit.code_guess_done(deps(), guess)
+    return result
 
 
 def _no_store(response: Response) -> Response:

@@ -106,7 +106,7 @@ _PUBLIC = ["GET pages.index", "GET pages.health", "GET static", "GET api.openapi
     "GET booking.book_page", "GET booking.manage_page", "GET display.hall_display",
     "GET display.window_display", "GET display.voice", "GET display.chime", "GET evaluate.pad",
     "GET evaluate.ticket_page", "GET admin.login", "GET admin.photo", "GET counter.panel",
-    "GET counter.panel/window", "GET api.list_halls", "GET api.hall_categories",
+    "GET counter.panel/window", "GET admin.password", "GET api.list_halls", "GET api.hall_categories",
     "GET api.hall_snapshot", "GET api.hall_alarms", "GET api.kiosk_home", "GET api.service_items",
     "GET api.service_item", "GET api.item_deadline", "GET api.hall_hours",
     "GET api.booking_rules", "GET api.booking_items", "GET api.booking_days",
@@ -144,6 +144,7 @@ ROUTES: dict[str, str] = {
     "POST api.booking_housekeeping": "console_any",  # runs the bookings' periodic work
     "POST api.login": "sign_in",
     "POST api.change_password": "sign_in",  # a wrong current password
+    "POST admin.password": "sign_in",
     "POST admin.login": "sign_in",
     "POST api.create_booking": "book",  # citizens book for themselves, staff on their behalf
     "POST api.issue": "issue",
@@ -206,6 +207,12 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
         "api.login": {"staff_no": "nobody", "password": "wrong"},
         "api.logout": {},
         "api.change_password": {"password": "wrong", "new_password": "a-fresh-pass-phrase"},
+        "admin.password": {
+            "staff_no": "nobody",
+            "password": "wrong",
+            "new_password": "a-fresh-pass-phrase",
+            "repeat_password": "a-fresh-pass-phrase",
+        },
         "admin.login": {"staff_no": "nobody", "password": "wrong"},
         "api.issue": {"category": "A"},
         "api.cancel_ticket": {},
@@ -255,7 +262,7 @@ LAST = (
     "api.admin_reset_password", "api.remove_hours_override", "admin.window_delete",
     "api.admin_delete_window", "api.admin_delete_calendar_year",
     "admin.device_delete", "api.admin_delete_device", "api.login", "admin.login",
-    "api.change_password", "admin.logout", "api.logout",
+    "api.change_password", "admin.password", "admin.logout", "api.logout",
 )  # fmt: skip
 
 

@@ -339,7 +339,11 @@ def calendar_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
     _check_year(year)
     with deps.db.reading() as session:
         stored = _stored(session, year)
-        halls = None if actor.kind == COMMAND_LINE.kind else access.halls_with(session, actor, "calendar.read")
+        halls = (
+            None
+            if actor.kind == COMMAND_LINE.kind
+            else access.halls_with(session, actor, "calendar.read")
+        )
     view: dict[str, Any]
     if PACKAGE.covers(year):
         view = {"year": year, "source": "package", "version": package_version(),

@@ -14,7 +14,6 @@ from ...domain.model import (
     Hall,
     HallKind,
     QueueRules,
-    Role,
     TicketState,
     WindowStatus,
     new_hall_settings,
