@@ -105,6 +105,7 @@ _PUBLIC = ["GET pages.index", "GET pages.health", "GET static", "GET api.openapi
     "GET kiosk.kiosk_page", "GET kiosk.booking_qr", "GET kiosk.phone_page", "GET kiosk.phone_qr",
     "GET booking.book_page", "GET booking.manage_page", "GET display.hall_display",
     "GET display.window_display", "GET display.voice", "GET display.chime", "GET evaluate.pad",
+    "GET display.setup", "GET display.test_voice",
     "GET evaluate.ticket_page", "GET admin.login", "GET admin.photo", "GET counter.panel",
     "GET counter.panel/window", "GET admin.password", "GET api.list_halls", "GET api.hall_categories",
     "GET api.hall_snapshot", "GET api.hall_alarms", "GET api.kiosk_home", "GET api.service_items",
