@@ -140,6 +140,8 @@ class QueueRules:
     call_next_guard_seconds: int = 10
 
     SWITCHES = ("allow_call_out_of_order", "comprehensive_prefers_unserved")
+    # Rules a client may leave out when it sets the others: they keep their value.
+    OPTIONAL = ("call_next_guard_seconds",)
 
     LIMITS = {
         "min_calls_before_no_show": (1, 10),
