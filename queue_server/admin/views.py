@@ -979,9 +979,10 @@ PRINTER_FIELDS = (
         "小票打印机地址",
         "Ticket printer URL",
         max_len=300,
-        help_zh="usb://VID:PID、serial:///dev/ttyUSB0?baudrate=9600、tcp://主机:9100、dummy://；留空则不打印",
-        help_en="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=9600, tcp://HOST:9100, dummy://; "
-        "empty: no printing",
+        help_zh="usb://VID:PID、serial:///dev/ttyUSB0?baudrate=9600、tcp://IP地址:9100"
+        "（须为系统管理员允许的设备、串口或网段）；留空则不打印",
+        help_en="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=9600, tcp://IP:9100 (a device, "
+        "port or network the administrator allows); empty: no printing",
     ),
     admin.FieldSpec(
         "paper_mm",

@@ -158,6 +158,8 @@ class QueueRules:
     # before got, so that no existing hall changes its behaviour; new halls prefer the unserved
     # queues, which brings the p95 wait 25 % below per-window FIFO in bench/hall_day.py.
     FOR_NEW_HALLS = {"comprehensive_prefers_unserved": True}
+    # Rules a client may leave out when it sets the others: they keep their value.
+    OPTIONAL = ("call_next_guard_seconds", "day_end_grace_minutes")
 
     LIMITS = {
         "min_calls_before_no_show": (1, 10),

@@ -961,7 +961,8 @@ class PrintDispatcher:
     def _report_replaced(self, ref: PrintRef, replaced: tuple[str, ...]) -> None:
         """A name on the ticket has characters the printer cannot print: it prints with □,
         and the hall is told which characters to change (the ticket itself is not lost)."""
-        shown = "".join(replaced[:8])
+        # control characters are named by code point only: the message is shown and stored
+        shown = "".join(c for c in replaced[:8] if unicodedata.category(c)[0] != "C")
         codes = ", ".join(f"U+{ord(char):04X}" for char in replaced[:8])
         alarms.raise_alarm(
             self.deps,

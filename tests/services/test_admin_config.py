@@ -479,6 +479,7 @@ QUEUE_RULES = {
     "return_places_from_front": 0,
     "max_priority_in_row": 2,
     "appointment_lead_minutes": 15,
+    "call_next_guard_seconds": 5,
     "allow_call_out_of_order": True,
     "comprehensive_prefers_unserved": False,
 }
@@ -510,6 +511,9 @@ def test_queue_rules_are_saved_audited_and_shown_with_the_halls_settings(deps, t
     assert (
         settings["flexible"]["waiting_over"] == 5 and settings["queue"]["max_priority_in_row"] == 4
     )
+    # a client written before call_next_guard_seconds existed leaves it as it was
+    older = {k: v for k, v in QUEUE_RULES.items() if k != "call_next_guard_seconds"}
+    assert admin.set_queue_rules(deps, manager, hall, older)["call_next_guard_seconds"] == 5
 
 
 @pytest.mark.parametrize(

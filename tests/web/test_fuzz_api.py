@@ -32,6 +32,8 @@ from sqlalchemy import delete
 from queue_server.services.demo import demo_password
 from queue_server.store import admin_tables
 
+from queue_server.services.auth import register_device
+
 from .hall_world import World, database_digest, hall_world, make_app, make_deps  # noqa: F401
 
 EXAMPLES = int(os.environ.get("HALLQ_FUZZ_EXAMPLES", "8"))  # per operation and mode
@@ -41,7 +43,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 MISSING_ID = 2**31 - 1  # a well-formed id of nothing
 # Who sends an operation's requests, by its declared `x-hallq-auth`; public ones go anonymous.
 # The order runs the console's changes last, so they cannot lock the others out mid-run.
-ORDER = {"public": 0, "kiosk": 1, "clerk": 2, "manager": 3}
+ORDER = {"public": 0, "kiosk": 1, "evaluator": 1, "clerk": 2, "manager": 3}
 SUMMARY = Path(__file__).resolve().parents[2] / "test-artifacts" / "fuzz-api.json"
 
 
@@ -200,8 +202,12 @@ def test_no_request_breaks_the_api_or_changes_anything_when_refused(app_for_fuzz
         assert reply.status_code == 200, reply.get_json()
         return {"Authorization": f"Bearer {reply.get_json()['token']}"}
 
+    _, pad = register_device(
+        deps, world.mine.hall, "evaluator", "评价器", window_id=world.mine.window
+    )
     headers = {
         "kiosk": {"Authorization": f"Bearer {world.mine.tokens['kiosk']}"},
+        "evaluator": {"Authorization": f"Bearer {pad}"},  # the window's evaluation pad
         "clerk": bearer(world.mine.staff["clerk"]),
         "manager": bearer(world.mine.staff["manager"]),
     }

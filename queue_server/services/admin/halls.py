@@ -131,7 +131,17 @@ _QUEUE_RULE_TEXT = {
     ),
 }
 QUEUE_RULE_FIELDS = tuple(
-    FieldSpec(key, zh, en, "int", required=True, low=low, high=high, help_zh=hz, help_en=he)
+    FieldSpec(
+        key,
+        zh,
+        en,
+        "int",
+        required=key not in QueueRules.OPTIONAL,
+        low=low,
+        high=high,
+        help_zh=hz,
+        help_en=he,
+    )  # fmt: skip
     for key, (low, high) in QueueRules.LIMITS.items()
     for zh, en, hz, he in [_QUEUE_RULE_TEXT[key]]
 ) + tuple(
@@ -354,7 +364,7 @@ def set_queue_rules(
 ) -> dict[str, Any]:
     """排队规则: no-shows, returning citizens, priority calls, appointments and calling order."""
     values = clean(QUEUE_RULE_FIELDS, data, partial=False)
-    rules = QueueRules.from_dict(values)
+    QueueRules.from_dict(values)
     with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         try:
@@ -362,6 +372,9 @@ def set_queue_rules(
         except InvalidInput:  # kept as stored, so the log shows what was there
             stored = (hall.settings or {}).get("queue")
             before = stored if isinstance(stored, dict) else None
+        # a rule a client did not send (one added since it was written) keeps its value
+        kept = {k: v for k, v in (before or {}).items() if k in QueueRules.OPTIONAL}
+        rules = QueueRules.from_dict({**kept, **values})
         hall.settings = {**(hall.settings or {}), "queue": rules.to_dict()}
         change.record("hall.queue_rules", hall.id, hall.name, before, rules.to_dict())
         change.queues.add(hall_id)  # the order of the queue, and so its estimates, may change
