@@ -29,10 +29,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from sqlalchemy import delete
 
+from queue_server.services.auth import register_device
 from queue_server.services.demo import demo_password
 from queue_server.store import admin_tables
-
-from queue_server.services.auth import register_device
 
 from .hall_world import World, database_digest, hall_world, make_app, make_deps  # noqa: F401
 
