@@ -309,6 +309,9 @@ def on_unknown(event: str, *args: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach Socket.IO to the app and its message queue."""
+    # Flask-SocketIO keeps the message queue of an earlier app when the next one has none: an
+    # app without a queue must start without one (one process builds several apps in tests).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
