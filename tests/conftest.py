@@ -38,6 +38,15 @@ def service_missing(what: str, why: str) -> None:
     pytest.skip(f"{message}; set HALLQ_TEST_PG_URL / HALLQ_TEST_REDIS_URL or start it")
 
 
+def tool_missing(what: str, how: str) -> None:
+    """Skip when a program the test needs (Chromium, a CJK font, espeak-ng) is not installed;
+    fail in CI, where `make test` installs them and a skip would hide a broken install."""
+    message = f"{what} missing ({how})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message}; HALLQ_REQUIRE_SERVICES=1 makes this a failure")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database migrated once per run; each test copies it."""
@@ -139,8 +148,10 @@ def make_app(deps: Deps, instance: Path, **settings: Any) -> Any:
 
 @pytest.fixture
 def app(deps: Deps, tmp_path: Path) -> Any:
-    """The Flask app on the test's database, clock and bus."""
-    return make_app(deps, tmp_path)
+    """The Flask app on the test's database, clock and bus, without the background print
+    worker (a test of printing asks for it with `make_app(..., PRINTING=True)`): a worker left
+    writing printer status would change the database under a test comparing it."""
+    return make_app(deps, tmp_path, PRINTING=False)
 
 
 @pytest.fixture

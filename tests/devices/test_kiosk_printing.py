@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from devices.printer import FontNotFound, find_cjk_font
 from queue_server.store import tables
-from tests.conftest import make_app
+from tests.conftest import make_app, tool_missing
 from tests.devices.fake_serial import FakeSerialPrinter
 
 PUBLIC_URL = "https://hall.example.cn"
@@ -127,7 +127,7 @@ def test_image_mode_prints_the_text_as_a_raster_with_a_native_qr(api, printing, 
     try:
         find_cjk_font()
     except FontNotFound:
-        pytest.skip("no CJK font installed")
+        tool_missing("a CJK font", "apt-get install fonts-noto-cjk")
     path = tmp_path / "ticket.bin"
     set_printer(api, printer=f"file://{path}", mode="image")
     ticket = api.issue("C")

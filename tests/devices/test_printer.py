@@ -37,6 +37,7 @@ from devices.printer import (
     render_ticket,
     run_in_gevent_threadpool,
 )
+from tests.conftest import tool_missing
 from tests.devices.fake_serial import raw_pty
 
 PHONE_URL = "https://hallq.example.cn/t/8f3a2c9d4e"
@@ -189,7 +190,14 @@ def _cjk_font_installed() -> bool:
     return True
 
 
-needs_cjk_font = pytest.mark.skipif(not _cjk_font_installed(), reason="no CJK font installed")
+@pytest.fixture
+def cjk_font_installed() -> None:
+    """A CJK font for image mode: skipped without it, a failure in CI (which installs it)."""
+    if not _cjk_font_installed():
+        tool_missing("a CJK font", "apt-get install fonts-noto-cjk")
+
+
+needs_cjk_font = pytest.mark.usefixtures("cjk_font_installed")
 
 
 @needs_cjk_font

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import requests
 
+from tests.conftest import tool_missing
+
 ROOT = Path(__file__).resolve().parents[2]
 HALLQ = str(Path(sys.executable).with_name("hallq"))
 CHROMIUM = os.environ.get("HALLQ_CHROMIUM", "/usr/bin/chromium")
@@ -170,7 +172,10 @@ def server(tmp_path: Path) -> Iterator[Server]:
 def browser() -> Iterator[Any]:
     """Debian's headless Chromium through Playwright (no downloaded browser)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} missing: apt-get install -y chromium fonts-noto-cjk")
+        tool_missing(CHROMIUM, "apt-get install -y chromium fonts-noto-cjk")
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    if "Noto Sans CJK" not in fonts.stdout:
+        tool_missing("the Noto CJK font", "apt-get install -y fonts-noto-cjk")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

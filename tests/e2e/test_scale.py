@@ -18,6 +18,7 @@ import socketio
 from sqlalchemy import create_engine, insert, select
 
 from queue_server.store import tables
+from tests.conftest import tool_missing
 
 from ..conftest import REDIS_URL, _truncate_pg, service_missing
 from .conftest import OPEN_HOURS, Server
@@ -279,7 +280,7 @@ def test_the_nginx_example_passes_nginx_own_check(tmp_path: Path):
 
     nginx, openssl = shutil.which("nginx") or "/usr/sbin/nginx", shutil.which("openssl")
     if not Path(nginx).exists() or openssl is None:
-        pytest.skip("nginx or openssl missing (apt-get install nginx-light openssl)")
+        tool_missing("nginx or openssl", "apt-get install nginx-light openssl")
     site = (Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf").read_text()
     assert "ip_hash;" in site and "proxy_set_header Upgrade $http_upgrade;" in site
     subprocess.run(

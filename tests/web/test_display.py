@@ -8,6 +8,7 @@ import wave
 import pytest
 
 from display.voice import VoiceSynth
+from tests.conftest import tool_missing
 
 
 def test_the_lobby_page_shows_the_hall_and_its_public_notice(client, demo):
@@ -55,7 +56,7 @@ def test_the_voice_route_refuses_what_no_hall_could_call(client, demo, path):
 
 def test_the_voice_route_serves_a_cached_wav(client, demo, tmp_path):
     if not VoiceSynth(tmp_path / "probe").available():
-        pytest.skip("espeak-ng with a Mandarin voice is not installed")
+        tool_missing("espeak-ng with a Mandarin voice", "apt-get install espeak-ng")
     first = client.get("/display/voice/A001/3.wav")
     audio = first.get_data()
     first.close()  # send_file streams the cached file; closing the response closes it

@@ -12,6 +12,7 @@ import qrcode
 import qrcode.image.svg
 
 from queue_server.services.auth import register_device
+from tests.conftest import make_app
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -30,10 +31,16 @@ def manager_headers(api: Any) -> dict[str, str]:
 
 
 @pytest.fixture
+def app(deps: Any, tmp_path: Any) -> Any:
+    """The app with the background print worker on: kiosks print here."""
+    application = make_app(deps, tmp_path, PRINTING=True)
+    yield application
+    application.extensions["hallq_printing"].close()
+
+
+@pytest.fixture
 def printing(app: Any) -> Any:
-    dispatcher = app.extensions["hallq_printing"]
-    yield dispatcher
-    dispatcher.close()
+    return app.extensions["hallq_printing"]
 
 
 # -- pages -------------------------------------------------------------------------------------
