@@ -12,10 +12,10 @@ from sqlalchemy import insert, select
 from queue_server.domain.identity import id_check_character
 from queue_server.domain.model import Role
 from queue_server.services import queue as q
-from queue_server.services.auth import hash_password
 from queue_server.services.context import Actor, Deps
 from queue_server.services.demo import demo_password, seed_demo
 from queue_server.store import tables
+from tests.conftest import cached_demo_hash as hash_password
 
 FOOD = ["营业执照", "食品安全承诺书", "场所平面图"]
 MARKET, HEALTH = "市场监管所", "卫健办"
@@ -153,4 +153,6 @@ def build(deps: Deps) -> World:
     q.open_window(deps, clerk, world.window)
     q.open_window(deps, other_clerk, world.other_window)
     world.town = town  # type: ignore[attr-defined]
+    world.town_other_clerk_no = other["clerks"][0]["staff_no"]  # type: ignore[attr-defined]
+    world.town_other_kiosk = other["kiosk_token"]  # type: ignore[attr-defined]
     return world
