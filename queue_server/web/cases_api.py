@@ -112,15 +112,15 @@ OVERDUE = Param(
     query=(STATE, DEPARTMENT, OVERDUE),
 )
 def hall_cases(hall: int) -> Any:
-    args = query()
+    asked = query()
     return jsonify(
         cases.list_cases(
             deps(),
             current_actor(),
             hall,
-            state=args["state"],
-            department=args["department"],
-            overdue=args["overdue"] in ("true", "1"),
+            state=asked["state"],
+            department=asked["department"],
+            overdue=asked["overdue"] in ("true", "1"),
         )
     )
 
