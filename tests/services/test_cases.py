@@ -290,3 +290,17 @@ def test_the_window_clerk_registers_only_while_a_ticket_is_at_the_window(world: 
     assert served["ticket"] is not None
     with pytest.raises(Conflict):
         world.register()
+
+
+def test_a_manager_names_the_departments_that_review_an_item_in_parallel(world: World, deps: Any):
+    from queue_server.services.admin.items import save_item
+
+    world.serve()
+    saved = save_item(
+        deps, world.manager, None, world.food_item, {"review_departments": [" 卫健办 ", "消防"]}
+    )
+    assert saved["review_departments"] == ["卫健办", "消防"]
+    assert world.register()["departments"] == ["卫健办", "消防"]
+    save_item(deps, world.manager, None, world.food_item, {"review_departments": []})
+    # None named: the item's own department reviews it.
+    assert world.register()["departments"] == [MARKET]
