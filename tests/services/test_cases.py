@@ -235,6 +235,17 @@ def test_a_ready_case_gets_a_pickup_ticket_of_its_own_category(world: World, dep
     names = [ticket["category"]["name"]]
     assert names == ["出件"]  # made once, used again
     assert again["number"][:-3] == ticket["number"][:-3] and again["number"] != ticket["number"]
+    assert ticket["priority"] == "none"
+    # A hall may let pickups go ahead of the queue (a short visit): its pickup priority.
+    with deps.db.transaction() as s:
+        s.execute(
+            update(tables.halls)
+            .where(tables.halls.c.id == world.hall)
+            .values(settings={"cases": {"pickup_priority": "elderly"}})
+        )
+    assert cases.pickup_ticket(deps, world.kiosk, world.hall, made["number"])["priority"] == (
+        "elderly"
+    )
     other_kiosk = world.kiosk.__class__("device", 999, world.other_hall, device_kind="kiosk")
     with pytest.raises(Forbidden):
         cases.pickup_ticket(deps, other_kiosk, world.hall, made["number"])
