@@ -376,6 +376,7 @@ EXTENSIONS = (
     "queue_server.web.counter_api",
     "queue_server.web.booking_api",
     "queue_server.web.admin_api",
+    "queue_server.web.cases_api",
 )
 
 

@@ -277,6 +277,7 @@ class ServiceItem:
     materials: list[str] = field(default_factory=list)
     fee: str = "不收费"
     department: str = ""
+    review_departments: list[str] = field(default_factory=list)  # 并联办理; empty: department
     village_proxy: bool = False  # a village station may take it in on the citizen's behalf
     online: bool = False
     active: bool = True

@@ -13,7 +13,8 @@ system — holds it with a reach over the hall tree city → county → town →
 - OWN: the holder's own hall only;
 - STATION: a village agent's station and the hall right above it (where they take citizens);
 - POSTED: a window where the clerk holds the A or B post (whatever their role);
-- ASSIGNED: what was given to this member of staff by name (a home visit).
+- ASSIGNED: what was given to this member of staff by name (a home visit);
+- DEPARTMENT: staff of the back-office department a case waits for, in its hall or above.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Reach(Enum):
     STATION = "station"
     POSTED = "posted"
     ASSIGNED = "assigned"
+    DEPARTMENT = "department"
 
 
 # Holders: staff roles by value, devices as "device:<kind>", plus these two.
@@ -174,6 +176,41 @@ PERMISSIONS: dict[str, Permission] = {
             "Device not authorised: use the kiosk's device token",
         ),
     ),
+    # -- cases (办件, 受审分离) ---------------------------------------------------------------
+    "case.receive": Permission(  # 受理 at a window: the clerk posted there, serving a ticket
+        _staff(Reach.POSTED),
+        ("您不是该窗口的 A 岗或 B 岗人员", "You hold neither the A nor the B post of this window"),
+    ),
+    "case.review": Permission(  # claim, approve, return, refuse: the department's approvers
+        {Role.CLERK.value: Reach.DEPARTMENT, Role.MANAGER.value: Reach.DEPARTMENT},
+        (
+            "只有该件审批部门的工作人员可以审批",
+            "Only staff of a department that reviews this case may decide it",
+        ),
+    ),
+    "case.extend": Permission(  # 延期: the department's approvers or a manager of the hall
+        {
+            Role.CLERK.value: Reach.DEPARTMENT,
+            Role.MANAGER.value: Reach.TREE,
+            Role.ADMIN.value: Reach.ALL,
+        },
+        (
+            "只有审批部门的工作人员或本中心管理员可以延期",
+            "Only staff of a reviewing department or a manager of the hall may extend a case",
+        ),
+    ),
+    "case.front_desk": Permission(  # materials arrive (补正), the result is handed out (出件)
+        {
+            Role.CLERK.value: Reach.OWN,
+            Role.MANAGER.value: Reach.TREE,
+            Role.ADMIN.value: Reach.ALL,
+        },
+        ("只有本大厅的工作人员可以办理", "Only staff of the case's hall may do this"),
+    ),
+    "case.read": Permission(  # a hall's cases: its staff and the staff of the halls above
+        _staff(Reach.TREE, admin=Reach.ALL),
+        ("您无权查看该大厅的办件", "You may not see this hall's cases"),
+    ),
     # An evaluation pad rates visits at its own hall's windows (which window: the rating route).
     "window.rate": Permission(
         {"device:evaluator": Reach.OWN},
@@ -243,7 +280,10 @@ def _reaches(
     hall_id: int | None,
     window: Window | int | None,
     assignee: int | None,
+    department: str | None = None,
 ) -> bool:
+    if reach == Reach.DEPARTMENT:
+        return _in_department(tree, actor, hall_id, department)
     if reach == Reach.ALL or hall_id is None and reach in (Reach.TREE, Reach.OWN, Reach.STATION):
         return True  # hall None: "anywhere" (a console page listing the halls in reach)
     if reach == Reach.POSTED:
@@ -264,6 +304,21 @@ def _reaches(
     return actor.hall_id in parents and hall_id in subtree(parents, actor.hall_id)
 
 
+def _in_department(tree: _Tree, actor: Actor, hall_id: int | None, department: str | None) -> bool:
+    """Staff of the department (by their record) at the hall or a hall above it."""
+    if not department or actor.id is None or actor.hall_id is None or tree.session is None:
+        return False
+    mine = tree.session.scalar(
+        select(tables.clerks.c.department).where(tables.clerks.c.id == actor.id)
+    )
+    if not mine or mine.strip() != department.strip():
+        return False
+    if hall_id is None or hall_id == actor.hall_id:
+        return True
+    parents = tree.parents
+    return actor.hall_id in parents and hall_id in subtree(parents, actor.hall_id)
+
+
 def _permission(name: str) -> Permission:
     try:
         return PERMISSIONS[name]
@@ -278,11 +333,12 @@ def _has(
     name: str,
     window: Window | int | None = None,
     assignee: int | None = None,
+    department: str | None = None,
 ) -> bool:
     reach = _permission(name).grants.get(holder(actor))
     if reach is None or (actor.is_staff and actor.id is None):
         return False
-    return _reaches(tree, actor, reach, _hall_id(hall), window, assignee)
+    return _reaches(tree, actor, reach, _hall_id(hall), window, assignee, department)
 
 
 def has_permission(
@@ -293,13 +349,15 @@ def has_permission(
     *,
     window: Window | int | None = None,
     assignee: int | None = None,
+    department: str | None = None,
 ) -> bool:
     """Whether the actor may do `name` to the hall (None: at some hall of theirs).
 
     `window` is the window acted at (window.operate), `assignee` the member of staff a thing
-    was given to (home_visit.close): holders who reach by post or by name are judged by them.
-    The session reads the hall tree and the posts when the check needs them."""
-    return _has(_Tree(session), actor, hall, name, window, assignee)
+    was given to (home_visit.close), `department` the back-office department acted for (a
+    case's review step): holders who reach by post, by name or by department are judged by
+    them. The session reads the hall tree, the posts and departments when the check needs them."""
+    return _has(_Tree(session), actor, hall, name, window, assignee, department)
 
 
 def require(
@@ -310,9 +368,10 @@ def require(
     *,
     window: Window | int | None = None,
     assignee: int | None = None,
+    department: str | None = None,
 ) -> None:
     """Refuse (401 or 403, in Chinese and English) unless the actor has the permission."""
-    if _has(_Tree(session), actor, hall, name, window, assignee):
+    if _has(_Tree(session), actor, hall, name, window, assignee, department):
         return
     permission = _permission(name)
     who = holder(actor)

@@ -127,6 +127,8 @@ service_items = Table(
     Column("materials", JSON, nullable=False, default=list),
     Column("fee", String(120), nullable=False, default=""),
     Column("department", String(120), nullable=False, default=""),
+    # 并联办理: the back-office departments that sign a case of the item off (empty: `department`)
+    Column("review_departments", JSON, nullable=False, default=list),
     Column("village_proxy", Boolean, nullable=False, default=False),
     Column("online", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),
@@ -345,4 +347,10 @@ def map_domain() -> None:
     _mapped = True
 
 
-from . import admin_tables, booking_tables, calendar_tables, idempotency_tables  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    admin_tables,
+    booking_tables,
+    calendar_tables,
+    case_tables,
+    idempotency_tables,
+)

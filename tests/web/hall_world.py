@@ -59,6 +59,9 @@ class Town:
     tickets: dict[str, str]  # state → token
     staff: dict[str, str]  # role → staff number
     tokens: dict[str, str] = field(default_factory=dict)  # device kind → bearer token
+    case: int = 0  # a case received at `window`, in review by the clerk's own department
+    case_number: str = ""
+    case_token: str = ""
 
     def ids(self) -> dict[str, Any]:
         """Route parameter name → this town's value."""
@@ -78,6 +81,7 @@ class Town:
             "number": "A001",
             "name": "clerk.png",  # a staff photo (the matrix puts one there)
             "year": 2027,  # a holiday schedule the package lacks
+            "case": self.case,
         }
 
 
@@ -183,6 +187,7 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
     _, pad_token = auth.register_device(
         deps, hall, "evaluator", "评价器", window_id=first["window"]
     )
+    case = _case(deps, clerk, first["window"], item, person)
     with deps.db.transaction() as s:  # so a clerk may call a chosen ticket
         s.execute(
             update(tables.halls)
@@ -214,7 +219,42 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
             "manager": seeded["manager"]["staff_no"],
         },
         tokens={"kiosk": seeded["kiosk_token"], "display": screen_token, "evaluator": pad_token},
+        case=case["id"],
+        case_number=case["number"],
+        case_token=case["token"],
     )
+
+
+def _case(deps: Deps, clerk: Actor, window: int, item: int, person: int) -> dict[str, Any]:
+    """A case received at the clerk's window, waiting for the clerk's own department."""
+    from queue_server.services import cases
+    from queue_server.store import case_tables
+
+    with deps.db.reading() as s:
+        materials = s.scalar(
+            select(tables.service_items.c.materials).where(tables.service_items.c.id == item)
+        )
+        department = s.scalar(
+            select(tables.clerks.c.department).where(tables.clerks.c.id == clerk.id)
+        )
+    made = cases.register_at_window(
+        deps,
+        clerk,
+        window,
+        {
+            "item": item,
+            "applicant": {"name": "赵六", "phone": "13612345678", "id_number": id_number(person)},
+            "materials": dict.fromkeys(materials, "provided"),
+        },
+    )
+    step = {"department": department, "state": "pending", "approver_id": None, "note": ""}
+    with deps.db.transaction() as s:
+        s.execute(
+            update(case_tables.cases)
+            .where(case_tables.cases.c.id == made["id"])
+            .values(steps=[step])
+        )
+    return made
 
 
 def build_world(folder: Path) -> World:

@@ -57,6 +57,12 @@ ACCESS: dict[str, str] = {
     "console_page": "login    login   login   login     403     403         tree/403 ok",
     "console_page_any": "login    login   login   login     403     403         ok       ok",
     "admin_only": "401      401     401     401       403     403         403      ok",
+    # Cases (办件): the reviewing department's staff (clerk and manager share the department
+    # here), the front desk (补正, 出件), extensions, a hall's list.
+    "review": "401      401     401     401       tree/403 403        tree/403 403",
+    "front_desk": "401      401     401     401       own/403 403         tree/403 ok",
+    "extend": "401      401     401     401       tree/403 403         tree/403 ok",
+    "case_read": "401      401     401     401       tree/403 tree/403    tree/403 ok",
     # fmt: on
 }
 REACHES = {"own": {"own"}, "tree": {"own", "child"}, "station": {"own", "parent"}}
@@ -116,7 +122,7 @@ _PUBLIC = ["GET pages.index", "GET pages.health", "GET static", "GET api.openapi
     "GET api.ticket", "POST api.cancel_ticket", "GET api.ticket_evaluation",
     "POST api.rate_ticket", "GET api.get_booking", "GET api.booking_calendar",
     "GET api.booking_qr", "GET api.booking_messages", "POST api.cancel_booking",
-    "POST api.move_booking", "POST api.logout"]  # fmt: skip
+    "POST api.move_booking", "POST api.logout", "GET api.case_by_token"]  # fmt: skip
 
 ROUTES: dict[str, str] = {
     **{key: "public" for key in _PUBLIC},
@@ -166,6 +172,13 @@ ROUTES: dict[str, str] = {
     "DELETE api.remove_hours_override": "console",
     "PUT api.set_kiosk_printer": "console",
     "POST api.test_kiosk_printer": "console",
+    "POST api.register_case": "posted",
+    "GET api.hall_cases": "case_read",
+    **{f"POST api.case_{n}": "review" for n in ("claim", "approve", "return", "refuse")},
+    "POST api.case_resubmit": "front_desk",
+    "POST api.case_deliver": "front_desk",
+    "POST api.case_extend": "extend",
+    "POST api.pickup_ticket": "issue",
 }
 
 
@@ -185,6 +198,8 @@ def url_for_rule(rule: Any, town: Town) -> str:
         ids["device"] = town.kiosk  # the console's two deletions take a device each
     if rule.endpoint == "static":
         return "/static/css/base.css"
+    if rule.endpoint == "api.case_by_token":
+        ids["token"] = town.case_token
     if rule.endpoint == "display.voice":
         return "/display/voice/A001/1.wav"
     url = PARAM.sub(lambda m: str(ids[m.group(1)]), rule.rule)
@@ -253,6 +268,23 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
         "api.window_pause": {"reason": "会议"},
         "api.window_resume": {},
         "api.window_close": {},
+        "api.register_case": {
+            "item": town.item,
+            "applicant": {
+                "name": "李四",
+                "phone": "13712345678",
+                "id_number": "370881195001010074",
+            },
+            "materials": {"1": "provided", "2": "provided", "3": "provided", "4": "provided"},
+        },
+        "api.case_claim": {},
+        "api.case_approve": {},
+        "api.case_return": {"missing": ["户口簿"], "note": ""},
+        "api.case_resubmit": {},
+        "api.case_refuse": {"reason": "不符合条件"},
+        "api.case_extend": {"days": 2, "reason": "需现场核查"},
+        "api.case_deliver": {"how": "window"},
+        "api.pickup_ticket": {"case": town.case_number},
     }
 
 

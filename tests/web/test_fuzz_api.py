@@ -126,7 +126,14 @@ def error_shape_problem(response: Any) -> str | None:
         body = json.loads(content)
     except ValueError:
         return f"not JSON: {content[:80]!r}"
-    if not isinstance(body, dict) or set(body) != {"error", "message", "message_en"}:
+    shape = {"error", "message", "message_en"}
+    # A refused case names the missing materials (一次性告知) beside the message.
+    extra = (
+        {"missing"}
+        if isinstance(body, dict) and body.get("error") == "materials_missing"
+        else set()
+    )
+    if not isinstance(body, dict) or not shape <= set(body) <= shape | extra:
         return f"not {{error, message, message_en}}: {str(body)[:120]}"
     if not CJK.search(str(body["message"])):
         return f"message not in Chinese: {body['message']!r}"
