@@ -17,7 +17,7 @@ class QueueError(Exception):
 
 def sentence(text: str) -> str:
     """English as shown to people starts with a capital, unless it starts with a name from the
-    API (`parent_id is out of range`)."""
+    API (`parent_id must be …`)."""
     first = text.split(" ", 1)[0]
     return text[:1].upper() + text[1:] if first.isalpha() and first.islower() else text
 

@@ -106,7 +106,7 @@ _CONSOLE_API = ["GET audit", "GET categories", "GET category", "GET clerk", "GET
     "POST import_items", "POST register_complaint", "POST reset_password",
     "POST resolve_complaint", "POST rotate_token", "PUT flexible_rule", "PUT notice",
     "PUT service_day", "PUT retention", "PUT queue_rules"]  # fmt: skip
-_PUBLIC = ["GET pages.index", "GET pages.health", "GET static", "GET api.openapi",
+_PUBLIC = ["GET pages.index", "GET pages.health", "GET pages.favicon", "GET static", "GET api.openapi",
     # the citizen: kiosk, phone page, booking pages, displays and the evaluation pad
     "GET kiosk.kiosk_page", "GET kiosk.booking_qr", "GET kiosk.phone_page", "GET kiosk.phone_qr",
     "GET booking.book_page", "GET booking.manage_page", "GET display.hall_display",
