@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,8 @@ class Busy:
         url = f"{self.server.url}/api/v1/windows/{window}/call-next"
         with requests.Session() as http:
             while not self._stop.is_set():
-                self._post(http, url, headers={"Authorization": f"Bearer {token}"})
+                tap = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+                self._post(http, url, headers=tap)  # a new tap each time, as the counter sends
                 time.sleep(0.05)
 
     def __enter__(self) -> Busy:

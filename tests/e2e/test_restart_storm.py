@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -173,7 +174,8 @@ def change_while_down(server: Any) -> None:
             )
         actor = auth.actor_for_clerk(deps, int(clerk_id))
         assert actor is not None
-        q.call_next(deps, actor, clerk["window"])
+        # a new tap (its own key): the ticket called a moment before is finished
+        q.call_next(deps, actor, clerk["window"], idempotency_key=uuid.uuid4().hex)
     finally:
         deps.db.dispose()
 
