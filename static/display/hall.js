@@ -20,7 +20,9 @@
   var windows = {};
   var flashTimer = null;
 
+  var latestShown = false;
   function showLatest(call, flash) {
+    latestShown = Boolean(call);
     $("latest").hidden = !call;
     $("latest-none").hidden = Boolean(call);
     if (!call) return;
@@ -41,7 +43,8 @@
   function renderRecent() {
     var body = $("recent-body");
     body.textContent = "";
-    recent.slice(1, 8).forEach(function (call) {
+    // the calls before the one shown as 正在呼叫 (all of them when none is shown)
+    recent.slice(latestShown ? 1 : 0, 8).forEach(function (call) {
       var tr = document.createElement("tr");
       var a = document.createElement("td");
       a.textContent = call.number;
@@ -147,7 +150,10 @@
       } else if (name === "window_changed") {
         windows[payload.id] = payload;
         renderWindows();
-        if (recent[0] && recent[0].window_id === payload.id && !windowOpen(recent[0])) showLatest(null, false);
+        if (recent[0] && recent[0].window_id === payload.id && !windowOpen(recent[0])) {
+          showLatest(null, false);
+          renderRecent();
+        }
       }
     },
   });

@@ -293,6 +293,7 @@ def test_the_lobby_stops_calling_a_number_once_its_window_pauses(hall, new_page)
     hall.window(7, "pause", {"reason": "会议"})
     screen.wait_for_selector("#latest", state="hidden", timeout=SECOND * 1000)
     shows(screen, "#latest-none", "请取号等候叫号")
+    shows(screen, "#recent-body", ticket["number"])  # still listed among the recent calls
     shows(screen, "#window-tiles", "暂停 会议")
     screenshot(screen, "lobby-after-pause")
     # a fresh lobby screen (its snapshot) does not show that call as current either

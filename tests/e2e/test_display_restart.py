@@ -87,8 +87,10 @@ def test_every_screen_is_right_again_within_five_seconds_of_a_restart(hall, new_
     sign.wait_for_function(
         "() => document.querySelector('#wd-paused-reason').textContent === '休息'", timeout=5000
     )
+    # the window paused: its call is no longer shown as 正在呼叫, only among the recent calls
     screen.wait_for_function(
-        "t => document.querySelector('#latest-number').textContent === t",
+        "t => document.querySelector('#latest').hidden &&"
+        " document.querySelector('#recent-body').textContent.includes(t)",
         arg=second["number"],
         timeout=5000,
     )
