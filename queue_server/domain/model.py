@@ -145,9 +145,6 @@ class QueueRules:
     # fixed or flexible window serves, then whoever has waited longest (off: whoever has waited
     # longest in any category).
     comprehensive_prefers_unserved: bool = False
-    # 日终: this long after the day's last session ends, the hall's windows are closed and the
-    # day's tickets still open are settled by the system (`services/jobs.py`).
-    day_end_grace_minutes: int = 30
     # A ticket called (or recalled) less than this many seconds ago and not yet being served is
     # not finished by a call-next without an Idempotency-Key: a double tap or a retry must not
     # end the visit of a citizen who is still walking to the window.
@@ -159,7 +156,7 @@ class QueueRules:
     # queues, which brings the p95 wait 25 % below per-window FIFO in bench/hall_day.py.
     FOR_NEW_HALLS = {"comprehensive_prefers_unserved": True}
     # Rules a client may leave out when it sets the others: they keep their value.
-    OPTIONAL = ("call_next_guard_seconds", "day_end_grace_minutes")
+    OPTIONAL = ("call_next_guard_seconds",)
 
     LIMITS = {
         "min_calls_before_no_show": (1, 10),
@@ -167,7 +164,6 @@ class QueueRules:
         "return_places_from_front": (0, 100),
         "max_priority_in_row": (1, 100),
         "appointment_lead_minutes": (0, 120),
-        "day_end_grace_minutes": (0, 240),
         "call_next_guard_seconds": (0, 300),
     }
 
@@ -210,6 +206,9 @@ def new_hall_settings() -> dict[str, Any]:
     return {"queue": dict(QueueRules.FOR_NEW_HALLS)}
 
 
+DAY_END_GRACE_MINUTES = 30
+
+
 @dataclass(eq=False)
 class Hall:
     """A 便民服务中心 (town) or 便民服务站 (village), or an office above them."""
@@ -229,6 +228,17 @@ class Hall:
     def rules(self) -> QueueRules:
         """The queue settings of this hall."""
         return QueueRules.from_dict(self.settings.get("queue"))
+
+    @property
+    def day_end_grace(self) -> timedelta:
+        """日终: this long after the day's last session ends, the hall's windows are closed and
+        the day's open tickets settled (`services/jobs.py`): the setting `day_end` →
+        `grace_minutes` (0 to 240), 30 minutes when not set or not a whole number in range."""
+        day_end = self.settings.get("day_end") if isinstance(self.settings, dict) else None
+        minutes = day_end.get("grace_minutes") if isinstance(day_end, dict) else None
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 240:
+            minutes = DAY_END_GRACE_MINUTES
+        return timedelta(minutes=minutes)
 
 
 @dataclass(eq=False)

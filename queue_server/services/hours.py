@@ -139,7 +139,7 @@ def day_end(hall: Hall, day: date, calendar: HolidayCalendar) -> datetime:
     schedule = hall_schedule(hall, calendar)
     closing = schedule.closing_time(day) if schedule is not None else None
     if closing is not None:
-        return closing + timedelta(minutes=hall.rules.day_end_grace_minutes)
+        return closing + hall.day_end_grace
     next_day = datetime.combine(
         day + timedelta(days=1), clock_time(), tzinfo=ZoneInfo(hall.timezone)
     )

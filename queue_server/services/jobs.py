@@ -36,7 +36,7 @@ AT_WINDOW = (TicketState.CALLED, TicketState.SERVING, TicketState.HELD)
 @periodic("day_end", every=timedelta(minutes=1))
 def end_days(deps: Deps) -> dict[str, int]:
     """日终, hall by hall: once the day's last session is over plus the hall's grace
-    (`day_end_grace_minutes`), or a new service day has begun, close every window nobody put
+    (`Hall.day_end_grace`), or a new service day has begun, close every window nobody put
     into service since (its clerk signed out), and settle the tickets the day left open
     (`Ticket.end_of_day`). Each step is audited as the system's; screens hear of it. Counts
     of windows and tickets closed."""

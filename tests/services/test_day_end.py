@@ -42,12 +42,12 @@ def monitor(deps: Deps, demo: dict[str, Any]) -> dict[str, Any]:
     return monitor_snapshot(deps, staff(deps, demo["manager"]["staff_no"]), demo["hall"])
 
 
-def set_queue_rules(deps: Deps, hall_id: int, **rules: Any) -> None:
+def set_day_end(deps: Deps, hall_id: int, **day_end: Any) -> None:
     with deps.db.transaction() as s:
         s.execute(
             tables.halls.update()
             .where(tables.halls.c.id == hall_id)
-            .values(settings={"queue": rules})
+            .values(settings={"day_end": day_end})
         )
 
 
@@ -120,7 +120,7 @@ def test_at_closing_plus_grace_windows_close_clerks_sign_out_and_the_days_ticket
 def test_the_grace_after_closing_is_a_hall_setting(
     deps: Deps, demo: dict[str, Any], api: Api, clock: FakeClock
 ):
-    set_queue_rules(deps, demo["hall"], day_end_grace_minutes=90)
+    set_day_end(deps, demo["hall"], grace_minutes=90)
     at(clock, 2026, 12, 9, 16, 0)
     api.window(1, "open")
     at(clock, 2026, 12, 9, 18, 29)

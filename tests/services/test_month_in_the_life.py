@@ -54,7 +54,7 @@ FIRST, LAST = date(2026, 12, 21), date(2027, 1, 8)
 # 元旦: a public holiday by law (全国年节及纪念日放假办法), whatever the year's notice says.
 NEW_YEARS_DAY = date(2027, 1, 1)
 OPEN_STATES = ("waiting", "called", "serving", "held")
-GRACE = timedelta(minutes=30)  # the demo hall's day_end_grace_minutes (the default)
+GRACE = timedelta(minutes=30)  # the demo hall's day end grace (the default)
 
 
 def working_day(day: date) -> bool:

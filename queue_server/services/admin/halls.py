@@ -100,13 +100,6 @@ _QUEUE_RULE_TEXT = {
         "已签到的预约号从预约时间前这么多分钟起优先叫号",
         "A checked-in appointment is called first from this many minutes before its time",
     ),
-    "day_end_grace_minutes": (
-        "下班后多久日终（分钟）",
-        "Day end after closing (minutes)",
-        "当天最后一个办公时段结束这么多分钟后，系统关闭所有窗口、签退工作人员，未办理的号作废",
-        "This long after the day's last session, every window is closed, its clerk signed out "
-        "and the day's open tickets settled",
-    ),
     "call_next_guard_seconds": (
         "刚呼叫的号保护秒数",
         "Seconds a just-called ticket is kept",
