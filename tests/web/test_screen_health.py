@@ -23,6 +23,13 @@ from .test_admin_pages import sign_in
 DEAD_REDIS = "redis://127.0.0.1:9/0"
 
 
+def with_dead_redis(app: Any) -> Any:
+    """The app configured with a Redis that never answers. Set after the app is built: the
+    process-wide Socket.IO server stays without a message queue for the other tests."""
+    app.config["MESSAGE_QUEUE"] = DEAD_REDIS
+    return app
+
+
 def join(sio: Any, room: dict[str, Any]) -> dict[str, Any]:
     sio.get_received(NAMESPACE)  # what came before (a joined room's events) is not the answer
     sio.emit("join", room, namespace=NAMESPACE)
@@ -95,7 +102,7 @@ def test_healthz_is_200_when_the_database_answers_and_no_queue_is_configured(cli
 
 
 def test_healthz_is_503_with_the_reason_when_redis_does_not_answer(deps, tmp_path):
-    app = make_app(deps, tmp_path, MESSAGE_QUEUE=DEAD_REDIS)
+    app = with_dead_redis(make_app(deps, tmp_path))
     reply = app.test_client().get("/healthz")
     assert reply.status_code == 503
     body = reply.get_json()
@@ -125,7 +132,7 @@ def test_the_console_monitor_says_when_redis_does_not_answer(deps, demo, tmp_pat
     page = client.get(f"/admin/halls/{demo['hall']}/monitor/live").get_data(as_text=True)
     assert "系统故障" not in page
 
-    broken = make_app(deps, tmp_path, MESSAGE_QUEUE=DEAD_REDIS)
+    broken = with_dead_redis(make_app(deps, tmp_path))
     client = broken.test_client()
     sign_in(client, demo["manager"]["staff_no"])
     for url in (
