@@ -142,12 +142,20 @@ def _state_values(case: Case) -> dict[str, Any]:
 # -- views ------------------------------------------------------------------------------------
 
 
+def _provisional(calendar: HolidayCalendar, received: date, promised: date) -> bool:
+    """Whether the promised day counts days of a year whose holiday notice is not out yet (the
+    statutory holidays by law stand in for it): it may move when the notice comes."""
+    return any(calendar.is_provisional(year) for year in range(received.year, promised.year + 1))
+
+
 def _deadline_view(case: Case, calendar: HolidayCalendar, today: date) -> dict[str, Any]:
     """The promised day and the light; unknown (null, with the reason) in a year the calendar
     lacks: a list or the citizen's page still shows the rest."""
     try:
+        promised = deadline(case, calendar, today)
         return {
-            "deadline": deadline(case, calendar, today).isoformat(),
+            "deadline": promised.isoformat(),
+            "deadline_provisional": _provisional(calendar, case.received_on, promised),
             "light": light(case, calendar, today).value,
         }
     except CalendarYearMissing as missing:
@@ -379,7 +387,9 @@ def register_at_window(deps: Deps, actor: Actor, window_id: int, data: Any) -> d
         else:
             case.send_to_review(review_departments(item))
         calendar = official_calendar(s)
-        promised = deadline(case, calendar, today)  # a year nobody knows: refused, not guessed
+        # A year whose notice is not out counts on the statutory holidays (provisional); a year
+        # nobody can know is refused, never guessed.
+        promised = deadline(case, calendar, today)
         signal = light(case, calendar, today)
         token = deps.new_token()
         values = _state_values(case) | {
@@ -425,6 +435,7 @@ def register_at_window(deps: Deps, actor: Actor, window_id: int, data: Any) -> d
             "token": token,
             "state": case.state.value,
             "deadline": promised.isoformat(),
+            "deadline_provisional": _provisional(calendar, today, promised),
             "light": signal.value,
             "state_name": case.state.label,
             "state_name_en": case.state.label_en,

@@ -198,8 +198,11 @@ def test_a_hall_lists_its_cases_by_state_department_and_overdue(
         cases.list_cases(deps, world.manager, world.hall, state="lost")
 
 
-def test_a_promised_day_in_a_year_without_a_calendar_is_refused(world: World, deps: Any):
-    # 300 working days from 26 November 2026 end in 2028, a year nobody has published.
+def test_a_promised_day_in_a_year_without_its_notice_is_counted_provisionally(
+    world: World, deps: Any
+):
+    # 300 working days from 26 November 2026 end in 2028, a year whose holiday notice is not
+    # out: counted on the statutory holidays by law, and said to be provisional.
     with deps.db.transaction() as s:
         s.execute(
             update(tables.service_items)
@@ -207,19 +210,16 @@ def test_a_promised_day_in_a_year_without_a_calendar_is_refused(world: World, de
             .values(time_limit_days=300)
         )
     world.serve()
-    with pytest.raises(QueueError) as refused:
-        world.register()
-    assert refused.value.code == "calendar_year_missing"
-    assert "2028" in refused.value.message or "2027" in refused.value.message
-    assert audit_actions(deps) == []
-    # Nothing was kept: the next case of the day still gets the first number.
+    received = world.register()
+    assert received["deadline"].startswith("2028-")
+    assert received["deadline_provisional"] is True
     with deps.db.transaction() as s:
         s.execute(
             update(tables.service_items)
             .where(tables.service_items.c.id == world.food_item)
             .values(time_limit_days=5)
         )
-    assert world.register()["number"].endswith("-0001")
+    assert world.register()["deadline_provisional"] is False
 
 
 def test_a_ready_case_gets_a_pickup_ticket_of_its_own_category(world: World, deps: Any):

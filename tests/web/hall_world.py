@@ -349,8 +349,11 @@ def _plant(deps: Deps, seeded: dict[str, dict[str, Any]]) -> dict[str, int]:
             )
         windows = select(tables.windows.c.id).where(tables.windows.c.hall_id.in_(old))
         s.execute(delete(tables.window_posts).where(tables.window_posts.c.window_id.in_(windows)))
-        s.execute(delete(tables.windows).where(tables.windows.c.hall_id.in_(old)))
-        s.execute(delete(tables.categories).where(tables.categories.c.hall_id.in_(old)))
+        # Everything else the demo gave its stations (windows, categories, a kiosk…), the
+        # tables that refer to others first.
+        for table in reversed(tables.metadata.sorted_tables):
+            if "hall_id" in table.c and table.name != "clerks":
+                s.execute(delete(table).where(table.c.hall_id.in_(old)))
         s.execute(delete(tables.halls).where(tables.halls.c.id.in_(old)))
         for name, (parent, kind) in TREE.items():
             values = {"kind": kind, "parent_id": ids[parent] if parent else None}

@@ -23,7 +23,9 @@ from queue_server.store import admin_tables, tables
 pytestmark = pytest.mark.usefixtures("demo_passwords_hashed_once")
 
 
-PUBLIC = {"admin.login", "admin.photo"}  # the sign-in page, and staff photos shown on displays
+# The sign-in page, staff photos shown on displays, and changing one's own password (also the
+# first step after an admin's reset, before signing in: the current password proves who it is).
+PUBLIC = {"admin.login", "admin.photo", "admin.password"}
 # Routes that hold no hall's data of their own: they must answer, but show nothing of another.
 UNSCOPED = {
     "admin.overview",

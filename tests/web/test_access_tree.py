@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from queue_server.services.demo import demo_password
+
 from .hall_world import HallTree, database_digest, hall_tree, make_app, make_deps  # noqa: F401
 from .test_api import assert_error
 
@@ -24,7 +26,7 @@ def tree(hall_tree: HallTree, tmp_path: Path) -> Any:  # noqa: F811
 
 def signed_in(client: Any, staff_no: str) -> dict[str, str]:
     reply = client.post(
-        "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+        "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
     )
     assert reply.status_code == 200
     return {"Authorization": f"Bearer {reply.get_json()['token']}"}

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from queue_server.services.demo import demo_password
 from tests.services.cases_world import FOOD, HEALTH, World, applicant, build
 
 
@@ -26,7 +27,8 @@ class Http:
     def bearer(self, staff_no: str) -> dict[str, str]:
         if staff_no not in self.tokens:
             reply = self.client.post(
-                "/api/v1/auth/login", json={"staff_no": staff_no, "password": f"demo{staff_no}"}
+                "/api/v1/auth/login",
+                json={"staff_no": staff_no, "password": demo_password(staff_no)},
             )
             assert reply.status_code == 200, reply.get_json()
             self.tokens[staff_no] = reply.get_json()["token"]

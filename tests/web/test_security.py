@@ -222,6 +222,10 @@ def kiosk_requests(world: World) -> list[tuple[str, str, dict[str, Any]]]:
         "POST /halls/<int:hall>/checkin": (
             "POST", f"/api/v1/halls/{hall}/checkin", {"code": world.mine.booking_code},
         ),
+        # a case nobody registered: 404 with a valid token, 401 with a rotated one
+        "POST /halls/<int:hall>/pickup-tickets": (
+            "POST", f"/api/v1/halls/{hall}/pickup-tickets", {"case": "HB-20261126-0999"},
+        ),
     }  # fmt: skip
     declared = {f"{op.method} {op.rule}" for op in OPERATIONS if op.auth == "kiosk"}
     assert declared == set(sample), "a kiosk route was added: add a request for it here"
