@@ -33,7 +33,7 @@ from ...domain.errors import InvalidInput, NotFound
 from ...domain.model import Role
 from ...store.calendar_tables import HOLIDAY, WORKDAY, calendar_days, calendar_years
 from ...store.tables import halls as halls_table
-from .. import alarms, scope
+from .. import alarms, complaints, scope
 from .. import booking as bookings
 from ..context import Actor, Deps, audit
 from ..hours import PACKAGE, PROVISIONAL, official_calendar
@@ -412,8 +412,6 @@ def save_year(
 
 
 def _recompute_deadlines(deps: Deps) -> int:
-    from .. import complaints  # complaints builds on the admin package
-
     return complaints.recompute_estimated_deadlines(deps)
 
 
