@@ -6,19 +6,32 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .make
 
-.PHONY: run test install install-dev assets vendor browser-deps lint types bench clean
+.PHONY: run test install install-dev assets vendor browser-deps lint types bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMPS)/python: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# The exact versions of requirements.txt (requirements-dev.txt adds the tools for the tests),
+# each checked against its hash; then hallq itself, editable. pyproject.toml keeps the ranges
+# for those who install hallq as a package; `make lock` refreshes the pins from them.
+$(STAMPS)/python: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/python-dev: pyproject.toml $(STAMPS)/python
-	$(BIN)/pip install -q -e '.[dev]'
+$(STAMPS)/python-dev: requirements-dev.txt $(STAMPS)/python
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.txt
 	@touch $@
+
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+
+lock: | $(BIN)/python
+	$(BIN)/pip install -q pip-tools
+	$(PIP_COMPILE) --upgrade --output-file requirements.txt pyproject.toml
+	$(PIP_COMPILE) --upgrade --extra dev --constraint requirements.txt \
+		--output-file requirements-dev.txt pyproject.toml
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -389,6 +389,12 @@ def print_targets(
             f"  SQLite CPU per ticket: {sqlite['cpu_ms']:.2f} ms against the floor's "
             f"{floor['cpu_ms']:.2f} ms = {ratio:.1f}x (target <= 2x: {verdict(ratio <= 2)})"
         )
+    bare = row("bare Flask-SocketIO/gevent JSON")
+    if bare:
+        print(
+            f"  (fairness of the bare stack itself, no lock and no hallq code: p99 "
+            f"{bare['p99_ms'] / bare['p50_ms']:.1f}x p50, slowest {bare['max_ms']:.0f} ms)"
+        )
     for name, result in found.items():
         if not name.startswith(("hallq", "same")):
             continue

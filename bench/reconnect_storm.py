@@ -4,8 +4,8 @@ the Redis message queue.
 Two `hallq serve` processes on one PostgreSQL database and one Redis channel; several client
 processes hold the screens between them (python-socketio asyncio clients on the websocket
 transport, half on each server, all in one hall's room), reconnecting as the lobby display does
-(static/display/live.js: first retry after 0.3 s, then at most every 2 s, with jitter) and
-joining their hall again on every connect. Both servers are stopped and started again on the
+(static/display/live.js: first retry after 0.3 s, then at most every 2 s, with jitter, 4 s for a
+handshake) and joining their hall again on every connect. Both servers are stopped and started again on the
 same ports; from the moment they answer again, every screen's fresh snapshot is timed, while a
 kiosk takes tickets and a page asks for the hall list on each server, one request after another,
 to time what other users wait during the storm.
@@ -47,33 +47,58 @@ def client_process(url: str, hall: int, count: int) -> int:
 
 async def _screens(url: str, hall: int, count: int) -> int:
     import asyncio
-
-    import socketio
+    import random
 
     snapshots: list[list[float]] = [[] for _ in range(count)]
-    clients: list[Any] = []
+    stopping = asyncio.Event()
 
-    async def connect(index: int) -> None:
-        client = socketio.AsyncClient(
-            reconnection=True,
-            reconnection_delay=0.3,
-            reconnection_delay_max=2,
-            randomization_factor=0.3,
-        )
+    async def screen(index: int) -> None:
+        """One screen: connect, join, and on every disconnect connect again as live.js does
+        (first after 0.3 s, doubling to at most 2 s, ±30 %; a handshake may take 4 s). The
+        client's own reconnection is not used: it gives a handshake 1 s, which a loaded
+        server misses again and again."""
+        import socketio
 
-        async def on_connect() -> None:
-            await client.emit("join", {"hall": hall}, namespace=NAMESPACE)
+        await asyncio.sleep(index * 0.01)  # the screens were switched on over a while
+        delay = 0.3
+        while not stopping.is_set():
+            client = socketio.AsyncClient(reconnection=False)
+            gone = asyncio.Event()
 
-        async def on_snapshot(_: dict[str, Any]) -> None:
-            snapshots[index].append(time.time())
+            async def on_connect(client: Any = client) -> None:
+                await client.emit("join", {"hall": hall}, namespace=NAMESPACE)
 
-        client.on("connect", on_connect, namespace=NAMESPACE)
-        client.on("snapshot", on_snapshot, namespace=NAMESPACE)
-        await client.connect(url, transports=["websocket"], namespaces=[NAMESPACE], wait_timeout=60)
-        clients.append(client)
+            async def on_snapshot(_: dict[str, Any]) -> None:
+                snapshots[index].append(time.time())
 
-    for start in range(0, count, 50):  # fifty handshakes at a time
-        await asyncio.gather(*(connect(i) for i in range(start, min(start + 50, count))))
+            async def on_disconnect(*_: Any, gone: asyncio.Event = gone) -> None:
+                gone.set()
+
+            client.on("connect", on_connect, namespace=NAMESPACE)
+            client.on("snapshot", on_snapshot, namespace=NAMESPACE)
+            client.on("disconnect", on_disconnect, namespace=NAMESPACE)
+            try:
+                await client.connect(
+                    url, transports=["websocket"], namespaces=[NAMESPACE], wait_timeout=4
+                )
+            except Exception:  # refused, or no answer in time: try again later
+                with contextlib.suppress(Exception):
+                    await client.disconnect()
+            else:
+                delay = 0.3
+                stop = asyncio.ensure_future(stopping.wait())
+                await asyncio.wait(
+                    [asyncio.ensure_future(gone.wait()), stop],
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if stopping.is_set():
+                    with contextlib.suppress(Exception):
+                        await client.disconnect()
+                    return
+            await asyncio.sleep(min(delay, 2.0) * (1 + 0.3 * (2 * random.random() - 1)))
+            delay *= 2
+
+    tasks = [asyncio.ensure_future(screen(i)) for i in range(count)]
     while not all(snapshots):
         await asyncio.sleep(0.05)
     print("READY", flush=True)
@@ -83,9 +108,8 @@ async def _screens(url: str, hall: int, count: int) -> int:
         if line != "REPORT":
             break
         print(json.dumps(snapshots), flush=True)
-    for client in clients:
-        with contextlib.suppress(Exception):  # the server may already be gone
-            await client.disconnect()
+    stopping.set()
+    await asyncio.wait(tasks, timeout=20)
     return 0
 
 

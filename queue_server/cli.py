@@ -91,11 +91,12 @@ def demo(as_json: bool, halls: int, printer: str | None, if_empty: bool) -> None
 
     deps = _deps()
     if printer is not None:
+        from devices.errors import DeviceConfigError
         from devices.printer import open_printer
 
         try:
-            open_printer(printer)
-        except ValueError as error:
+            open_printer(printer)  # the operator's own setting: parsed, not policed
+        except DeviceConfigError as error:
             raise click.BadParameter(str(error), param_hint="--printer") from None
     credentials = Path(config.instance_path()) / DEMO_CREDENTIALS
     if if_empty and not demo_service.database_is_empty(deps):

@@ -25,8 +25,9 @@ from .store.db import CONFIG_GENERATION
 NAMESPACE = "/live"
 socketio = SocketIO()
 
-# A late joiner must get its snapshot before any event of its room: joining, reading and
-# sending the snapshot happen under the same lock that local publishing takes.
+# A late joiner must get its snapshot before any event of its room: joining and sending the
+# snapshot happen under the same lock that local publishing takes, and only if nothing was
+# published since the snapshot was read.
 _publish_lock = threading.RLock()
 # Bumped by every local publish: a hall snapshot read before it may no longer be true.
 _published = 0
@@ -161,24 +162,48 @@ def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]
     process's own publishing (`_published`) and its settings writes (`CONFIG_GENERATION`)
     stay put, for at most `SNAPSHOT_REUSE_SECONDS` by the clock and the hall's clock. Every
     screen reconnecting after a restart, on any number of processes, reads the hall's version
-    (one row) rather than its whole state. The caller holds `_publish_lock`.
+    (one row) rather than its whole state, and while one join reads the state the others of
+    that hall wait for it instead of reading it too. No lock is held while reading.
     """
     shared = d.db.cache.setdefault(_SNAPSHOTS, {})
-    with d.db.reading() as session:
-        hall_version = versions.current(session, hall_id)
+    for _ in range(20):
+        with d.db.reading() as session:
+            hall_version = versions.current(session, hall_id)
         version = (hall_version, _published, d.db.cache.get(CONFIG_GENERATION, 0))
-        if hall_id in shared:
-            taken_version, taken, taken_now, snapshot = shared[hall_id]
+        found = shared.get(hall_id)
+        if found is not None:
+            taken_version, taken, taken_now, snapshot = found
             if (
                 taken_version == version
                 and time.monotonic() - taken < SNAPSHOT_REUSE_SECONDS
                 and timedelta(0) <= now - taken_now < timedelta(seconds=SNAPSHOT_REUSE_SECONDS)
             ):
                 return {**snapshot, "server_time": views.iso(now)}
-        snapshot = views.hall_snapshot(session, views.get_hall(session, hall_id), now)
-    snapshot["version"] = hall_version
-    shared[hall_id] = (version, time.monotonic(), now, snapshot)
-    return snapshot
+        with _reading_lock:
+            reading = _reading.get(hall_id)
+            if reading is None:
+                reading = _reading[hall_id] = threading.Event()
+                break
+        reading.wait(5)  # another join reads this hall now: share what it reads
+    else:
+        reading = None
+    try:
+        with d.db.reading() as session:
+            snapshot = views.hall_snapshot(session, views.get_hall(session, hall_id), now)
+        snapshot["version"] = hall_version
+        shared[hall_id] = (version, time.monotonic(), now, snapshot)
+        return snapshot
+    finally:
+        if reading is not None:
+            with _reading_lock:
+                _reading.pop(hall_id, None)
+            reading.set()
+
+
+# The halls whose snapshot a join is reading now (the others wait for it): guarded by a lock
+# that is never held while reading.
+_reading: dict[int, threading.Event] = {}
+_reading_lock = threading.Lock()
 
 
 def room_version(data: Any) -> int:
@@ -208,16 +233,36 @@ def on_join(data: Any) -> dict[str, Any]:
         emit("error", reply)
         return {"ok": False, **reply}
     try:
-        with _publish_lock:
+        # The snapshot is read without holding up publishing; it is sent, and the room joined,
+        # under the lock only if nothing was published here meanwhile (else it is read again),
+        # so it still comes before any later event of the room.
+        for _ in range(JOIN_TRIES):
+            published = _published
             room, snapshot = room_snapshot(data)
-            join_room(room)
-            # Straight to this connection, never through the message queue: it is here.
-            emit("snapshot", {"room": room, **snapshot}, ignore_queue=True)
+            with _publish_lock:
+                if published == _published:
+                    _join(room, snapshot)
+                    break
+        else:
+            with _publish_lock:  # a hall too busy to slip in between its events
+                room, snapshot = room_snapshot(data)
+                _join(room, snapshot)
     except QueueError as error:
         reply = _error(error.code, error.message, error.message_en)
         emit("error", reply)
         return {"ok": False, **reply}
     return {"ok": True, "room": room}
+
+
+def _join(room: str, snapshot: dict[str, Any]) -> None:
+    join_room(room)
+    # Straight to this connection, never through the message queue: it is here.
+    emit("snapshot", {"room": room, **snapshot}, ignore_queue=True)
+
+
+# How often a join reads its snapshot again because something was published meanwhile, before
+# it reads under the publishing lock.
+JOIN_TRIES = 3
 
 
 @socketio.on("check", namespace=NAMESPACE)
@@ -264,6 +309,9 @@ def on_unknown(event: str, *args: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach Socket.IO to the app and its message queue."""
+    # Flask-SocketIO keeps the message queue of an earlier app when the next one has none: an
+    # app without a queue must start without one (one process builds several apps in tests).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],

@@ -32,16 +32,13 @@ def _require_console() -> Any:
     if "clerk_id" in session and signed_in_too_long(deps().clock.now()):
         session.clear()
         return redirect(url_for("admin.login", next=request.full_path, expired=1))
+    from ..services import access
+
     actor = current_actor()  # checks the CSRF token of every change made with the cookie
-    if not actor.is_staff:
-        if request.method == "GET":
-            return redirect(url_for("admin.login", next=request.full_path))
-        from ..domain.errors import Unauthorized
-
-        raise Unauthorized("请先登录", "Please sign in first")
-    from ..services import scope
-
-    scope.require_console(actor)
+    signed_in = access.has_permission(None, actor, None, "account.self")
+    if not signed_in and request.method == "GET":
+        return redirect(url_for("admin.login", next=request.full_path))
+    access.require_anywhere(actor, "console.use")  # 401 signed out, 403 for counter staff
     return None
 
 

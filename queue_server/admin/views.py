@@ -37,7 +37,7 @@ from ..http import (
     session_actor,
     start_session,
 )
-from ..services import admin, auth, complaints, ratelimit, reports, scope
+from ..services import access, admin, auth, complaints, ratelimit, reports
 from ..services.admin import FieldErrors
 from ..services.context import Actor
 from ..store import tables
@@ -369,7 +369,7 @@ def hours(hall: int) -> Any:
 
     actor = me()
     with deps().db.reading() as s:
-        found = scope.require_hall(s, actor, hall)
+        found = access.require_hall(s, actor, hall, "hall.hours")
         stored = dict(found.hours or {})
     override = Form(HOURS_OVERRIDE_FIELDS, values={"closed": True})
     weekly = Form(weekly_hours.specs(), values=weekly_hours.form_values(stored))
@@ -770,7 +770,7 @@ def _clerk_form(values: dict[str, Any] | None = None, *, creating: bool) -> Form
         values=values or {"role": "clerk", "active": True},
         options={
             "hall_id": [Option(h["id"], "　" * h["depth"] + h["name"]) for h in tree],
-            "role": [Option(r.value, *admin.ROLE_NAMES[r]) for r in scope.grantable_roles(actor)],
+            "role": [Option(r.value, *admin.ROLE_NAMES[r]) for r in access.grantable_roles(actor)],
         },
     )
 
@@ -890,7 +890,8 @@ def photo(name: str) -> Any:
     stored = admin.clerk_photo(deps(), name)
     if stored is not None:
         content_type, data = stored
-        response = send_file(io.BytesIO(data), mimetype=content_type, max_age=86400)
+        # The name holds a digest of the picture: it is its own entity tag.
+        response = send_file(io.BytesIO(data), mimetype=content_type, max_age=86400, etag=name)
     else:
         path = photo_dir() / name
         if not path.is_file():
@@ -979,9 +980,10 @@ PRINTER_FIELDS = (
         "小票打印机地址",
         "Ticket printer URL",
         max_len=300,
-        help_zh="usb://VID:PID、serial:///dev/ttyUSB0?baudrate=9600、tcp://主机:9100、dummy://；留空则不打印",
-        help_en="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=9600, tcp://HOST:9100, dummy://; "
-        "empty: no printing",
+        help_zh="usb://VID:PID、serial:///dev/ttyUSB0?baudrate=9600、tcp://IP地址:9100"
+        "（须为系统管理员允许的设备、串口或网段）；留空则不打印",
+        help_en="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=9600, tcp://IP:9100 (a device, "
+        "port or network the administrator allows); empty: no printing",
     ),
     admin.FieldSpec(
         "paper_mm",
@@ -1443,7 +1445,7 @@ def calendar_year(year: int) -> Any:
     error: tuple[str, str] | None = None
     status = 200
     if request.method == "POST":
-        scope.require_admin(actor)
+        access.require_anywhere(actor, "deployment.configure")
         if request.form.get("action") == "delete":
             admin.delete_year(deps(), actor, year)
             return done(

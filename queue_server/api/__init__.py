@@ -355,11 +355,10 @@ def logout() -> Any:
 
 @documented(api, "GET", "/auth/me", "Who is signed in", auth="clerk")
 def me() -> Any:
-    actor = current_actor()
-    if not actor.is_staff:
-        from ..domain.errors import Unauthorized
+    from ..services import access
 
-        raise Unauthorized("请先登录", "Please sign in first")
+    actor = current_actor()
+    access.require_anywhere(actor, "account.self")
     return jsonify(
         {"id": actor.id, "name": actor.name, "role": actor.role, "hall_id": actor.hall_id}
     )
@@ -377,6 +376,7 @@ EXTENSIONS = (
     "queue_server.web.counter_api",
     "queue_server.web.booking_api",
     "queue_server.web.admin_api",
+    "queue_server.web.cases_api",
 )
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "StepState",
     "case_number",
     "check_materials",
+    "default_hall_code",
     "deadline",
     "light",
 ]
@@ -143,6 +144,23 @@ def case_number(hall_code: str, service_day: date, sequence: int) -> str:
             "A hall receives at most 9,999 cases a day",
         )
     return f"{hall_code}-{service_day:%Y%m%d}-{sequence:04d}"
+
+
+def default_hall_code(hall_id: int) -> str:
+    """The case code of a hall that has not chosen one: H and its id in letters (1 → HB, 26 →
+    HBA), unique among the halls and readable aloud like the number that follows it."""
+    if hall_id < 0:
+        raise InvalidInput("大厅编号无效", "A hall's id is not negative")
+    letters = ""
+    value = hall_id
+    while True:
+        value, digit = divmod(value, 26)
+        letters = chr(ord("A") + digit) + letters
+        if value == 0:
+            break
+    if len(letters) > 5:
+        raise InvalidInput("请为大厅设置办件编码", "Set the hall's case code")
+    return "H" + letters
 
 
 def check_materials(

@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from queue_server.domain.calendar import HolidayCalendar
+from queue_server.domain.calendar import CalendarYearMissing, HolidayCalendar
 from queue_server.domain.errors import InvalidInput, in_english
 
 __all__ = [
@@ -289,8 +289,26 @@ class Schedule:
         return False, None
 
     def closing_time(self, day: date) -> datetime | None:
-        """When the day's last session ends, in local time; None when the hall is closed."""
-        sessions = self.sessions_on(day)
+        """When the day's last session ends, in local time; None when the hall is closed.
+
+        For a year the calendar lacks, the weekly hours of that weekday (as if a working day):
+        the day ends then at the latest, and ending it early on what proves a holiday is
+        harmless (nobody is served)."""
+        try:
+            sessions = self.sessions_on(day)
+        except CalendarYearMissing:
+            override = self.hours.overrides.get(day)
+            weekday = day.isoweekday()
+            sessions = (
+                list(override.sessions)
+                if override is not None
+                else [
+                    *self.hours.regular.get(weekday, ()),
+                    *self.hours.extended.get(weekday, ()),
+                    *self.hours.extra_days.get(weekday, ()),
+                    *self.hours.year_round,
+                ]
+            )
         if not sessions:
             return None
         return datetime.combine(day, max(s.end for s in sessions), tzinfo=self.hours.zone)

@@ -158,6 +158,8 @@ class QueueRules:
     # before got, so that no existing hall changes its behaviour; new halls prefer the unserved
     # queues, which brings the p95 wait 25 % below per-window FIFO in bench/hall_day.py.
     FOR_NEW_HALLS = {"comprehensive_prefers_unserved": True}
+    # Rules a client may leave out when it sets the others: they keep their value.
+    OPTIONAL = ("call_next_guard_seconds", "day_end_grace_minutes")
 
     LIMITS = {
         "min_calls_before_no_show": (1, 10),
@@ -275,6 +277,7 @@ class ServiceItem:
     materials: list[str] = field(default_factory=list)
     fee: str = "不收费"
     department: str = ""
+    review_departments: list[str] = field(default_factory=list)  # 并联办理; empty: department
     village_proxy: bool = False  # a village station may take it in on the citizen's behalf
     online: bool = False
     active: bool = True

@@ -376,13 +376,3 @@ def rotate_device_token(deps: Deps, actor: Actor, device_id: int) -> str:
             subject=f"device {device_id}",
         )
     return token
-
-
-def require_role(actor: Actor, *roles: Role) -> None:
-    """Refuse unless the actor is signed-in staff with one of these roles."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role not in roles:
-        from ..domain.errors import Forbidden
-
-        raise Forbidden("您没有此项权限", "You do not have permission for this")

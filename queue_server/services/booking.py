@@ -56,11 +56,9 @@ from ..domain.booking import (
 from ..domain.calendar import CalendarYearMissing
 from ..domain.errors import (
     Conflict,
-    Forbidden,
     InvalidInput,
     NotFound,
     QueueError,
-    Unauthorized,
     Unavailable,
 )
 from ..domain.hours import (
@@ -79,18 +77,18 @@ from ..domain.identity import (
     validate_id_number,
     validate_phone,
 )
-from ..domain.model import Category, Clerk, Hall, Role, ServiceItem, Ticket, Window
+from ..domain.model import Category, Clerk, Hall, ServiceItem, Ticket, Window
 from ..store import booking_tables as bt
 from ..store import calendar_tables as ct
 from ..store import tables
-from . import idempotency, lookups, views
+from . import access, idempotency, lookups, views
 from .context import Actor, Deps, audit
 from .hours import hall_schedule, official_calendar, open_state
 from .kiosk import item_view, search_items
 from .lookups import load_rules
 from .notify import LogNotifier, Notice, Notifier, deliver
-from .queue import Outbox, issue_ticket, require_issuer, require_post, run
-from .schedule import deadline_view, parse_day, require_manager
+from .queue import Outbox, issue_ticket, run
+from .schedule import deadline_view, parse_day
 
 B = bt.bookings
 RULES = bt.booking_rules
@@ -712,21 +710,13 @@ def _unique_code(session: Session) -> str:
     raise Conflict("预约繁忙，请再试一次", "Busy; please try again")  # pragma: no cover
 
 
-def _require_booker(actor: Actor) -> None:
-    if actor.kind == "device":
-        raise Forbidden(
-            "自助机不能预约，请用手机预约或请工作人员代约",
-            "A kiosk cannot book; book on a phone or ask a member of staff",
-        )
-
-
 def book(
     deps: Deps, actor: Actor, hall_id: int, data: Any, notifier: Notifier | None = None
 ) -> dict[str, Any]:
     """预约: take a place in a slot (or request a home visit); the view carries the code."""
     if not isinstance(data, dict):
         raise InvalidInput("预约内容应为对象", "the booking must be a JSON object")
-    _require_booker(actor)
+    access.require(None, actor, hall_id, "booking.create")
     kind = _parse_kind(data.get("kind"))
     start = _parse_start(data.get("start")) if kind == BookingKind.APPOINTMENT else None
     visit_day = parse_day(data.get("day")) if kind == BookingKind.HOME_VISIT else None
@@ -735,11 +725,8 @@ def book(
     citizen = _citizen(data, deps.clock.now().date())
     proxy = actor.is_staff
     reason = parse_proxy_reason(data.get("proxy_reason")) if proxy else None
-    if not proxy and data.get("proxy_reason") not in (None, ""):
-        raise Forbidden(
-            "只有登录的代办员或工作人员可以代办预约",
-            "Only a signed-in village agent or member of staff books on someone's behalf",
-        )
+    if data.get("proxy_reason") not in (None, ""):
+        access.require(None, actor, hall_id, "booking.proxy")
 
     def work(out: Outbox) -> tuple[dict[str, Any], Notice | None]:
         s, hall, now = out.session, out.hall, out.now
@@ -957,7 +944,7 @@ def check_in(
         raise no_such_booking()
 
     def claim(out: Outbox) -> _Claim:
-        require_issuer(actor, out.hall, out.session)
+        access.require(out.session, actor, out.hall, "ticket.issue")
         booking = _load_by_code(out.session, key)
         policy = load_policy(out.session, hall_id)
         if request_key is not None and issuer is not None:
@@ -1098,7 +1085,7 @@ def window_bookings(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         window = session.get(Window, window_id)
         if window is None:
             raise NotFound("找不到该窗口", "No such window")
-        require_post(session, actor, window)
+        access.require(session, actor, window.hall_id, "window.operate", window=window)
         hall = views.get_hall(session, window.hall_id)
         now = deps.clock.now()
         today = views.today(hall, now)
@@ -1162,24 +1149,13 @@ def counter_entry(
     }
 
 
-def require_staff_of(actor: Actor, hall: Hall) -> None:
-    """Lists of bookings are for staff of the hall (or its town's managers, or an admin)."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role == Role.ADMIN or actor.hall_id == hall.id:
-        return
-    if actor.role == Role.MANAGER and actor.hall_id == hall.parent_id:
-        return
-    raise Forbidden("您无权查看该大厅的预约", "You may not see this hall's bookings")
-
-
 def hall_bookings(
     deps: Deps, actor: Actor, hall_id: int, day: Any = None, kind: Any = None, state: Any = None
 ) -> dict[str, Any]:
     """A day's bookings of a hall for staff (masked), optionally of one kind or state."""
     with deps.db.reading() as session:
         hall = views.get_hall(session, hall_id)
-        require_staff_of(actor, hall)
+        access.require(session, actor, hall, "booking.staff")
         query = select(B).where(B.c.hall_id == hall_id)
         if day not in (None, ""):
             query = query.where(B.c.day == parse_day(day))
@@ -1201,8 +1177,7 @@ def hall_bookings(
 
 def my_bookings(deps: Deps, actor: Actor) -> dict[str, Any]:
     """The bookings a village agent (or any member of staff) made on citizens' behalf."""
-    if not actor.is_staff or actor.id is None:
-        raise Unauthorized("请先登录", "Please sign in first")
+    access.require_anywhere(actor, "account.self")
     with deps.db.reading() as session:
         rows = session.execute(
             select(B)
@@ -1229,7 +1204,7 @@ def assign_home_visit(
 
     def work(out: Outbox) -> tuple[dict[str, Any], Notice | None]:
         s, hall = out.session, out.hall
-        require_manager(actor, hall)
+        access.require(s, actor, hall, "booking.configure")
         booking = _load_by_id(s, booking_id)
         chosen = lookups.find_clerk(s, hall, clerk, or_town=True)
         booking.assign(chosen.id or 0, out.now)
@@ -1266,8 +1241,7 @@ def close_home_visit(
     def work(out: Outbox) -> dict[str, Any]:
         s, hall = out.session, out.hall
         booking = _load_by_id(s, booking_id)
-        if not (actor.is_staff and actor.id is not None and actor.id == booking.assigned_clerk_id):
-            require_manager(actor, hall)
+        access.require(s, actor, hall, "home_visit.close", assignee=booking.assigned_clerk_id)
         booking.close(result, text, out.now)
         _save(s, booking)
         audit(s, at=out.now, actor=actor, action="home_visit.close", hall_id=hall.id,
@@ -1336,7 +1310,7 @@ def set_rule(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, Any
 
     def work(out: Outbox) -> None:
         s, hall = out.session, out.hall
-        require_manager(actor, hall)
+        access.require(s, actor, hall, "booking.configure")
         rules = load_rules(s, hall.id or 0)
         # What a rule does not say, it takes from the rule it refines.
         base = DEFAULT_RULE if scope == "hall" else rules.get((None, None), DEFAULT_RULE)
@@ -1391,7 +1365,7 @@ def set_policy(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, A
 
     def work(out: Outbox) -> dict[str, Any]:
         s, hall = out.session, out.hall
-        require_manager(actor, hall)
+        access.require(s, actor, hall, "booking.configure")
         _id_key(s, hall.id or 0)
         before = load_policy(s, hall.id or 0)
         policy = BookingPolicy.from_dict({**before.to_dict(), **data})

@@ -26,7 +26,7 @@ from ..domain.evaluation import EVALUATION_REASONS, LEVELS_NEEDING_REASON, level
 from ..domain.model import Clerk, Hall, Role, Ticket, Window
 from ..domain.reports import subtree
 from ..store import admin_tables, tables
-from . import hours, scope, views
+from . import access, hours, views
 from .admin.change import changing
 from .admin.fields import FieldSpec, clean, field_error
 from .context import SYSTEM, Actor, Deps, audit
@@ -334,8 +334,8 @@ def _follow_up_views(session: Session, rows: list[Any], now: datetime) -> list[d
 
 
 def _reachable(session: Session, actor: Actor, hall_id: int) -> set[int]:
-    scope.require_hall(session, actor, hall_id)
-    return subtree(scope.hall_parents(session), hall_id)
+    access.require_hall(session, actor, hall_id, "complaint.handle")
+    return subtree(access.hall_parents(session), hall_id)
 
 
 @dataclass(frozen=True)
@@ -381,7 +381,7 @@ def _shown(
     session: Session, cases: Cases, actor: Actor, case_id: int, now: datetime
 ) -> dict[str, Any]:
     row = _found(session, cases, case_id)
-    scope.require_hall(session, actor, row.hall_id)
+    access.require_hall(session, actor, row.hall_id, "complaint.handle")
     return cases.views(session, [row], now)[0]
 
 
@@ -408,7 +408,7 @@ def advance_follow_up(
 ) -> dict[str, Any]:
     """Record what was done at the current stage and move to the next (the last one closes)."""
     values = clean(STEP_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "complaint.handle") as change:
         s = change.session
         row = _found(s, FOLLOW_UPS, follow_up_id)
         change.hall(row.hall_id)
@@ -531,7 +531,7 @@ def _check_assignee(session: Session, actor: Actor, assignee_id: int | None) -> 
         clerk is None
         or not clerk.active
         or clerk.role not in (Role.CLERK, Role.MANAGER, Role.ADMIN)
-        or not scope.in_scope(session, actor, clerk.hall_id)
+        or not access.has_permission(session, actor, clerk.hall_id, "complaint.handle")
     ):
         raise field_error(
             "assignee_id",
@@ -553,7 +553,7 @@ def register_complaint(
 ) -> dict[str, Any]:
     """Register a complaint against a ticket, window or clerk of the hall (or the hall itself)."""
     values = clean(COMPLAINT_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "complaint.handle") as change:
         s = change.session
         hall = change.hall(hall_id)
         today = hall_today(hall, change.now)
@@ -629,7 +629,7 @@ def assign_complaint(
 ) -> dict[str, Any]:
     """Give a complaint to someone to handle, with a deadline."""
     values = clean(ASSIGN_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "complaint.handle") as change:
         row = _load_complaint(change, complaint_id)
         hall = change.hall(row.hall_id)
         _check_assignee(change.session, actor, values["assignee_id"])
@@ -656,7 +656,7 @@ def resolve_complaint(
 ) -> dict[str, Any]:
     """Close a complaint with its resolution and whether it was upheld (属实)."""
     values = clean(RESOLVE_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "complaint.handle") as change:
         row = _load_complaint(change, complaint_id)
         change.session.execute(
             update(CP)

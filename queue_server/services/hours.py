@@ -134,15 +134,10 @@ def require_walk_in_open(hall: Hall, now: datetime, calendar: HolidayCalendar) -
 
 def day_end(hall: Hall, day: date, calendar: HolidayCalendar) -> datetime:
     """When the hall's service day `day` ends (日终): its last session's end plus the hall's
-    grace; a day without sessions (closed, no hours set, a year the calendar lacks) ends when
-    the next service day begins."""
+    grace; a day without sessions (closed, no hours set) ends when the next service day
+    begins."""
     schedule = hall_schedule(hall, calendar)
-    closing = None
-    if schedule is not None:
-        try:
-            closing = schedule.closing_time(day)
-        except CalendarYearMissing:
-            closing = None
+    closing = schedule.closing_time(day) if schedule is not None else None
     if closing is not None:
         return closing + timedelta(minutes=hall.rules.day_end_grace_minutes)
     next_day = datetime.combine(

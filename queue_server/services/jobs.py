@@ -44,7 +44,7 @@ def end_days(deps: Deps) -> dict[str, int]:
     with deps.db.reading() as session:
         calendar = official_calendar(session)
         due = [
-            hall.id
+            hall.id or 0
             for hall in session.scalars(select(Hall))
             if _day_end_due(session, hall, now, calendar)
         ]

@@ -44,20 +44,19 @@ from devices.printer import (
     run_in_gevent_threadpool,
 )
 
-from ..domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.model import (
     PRIORITY_NAMES,
     Category,
     Hall,
     Priority,
-    Role,
     ServiceItem,
     Ticket,
     TicketState,
 )
 from ..store import tables
 from ..store.db import ACCOUNTS_GENERATION
-from . import alarms, lookups, views
+from . import access, alarms, lookups, views
 from .bus import Message
 from .context import Actor, Deps, audit
 from .hours import official_calendar, open_state
@@ -397,17 +396,6 @@ ALARM_NO_REPLY = "printer_no_reply"
 ALARM_CHARACTERS_REPLACED = "print_characters_replaced"
 
 
-def require_kiosk(actor: Actor) -> None:
-    """Only a kiosk device token opens the kiosk's own API."""
-    if actor.kind == "device" and actor.device_kind == "kiosk":
-        return
-    if actor.kind == "device" or actor.is_staff:
-        raise Forbidden("此接口仅供自助取号机使用", "Only a kiosk device may use this")
-    raise Unauthorized(
-        "设备未授权：请使用取号机的设备令牌", "Device not authorised: use the kiosk's device token"
-    )
-
-
 def _device_row(session: Any, device_id: int) -> Any:
     row = session.execute(select(D).where(D.c.id == device_id)).first()
     if row is None:
@@ -448,7 +436,7 @@ def device_alarms(deps: Deps, hall_id: int, device_id: int) -> list[dict[str, An
 
 def kiosk_me(deps: Deps, actor: Actor) -> dict[str, Any]:
     """The kiosk device asking: who it is, its hall, and how its printer is doing."""
-    require_kiosk(actor)
+    access.require_anywhere(actor, "kiosk.self")
     assert actor.id is not None and actor.hall_id is not None
     with deps.db.reading() as session:
         row = _device_row(session, actor.id)
@@ -531,33 +519,26 @@ class PrinterSettings:
         }
 
 
-def _check_printer_manager(actor: Actor, row: Any) -> None:
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role not in (Role.MANAGER, Role.ADMIN):
-        raise Forbidden("只有管理员可以设置打印机", "Only a manager may set up printers")
-    if actor.role != Role.ADMIN and actor.hall_id != row.hall_id:
-        raise Forbidden("您无权管理其他大厅的设备", "You may not manage another hall's devices")
+def _check_printer_manager(session: Any, actor: Actor, row: Any) -> None:
+    access.require(session, actor, row.hall_id, "device.manage")
     if row.kind != "kiosk":
         raise InvalidInput("只有自助取号机可以设置小票打印机", "Only a kiosk has a ticket printer")
 
 
 def require_printer_manager(deps: Deps, actor: Actor, device_id: int) -> None:
     """Refuse unless the actor manages this kiosk's hall."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
+    access.require_anywhere(actor, "device.manage")
     with deps.db.reading() as session:
-        _check_printer_manager(actor, _device_row(session, device_id))
+        _check_printer_manager(session, actor, _device_row(session, device_id))
 
 
 def set_printer(deps: Deps, actor: Actor, device_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """A manager sets a kiosk's ticket printer (URL, paper, text or image mode, encoding)."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
+    access.require_anywhere(actor, "device.manage")
     now = deps.clock.now()
     with deps.db.transaction() as session:
         row = _device_row(session, device_id)
-        _check_printer_manager(actor, row)
+        _check_printer_manager(session, actor, row)
         config = {k: v for k, v in (row.config or {}).items() if k not in PRINTER_KEYS}
         settings = PrinterSettings.from_config(data, deps.devices)
         if settings is not None:
@@ -978,7 +959,8 @@ class PrintDispatcher:
     def _report_replaced(self, ref: PrintRef, replaced: tuple[str, ...]) -> None:
         """A name on the ticket has characters the printer cannot print: it prints with □,
         and the hall is told which characters to change (the ticket itself is not lost)."""
-        shown = "".join(replaced[:8])
+        # control characters are named by code point only: the message is shown and stored
+        shown = "".join(c for c in replaced[:8] if unicodedata.category(c)[0] != "C")
         codes = ", ".join(f"U+{ord(char):04X}" for char in replaced[:8])
         alarms.raise_alarm(
             self.deps,

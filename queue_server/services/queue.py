@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..domain import events as ev
 from ..domain import policy
 from ..domain.booking import walk_in_refusal
-from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, QueueError, Unauthorized
+from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, QueueError
 from ..domain.model import (
     ACTIVE_AT_WINDOW,
     Category,
@@ -23,24 +23,20 @@ from ..domain.model import (
     Hall,
     Outcome,
     Priority,
-    Role,
     ServiceItem,
     ServiceRecord,
     Ticket,
     TicketState,
     Window,
-    WindowPost,
 )
 from ..domain.numbering import format_number, next_seq
-from ..domain.reports import subtree
 from ..store import tables
 from ..store.statements import DriverStatement
-from . import idempotency, lookups, versions, views
+from . import access, idempotency, lookups, versions, views
 from .bus import Message
 from .context import Actor, Deps, audit
 from .hours import hall_schedule, official_calendar, open_state
 from .kiosk import kiosk_ticket
-from .scope import hall_parents
 
 R = TypeVar("R")
 T = tables.tickets
@@ -300,31 +296,6 @@ def parse_priority(value: Any) -> Priority:
         ) from None
 
 
-def require_issuer(actor: Actor, hall: Hall, session: Session) -> None:
-    """Tickets come from a kiosk of this hall, or signed-in staff of this hall; a manager also
-    for the halls below theirs, a village agent also at the town centre above their station."""
-    if actor.kind == "device" and actor.device_kind == "kiosk" and actor.hall_id == hall.id:
-        return
-    if actor.kind == "system":
-        return
-    if actor.is_staff:
-        if actor.role == Role.ADMIN or actor.hall_id == hall.id:
-            return
-        if actor.role in (Role.AGENT, Role.MANAGER) and actor.hall_id is not None:
-            parents = hall_parents(session)
-            if actor.role == Role.MANAGER and hall.id in subtree(parents, actor.hall_id):
-                return
-            if actor.role == Role.AGENT and parents.get(actor.hall_id) == hall.id:
-                return
-        raise Forbidden("您无权为该大厅取号", "You may not issue tickets for this hall")
-    if actor.kind == "device":
-        raise Forbidden("该设备无权为此大厅取号", "This device may not issue tickets for this hall")
-    raise Unauthorized(
-        "请在自助取号机取号，或由工作人员登录后代取",
-        "Tickets are issued by a kiosk or a signed-in member of staff",
-    )
-
-
 def issue_ticket(
     deps: Deps,
     actor: Actor,
@@ -353,7 +324,7 @@ def issue_ticket(
         # The busiest use case: the hall's settings come from the short-lived cache and the
         # ticket is written with plain statements, not through the ORM (same rows, same events).
         config = views.hall_config(s, hall.id or 0)
-        require_issuer(actor, hall, s)
+        access.require(s, actor, hall, "ticket.issue")
         if actor.kind == "device" and appointment is None:
             _require_walk_in_open(config, s, now)
         if key is not None and issuer is not None:
@@ -489,24 +460,6 @@ class AtWindow:
         return self.out.now
 
 
-def require_post(session: Session, actor: Actor, window: Window) -> int:
-    """Window actions need a signed-in clerk who holds the A or B post at that window."""
-    if not actor.is_staff or actor.id is None:
-        raise Unauthorized("请先登录", "Please sign in first")
-    post = session.scalars(
-        select(WindowPost).where(
-            tables.window_posts.c.window_id == window.id,
-            tables.window_posts.c.clerk_id == actor.id,
-        )
-    ).first()
-    if post is None:
-        raise Forbidden(
-            f"您不是 {window.number} 号窗口的 A 岗或 B 岗人员",
-            f"You hold neither the A nor the B post of window {window.number}",
-        )
-    return actor.id
-
-
 def at_window(
     deps: Deps,
     actor: Actor,
@@ -525,7 +478,8 @@ def at_window(
         window = out.session.get(Window, window_id, populate_existing=True)
         if window is None:
             raise NotFound("找不到该窗口", "No such window")
-        clerk_id = require_post(out.session, actor, window)
+        access.require(out.session, actor, window.hall_id, "window.operate", window=window)
+        clerk_id = actor.id or 0
         if on_duty and window.active_clerk_id not in (None, clerk_id):
             other = out.session.get(Clerk, window.active_clerk_id)
             name = other.name if other else ""
@@ -1100,7 +1054,7 @@ def window_panel(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         window = session.get(Window, window_id)
         if window is None:
             raise NotFound("找不到该窗口", "No such window")
-        require_post(session, actor, window)
+        access.require(session, actor, window.hall_id, "window.operate", window=window)
         hall = views.get_hall(session, window.hall_id)
         now = deps.clock.now()
         status = views.QueueStatus(session, hall, now)

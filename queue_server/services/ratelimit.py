@@ -184,22 +184,30 @@ def _source(source: str) -> str:
     return source[:80]
 
 
-def check_code_guesses(deps: Deps, source: str) -> None:
-    """Refuse a source (an address, a device) that gave 20 wrong codes in 10 minutes."""
+def begin_code_guess(deps: Deps, source: str) -> int:
+    """Refuse a source (an address, a device) that gave 20 wrong codes in 10 minutes; else count
+    this lookup as a wrong code until `code_guess_done` says otherwise. Lookups of one source
+    take turns, so no burst of them, on any number of processes, gets past the limit."""
     now = deps.clock.now()
-    with deps.db.reading() as session:
+    source = _source(source)
+    with deps.db.transaction() as session:
+        deps.db.lock_names(session, f"code-guess:{source}")
         count = session.scalar(
             select(func.count())
             .select_from(CG)
-            .where(CG.c.source == _source(source), CG.c.at > now - GUESS_WINDOW)
+            .where(CG.c.source == source, CG.c.at > now - GUESS_WINDOW)
         )
-    if (count or 0) >= GUESS_LIMIT:
-        raise TooManyGuesses()
-
-
-def code_guess_failed(deps: Deps, source: str) -> None:
-    """Count one wrong booking code of a source (every process counts the same)."""
-    now = deps.clock.now()
-    with deps.db.transaction() as session:
-        session.execute(insert(CG).values(source=_source(source), at=now))
+        if (count or 0) >= GUESS_LIMIT:
+            raise TooManyGuesses()
         session.execute(delete(CG).where(CG.c.at < now - GUESS_WINDOW))  # stays small
+        return int(
+            session.execute(
+                insert(CG).values(source=source, at=now).returning(CG.c.id)
+            ).scalar_one()
+        )
+
+
+def code_guess_done(deps: Deps, guess_id: int) -> None:
+    """The lookup found its booking (or failed for another reason): it was no wrong code."""
+    with deps.db.transaction() as session:
+        session.execute(delete(CG).where(CG.c.id == guess_id))

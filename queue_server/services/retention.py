@@ -106,7 +106,7 @@ def set_retention_days(
             f"保存期限须为 {LIMITS[0]} 到 {LIMITS[1]} 之间的天数",
             f"retention_days must be a whole number of days from {LIMITS[0]} to {LIMITS[1]}",
         )
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         before = {"retention_days": retention_days(hall)}
         settings = dict(hall.settings or {})

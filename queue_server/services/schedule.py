@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from ..domain.booking import HOLDS_A_PLACE, SESSION_KIND_NAMES, BookingKind
 from ..domain.calendar import CalendarYearMissing, HolidayCalendar
-from ..domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.hours import (
     MONTH_NAMES_EN,
     WEEKDAY_NAMES_EN,
@@ -23,28 +23,14 @@ from ..domain.hours import (
     HallHours,
     Schedule,
 )
-from ..domain.model import Hall, Role, ServiceItem
+from ..domain.model import ServiceItem
 from ..store import booking_tables as bt
-from . import views
+from . import access, views
 from .context import Actor, Deps, audit
 from .hours import hall_schedule, official_calendar, open_state
 from .queue import Outbox, run
 
 MAX_DAYS = 62
-
-
-def require_manager(actor: Actor, hall: Hall) -> None:
-    """Hours are changed by a manager of this hall (or of the town above a village), or an admin."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role == Role.ADMIN:
-        return
-    if actor.role == Role.MANAGER and actor.hall_id in (hall.id, hall.parent_id):
-        return
-    raise Forbidden(
-        "只有本中心的管理员可以修改办公时间和预约设置",
-        "Only a manager of this hall may change its hours and booking settings",
-    )
 
 
 def parse_day(raw: Any, what: str = "date") -> date:
@@ -213,7 +199,7 @@ def set_hours(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, An
         raise InvalidInput("办公时间设置应为对象", "the hours must be a JSON object")
 
     def work(out: Outbox) -> None:
-        require_manager(actor, out.hall)
+        access.require(out.session, actor, out.hall, "hall.hours")
         merged = dict(data)
         if "overrides" not in merged and out.hall.hours:
             merged["overrides"] = out.hall.hours.get("overrides", [])
@@ -236,7 +222,7 @@ def set_override(deps: Deps, actor: Actor, hall_id: int, day: Any, data: Any) ->
     ).overrides[when]
 
     def work(out: Outbox) -> int:
-        require_manager(actor, out.hall)
+        access.require(out.session, actor, out.hall, "hall.hours")
         current = HallHours.from_dict(out.hall.hours) if out.hall.hours else HallHours()
         _save_hours(out, actor, current.with_override(override), "hours.override", date=str(when))
         return _active_bookings_on(out.session, hall_id, when)
@@ -254,7 +240,7 @@ def remove_override(deps: Deps, actor: Actor, hall_id: int, day: Any) -> dict[st
     when = parse_day(day)
 
     def work(out: Outbox) -> None:
-        require_manager(actor, out.hall)
+        access.require(out.session, actor, out.hall, "hall.hours")
         current = HallHours.from_dict(out.hall.hours) if out.hall.hours else HallHours()
         if when not in current.overrides:
             raise NotFound("该日期没有按日期调整", "That date has no override")

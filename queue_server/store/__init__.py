@@ -5,6 +5,7 @@ from . import (  # noqa: F401  (registers their tables on the metadata)
     admin_tables,
     booking_tables,
     calendar_tables,
+    case_tables,
     idempotency_tables,
     tables,
 )

@@ -75,6 +75,8 @@ service_items = Table(
     Column("materials", JSON, nullable=False, default=list),
     Column("fee", String(120), nullable=False, default=""),
     Column("department", String(120), nullable=False, default=""),
+    # 并联办理: the back-office departments that sign a case of the item off (empty: `department`)
+    Column("review_departments", JSON, nullable=False, default=list),
     Column("village_proxy", Boolean, nullable=False, default=False),
     Column("online", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),

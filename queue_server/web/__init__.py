@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, render_template, request, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, render_template, request
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
@@ -40,7 +41,8 @@ def index() -> Any:
 @pages.get("/favicon.ico")
 def favicon() -> Any:
     """The tab icon browsers ask for on every page."""
-    response = send_from_directory(current_app.static_folder or "static", "favicon.ico")
+    icon = Path(current_app.static_folder or "static", "favicon.ico").read_bytes()
+    response = Response(icon, mimetype="image/vnd.microsoft.icon")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 

@@ -24,10 +24,10 @@ CHANGE_ERRORS = (403, 404, 409, 422)
 
 def actor() -> Actor:
     """The signed-in manager or admin."""
-    from ..services import scope
+    from ..services import access
 
     found = current_actor()
-    scope.require_console(found)
+    access.require_anywhere(found, "console.use")
     return found
 
 

@@ -55,19 +55,22 @@ def _source() -> str:
 
 def by_code(raw: Any, action: Callable[[str], T]) -> T:
     """Run a lookup by booking code, counting wrong codes against the asking source."""
-    source = _source()
-    ratelimit.check_code_guesses(deps(), source)
+    guess = ratelimit.begin_code_guess(deps(), _source())
     try:
         code = normalize_code(raw)
     except InvalidInput:
-        # a path that cannot be a code (/bookings/0) names no booking: 404 like any unknown one
-        ratelimit.code_guess_failed(deps(), source)
+        # A path that cannot be a code (/bookings/0) names no booking: 404 like any unknown
+        # one, and it stays counted as a wrong guess.
         raise no_such_booking() from None
     try:
-        return action(code)
+        result = action(code)
     except BookingNotFound:
-        ratelimit.code_guess_failed(deps(), source)
+        raise  # no such code: counted
+    except BaseException:
+        ratelimit.code_guess_done(deps(), guess)
         raise
+    ratelimit.code_guess_done(deps(), guess)
+    return result
 
 
 def _no_store(response: Response) -> Response:
@@ -383,10 +386,10 @@ def close_home_visit(booking: int) -> Any:
     auth="clerk", errors=(404,),
 )  # fmt: skip
 def hall_messages(hall: int) -> Any:
-    from ..services import views
+    from ..services import access, views
 
     with deps().db.reading() as session:
-        bookings.require_staff_of(current_actor(), views.get_hall(session, hall))
+        access.require(session, current_actor(), views.get_hall(session, hall), "booking.staff")
     return _json({"messages": notify.messages_of_hall(deps(), hall)})
 
 
@@ -400,14 +403,9 @@ def hall_messages(hall: int) -> Any:
     auth="manager",
 )
 def booking_housekeeping() -> Any:
-    from ..domain.errors import Forbidden, Unauthorized
-    from ..domain.model import Role
+    from ..services import access
 
-    actor = current_actor()
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role not in (Role.MANAGER, Role.ADMIN):
-        raise Forbidden("您没有此项权限", "You do not have permission for this")
+    access.require_anywhere(current_actor(), "booking.housekeeping")
     return _json(booking_housekeeping_.housekeeping(deps(), notifier()))
 
 

@@ -282,3 +282,14 @@ def test_a_refusal_is_handed_out_too():
     case.refuse("社保所", 11, "不符合条件", on=date(2026, 11, 3))
     case.deliver("window")
     assert case.state is CaseState.DELIVERED
+
+
+def test_a_hall_without_a_chosen_code_gets_h_and_its_id_in_letters():
+    from queue_server.domain.cases import default_hall_code
+
+    assert default_hall_code(1) == "HB"
+    assert default_hall_code(26) == "HBA"
+    codes = {default_hall_code(n) for n in range(2000)}
+    assert len(codes) == 2000
+    # Every code makes a valid case number.
+    assert case_number(default_hall_code(1999), date(2026, 12, 8), 1).startswith("H")

@@ -573,6 +573,8 @@ DEFAULT_RULES = {
     "return_places_from_front": 2,
     "max_priority_in_row": 3,
     "appointment_lead_minutes": 10,
+    "day_end_grace_minutes": 30,
+    "call_next_guard_seconds": 10,
     "allow_call_out_of_order": False,
     "comprehensive_prefers_unserved": False,
 }

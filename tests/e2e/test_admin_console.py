@@ -233,7 +233,7 @@ def test_queue_rules_are_set_on_the_hall_settings_page(new_page, hall: Server):
     auth = {"Authorization": f"Bearer {token}"}
     settings = f"{srv.url}/api/v1/admin/halls/{hall_id}"
     defaults = requests.get(settings, headers=auth, timeout=10).json()["queue"]
-    assert defaults["comprehensive_prefers_unserved"] is False
+    assert defaults["comprehensive_prefers_unserved"] is True, "on in the demo, as in new halls"
     page = sign_in_console(new_page(1366, 900), srv)
     try:
         page.goto(f"{srv.url}/admin/halls/{hall_id}")
@@ -241,16 +241,17 @@ def test_queue_rules_are_set_on_the_hall_settings_page(new_page, hall: Server):
         text = card.inner_text()
         assert "排队规则" in text and "Queue rules" in text
         assert "综合窗口先办无专窗业务" in text and "过号前至少呼叫次数" in text
-        assert not page.is_checked("#f-comprehensive_prefers_unserved")
+        assert page.is_checked("#f-comprehensive_prefers_unserved")
+        assert "新大厅默认开启" in text, "the choice explained"
         page.fill("#f-min_calls_before_no_show", "3")
-        page.check("#f-comprehensive_prefers_unserved")
+        page.uncheck("#f-comprehensive_prefers_unserved")
         card.locator("button[type=submit]").click()
         page.locator(".alert-ok").filter(has_text="已保存").wait_for()
-        assert page.is_checked("#f-comprehensive_prefers_unserved")
+        assert not page.is_checked("#f-comprehensive_prefers_unserved")
         assert page.input_value("#f-min_calls_before_no_show") == "3"
         rules = requests.get(settings, headers=auth, timeout=10).json()["queue"]
         assert rules == {**defaults, "min_calls_before_no_show": 3,
-                         "comprehensive_prefers_unserved": True}  # fmt: skip
+                         "comprehensive_prefers_unserved": False}  # fmt: skip
         card.evaluate("el => el.scrollIntoView({block: 'start'})")
         screenshot(page, "admin-hall-queue-rules")
         axe_audit(page, "admin hall settings with queue rules")

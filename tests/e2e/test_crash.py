@@ -6,6 +6,7 @@ import signal
 import sqlite3
 import threading
 import time
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -57,7 +58,11 @@ def test_sigkill_mid_run_keeps_every_acknowledged_ticket_and_numbering_continues
                 try:
                     r = http.post(
                         f"{server.url}/api/v1/windows/{window_id}/call-next",
-                        headers={"Authorization": f"Bearer {token}"},
+                        # a new tap each time, as the counter sends
+                        headers={
+                            "Authorization": f"Bearer {token}",
+                            "Idempotency-Key": uuid.uuid4().hex,
+                        },
                         timeout=5,
                     )
                 except requests.RequestException:

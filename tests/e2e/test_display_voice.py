@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import requests
 
+from queue_server.domain.announce import AnnouncementQueue
+
 from .conftest import Server, axe_audit, screenshot
 
 pytestmark = pytest.mark.browser
@@ -302,3 +304,79 @@ def test_the_setup_page_says_when_the_browser_blocks_autoplay(hall, new_page):
         "document.getElementById('verdict').dataset.state === 'tap-only'", timeout=20_000
     )
     assert "无人值守时叫号不会出声" in page.text_content("#verdict")
+
+
+SIMULATE_IN_PAGE = """
+([calls, seconds]) => {
+  const queue = new window.HallqAnnounce.Queue();
+  const pending = calls.slice().sort((a, b) => a[0] - b[0]);
+  const plays = [];
+  let now = 0;
+  const arrive = () => {
+    while (pending.length && pending[0][0] <= now) {
+      const [at, id, recall] = pending.shift();
+      queue.enqueue(id, "A" + String(Number(id.slice(1))).padStart(3, "0"), 1, recall, at);
+    }
+  };
+  for (;;) {
+    arrive();
+    const play = queue.nextToPlay(now);
+    if (!play) {
+      if (!pending.length) break;
+      now = pending[0][0];
+      continue;
+    }
+    plays.push([play.callId, play.repeat, now]);
+    now += seconds;
+    arrive();
+    queue.markPlayed(play.callId);
+  }
+  return {plays, skipped: queue.skipped.slice().sort()};
+}
+"""
+
+
+def domain_plays(calls: list[tuple[float, str, bool]], seconds: float) -> tuple[list[Any], Any]:
+    """The same schedule through the domain's AnnouncementQueue."""
+    queue = AnnouncementQueue()
+    pending = sorted(calls, key=lambda call: call[0])
+    plays: list[Any] = []
+    now = 0.0
+
+    def arrive() -> None:
+        while pending and pending[0][0] <= now:
+            at, call_id, recall = pending.pop(0)
+            queue.enqueue(call_id, f"A{int(call_id[1:]):03d}", 1, is_recall=recall, at=at)
+
+    while True:
+        arrive()
+        play = queue.next_to_play(now)
+        if play is None:
+            if not pending:
+                break
+            now = pending[0][0]
+            continue
+        plays.append((play.call_id, play.repeat, now))
+        now += seconds
+        arrive()
+        queue.mark_played(play.call_id)
+    return plays, queue
+
+
+@pytest.mark.parametrize(
+    "calls",
+    [
+        [(float(i), f"c{i}", False) for i in range(6)],
+        [(i * 0.5, f"c{i}", False) for i in range(10)] + [(1.2, "c90", True)],
+        [(0.0, "c0", False), (20.0, "c1", False), (21.0, "c2", True), (40.0, "c3", False)],
+        [(i * 2.5, f"c{i}", i % 4 == 3) for i in range(16)],
+    ],
+)
+def test_the_page_plays_calls_in_the_order_the_domain_queue_does(hall, new_page, calls):
+    """static/display/announce.js mirrors queue_server/domain/announce.py."""
+    page = new_page(800, 600)
+    page.goto(f"{hall.url}/display/hall/{hall.demo['hall']}?voice=off")
+    in_page = page.evaluate(SIMULATE_IN_PAGE, [[list(c) for c in calls], SPOKEN_S])
+    plays, queue = domain_plays(calls, SPOKEN_S)
+    assert [tuple(p) for p in in_page["plays"]] == [(c, r, pytest.approx(t)) for c, r, t in plays]
+    assert in_page["skipped"] == sorted(queue.skipped)

@@ -42,6 +42,16 @@ def test_sixty_wrong_passwords_at_once_over_two_processes_make_at_most_five_chec
     assert statuses[401] + statuses[429] == ATTEMPTS
     assert statuses[401] >= 1  # the lock is not a blanket refusal
 
+    # Wrong booking codes likewise: 20 in 10 minutes per client, whatever the process.
+    def look_up(n: int) -> int:
+        server = (first, second)[n % 2]
+        return requests.get(f"{server.url}/api/v1/bookings/WXYZ{n + 2300}", timeout=60).status_code
+
+    with ThreadPoolExecutor(40) as pool:
+        lookups = Counter(pool.map(look_up, range(40)))
+    print(f"40 wrong booking codes at once over 2 processes: {dict(lookups)}")
+    assert lookups[429] >= 20 and sum(lookups.values()) == 40
+
 
 def test_a_cookie_signed_out_on_one_process_is_refused_by_the_other(
     deployment: Callable[[int], list[Server]],  # noqa: F811

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from queue_server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from queue_server.services import admin, alarms, auth, scope
+from queue_server.services import access, admin, alarms, auth
 from queue_server.services import queue as q
 from queue_server.services.admin import FieldErrors
 from queue_server.services.context import ANONYMOUS, Actor
@@ -55,18 +55,20 @@ def last_audit(deps: Any, action: str) -> dict[str, Any]:
 
 def test_scope_is_the_managers_hall_and_below_and_everything_for_an_admin(deps, towns):
     with deps.db.reading() as s:
-        mine = scope.visible_halls(s, towns["manager"])
+        mine = access.halls_with(s, towns["manager"], "hall.configure")
         assert mine == {towns["one"]["hall"], towns["one"]["village"]}
-        assert scope.visible_halls(s, towns["admin"]) >= mine | {towns["two"]["hall"]}
+        assert access.halls_with(s, towns["admin"], "hall.configure") >= mine | {
+            towns["two"]["hall"]
+        }
         with pytest.raises(Forbidden):
-            scope.require_hall(s, towns["manager"], towns["two"]["hall"])
+            access.require_hall(s, towns["manager"], towns["two"]["hall"], "hall.configure")
         with pytest.raises(Forbidden, match="managers and admins"):
-            scope.visible_halls(s, towns["clerk"])
+            access.halls_with(s, towns["clerk"], "hall.configure")
         with pytest.raises(Unauthorized):
-            scope.visible_halls(s, ANONYMOUS)
+            access.halls_with(s, ANONYMOUS, "hall.configure")
         with pytest.raises(NotFound):
-            scope.require_hall(s, towns["admin"], 999)
-        assert scope.grantable_roles(towns["manager"])[-1].value == "manager"
+            access.require_hall(s, towns["admin"], 999, "hall.configure")
+        assert access.grantable_roles(towns["manager"])[-1].value == "manager"
 
 
 def test_changing_a_window_tells_displays_kiosks_and_boards_after_the_commit(deps, bus, towns):
@@ -477,6 +479,7 @@ QUEUE_RULES = {
     "return_places_from_front": 0,
     "max_priority_in_row": 2,
     "appointment_lead_minutes": 15,
+    "call_next_guard_seconds": 5,
     "allow_call_out_of_order": True,
     "comprehensive_prefers_unserved": False,
 }
@@ -508,6 +511,9 @@ def test_queue_rules_are_saved_audited_and_shown_with_the_halls_settings(deps, t
     assert (
         settings["flexible"]["waiting_over"] == 5 and settings["queue"]["max_priority_in_row"] == 4
     )
+    # a client written before call_next_guard_seconds existed leaves it as it was
+    older = {k: v for k, v in QUEUE_RULES.items() if k != "call_next_guard_seconds"}
+    assert admin.set_queue_rules(deps, manager, hall, older)["call_next_guard_seconds"] == 5
 
 
 @pytest.mark.parametrize(

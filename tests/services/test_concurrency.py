@@ -4,6 +4,7 @@ and no ticket ever called by two windows."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -116,7 +117,8 @@ def test_ten_windows_calling_at_once_call_every_ticket_exactly_once(deps: Deps, 
         actor, window_id = staffed[index]
         worker = Deps(db=processes[index // 2], bus=deps.bus, clock=deps.clock)
         while True:
-            ticket = q.call_next(worker, actor, window_id)["ticket"]
+            tap = uuid.uuid4().hex  # each call a new tap, so the last ticket is finished at once
+            ticket = q.call_next(worker, actor, window_id, idempotency_key=tap)["ticket"]
             if ticket is None:
                 return
             with lock:

@@ -234,3 +234,46 @@ def test_0008_adds_the_holiday_notices_and_takes_them_away_again(empty_url: str)
     with engine.connect() as conn:
         assert "holiday_notices" not in inspect(conn).get_table_names()
     engine.dispose()
+
+
+def test_0014_adds_cases_and_the_review_departments_of_existing_items(empty_url: str):
+    from alembic import command
+
+    migrate.upgrade(empty_url, "0007")
+    engine = engine_for(empty_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO halls (id, name, name_en, kind, timezone, day_starts_at_minute,"
+                " settings, hours, notice) VALUES (1, '老大厅', '', 'town', 'Asia/Shanghai', 0,"
+                " '{}', '{}', '')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO service_items (hall_id, code, name, name_en, item_type, legal_basis,"
+                " time_limit_days, conditions, steps, materials, fee, department,"
+                " village_proxy, online, active) VALUES (1, 'X1', '开店', '', '', '', 5, '',"
+                " '[]', '[]', '', '市场监管所', 0, 0, 1)"
+            )
+        )
+    engine.dispose()
+    migrate.upgrade(empty_url)
+    assert migrate.current(empty_url) == HEAD
+    engine = engine_for(empty_url)
+    with engine.begin() as conn:
+        # An item from before keeps its row and reviews in its own department (empty list).
+        assert conn.execute(text("SELECT review_departments FROM service_items")).scalar_one() in (
+            "[]",
+            [],
+        )
+        assert "cases" in inspect(conn).get_table_names()
+    engine.dispose()
+    command.downgrade(migrate.alembic_config(empty_url), "0007")
+    engine = engine_for(empty_url)
+    with engine.connect() as conn:
+        assert "cases" not in inspect(conn).get_table_names()
+        columns = {c["name"] for c in inspect(conn).get_columns("service_items")}
+        assert "review_departments" not in columns
+        assert conn.execute(text("SELECT name FROM service_items")).scalar_one() == "开店"
+    engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -31,6 +32,12 @@ def clerk(deps: Deps, demo: dict[str, Any], window_number: int) -> tuple[Actor, 
     actor = actor_for_token(deps, login(deps, entry["staff_no"], entry["password"])["token"])
     assert actor is not None
     return actor, entry["window"]
+
+
+def tap() -> str:
+    """A fresh Idempotency-Key: a new tap on call-next, which may finish a ticket called a
+    moment ago (a keyless call-next would not)."""
+    return uuid.uuid4().hex
 
 
 def audit_actions(deps: Deps) -> list[str]:
@@ -210,7 +217,10 @@ def test_no_show_waits_for_the_recall_rules_then_return_puts_it_near_the_front(d
     returned = q.return_ticket(deps, actor, window, "C001")["ticket"]
     assert returned["state"] == "waiting"
     assert returned["position"] == 2  # two places behind the front (the hall's default)
-    order = [q.call_next(deps, actor, window)["ticket"]["number"] for _ in range(5)]
+    order = [
+        q.call_next(deps, actor, window, idempotency_key=tap())["ticket"]["number"]
+        for _ in range(5)
+    ]
     assert order == ["C002", "C003", "C001", "C004", "C005"]
 
 
@@ -321,10 +331,16 @@ def test_a_hall_can_let_comprehensive_windows_first_take_queues_without_an_open_
         )
     # With the switch, a paused 社保 window serves nobody: B is as unserved as A and D.
     q.pause_window(deps, fixed, fixed_window, "临时离开")
-    assert q.call_next(deps, comprehensive, window)["ticket"]["number"] == "B002"
+    assert (
+        q.call_next(deps, comprehensive, window, idempotency_key=tap())["ticket"]["number"]
+        == "B002"
+    )
     # Once it is back, the comprehensive window leaves B to it while A and D wait.
     q.resume_window(deps, fixed, fixed_window)
-    called = [q.call_next(deps, comprehensive, window)["ticket"]["number"] for _ in range(3)]
+    called = [
+        q.call_next(deps, comprehensive, window, idempotency_key=tap())["ticket"]["number"]
+        for _ in range(3)
+    ]
     assert called == ["A001", "D001", "B003"]
 
 
@@ -422,6 +438,9 @@ def test_priority_tickets_first_but_never_more_than_the_limit_in_a_row(deps, dem
         clock.advance(seconds=5)
     actor, window = clerk(deps, demo, 1)
     q.open_window(deps, actor, window)
-    order = [q.call_next(deps, actor, window)["ticket"]["number"] for _ in range(8)]
+    order = [
+        q.call_next(deps, actor, window, idempotency_key=tap())["ticket"]["number"]
+        for _ in range(8)
+    ]
     # Default: at most 3 priority tickets in a row while others wait.
     assert order == ["A004", "A005", "A006", "A001", "A007", "A008", "A002", "A003"]

@@ -16,6 +16,7 @@ SCRIPT = textwrap.dedent(
     import queue_server.entry  # noqa: F401 - patches the process, as `hallq serve` does
     import json
     import gevent
+    import gevent.event
     from sqlalchemy import text
     from queue_server.store.db import Database
 
@@ -23,24 +24,26 @@ SCRIPT = textwrap.dedent(
     with database.transaction() as session:
         session.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
     order = []
+    holding, go_on = gevent.event.Event(), gevent.event.Event()
 
     def write(name):
         with database.transaction() as session:
             session.execute(text("INSERT INTO t VALUES (1)"))
             order.append(name)
-            gevent.sleep(0.01)  # a write that lets other greenlets run meanwhile
+            if name == "busy0":  # holds the lock until the others wait for it
+                holding.set()
+                go_on.wait(10)
 
     def busy_client():
         # one connection whose next request is already in its socket: it writes again at once
         for number in range(4):
             write(f"busy{{number}}")
 
-    def other(name):
-        write(name)
-
     first = gevent.spawn(busy_client)
-    gevent.sleep(0.001)  # busy0 holds the lock
-    others = [gevent.spawn(other, f"other{{i}}") for i in range(3)]
+    holding.wait(10)
+    others = [gevent.spawn(write, f"other{{i}}") for i in range(3)]
+    gevent.sleep(0.05)  # each of them runs until it waits for the lock, in this order
+    go_on.set()
     gevent.joinall([first, *others], timeout=10)
     print(json.dumps(order))
     """

@@ -1,8 +1,10 @@
-"""Two demo towns on one database with a morning under way, for the fuzz and access tests: who is
-who (a kiosk, a lobby screen, a clerk, a village agent, a manager, the admin), the ids of each
-town's things, and tickets, a booking, a complaint and a 差评 follow-up to aim requests at.
+"""Demo halls on one database with a morning under way, for the fuzz and access tests: who is
+who (a kiosk, a lobby screen, an evaluation pad, a clerk, a village agent, a manager, the admin),
+the ids of each hall's things, and tickets, a booking, a complaint and a 差评 follow-up to aim
+requests at. Two towns side by side (`hall_world`), or the four-level tree city → county → town
+→ village with two branches at each level (`hall_tree`).
 
-The towns are seeded once per run into a template file; each user copies it (milliseconds)."""
+The halls are seeded once per run into a template file; each user copies it (milliseconds)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from queue_server.app import bootstrap
+from queue_server.domain.model import Hall, HallKind
 from queue_server.services import auth, complaints, evaluation
 from queue_server.services import booking as bookings
 from queue_server.services import queue as q
@@ -30,7 +33,6 @@ from tests.conftest import MORNING, cached_demo_hash
 from tests.conftest import make_app as build_app
 from tests.services.test_booking import at, id_number
 
-ROLES = ("anonymous", "kiosk", "display", "clerk", "agent", "manager", "admin")
 # Bookkeeping a refused request may write by design: failed sign-ins count towards the lock.
 BOOKKEEPING = {"login_attempts", "auth_tokens", "code_guesses"}
 
@@ -57,6 +59,9 @@ class Town:
     tickets: dict[str, str]  # state → token
     staff: dict[str, str]  # role → staff number
     tokens: dict[str, str] = field(default_factory=dict)  # device kind → bearer token
+    case: int = 0  # a case received at `window`, in review by the clerk's own department
+    case_number: str = ""
+    case_token: str = ""
 
     def ids(self) -> dict[str, Any]:
         """Route parameter name → this town's value."""
@@ -76,6 +81,7 @@ class Town:
             "number": "A001",
             "name": "clerk.png",  # a staff photo (the matrix puts one there)
             "year": 2027,  # a holiday schedule the package lacks
+            "case": self.case,
         }
 
 
@@ -178,6 +184,10 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
     )
     bookings.assign_home_visit(deps, manager, visit["id"], first["staff_no"], FakeNotifier())
     screen_id, screen_token = auth.register_device(deps, hall, "screen", "大厅综合屏")
+    _, pad_token = auth.register_device(
+        deps, hall, "evaluator", "评价器", window_id=first["window"]
+    )
+    case = _case(deps, clerk, first["window"], item, person)
     with deps.db.transaction() as s:  # so a clerk may call a chosen ticket
         s.execute(
             update(tables.halls)
@@ -208,8 +218,43 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
             "agent": seeded["agent"]["staff_no"],
             "manager": seeded["manager"]["staff_no"],
         },
-        tokens={"kiosk": seeded["kiosk_token"], "display": screen_token},
+        tokens={"kiosk": seeded["kiosk_token"], "display": screen_token, "evaluator": pad_token},
+        case=case["id"],
+        case_number=case["number"],
+        case_token=case["token"],
     )
+
+
+def _case(deps: Deps, clerk: Actor, window: int, item: int, person: int) -> dict[str, Any]:
+    """A case received at the clerk's window, waiting for the clerk's own department."""
+    from queue_server.services import cases
+    from queue_server.store import case_tables
+
+    with deps.db.reading() as s:
+        materials = s.scalar(
+            select(tables.service_items.c.materials).where(tables.service_items.c.id == item)
+        )
+        department = s.scalar(
+            select(tables.clerks.c.department).where(tables.clerks.c.id == clerk.id)
+        )
+    made = cases.register_at_window(
+        deps,
+        clerk,
+        window,
+        {
+            "item": item,
+            "applicant": {"name": "赵六", "phone": "13612345678", "id_number": id_number(person)},
+            "materials": dict.fromkeys(materials, "provided"),
+        },
+    )
+    step = {"department": department, "state": "pending", "approver_id": None, "note": ""}
+    with deps.db.transaction() as s:
+        s.execute(
+            update(case_tables.cases)
+            .where(case_tables.cases.c.id == made["id"])
+            .values(steps=[step])
+        )
+    return made
 
 
 def build_world(folder: Path) -> World:
@@ -251,3 +296,99 @@ def database_digest(deps: Deps, skip: set[str] = BOOKKEEPING) -> dict[str, str]:
 
 # A device's token use is written down once a minute (the health job's "last seen"), refused or not.
 DEVICE_SEEN = ("devices", "last_seen_at")
+
+
+# -- the four-level tree ----------------------------------------------------------------------
+# name → (parent, kind). The halls the access tests aim at (FULL) are seeded demo halls (windows,
+# staff, a kiosk, a morning of tickets) moved to their place; the others are bare halls.
+TREE: dict[str, tuple[str | None, HallKind]] = {
+    "city": (None, HallKind.CITY),
+    "county1": ("city", HallKind.COUNTY),
+    "county2": ("city", HallKind.COUNTY),
+    "town1": ("county1", HallKind.TOWN),
+    "town2": ("county1", HallKind.TOWN),
+    "town3": ("county2", HallKind.TOWN),
+    "town4": ("county2", HallKind.TOWN),
+    **{
+        f"village{town}{side}": (f"town{town}", HallKind.VILLAGE)
+        for town in (1, 2, 3, 4)
+        for side in ("a", "b")
+    },
+}
+FULL = ("town1", "village1a", "county1", "town2", "town3", "village1b", "village3a")
+
+
+@dataclass
+class HallTree:
+    """The database file of the tree and what the tests need to know of its halls."""
+
+    path: Path
+    ids: dict[str, int]  # every hall of TREE
+    halls: dict[str, Town]  # the FULL ones
+    admin: str
+
+    def copy_to(self, folder: Path) -> str:
+        """A private copy of the database; its URL."""
+        target = folder / "hallq.db"
+        shutil.copy(self.path, target)
+        return f"sqlite:///{target}"
+
+
+def _plant(deps: Deps, seeded: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Put the seeded halls where TREE says and add the bare ones; the demo's own village
+    stations go, their agents move to a village of the tree (village1a unless their hall is one)."""
+    old = [hall["village"] for hall in seeded.values()]
+    ids = {name: hall["hall"] for name, hall in seeded.items()}
+    with deps.db.transaction() as s:
+        for name, hall in seeded.items():
+            home = ids[name] if TREE[name][1] == HallKind.VILLAGE else ids["village1a"]
+            s.execute(
+                update(tables.clerks)
+                .where(tables.clerks.c.staff_no == hall["agent"]["staff_no"])
+                .values(hall_id=home)
+            )
+        windows = select(tables.windows.c.id).where(tables.windows.c.hall_id.in_(old))
+        s.execute(delete(tables.window_posts).where(tables.window_posts.c.window_id.in_(windows)))
+        s.execute(delete(tables.windows).where(tables.windows.c.hall_id.in_(old)))
+        s.execute(delete(tables.categories).where(tables.categories.c.hall_id.in_(old)))
+        s.execute(delete(tables.halls).where(tables.halls.c.id.in_(old)))
+        for name, (parent, kind) in TREE.items():
+            values = {"kind": kind, "parent_id": ids[parent] if parent else None}
+            if name in ids:
+                s.execute(update(tables.halls).where(tables.halls.c.id == ids[name]).values(values))
+            else:
+                hall = Hall(name=f"{name}便民服务站", **values)
+                s.add(hall)
+                s.flush()
+                ids[name] = hall.id or 0
+    for name, hall in seeded.items():
+        children = [child for child, (parent, _) in TREE.items() if parent == name]
+        hall["village"] = ids[children[0]] if children else hall["hall"]
+    return ids
+
+
+def build_tree(folder: Path) -> HallTree:
+    """Seed the fifteen halls of TREE into `folder`/hallq.db and start the morning of FULL."""
+    from queue_server.services import demo
+
+    path = folder / "hallq.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    deps = make_deps(url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(demo, "hash_password", cached_demo_hash)
+        seeded = dict(zip(FULL, seed_demo(deps, halls=len(FULL)), strict=True))
+    ids = _plant(deps, seeded)
+    halls = {
+        name: _morning(deps, hall, number)
+        for number, (name, hall) in enumerate(seeded.items(), start=1)
+    }
+    tree = HallTree(path, ids, halls, seeded["town1"]["admin"]["staff_no"])
+    deps.db.dispose()
+    return tree
+
+
+@pytest.fixture(scope="session")
+def hall_tree(tmp_path_factory: pytest.TempPathFactory) -> HallTree:
+    """The four-level tree, seeded once per run."""
+    return build_tree(tmp_path_factory.mktemp("tree"))

@@ -1,10 +1,12 @@
-"""Who reaches what: every route of the app × every role × the role's own town or another town.
+"""Who reaches what: every route of the app × every role × where the target hall sits from the
+role's own hall in the four-level tree city → county → town → village (two branches at each
+level): its own hall, a child, the parent, a sibling, a hall of the other branch.
 
 The routes are read from `app.url_map`, so a route added without a line in ROUTES fails the test.
-Each role works on a fresh copy of two demo towns in the middle of a morning and sends one
-request per route and method, with a body that only the access rules can refuse. What each role
-should get is written once, in ROUTES (which kind of access a route has) and ACCESS (what that
-kind means for each role). Every reply also carries the security headers, and a refused request
+Each role works on a fresh copy of the tree in the middle of a morning and sends one request per
+route and method, with a body that only the access rules can refuse. What each role should get
+is written once, in ROUTES (which kind of access a route has) and ACCESS (what that kind means
+for each role and place). Every reply also carries the security headers, and a refused request
 changes nothing."""
 
 from __future__ import annotations
@@ -18,12 +20,10 @@ import pytest
 from queue_server.services.demo import demo_password
 
 from .hall_world import (  # noqa: F401
-    ROLES,
+    HallTree,
     Town,
-    World,
-    build_world,
     database_digest,
-    hall_world,
+    hall_tree,
     make_app,
     make_deps,
 )
@@ -31,30 +31,53 @@ from .test_access_admin import api_bodies, form_bodies
 from .test_fuzz_api import error_shape_problem
 
 # -- what each kind of access means --------------------------------------------------------------
-# Columns: anonymous, kiosk device, lobby screen (a device token), clerk (A post of window 1),
-# village agent (station under the town), manager of the town, system admin. "a/b" is own town
-# / other town; one value is both. ok: served (2xx/3xx), or refused by the use case for the
-# state of things (409/422), never by the access rules. login: redirected to the sign-in page.
+# Columns: anonymous, kiosk device, lobby screen, evaluation pad (device tokens), clerk (A post
+# of window 1), village agent, manager, system admin. The clerk, the manager and the devices
+# belong to town1; the agent to village1a, a station under it. A value holds everywhere, or
+# "reach/refusal": served where the reach covers the target hall, refused elsewhere. Reaches:
+# own (the role's own hall), tree (own hall and below), station (own hall and the one above).
+# ok: served (2xx/3xx), or refused by the use case for the state of things (409/422), never by
+# the access rules. login: redirected to the sign-in page.
+ROLES = ("anonymous", "kiosk", "display", "evaluator", "clerk", "agent", "manager", "admin")
 ACCESS: dict[str, str] = {
     # fmt: off
-    #                  anonymous kiosk   display clerk   agent   manager admin
-    "public": "ok       ok      ok      ok      ok      ok      ok",
-    "sign_in": "401      401     401     401     401     401     401",  # a wrong password
-    "book": "ok       403     403     ok      ok      ok      ok",
-    "issue": "401      ok/403  403     ok/403  ok/403  ok/403  ok",
-    "kiosk_self": "401      ok      403     403     403     403     403",
-    "window_pad": "401      403     403     403     403     403     403",
-    "staff": "401      401     401     ok      ok      ok      ok",
-    "hall_staff": "401      401     401     ok/403  403     ok/403  ok",
-    "posted": "401      401     401     ok/403  403     403     403",
-    "home_visit": "401      401     401     ok/403  403     ok/403  ok",
-    "console": "401      401     401     403     403     ok/403  ok",
-    "console_any": "401      401     401     403     403     ok      ok",
-    "console_page": "login    login   login   403     403     ok/403  ok",
-    "console_page_any": "login   login   login   403     403     ok      ok",
-    "admin_only": "401      401     401     403     403     403     ok",
+    #                    anonymous kiosk  display evaluator clerk   agent       manager  admin
+    "public": "ok       ok      ok      ok        ok      ok          ok       ok",
+    "sign_in": "401      401     401     401       401     401         401      401",
+    "book": "ok       403     403     403       ok      ok          ok       ok",
+    "issue": "401      own/403 403     403       own/403 station/403 tree/403 ok",
+    "kiosk_self": "401      ok      403     403       403     403         403      403",
+    "window_pad": "401      403     403     own/403   403     403         403      403",
+    "staff": "401      401     401     401       ok      ok          ok       ok",
+    "hall_staff": "401      401     401     401       own/403 own/403     tree/403 ok",
+    "posted": "401      401     401     401       own/403 403         403      403",
+    "home_visit": "401      401     401     401       own/403 403         tree/403 ok",
+    "console": "401      401     401     401       403     403         tree/403 ok",
+    "console_any": "401      401     401     401       403     403         ok       ok",
+    "console_page": "login    login   login   login     403     403         tree/403 ok",
+    "console_page_any": "login    login   login   login     403     403         ok       ok",
+    "admin_only": "401      401     401     401       403     403         403      ok",
+    # Cases (办件): the reviewing department's staff (clerk and manager share the department
+    # here), the front desk (补正, 出件), extensions, a hall's list.
+    "review": "401      401     401     401       tree/403 403        tree/403 403",
+    "front_desk": "401      401     401     401       own/403 403         tree/403 ok",
+    "extend": "401      401     401     401       tree/403 403         tree/403 ok",
+    "case_read": "401      401     401     401       tree/403 tree/403    tree/403 ok",
     # fmt: on
 }
+REACHES = {"own": {"own"}, "tree": {"own", "child"}, "station": {"own", "parent"}}
+# Where each role belongs, and the hall of the tree each place means from there.
+HOME = {role: "village1a" if role == "agent" else "town1" for role in ROLES}
+PLACES = {
+    "town1": {"own": "town1", "child": "village1a", "parent": "county1", "sibling": "town2",
+              "other": "town3"},
+    "village1a": {"own": "village1a", "parent": "town1", "sibling": "village1b",
+                  "other": "village3a"},  # a village has no child
+}  # fmt: skip
+CASES = [
+    (role, place) for role in ROLES for place in ("own", "child", "parent", "sibling", "other")
+    if place in PLACES[HOME[role]]
+]  # fmt: skip
 
 # -- every route and method, and the kind of access it has -------------------------------------
 # Window actions and the counter's reads: the clerk holding the window's A or B post only.
@@ -83,13 +106,14 @@ _CONSOLE_API = ["GET audit", "GET categories", "GET category", "GET clerk", "GET
     "POST import_items", "POST register_complaint", "POST reset_password",
     "POST resolve_complaint", "POST rotate_token", "PUT flexible_rule", "PUT notice",
     "PUT service_day", "PUT retention", "PUT queue_rules"]  # fmt: skip
-_PUBLIC = ["GET pages.index", "GET pages.health", "GET static", "GET api.openapi",
+_PUBLIC = ["GET pages.index", "GET pages.health", "GET pages.favicon", "GET static", "GET api.openapi",
     # the citizen: kiosk, phone page, booking pages, displays and the evaluation pad
     "GET kiosk.kiosk_page", "GET kiosk.booking_qr", "GET kiosk.phone_page", "GET kiosk.phone_qr",
     "GET booking.book_page", "GET booking.manage_page", "GET display.hall_display",
     "GET display.window_display", "GET display.voice", "GET display.chime", "GET evaluate.pad",
+    "GET display.setup", "GET display.test_voice",
     "GET evaluate.ticket_page", "GET admin.login", "GET admin.photo", "GET counter.panel",
-    "GET counter.panel/window", "GET api.list_halls", "GET api.hall_categories",
+    "GET counter.panel/window", "GET admin.password", "GET api.list_halls", "GET api.hall_categories",
     "GET api.hall_snapshot", "GET api.hall_alarms", "GET api.kiosk_home", "GET api.service_items",
     "GET api.service_item", "GET api.item_deadline", "GET api.hall_hours",
     "GET api.booking_rules", "GET api.booking_items", "GET api.booking_days",
@@ -98,7 +122,7 @@ _PUBLIC = ["GET pages.index", "GET pages.health", "GET static", "GET api.openapi
     "GET api.ticket", "POST api.cancel_ticket", "GET api.ticket_evaluation",
     "POST api.rate_ticket", "GET api.get_booking", "GET api.booking_calendar",
     "GET api.booking_qr", "GET api.booking_messages", "POST api.cancel_booking",
-    "POST api.move_booking", "POST api.logout"]  # fmt: skip
+    "POST api.move_booking", "POST api.logout", "GET api.case_by_token"]  # fmt: skip
 
 ROUTES: dict[str, str] = {
     **{key: "public" for key in _PUBLIC},
@@ -127,6 +151,7 @@ ROUTES: dict[str, str] = {
     "POST api.booking_housekeeping": "console_any",  # runs the bookings' periodic work
     "POST api.login": "sign_in",
     "POST api.change_password": "sign_in",  # a wrong current password
+    "POST admin.password": "sign_in",
     "POST admin.login": "sign_in",
     "POST api.create_booking": "book",  # citizens book for themselves, staff on their behalf
     "POST api.issue": "issue",
@@ -147,6 +172,13 @@ ROUTES: dict[str, str] = {
     "DELETE api.remove_hours_override": "console",
     "PUT api.set_kiosk_printer": "console",
     "POST api.test_kiosk_printer": "console",
+    "POST api.register_case": "posted",
+    "GET api.hall_cases": "case_read",
+    **{f"POST api.case_{n}": "review" for n in ("claim", "approve", "return", "refuse")},
+    "POST api.case_resubmit": "front_desk",
+    "POST api.case_deliver": "front_desk",
+    "POST api.case_extend": "extend",
+    "POST api.pickup_ticket": "issue",
 }
 
 
@@ -166,6 +198,8 @@ def url_for_rule(rule: Any, town: Town) -> str:
         ids["device"] = town.kiosk  # the console's two deletions take a device each
     if rule.endpoint == "static":
         return "/static/css/base.css"
+    if rule.endpoint == "api.case_by_token":
+        ids["token"] = town.case_token
     if rule.endpoint == "display.voice":
         return "/display/voice/A001/1.wav"
     url = PARAM.sub(lambda m: str(ids[m.group(1)]), rule.rule)
@@ -189,6 +223,12 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
         "api.login": {"staff_no": "nobody", "password": "wrong"},
         "api.logout": {},
         "api.change_password": {"password": "wrong", "new_password": "a-fresh-pass-phrase"},
+        "admin.password": {
+            "staff_no": "nobody",
+            "password": "wrong",
+            "new_password": "a-fresh-pass-phrase",
+            "repeat_password": "a-fresh-pass-phrase",
+        },
         "admin.login": {"staff_no": "nobody", "password": "wrong"},
         "api.issue": {"category": "A"},
         "api.cancel_ticket": {},
@@ -228,6 +268,23 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
         "api.window_pause": {"reason": "会议"},
         "api.window_resume": {},
         "api.window_close": {},
+        "api.register_case": {
+            "item": town.item,
+            "applicant": {
+                "name": "李四",
+                "phone": "13712345678",
+                "id_number": "370881195001010074",
+            },
+            "materials": {"1": "provided", "2": "provided", "3": "provided", "4": "provided"},
+        },
+        "api.case_claim": {},
+        "api.case_approve": {},
+        "api.case_return": {"missing": ["户口簿"], "note": ""},
+        "api.case_resubmit": {},
+        "api.case_refuse": {"reason": "不符合条件"},
+        "api.case_extend": {"days": 2, "reason": "需现场核查"},
+        "api.case_deliver": {"how": "window"},
+        "api.pickup_ticket": {"case": town.case_number},
     }
 
 
@@ -238,7 +295,7 @@ LAST = (
     "api.admin_reset_password", "api.remove_hours_override", "admin.window_delete",
     "api.admin_delete_window", "api.admin_delete_calendar_year",
     "admin.device_delete", "api.admin_delete_device", "api.login", "admin.login",
-    "api.change_password", "admin.logout", "api.logout",
+    "api.change_password", "admin.password", "admin.logout", "api.logout",
 )  # fmt: skip
 
 
@@ -278,17 +335,18 @@ def send(client: Any, method: str, url: str, body: Any, csrf: str, auth: dict[st
     return client.post(url, data=data, headers=auth, content_type="multipart/form-data")
 
 
-def sign_in(client: Any, world: World, role: str) -> tuple[str, dict[str, str]]:
+def sign_in(client: Any, tree: HallTree, role: str) -> tuple[str, dict[str, str]]:
     """The CSRF token of the role's cookie session, or the device's Authorization header."""
-    if role in ("anonymous", "kiosk", "display"):
+    home = tree.halls[HOME[role]]
+    if role in ("anonymous", "kiosk", "display", "evaluator"):
         # The sign-in form gives anybody a session with a CSRF token: the cookie alone then
         # carries no identity, and refusals come from who is asking, not from the token.
         form = client.get("/admin/login").get_data(as_text=True)
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert csrf is not None
-        auth = {"Authorization": f"Bearer {world.mine.tokens[role]}"} if role != "anonymous" else {}
+        auth = {"Authorization": f"Bearer {home.tokens[role]}"} if role != "anonymous" else {}
         return csrf.group(1), auth
-    staff_no = world.admin if role == "admin" else world.mine.staff[role]
+    staff_no = tree.admin if role == "admin" else home.staff[role]
     reply = client.post(
         "/api/v1/auth/login", json={"staff_no": staff_no, "password": demo_password(staff_no)}
     )
@@ -296,10 +354,12 @@ def sign_in(client: Any, world: World, role: str) -> tuple[str, dict[str, str]]:
     return str(reply.get_json()["csrf_token"]), {}
 
 
-def expected(kind: str, role: str, side: str) -> str:
-    """The table's answer for a kind of access, a role and a side."""
-    own, _, other = ACCESS[kind].split()[ROLES.index(role)].partition("/")
-    return other if side == "other" and other else own
+def expected(kind: str, role: str, place: str) -> str:
+    """The table's answer for a kind of access, a role and the place of the target hall."""
+    reach, _, refusal = ACCESS[kind].split()[ROLES.index(role)].partition("/")
+    if not refusal:
+        return reach
+    return "ok" if place in REACHES[reach] else refusal
 
 
 def matches(expect: str, reply: Any) -> bool:
@@ -339,31 +399,29 @@ def test_every_route_has_a_line_in_the_table(app):
     assert set(ROUTES) - routes == set(), "these routes are gone: remove them from ROUTES"
     assert {kind for kind in ROUTES.values()} <= set(ACCESS)
     assert all(len(row.split()) == len(ROLES) for row in ACCESS.values())
+    reaches = {value.partition("/")[0] for row in ACCESS.values() for value in row.split()}
+    assert reaches - {"ok", "login", "401", "403"} <= set(REACHES)
 
 
-@pytest.mark.parametrize("side", ["own", "other"])
-@pytest.mark.parametrize("role", ROLES)
-def test_each_role_reaches_what_the_table_says(hall_world, role, side, tmp_path):  # noqa: F811
-    deps = make_deps(hall_world.copy_to(tmp_path))
+@pytest.mark.parametrize(("role", "place"), CASES)
+def test_each_role_reaches_what_the_table_says(hall_tree, role, place, tmp_path):  # noqa: F811
+    deps = make_deps(hall_tree.copy_to(tmp_path))
     app = make_app(deps, tmp_path)
     (tmp_path / "photos").mkdir()
     (tmp_path / "photos" / "clerk.png").write_bytes(small_png())
     client = app.test_client()
-    csrf, auth = sign_in(client, hall_world, role)
-    town, other = (
-        (hall_world.mine, hall_world.theirs)
-        if side == "own"
-        else (hall_world.theirs, hall_world.mine)
-    )
+    csrf, auth = sign_in(client, hall_tree, role)
+    town = hall_tree.halls[PLACES[HOME[role]][place]]
+    other = hall_tree.halls[HOME[role]]
     plan = [(ROUTES[key], *request) for key, *request in planned(app, town, other)]
-    refused = [r for r in plan if expected(r[0], role, side) != "ok"]
-    served = [r for r in plan if expected(r[0], role, side) == "ok"]
+    refused = [r for r in plan if expected(r[0], role, place) != "ok"]
+    served = [r for r in plan if expected(r[0], role, place) == "ok"]
     wrong, bad_headers = [], []
     before = database_digest(deps)
     for number, batch in enumerate((refused, served)):
         for kind, method, url, body in batch:
             reply = send(client, method, url, body, csrf, auth)
-            expect = expected(kind, role, side)
+            expect = expected(kind, role, place)
             if not matches(expect, reply) or reply.status_code >= 500:
                 text = reply.get_data(as_text=True)[:120].replace("\n", " ")
                 wrong.append(f"{method} {url}: {reply.status_code}, table says {expect}: {text}")

@@ -313,6 +313,14 @@ def test_items_export_as_csv_and_json_and_a_file_imports_them(client, manager):
     )
     page = client.get(reply.headers["Location"]).get_data(as_text=True)
     assert "导入完成：新增 0 项，更新 14 项" in page and "最低生活保障申请（2027版）" in page
+    # the English fields travel with the file and are edited on the item's form
+    assert "materials_en" in text.splitlines()[0] and "Civil Affairs Office" in text
+    item = as_json["items"][0]
+    assert item["materials_en"] and item["department_en"]
+    form = client.get("/admin/items/1").get_data(as_text=True)
+    for field in ("conditions_en", "steps_en", "materials_en", "fee_en", "department_en"):
+        assert f'name="{field}"' in form, field
+    assert "英文所需材料" in form and "Resident ID card" in form
     broken = client.post(
         f"/admin/halls/{hall}/items/import",
         data={"csrf_token": manager["csrf"], "file": (io.BytesIO(b"code,name\nX,\n"), "bad.csv")},

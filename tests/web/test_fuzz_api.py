@@ -29,6 +29,7 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from sqlalchemy import delete
 
+from queue_server.services.auth import register_device
 from queue_server.services.demo import demo_password
 from queue_server.store import admin_tables
 
@@ -41,7 +42,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 MISSING_ID = 2**31 - 1  # a well-formed id of nothing
 # Who sends an operation's requests, by its declared `x-hallq-auth`; public ones go anonymous.
 # The order runs the console's changes last, so they cannot lock the others out mid-run.
-ORDER = {"public": 0, "kiosk": 1, "clerk": 2, "manager": 3}
+ORDER = {"public": 0, "kiosk": 1, "evaluator": 1, "clerk": 2, "manager": 3}
 SUMMARY = Path(__file__).resolve().parents[2] / "test-artifacts" / "fuzz-api.json"
 
 
@@ -125,7 +126,14 @@ def error_shape_problem(response: Any) -> str | None:
         body = json.loads(content)
     except ValueError:
         return f"not JSON: {content[:80]!r}"
-    if not isinstance(body, dict) or set(body) != {"error", "message", "message_en"}:
+    shape = {"error", "message", "message_en"}
+    # A refused case names the missing materials (一次性告知) beside the message.
+    extra = (
+        {"missing"}
+        if isinstance(body, dict) and body.get("error") == "materials_missing"
+        else set()
+    )
+    if not isinstance(body, dict) or not shape <= set(body) <= shape | extra:
         return f"not {{error, message, message_en}}: {str(body)[:120]}"
     if not CJK.search(str(body["message"])):
         return f"message not in Chinese: {body['message']!r}"
@@ -200,8 +208,12 @@ def test_no_request_breaks_the_api_or_changes_anything_when_refused(app_for_fuzz
         assert reply.status_code == 200, reply.get_json()
         return {"Authorization": f"Bearer {reply.get_json()['token']}"}
 
+    _, pad = register_device(
+        deps, world.mine.hall, "evaluator", "评价器", window_id=world.mine.window
+    )
     headers = {
         "kiosk": {"Authorization": f"Bearer {world.mine.tokens['kiosk']}"},
+        "evaluator": {"Authorization": f"Bearer {pad}"},  # the window's evaluation pad
         "clerk": bearer(world.mine.staff["clerk"]),
         "manager": bearer(world.mine.staff["manager"]),
     }

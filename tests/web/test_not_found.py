@@ -29,7 +29,7 @@ def test_an_unknown_api_route_still_answers_json(client):
 
 
 def test_the_favicon_is_served(client):
-    with client.get("/favicon.ico") as response:
-        assert response.status_code == 200
-        assert response.get_data()[:4] == b"\x00\x00\x01\x00", "an ICO file"
-        assert "max-age" in response.headers["Cache-Control"]
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.get_data()[:4] == b"\x00\x00\x01\x00", "an ICO file"
+    assert "max-age" in response.headers["Cache-Control"]

@@ -42,7 +42,7 @@ def test_a_whole_number_too_large_in_a_body_is_refused_with_its_field_named(clie
         json={"name": "新站", "kind": "village", "parent_id": 10**20},
         headers=manager,
     )
-    assert assert_error(made, 422, "invalid")["message_en"] == "parent_id is out of range"
+    assert assert_error(made, 422, "invalid")["message_en"] == "Field parent_id is out of range"
     issued = client.post(
         f"/api/v1/halls/{api.demo['hall']}/tickets",
         json={"category": -(2**40)},

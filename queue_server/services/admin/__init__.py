@@ -1,6 +1,6 @@
 """Configuration use cases of the manager console (/admin and /api/v1/admin).
 
-Each use case takes the actor, checks the hall scope (services/scope.py), validates its input
+Each use case takes the actor, asks the access policy (services/access.py), validates its input
 against its field declarations (the same declarations draw the forms and the API
 schemas), writes one audit entry with the values before and after, commits, and only then
 publishes `window_changed`, `queue_changed` and `hall_changed` so kiosks, lobby and window

@@ -30,10 +30,9 @@ from ...domain.calendar import (
     standard_holiday,
 )
 from ...domain.errors import InvalidInput, NotFound
-from ...domain.model import Role
 from ...store.calendar_tables import HOLIDAY, WORKDAY, calendar_days, calendar_years
 from ...store.tables import halls as halls_table
-from .. import alarms, complaints, scope
+from .. import access, alarms, complaints
 from .. import booking as bookings
 from ..context import Actor, Deps, audit
 from ..hours import PACKAGE, PROVISIONAL, official_calendar
@@ -219,7 +218,7 @@ def _standard_names() -> list[dict[str, str]]:
 def calendar_overview(deps: Deps, actor: Actor) -> dict[str, Any]:
     """The years the package covers, the years entered, and whether this year and the next
     are known (managers and admins)."""
-    scope.require_console(actor)
+    access.require_anywhere(actor, "calendar.read")
     this_year = deps.clock.now().year
     with deps.db.reading() as session:
         rows = session.execute(select(calendar_years).order_by(calendar_years.c.year)).all()
@@ -259,7 +258,7 @@ def calendar_overview(deps: Deps, actor: Actor) -> dict[str, Any]:
         ],
         "warning": missing_year_warning(calendar, deps.clock.now()),
         "standard_holidays": _standard_names(),
-        "can_change": actor.role == Role.ADMIN,
+        "can_change": access.has_permission(None, actor, None, "deployment.configure"),
     }
 
 
@@ -336,11 +335,15 @@ def calendar_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
     statutory days by law, the official schedule not out yet), or missing; with the bookings
     that fall on one of its holidays."""
     if actor.kind != COMMAND_LINE.kind:
-        scope.require_console(actor)
+        access.require_anywhere(actor, "calendar.read")
     _check_year(year)
     with deps.db.reading() as session:
         stored = _stored(session, year)
-        halls = None if actor.kind == COMMAND_LINE.kind else scope.visible_halls(session, actor)
+        halls = (
+            None
+            if actor.kind == COMMAND_LINE.kind
+            else access.halls_with(session, actor, "calendar.read")
+        )
     view: dict[str, Any]
     if PACKAGE.covers(year):
         view = {"year": year, "source": "package", "version": package_version(),
@@ -367,7 +370,7 @@ def calendar_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
 
 def _require_changer(actor: Actor) -> None:
     if actor.kind != COMMAND_LINE.kind:
-        scope.require_admin(actor)
+        access.require_anywhere(actor, "deployment.configure")
 
 
 def save_year(

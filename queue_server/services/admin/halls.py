@@ -14,13 +14,12 @@ from ...domain.model import (
     Hall,
     HallKind,
     QueueRules,
-    Role,
     TicketState,
     WindowStatus,
     new_hall_settings,
 )
 from ...store import tables
-from .. import complaints, scope, views
+from .. import access, complaints, views
 from ..context import Actor, Deps
 from .change import Change, changing, snapshot
 from .fields import FieldSpec, clean, enum_choices, field_error
@@ -132,7 +131,17 @@ _QUEUE_RULE_TEXT = {
     ),
 }
 QUEUE_RULE_FIELDS = tuple(
-    FieldSpec(key, zh, en, "int", required=True, low=low, high=high, help_zh=hz, help_en=he)
+    FieldSpec(
+        key,
+        zh,
+        en,
+        "int",
+        required=key not in QueueRules.OPTIONAL,
+        low=low,
+        high=high,
+        help_zh=hz,
+        help_en=he,
+    )  # fmt: skip
     for key, (low, high) in QueueRules.LIMITS.items()
     for zh, en, hz, he in [_QUEUE_RULE_TEXT[key]]
 ) + tuple(
@@ -147,8 +156,8 @@ def hall_tree(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     from ...domain.reports import tree_order
 
     with deps.db.reading() as session:
-        visible = scope.visible_halls(session, actor)
-        parents = scope.hall_parents(session)
+        visible = access.halls_with(session, actor, "console.use")
+        parents = access.hall_parents(session)
         halls = {
             h.id: h for h in session.scalars(select(Hall).where(tables.halls.c.id.in_(visible)))
         }
@@ -166,7 +175,7 @@ def hall_tree(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
 def hall_detail(deps: Deps, actor: Actor, hall_id: int) -> dict[str, Any]:
     """A hall's settings as the console edits them."""
     with deps.db.reading() as session:
-        hall = scope.require_hall(session, actor, hall_id)
+        hall = access.require_hall(session, actor, hall_id, "hall.configure")
         return hall_settings_view(hall)
 
 
@@ -214,14 +223,20 @@ def overview(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     return tree
 
 
-def _check_parent(session: Session, change: Change, kind: HallKind, parent_id: int | None) -> None:
+def _check_parent(
+    session: Session, change: Change, kind: HallKind, parent_id: int | None, placing: bool = True
+) -> None:
+    """The parent exists and sits above `kind`; placing a hall under it takes the permission
+    there (a manager keeps the level of their own hall right without reaching the parent)."""
     if parent_id is None:
-        scope.require_admin(change.actor)  # only an admin adds a hall at the top of a tree
+        # only an admin adds a hall at the top of a tree
+        access.require(session, change.actor, None, "deployment.configure")
         return
     parent = session.get(Hall, parent_id)
     if parent is None:
         raise field_error("parent_id", "找不到上级大厅", "No such parent hall")
-    change.hall(parent_id)
+    if placing:
+        change.hall(parent_id)
     if HALL_DEPTH[kind] <= HALL_DEPTH[parent.kind]:
         raise field_error(
             "kind",
@@ -246,7 +261,7 @@ def create_hall(deps: Deps, actor: Actor, data: Mapping[str, Any]) -> dict[str, 
     """Add a hall under one the actor manages (an admin may add a top-level hall)."""
     values = clean(HALL_FIELDS, data, partial=False)
     kind = HallKind(values["kind"])
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         _check_parent(s, change, kind, values.get("parent_id"))
         hall = Hall(
@@ -267,14 +282,17 @@ def create_hall(deps: Deps, actor: Actor, data: Mapping[str, Any]) -> dict[str, 
 def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """Change a hall's name, level, parent or time zone."""
     values = clean(HALL_FIELDS, data, partial=True)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         hall = change.hall(hall_id)
         before = snapshot(hall, HALL_AUDIT)
         kind = HallKind(values.get("kind", hall.kind))
         if "parent_id" in values and values["parent_id"] != hall.parent_id:
             new_parent = values["parent_id"]
-            if actor.role != Role.ADMIN and hall_id == actor.hall_id:
+            # Moving a hall changes its parent's branch, so it takes the permission there (an
+            # admin's at the top): a manager never moves the hall they belong to.
+            at_parent = "hall.configure" if hall.parent_id is not None else "deployment.configure"
+            if not access.has_permission(s, actor, hall.parent_id, at_parent):
                 raise field_error(
                     "parent_id",
                     "不能移动您自己所在的大厅",
@@ -282,7 +300,7 @@ def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any])
                 )
             from ...domain.reports import subtree
 
-            if new_parent is not None and new_parent in subtree(scope.hall_parents(s), hall_id):
+            if new_parent is not None and new_parent in subtree(access.hall_parents(s), hall_id):
                 raise field_error(
                     "parent_id",
                     "上级大厅不能是本厅或其下属站点",
@@ -290,7 +308,7 @@ def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any])
                 )
             _check_parent(s, change, kind, new_parent)
         elif "kind" in values and hall.parent_id is not None:
-            _check_parent(s, change, kind, hall.parent_id)
+            _check_parent(s, change, kind, hall.parent_id, placing=False)
         for key in ("name", "name_en", "parent_id"):
             if key in values:
                 setattr(hall, key, values[key])
@@ -310,7 +328,7 @@ def set_service_day_start(
 ) -> dict[str, Any]:
     """When the hall's service day (and its numbering) starts."""
     values = clean(SERVICE_DAY_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         before = {"day_starts_at_minute": hall.day_starts_at_minute}
         hall.day_starts_at_minute = values["day_starts_at_minute"]
@@ -329,7 +347,7 @@ def set_service_day_start(
 def set_notice(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """The lobby notice (政务公开) shown on the lobby display and the kiosk."""
     values = clean(NOTICE_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         before = {"notice": hall.notice}
         hall.notice = values.get("notice", "")
@@ -344,14 +362,17 @@ def set_queue_rules(
 ) -> dict[str, Any]:
     """排队规则: no-shows, returning citizens, priority calls, appointments and calling order."""
     values = clean(QUEUE_RULE_FIELDS, data, partial=False)
-    rules = QueueRules.from_dict(values)
-    with changing(deps, actor) as change:
+    QueueRules.from_dict(values)
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         try:
             before: dict[str, Any] | None = hall.rules.to_dict()
         except InvalidInput:  # kept as stored, so the log shows what was there
             stored = (hall.settings or {}).get("queue")
             before = stored if isinstance(stored, dict) else None
+        # a rule a client did not send (one added since it was written) keeps its value
+        kept = {k: v for k, v in (before or {}).items() if k in QueueRules.OPTIONAL}
+        rules = QueueRules.from_dict({**kept, **values})
         hall.settings = {**(hall.settings or {}), "queue": rules.to_dict()}
         change.record("hall.queue_rules", hall.id, hall.name, before, rules.to_dict())
         change.queues.add(hall_id)  # the order of the queue, and so its estimates, may change

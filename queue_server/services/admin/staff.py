@@ -11,7 +11,7 @@ from sqlalchemy import insert, select
 from ...domain.errors import InvalidInput
 from ...domain.model import Clerk, Role
 from ...store import admin_tables, tables
-from .. import auth, scope
+from .. import access, auth
 from ..context import Actor, Deps
 from .change import changing, existing, read_one, refuse_taken, snapshot
 from .fields import FieldSpec, clean, enum_choices, field_error
@@ -63,7 +63,7 @@ def clerk_admin_view(clerk: Clerk) -> dict[str, Any]:
 def list_clerks(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
     """The staff of a hall (not of the halls below it), by staff number."""
     with deps.db.reading() as session:
-        scope.require_hall(session, actor, hall_id)
+        access.require_hall(session, actor, hall_id, "staff.manage")
         return [
             clerk_admin_view(c)
             for c in session.scalars(
@@ -74,7 +74,9 @@ def list_clerks(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
 
 def get_clerk(deps: Deps, actor: Actor, clerk_id: int) -> dict[str, Any]:
     """One member of staff."""
-    return read_one(deps, actor, Clerk, clerk_id, NO_CLERK, lambda _, c: clerk_admin_view(c))
+    return read_one(
+        deps, actor, Clerk, clerk_id, NO_CLERK, lambda _, c: clerk_admin_view(c), "staff.manage"
+    )
 
 
 def _check_photo(url: str) -> None:
@@ -116,9 +118,9 @@ def save_clerk(
             auth.check_password_rules(values.get("staff_no", ""), password)
         except InvalidInput as weak:
             raise field_error("password", weak.message, weak.message_en) from weak
-    if "role" in values and Role(values["role"]) not in scope.grantable_roles(actor):
+    if "role" in values and Role(values["role"]) not in access.grantable_roles(actor):
         raise field_error("role", "您不能授予系统管理员角色", "You cannot make someone an admin")
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "staff.manage") as change:
         s = change.session
         if clerk_id is None:
             change.hall(values["hall_id"])
@@ -135,8 +137,8 @@ def save_clerk(
         else:
             clerk = existing(s, Clerk, clerk_id, NO_CLERK)
             change.hall(clerk.hall_id)
-            if clerk.role == Role.ADMIN and actor.role != Role.ADMIN:
-                scope.require_admin(actor)
+            if clerk.role == Role.ADMIN:  # only an admin changes another admin
+                access.require(s, actor, clerk.hall_id, "deployment.configure")
             if clerk.id == actor.id and (
                 values.get("role", clerk.role) != clerk.role or values.get("active") is False
             ):
@@ -187,12 +189,12 @@ def reset_password(deps: Deps, actor: Actor, clerk_id: int) -> str:
     """A new random password (shown once); the person's sign-ins end at once, and their next
     sign-in must choose a password of their own first."""
     password = new_password()
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "staff.manage") as change:
         s = change.session
         clerk = existing(s, Clerk, clerk_id, NO_CLERK)
         change.hall(clerk.hall_id)
         if clerk.role == Role.ADMIN:
-            scope.require_admin(actor)
+            access.require(s, actor, clerk.hall_id, "deployment.configure")
         clerk.password_hash = auth.hash_password(password)
         clerk.must_change_password = True
         auth.revoke_sign_ins(s, clerk_id)
