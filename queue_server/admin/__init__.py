@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
 
 from ..domain.errors import QueueError
@@ -19,8 +19,7 @@ from ..http import STATUS, current_actor, deps, signed_in_too_long
 from ..services import admin as admin_service
 from ..services import complaints
 from ..services.bus import Message
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+from .blueprint import bp
 
 PUBLIC_ENDPOINTS = ("admin.login", "admin.photo", "admin.password")
 

@@ -41,7 +41,8 @@ from ..services import access, admin, auth, complaints, ratelimit, reports
 from ..services.admin import FieldErrors
 from ..services.context import Actor
 from ..store import tables
-from . import bp, charts, forms, weekly_hours
+from . import charts, forms, weekly_hours
+from .blueprint import bp
 from .forms import Form, Option
 
 # The sections of a hall, in the order of the navigation.

@@ -39,6 +39,7 @@ from ..domain.booking import (
     BookingState,
     CheckInTiming,
     ProxyReason,
+    RuleKey,
     format_code,
     new_booking_code,
     no_such_booking,
@@ -48,6 +49,7 @@ from ..domain.booking import (
     require_free_place,
     require_no_other_booking,
     require_not_blocked,
+    session_name,
     validate_address,
     validate_citizen_name,
 )
@@ -79,13 +81,14 @@ from ..domain.model import Category, Clerk, Hall, ServiceItem, Ticket, Window
 from ..store import booking_tables as bt
 from ..store import calendar_tables as ct
 from ..store import tables
-from . import access, idempotency, views
+from . import access, idempotency, lookups, views
 from .context import Actor, Deps, audit
 from .hours import hall_schedule, official_calendar, open_state
 from .kiosk import item_view, search_items
+from .lookups import load_rules
 from .notify import LogNotifier, Notice, Notifier, deliver
-from .queue import Outbox, run
-from .schedule import deadline_view, parse_day, session_name
+from .queue import Outbox, issue_ticket, run
+from .schedule import deadline_view, parse_day
 
 B = bt.bookings
 RULES = bt.booking_rules
@@ -119,17 +122,6 @@ def _id_key(session: Session, hall_id: int) -> str:
 def id_digest(key: str, id_number: str) -> str:
     """The keyed digest that stands for an ID number in the limits."""
     return hmac.new(key.encode(), id_number.encode(), hashlib.sha256).hexdigest()
-
-
-RuleKey = tuple[int | None, int | None]  # (category, item); (None, None) is the hall's default
-
-
-def load_rules(session: Session, hall_id: int) -> dict[RuleKey, BookingRule]:
-    """Every booking rule of the hall by scope."""
-    return {
-        (row.category_id, row.service_item_id): BookingRule.from_dict(row.rule)
-        for row in session.execute(select(RULES).where(RULES.c.hall_id == hall_id))
-    }
 
 
 def rule_for(rules: dict[RuleKey, BookingRule], item: ServiceItem) -> tuple[BookingRule, str]:
@@ -1062,8 +1054,6 @@ def _issue(
     appointment: tuple[int, datetime] | None,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
-    from .queue import issue_ticket
-
     return issue_ticket(
         deps,
         actor,
@@ -1216,7 +1206,7 @@ def assign_home_visit(
         s, hall = out.session, out.hall
         access.require(s, actor, hall, "booking.configure")
         booking = _load_by_id(s, booking_id)
-        chosen = _find_staff(s, hall, clerk)
+        chosen = lookups.find_clerk(s, hall, clerk, or_town=True)
         booking.assign(chosen.id or 0, out.now)
         _save(s, booking)
         audit(s, at=out.now, actor=actor, action="home_visit.assign", hall_id=hall.id,
@@ -1239,20 +1229,6 @@ def assign_home_visit(
     view, notice = run(deps, _hall_of_booking(deps, booking_id), work)
     _send(deps, notifier, notice)
     return view
-
-
-def _find_staff(session: Session, hall: Hall, ref: Any) -> Clerk:
-    query = select(Clerk).where(tables.clerks.c.hall_id.in_([hall.id, hall.parent_id]))
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        query = query.where(tables.clerks.c.id == ref)
-    elif isinstance(ref, str) and ref.strip():
-        query = query.where(tables.clerks.c.staff_no == ref.strip())
-    else:
-        raise InvalidInput("请指定工作人员", "Name the clerk")
-    found = session.scalars(query).first()
-    if found is None or not found.active:
-        raise NotFound("本大厅没有该工作人员", "This hall has no such clerk")
-    return found
 
 
 def close_home_visit(
@@ -1341,9 +1317,7 @@ def set_rule(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, Any
         category_id: int | None = None
         item_id: int | None = None
         if scope == "category":
-            from .queue import find_category
-
-            category_id = find_category(s, hall, data.get("category")).id
+            category_id = lookups.find_category(s, hall, data.get("category")).id
         elif scope == "item":
             ref = data.get("item")
             item = (
@@ -1403,31 +1377,6 @@ def set_policy(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, A
         return policy.to_dict()
 
     return {"policy": run(deps, hall_id, work)}
-
-
-def walk_in_refusal(
-    session: Session, hall: Hall, category_id: int, now: datetime
-) -> tuple[str, str] | None:
-    """Why a walk-in ticket of a category is refused now (a session its rule keeps for booked
-    citizens only), or None. For the kiosk's ticket issuing to call."""
-    schedule = hall_schedule(hall, official_calendar(session))
-    if schedule is None:
-        return None
-    try:
-        is_open, current = schedule.is_open(now)
-    except CalendarYearMissing:
-        return None
-    if not is_open or current is None:
-        return None
-    rules = load_rules(session, hall.id or 0)
-    rule = rules.get((category_id, None)) or rules.get((None, None)) or DEFAULT_RULE
-    if current.kind not in rule.appointment_only_kinds:
-        return None
-    zh, en = session_name(current, now.astimezone(_zone(hall)).date(), True)
-    return (
-        f"该业务在{zh}时段仅接待已预约的群众，请先预约或在其他时段办理",
-        f"During {en} this service is for booked citizens only; book first or come at another time",
-    )
 
 
 # =============================================================================================

@@ -27,7 +27,8 @@ from ..domain.model import Clerk, Hall, Role, Ticket, Window
 from ..domain.reports import subtree
 from ..store import admin_tables, tables
 from . import access, hours, views
-from .admin import FieldSpec, changing, clean, field_error
+from .admin.change import changing
+from .admin.fields import FieldSpec, clean, field_error
 from .context import SYSTEM, Actor, Deps, audit
 
 F = admin_tables.follow_ups

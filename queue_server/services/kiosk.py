@@ -56,7 +56,7 @@ from ..domain.model import (
 )
 from ..store import tables
 from ..store.db import ACCOUNTS_GENERATION
-from . import access, alarms, views
+from . import access, alarms, lookups, views
 from .bus import Message
 from .context import Actor, Deps, audit
 from .hours import official_calendar, open_state
@@ -320,9 +320,7 @@ def search_items(
         hall = views.get_hall(session, hall_id)
         category_id: int | None = None
         if category not in (None, ""):
-            from .queue import find_category
-
-            category_id = find_category(session, hall, category).id
+            category_id = lookups.find_category(session, hall, category).id
         entries = [
             e
             for e in _hall_entries(session, hall_id)

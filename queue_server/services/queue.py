@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..domain import events as ev
 from ..domain import policy
+from ..domain.booking import walk_in_refusal
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, QueueError
 from ..domain.model import (
     ACTIVE_AT_WINDOW,
@@ -30,10 +32,11 @@ from ..domain.model import (
 from ..domain.numbering import format_number, next_seq
 from ..store import tables
 from ..store.statements import DriverStatement
-from . import access, idempotency, versions, views
+from . import access, idempotency, lookups, versions, views
 from .bus import Message
 from .context import Actor, Deps, audit
-from .hours import official_calendar, open_state
+from .hours import hall_schedule, official_calendar, open_state
+from .kiosk import kiosk_ticket
 
 R = TypeVar("R")
 T = tables.tickets
@@ -236,22 +239,6 @@ def window_hall_id(deps: Deps, window_id: int) -> int:
 # Issuing
 
 
-def find_category(session: Session, hall: Hall, ref: Any) -> Category:
-    """A category of the hall by its prefix (A) or its id."""
-    query = select(Category).where(
-        tables.categories.c.hall_id == hall.id, tables.categories.c.active.is_(True)
-    )
-    by_id, prefix = views.category_ref(ref)
-    if by_id is not None:
-        query = query.where(tables.categories.c.id == by_id)
-    else:
-        query = query.where(tables.categories.c.prefix == prefix)
-    category = session.scalars(query).first()
-    if category is None:
-        raise NotFound("本大厅没有该业务类别", "This hall has no such category")
-    return category
-
-
 _LAST_SEQ = DriverStatement(
     select(func.max(T.c.seq)).where(
         T.c.hall_id == bindparam("hall"),
@@ -281,11 +268,16 @@ def _require_walk_in_category(
     config: views.HallConfig, session: Session, category: Category, now: datetime
 ) -> None:
     """Refuse a walk-in ticket in a session its booking rule keeps for booked citizens."""
-    from .booking import walk_in_refusal
-
     key = ("category", now.replace(second=0, microsecond=0), category.id)
     if key not in config.walk_in:
-        config.walk_in[key] = walk_in_refusal(session, config.hall, category.id or 0, now)  # type: ignore[index]
+        hall = config.hall
+        config.walk_in[key] = walk_in_refusal(  # type: ignore[index]
+            hall_schedule(hall, official_calendar(session)),
+            lookups.load_rules(session, hall.id or 0),
+            category.id or 0,
+            now,
+            ZoneInfo(hall.timezone),
+        )
     refusal = config.walk_in[key]  # type: ignore[index]
     if refusal is not None:
         raise Conflict(*refusal)
@@ -392,8 +384,6 @@ def issue_ticket(
         out.record([ev.TicketIssued(hall.id or 0, ticket.id or 0, cat.id or 0)])
         view = _issued_view(deps, out, config, ticket, cat)
         if ticket.device_id is not None:
-            from .kiosk import kiosk_ticket
-
             ahead, minutes = view["position"] or 0, view["estimated_wait_minutes"] or 0
             out.printed[ticket.id or 0] = kiosk_ticket(
                 deps, hall, ticket, cat, item, ahead, minutes
@@ -891,16 +881,18 @@ def transfer(
             if not held:
                 raise Conflict("本窗口当前没有可转移的号", "No ticket here to transfer")
             ticket = held[0]
-        category_id = find_category(s, hall, category).id if category not in (None, "") else None
+        category_id = (
+            lookups.find_category(s, hall, category).id if category not in (None, "") else None
+        )
         target_window_id = None
         if to_window not in (None, ""):
-            target = _find_window(s, hall, to_window)
+            target = lookups.find_window(s, hall, to_window)
             if target.id == w.window.id:
                 raise Conflict("不能转移到本窗口", "Cannot transfer to the same window")
             target_window_id = target.id
         target_clerk_id = None
         if clerk not in (None, ""):
-            target_clerk = _find_clerk(s, hall, clerk)
+            target_clerk = lookups.find_clerk(s, hall, clerk)
             target_clerk_id = target_clerk.id
         end_service_record(s, ticket, w.now, Outcome.TRANSFERRED)
         events = ticket.transfer(
@@ -925,34 +917,6 @@ def transfer(
         return {"ticket": views.ticket_view(ticket, cat, status=status)}
 
     return at_window(deps, actor, window_id, work)
-
-
-def _find_window(session: Session, hall: Hall, ref: Any) -> Window:
-    query = select(Window).where(tables.windows.c.hall_id == hall.id)
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        query = query.where(tables.windows.c.id == ref)
-    elif isinstance(ref, str) and ref.strip().isdigit():
-        query = query.where(tables.windows.c.number == int(ref))
-    else:
-        raise InvalidInput("请指定窗口", "Name the window")
-    window = session.scalars(query).first()
-    if window is None:
-        raise NotFound("本大厅没有该窗口", "This hall has no such window")
-    return window
-
-
-def _find_clerk(session: Session, hall: Hall, ref: Any) -> Clerk:
-    query = select(Clerk).where(tables.clerks.c.hall_id == hall.id)
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        query = query.where(tables.clerks.c.id == ref)
-    elif isinstance(ref, str) and ref.strip():
-        query = query.where(tables.clerks.c.staff_no == ref.strip())
-    else:
-        raise InvalidInput("请指定工作人员", "Name the clerk")
-    clerk = session.scalars(query).first()
-    if clerk is None or not clerk.active:
-        raise NotFound("本大厅没有该工作人员", "This hall has no such clerk")
-    return clerk
 
 
 def cancel(deps: Deps, token: str) -> dict[str, Any]:

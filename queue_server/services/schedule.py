@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..domain.booking import HOLDS_A_PLACE, SESSION_KIND_NAMES, BookingKind
 from ..domain.calendar import CalendarYearMissing, HolidayCalendar
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.hours import (
@@ -21,7 +22,6 @@ from ..domain.hours import (
     DayOverride,
     HallHours,
     Schedule,
-    SessionKind,
 )
 from ..domain.model import ServiceItem
 from ..store import booking_tables as bt
@@ -31,39 +31,6 @@ from .hours import hall_schedule, official_calendar, open_state
 from .queue import Outbox, run
 
 MAX_DAYS = 62
-
-SESSION_KIND_NAMES = {
-    SessionKind.REGULAR: ("常规", "regular"),
-    SessionKind.EXTRA_DAY: ("5+X", "5+X"),
-    SessionKind.EXTENDED: ("延时服务", "extended hours"),
-    SessionKind.HOLIDAY: ("节假日受理", "holiday service"),
-    SessionKind.YEAR_ROUND: ("365天无休", "365-day service"),
-    SessionKind.SPECIAL: ("特别安排", "special hours"),
-}
-
-
-_DAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def session_name(session: Any, day: date, appointment_only: bool) -> tuple[str, str]:
-    """A session's name as a citizen reads it: a 5+X session is told by its weekday and part of
-    the day (周六上午预约服务), since "5+X" means nothing outside the hall."""
-    if session.kind != SessionKind.EXTRA_DAY:
-        return SESSION_KIND_NAMES[session.kind]
-    hour = session.start.hour
-    part_zh, part_en = (
-        ("上午", "morning")
-        if hour < 12
-        else ("下午", "afternoon")
-        if hour < 18
-        else ("晚间", "evening")
-    )
-    what_zh, what_en = ("预约服务", "appointments") if appointment_only else ("服务", "service")
-    weekday = day.weekday()
-    return (
-        f"{WEEKDAY_NAMES_ZH[weekday]}{part_zh}{what_zh}",
-        f"{_DAY_NAMES_EN[weekday]} {part_en} {what_en}",
-    )
 
 
 def parse_day(raw: Any, what: str = "date") -> date:
@@ -197,8 +164,6 @@ def hours_view(
 
 
 def _active_bookings_on(session: Any, hall_id: int, day: date) -> int:
-    from ..domain.booking import HOLDS_A_PLACE, BookingKind
-
     return int(
         session.scalar(
             select(func.count()).where(

@@ -1,5 +1,5 @@
 """Tables of the manager console: complaints (投诉处理), 差评 follow-ups, sign-in attempts and
-target service times of service items. Defined on the shared `tables.metadata`."""
+target service times of service items. Defined on the shared `schema.metadata`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
-from .tables import UTCDateTime, metadata
+from .schema import UTCDateTime, metadata
 
 
 def _id() -> Column[int]:

@@ -1,13 +1,13 @@
 """Holiday schedules an admin entered for years the `chinese_calendar` package does not cover
 yet: the public holiday days and the swapped working days (调休上班). Deployment-wide, not per
-hall. Registered on `tables.metadata` by `tables.py`.
+hall. Registered on `schema.metadata` by `store/__init__.py`.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table
 
-from .tables import UTCDateTime, metadata
+from .schema import UTCDateTime, metadata
 
 # Day kinds in `calendar_days`.
 HOLIDAY = "holiday"

@@ -1,6 +1,6 @@
 """The case tables (办件, 受审分离): one row per application, from 受理 to 出件.
 
-Registered on `tables.metadata` by the last line of `tables.py`. The services read and write
+Registered on `schema.metadata` by `store/__init__.py`. The services read and write
 them with SQLAlchemy Core and build `domain.cases.Case` from the rows; the review steps, the
 spells in 需补正 and the extensions are small lists kept as JSON beside the case.
 """
@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from ..domain.cases import CaseState, Source
-from .tables import EnumText, UTCDateTime, metadata
+from .schema import EnumText, UTCDateTime, metadata
 
 cases = Table(
     "cases",

@@ -2,77 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any
-
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import registry
-from sqlalchemy.types import TypeDecorator
 
 from ..domain import model
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stored as naive UTC on every database, read back as an aware UTC datetime."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC)
-
-
-class EnumText(TypeDecorator[StrEnum]):
-    """A StrEnum kept as its plain value, so adding a member needs no migration."""
-
-    impl = String(24)
-    cache_ok = True
-
-    def __init__(self, enum_cls: type[StrEnum]) -> None:
-        super().__init__()
-        self.enum_cls = enum_cls
-
-    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else self.enum_cls(value).value
-
-    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
-        return None if value is None else self.enum_cls(value)
+from .schema import EnumText, UTCDateTime, metadata
 
 
 def _id() -> Column[int]:
@@ -345,12 +293,3 @@ def map_domain() -> None:
     ):
         mapper_registry.map_imperatively(cls, table)
     _mapped = True
-
-
-from . import (  # noqa: E402,F401
-    admin_tables,
-    booking_tables,
-    calendar_tables,
-    case_tables,
-    idempotency_tables,
-)

@@ -13,11 +13,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from queue_server.domain.booking import walk_in_refusal
 from queue_server.domain.identity import id_check_character
 from queue_server.domain.model import Clerk, Role, ServiceItem
 from queue_server.services import booking as bk
 from queue_server.services import booking_housekeeping
 from queue_server.services.context import ANONYMOUS, Actor, Deps
+from queue_server.services.hours import hall_schedule, official_calendar
+from queue_server.services.lookups import load_rules
 from queue_server.services.notify import FakeNotifier
 from queue_server.store import booking_tables as bt
 from queue_server.store import tables
@@ -548,11 +551,16 @@ def test_a_category_rule_can_keep_5_plus_x_saturdays_for_booked_citizens(booker,
         hall = s.get(__import__("queue_server.domain.model", fromlist=["Hall"]).Hall, demo["hall"])
         category_a = s.scalars(select(Category).where(tables.categories.c.prefix == "A")).first()
         category_b = s.scalars(select(Category).where(tables.categories.c.prefix == "B")).first()
-        refusal = bk.walk_in_refusal(s, hall, category_a.id, clock.now())
+        schedule = hall_schedule(hall, official_calendar(s))
+        rules = load_rules(s, hall.id)
+        zone = ZoneInfo(hall.timezone)
+        refusal = walk_in_refusal(schedule, rules, category_a.id, clock.now(), zone)
         assert refusal is not None and "周六上午预约服务" in refusal[0]
         assert "5+X" not in refusal[0] and "Saturday morning appointments" in refusal[1]
-        assert bk.walk_in_refusal(s, hall, category_b.id, clock.now()) is None
-        assert bk.walk_in_refusal(s, hall, category_a.id, at(2026, 11, 27, 10, 0)) is None
+        assert walk_in_refusal(schedule, rules, category_b.id, clock.now(), zone) is None
+        assert (
+            walk_in_refusal(schedule, rules, category_a.id, at(2026, 11, 27, 10, 0), zone) is None
+        )
     # The kiosk refuses a walk-in ticket of A with that reason, and still issues B.
     with pytest.raises(Conflict) as refused:
         q.issue_ticket(deps, kiosk(demo), demo["hall"], "A")

@@ -32,7 +32,7 @@ from ...domain.calendar import (
 from ...domain.errors import InvalidInput, NotFound
 from ...store.calendar_tables import HOLIDAY, WORKDAY, calendar_days, calendar_years
 from ...store.tables import halls as halls_table
-from .. import access, alarms
+from .. import access, alarms, complaints
 from .. import booking as bookings
 from ..context import Actor, Deps, audit
 from ..hours import PACKAGE, PROVISIONAL, official_calendar
@@ -415,8 +415,6 @@ def save_year(
 
 
 def _recompute_deadlines(deps: Deps) -> int:
-    from .. import complaints  # complaints builds on the admin package
-
     return complaints.recompute_estimated_deadlines(deps)
 
 

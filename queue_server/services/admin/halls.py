@@ -19,7 +19,7 @@ from ...domain.model import (
     new_hall_settings,
 )
 from ...store import tables
-from .. import access, views
+from .. import access, complaints, views
 from ..context import Actor, Deps
 from .change import Change, changing, snapshot
 from .fields import FieldSpec, clean, enum_choices, field_error
@@ -196,8 +196,6 @@ def queue_rules(hall: Hall) -> QueueRules:
 
 def overview(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     """Each hall in reach with today's tickets, open alarms and overdue follow-ups."""
-    from .. import complaints
-
     tree = hall_tree(deps, actor)
     now = deps.clock.now()
     with deps.db.reading() as session:
