@@ -459,7 +459,7 @@
     T(hint.querySelector(".en"), "No-show needs " + panel.rules.min_calls_before_no_show + " calls, then " +
       panel.rules.min_seconds_before_no_show + " s after the last one, so the citizen can reach the window (hall setting)");
     setButton("call-next", open && (!cur || cur.state === "serving"),
-      called ? "请先开始办理或过号" : cur ? "并办结当前号" : "");
+      called ? "先办理或过号" : cur ? "并办结当前号" : "");
     setButton("recall", mine && called);
     setButton("start", mine && called);
     setButton("finish", mine && Boolean(cur));

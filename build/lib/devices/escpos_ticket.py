@@ -13,7 +13,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -21,16 +21,14 @@ from typing import Literal, NamedTuple
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-# --- errors: the whole family lives here, below devices.printer, so both modules raise them -----
+from devices.errors import DeviceError
+
+# --- errors: the printer branch of devices.errors.DeviceError, below devices.printer, so both
+# modules raise them
 
 
-class PrinterError(Exception):
+class PrinterError(DeviceError):
     """A printer problem, told in Chinese (`message`) and in English (`message_en`)."""
-
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(f"{message} / {message_en}")
-        self.message = message
-        self.message_en = message_en
 
 
 class EncodingProblem(PrinterError):
@@ -265,6 +263,41 @@ def _wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]
     return lines
 
 
+# 避头尾: a line never starts with closing punctuation nor ends with opening punctuation
+_NO_LINE_START = frozenset("，。、；：！？）」』》】〕〉〗”’…—·%,.;:!?)]}")
+_NO_LINE_END = frozenset("（「『《【〔〈〖“‘([{")
+
+
+def _break_lines(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """_wrap's greedy lines, with breaks moved back where a Chinese reader would stumble.
+
+    No line starts with closing punctuation or ends with opening punctuation, and the last line
+    never holds a single character ("服务中 / 心" becomes "服务 / 中心"): the break moves back a
+    token at a time, and the text after it is wrapped again.
+    """
+    lines = _wrap(text, width, measure)
+    done: list[str] = []
+    rest = text.strip()
+    while len(lines) > 1:
+        first = lines[0]
+        cut = len(first)  # greedy lines are prefixes of what is left, minus the break's spaces
+        starts = [match.start() for match in _WRAP_TOKENS.finditer(first)][1:]
+        for candidate in [cut, *reversed(starts)]:
+            head, tail = rest[:candidate].rstrip(), rest[candidate:].lstrip()
+            if (
+                len(head) >= 2
+                and head[-1] not in _NO_LINE_END
+                and tail[:1] not in _NO_LINE_START
+                and len(tail) != 1
+            ):
+                cut = candidate
+                break
+        done.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+        lines = lines[1:] if cut == len(first) else _wrap(rest, width, measure)
+    return done + lines
+
+
 def _columns(text: str) -> int:
     """Width in font columns: the printer draws every multi-byte GB character two columns wide."""
     return 2 * len(text) - len(text.encode("ascii", "ignore"))  # ASCII one column, others two
@@ -275,7 +308,7 @@ def _wrapped_lines(
 ) -> list[tuple[float, str]]:
     """The block's lines as (indent, text): list items hang their continuation lines."""
     indent = measure(block.hanging_prefix)
-    first, *rest = _wrap(block.text, width - indent, measure)
+    first, *rest = _break_lines(block.text, width - indent, measure)
     return [(0, block.hanging_prefix + first)] + [(indent, line) for line in rest]
 
 
@@ -450,3 +483,61 @@ def render_ticket(
     if mode == "image":
         return _render_image_mode(blocks, paper, qr_dots, find_cjk_font(font_path))
     raise ValueError(f"mode must be 'text' or 'image', not {mode!r}")
+
+
+# --- characters the printer cannot print -----------------------------------------------------------
+
+REPLACEMENT = "□"  # in GB2312, so every Chinese printer font has it
+# joiners and variation selectors only shape the character before them: dropped, not replaced
+_SHAPING = re.compile("[\u200b-\u200f\u2060-\u2064\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+
+
+def _can_print(char: str, mode: str, encoding: str) -> bool:
+    if char in "\t\n\r\v\f":
+        return True
+    category = unicodedata.category(char)
+    if category in _UNPRINTABLE_CATEGORIES:
+        return False
+    if mode != "text":
+        return True  # image mode draws with a CJK font: no code page to fit
+    if ord(char) > 0xFFFF and category == "So":
+        return False  # emoji: GB18030 can spell them, no printer font draws them
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable_ticket(
+    ticket: TicketPrint, *, mode: str = "text", encoding: str = "gb18030"
+) -> tuple[TicketPrint, tuple[str, ...]]:
+    """The ticket with every character its printer cannot print replaced by □ (an emoji, a CJK
+    Extension B character on a GBK printer, a control character), and the characters replaced.
+
+    A name a manager typed must never cost a citizen the ticket: it prints with the replacement,
+    and the caller raises an alarm naming what was replaced.
+    """
+    replaced: dict[str, None] = {}
+
+    def fit(text: str) -> str:
+        out = []
+        for char in _SHAPING.sub("", text):
+            if _can_print(char, mode, encoding):
+                out.append(char)
+            else:
+                replaced[char] = None
+                out.append(REPLACEMENT)
+        return "".join(out)
+
+    fitted = replace(
+        ticket,
+        hall_name=fit(ticket.hall_name),
+        number=fit(ticket.number),
+        category_name=fit(ticket.category_name),
+        materials=tuple(fit(material) for material in ticket.materials),
+        footer=fit(ticket.footer),
+        priority_label=fit(ticket.priority_label),
+        window_hint=fit(ticket.window_hint),
+    )
+    return fitted, tuple(replaced)

@@ -25,16 +25,12 @@ import threading
 import time
 from typing import NamedTuple, Protocol
 
+from devices.errors import DeviceError
 from devices.serial_link import Backoff, HealthCallback, SerialLink, SerialOwner
 
 
-class LedTextError(ValueError):
+class LedTextError(DeviceError):
     """Text a board cannot show; carries a Chinese and an English message."""
-
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(f"{message} / {message_en}")
-        self.message = message
-        self.message_en = message_en
 
 
 class LedFrame(NamedTuple):
@@ -288,53 +284,45 @@ class LedBoard(SerialOwner):
         self._last_resend = time.monotonic()
 
 
-class FakeLedBoard:
-    """In-memory stand-in for `LedBoard` with the same calls; records what it would show."""
+class FakeLedBoard(LedBoard):
+    """An LedBoard whose frames go to memory instead of a port (as python-escpos's Dummy
+    printer keeps its output): the same text formatting, encoding and framing as the real
+    board, so a text the real board refuses is refused here too. Records what each board at
+    its address would show, decoded from the frames sent."""
 
-    def __init__(self, address: int = 1) -> None:
+    def __init__(self, address: int = 1, protocol: LedFrameProtocol | None = None) -> None:
+        super().__init__(
+            f"loop://?address={address}", protocol or LedFrameProtocol(), autostart=False
+        )
         self.address = address
-        self.connected = True
-        self.last_error: str | None = None
-        self.texts: dict[int, str] = {}
         self.history: list[tuple[int, str]] = []
         self.brightness: dict[int, int] = {}
+        self.frames: list[bytes] = []
 
-    def show_window_state(
-        self,
-        number: str | None,
-        window_name: str,
-        paused_reason: str | None = None,
-        *,
-        address: int | None = None,
-    ) -> str:
-        """Record the text the real board would show."""
-        text = format_window_text(number, window_name, paused_reason)
-        self.show_text(text, address=address)
-        return text
+    @property
+    def connected(self) -> bool:
+        """Always connected: there is no cable to pull."""
+        return True
 
-    def show_text(self, text: str, *, address: int | None = None) -> None:
-        """Record the text, refusing what the default protocol could not encode."""
-        target = self.address if address is None else address
-        LedFrameProtocol().encode_text(target, text)
-        self.texts[target] = text
-        self.history.append((target, text))
+    @property
+    def texts(self) -> dict[int, str]:
+        """The text each address shows now."""
+        with self._state_lock:
+            return dict(self._texts)
 
-    def clear(self, *, address: int | None = None) -> None:
-        """Record a blank board."""
-        self.show_text("", address=address)
-
-    def set_brightness(self, level: int, *, address: int | None = None) -> None:
-        """Record the brightness level."""
-        target = self.address if address is None else address
-        LedFrameProtocol().encode_brightness(target, level)
-        self.brightness[target] = level
-
-    def current_text(self, address: int | None = None) -> str | None:
-        """The recorded text, or None before anything was shown."""
-        return self.texts.get(self.address if address is None else address)
+    def send(self, frame: bytes) -> None:
+        """Decode and record the frame instead of queueing it for a port."""
+        self.frames.append(bytes(frame))
+        protocol = self.protocol
+        assert isinstance(protocol, LedFrameProtocol), "the fake decodes the default framing"
+        address, command, payload = protocol.decode_raw(frame)
+        if command == protocol.CMD_SET_BRIGHTNESS:
+            self.brightness[address] = payload[0]
+        else:
+            self.history.append((address, payload.decode(protocol.encoding)))
 
     def start(self) -> FakeLedBoard:
-        """Nothing to start."""
+        """Nothing to start: no port, no owner thread."""
         return self
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -12,7 +12,6 @@ import errno
 import functools
 import logging
 import queue
-import re
 import socket
 import threading
 import time
@@ -20,10 +19,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any, ClassVar, Generic, Protocol, TypeGuard, TypeVar
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 import serial
 
+from devices.addresses import parse_device_url
+from devices.errors import DeviceConfigError, DeviceError
 from devices.escpos_ticket import (
     CJK_FONT_CANDIDATES,
     EncodingProblem,
@@ -35,6 +35,13 @@ from devices.escpos_ticket import (
     TicketPrint,
     find_cjk_font,
     render_ticket,
+)
+from devices.serial_link import (
+    SerialLink,
+    SerialPortInUse,
+    claim_port,
+    open_serial_port,
+    release_port,
 )
 
 try:  # pyusb is needed only for usb:// printers; every other link works without it
@@ -49,6 +56,8 @@ __all__ = [
     "ALARM_PRINT_FAILED",
     "CJK_FONT_CANDIDATES",
     "BlockingRunner",
+    "DeviceConfigError",
+    "DeviceError",
     "DummyPrinterLink",
     "EncodingProblem",
     "FilePrinterLink",
@@ -245,48 +254,43 @@ _RELOCK_WAITS = (0.0, 0.01, 0.05, 0.1, 0.25)
 
 
 class SerialPrinterLink(PrinterLink):
-    """A printer on an RS-232 port or USB-serial adapter (pyserial)."""
+    """A printer on an RS-232 port or USB-serial adapter (pyserial).
+
+    The port is opened and claimed through devices.serial_link, the one owner of serial ports
+    in a process, so a board or keypad can never be set to the printer's port at the same time.
+    """
 
     can_read_status = True
 
-    def __init__(
-        self,
-        url: str,
-        port: str,
-        *,
-        baudrate: int = 9600,
-        bytesize: int = 8,
-        parity: str = "N",
-        stopbits: float = 1,
-        rtscts: bool = False,
-        xonxoff: bool = False,
-        write_timeout: float = 5.0,
-        status_timeout: float = 0.5,
-    ) -> None:
+    def __init__(self, url: str, link: SerialLink) -> None:
         super().__init__(url)
-        self.port = port
-        self._settings: dict[str, Any] = dict(
-            baudrate=baudrate, bytesize=bytesize, parity=parity, stopbits=stopbits,
-            rtscts=rtscts, xonxoff=xonxoff, timeout=status_timeout, write_timeout=write_timeout,
-        )  # fmt: skip
-        self.write_timeout = write_timeout
+        self.link = link
+        self.port = link.port
+        self.write_timeout = link.write_timeout
         # about a quarter second of line time per write, so write_timeout means "no progress"
         # rather than "the whole ticket took too long" (an image ticket takes tens of seconds)
-        self._chunk_size = max(16, baudrate // 40)
+        self._chunk_size = max(16, link.baudrate // 40)
         self._serial: serial.Serial | None = None
+        self._claimed: str | None = None
 
     def _open(self) -> None:
+        try:
+            self._claimed = claim_port(self.link)
+        except SerialPortInUse as error:
+            raise PrinterOffline(error.message, error.message_en) from error
         # Under gevent, closing a port only schedules the close for the hub's next turn, so the
         # port this link closed a moment ago may still hold its lock: let the hub turn, retry.
         for wait in (*_RELOCK_WAITS, None):
             try:
                 # exclusive: two processes writing to one printer would interleave their tickets
-                self._serial = serial.Serial(port=self.port, exclusive=True, **self._settings)
+                self._serial = open_serial_port(self.link)
                 return
             except (serial.SerialException, ValueError) as error:
                 if wait is not None and getattr(error, "errno", None) == errno.EAGAIN:
                     time.sleep(wait)
                     continue
+                release_port(self._claimed)
+                self._claimed = None
                 raise PrinterOffline(
                     f"无法打开串口打印机 {self.port}：{error}",
                     f"cannot open serial printer {self.port}: {error}",
@@ -328,9 +332,13 @@ class SerialPrinterLink(PrinterLink):
         return reply[0] if reply else None
 
     def _close(self) -> None:
-        if self._serial is not None:
-            self._serial.close()
-            self._serial = None
+        try:
+            if self._serial is not None:
+                self._serial.close()
+                self._serial = None
+        finally:
+            release_port(self._claimed)
+            self._claimed = None
 
 
 class TcpPrinterLink(PrinterLink):
@@ -615,71 +623,6 @@ class UsbPrinterLink(PrinterLink):
 # --- printer URLs -----------------------------------------------------------------------------------
 
 
-def _bad_url(url: str, reason: str, reason_en: str) -> ValueError:
-    return ValueError(
-        f"打印机地址无效：{url}（{reason}） / invalid printer URL {url!r}: {reason_en}"
-    )
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise ValueError(text)
-    return value
-
-
-def _flag(text: str) -> bool:
-    if text.lower() in ("1", "true", "yes", "on"):
-        return True
-    if text.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ValueError(text)
-
-
-def _choice(*allowed: str) -> Callable[[str], str]:
-    def convert(text: str) -> str:
-        if text.upper() not in allowed:
-            raise ValueError(text)
-        return text.upper()
-
-    return convert
-
-
-_TIMEOUT_OPTIONS = {"write_timeout": _positive_float, "status_timeout": _positive_float}
-_OPTIONS: dict[str, dict[str, Callable[[str], Any]]] = {
-    "dummy": {},
-    "file": {},
-    "serial": {
-        "baudrate": int,
-        "bytesize": int,
-        "parity": _choice("N", "E", "O", "M", "S"),
-        "stopbits": float,
-        "rtscts": _flag,
-        "xonxoff": _flag,
-        **_TIMEOUT_OPTIONS,
-    },
-    "tcp": {"connect_timeout": _positive_float, **_TIMEOUT_OPTIONS},
-    "usb": {
-        "in_ep": functools.partial(int, base=0),
-        "out_ep": functools.partial(int, base=0),
-        **_TIMEOUT_OPTIONS,
-    },
-}
-
-
-def _options(url: str, scheme: str, query: str) -> dict[str, Any]:
-    converters = _OPTIONS[scheme]
-    options: dict[str, Any] = {}
-    for key, text in parse_qsl(query, keep_blank_values=True):
-        if key not in converters:
-            raise _bad_url(url, f"未知参数 {key}", f"unknown option {key!r}")
-        try:
-            options[key] = converters[key](text)
-        except ValueError:
-            raise _bad_url(url, f"参数 {key} 的值无效", f"bad value for {key!r}") from None
-    return options
-
-
 def open_printer(url: str, *, run_blocking: BlockingRunner = run_directly) -> PrinterLink:
     """The link for a printer URL; nothing is opened until the first send() or status().
 
@@ -688,37 +631,24 @@ def open_printer(url: str, *, run_blocking: BlockingRunner = run_directly) -> Pr
     status_timeout (seconds) everywhere but file and dummy; serial: baudrate, bytesize, parity,
     stopbits, rtscts, xonxoff; tcp: connect_timeout; usb: in_ep, out_ep. `run_blocking` runs the
     I/O that blocks even under gevent (pyusb, device files); serial and tcp I/O is cooperative.
+    The URL is read by devices.addresses (DeviceConfigError if unusable); whether a web user may
+    set it is that module's DevicePolicy, asked where the setting is saved.
     """
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in _OPTIONS:
-        raise _bad_url(
-            url, "应为 usb、serial、tcp、file 或 dummy", "expected usb, serial, tcp, file or dummy"
-        )
-    options = _options(url, scheme, parts.query)
-    path = unquote(parts.path)
-    if scheme == "dummy":
+    address = parse_device_url(url, "printer")
+    options = dict(address.options)
+    if address.scheme == "dummy":
         return DummyPrinterLink(url)
-    if scheme == "file":
-        if parts.netloc not in ("", "localhost") or not path:
-            raise _bad_url(url, "应为 file:///绝对路径", "expected file:///absolute/path")
-        return FilePrinterLink(url, path, run_blocking=run_blocking)
-    if scheme == "serial":
-        if parts.netloc or not path.startswith("/dev/"):
-            raise _bad_url(url, "应为 serial:///dev/ttyUSB0", "expected serial:///dev/ttyUSB0")
-        return SerialPrinterLink(url, path, **options)
-    if scheme == "tcp":
-        try:
-            port = parts.port or 9100
-        except ValueError:
-            raise _bad_url(url, "端口无效", "bad port") from None
-        if not parts.hostname or path not in ("", "/"):
-            raise _bad_url(url, "应为 tcp://主机:9100", "expected tcp://host:9100")
-        return TcpPrinterLink(url, parts.hostname, port, **options)
-    ids = re.fullmatch(r"([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})", parts.netloc)
-    if ids is None or path not in ("", "/"):
-        raise _bad_url(url, "应为 usb://厂商ID:产品ID（十六进制）", "expected usb://VID:PID in hex")
-    vendor_id, product_id = (int(value, 16) for value in ids.groups())
+    if address.scheme == "file":
+        return FilePrinterLink(url, address.port, run_blocking=run_blocking)
+    if address.scheme == "serial":
+        if "status_timeout" in options:
+            options["read_timeout"] = options.pop("status_timeout")
+        options.setdefault("read_timeout", 0.5)
+        options.setdefault("write_timeout", 5.0)
+        return SerialPrinterLink(url, SerialLink(port=address.port, **options))
+    if address.scheme == "tcp":
+        return TcpPrinterLink(url, address.host, address.tcp_port, **options)
+    vendor_id, product_id = address.usb_id
     return UsbPrinterLink(url, vendor_id, product_id, run_blocking=run_blocking, **options)
 
 

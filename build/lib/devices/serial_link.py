@@ -10,7 +10,8 @@ A device URL names the port and its settings in one string an administrator can 
     socket://192.168.1.20:4001?address=5      (a serial device server, 串口服务器)
 
 Query parameters: baudrate, address (0..255, the RS-485 bus address), bytesize (5..8),
-parity (N/E/O/M/S), stopbits (1/1.5/2), read_timeout and write_timeout in seconds.
+parity (N/E/O/M/S), stopbits (1/1.5/2), read_timeout and write_timeout in seconds. The URL is
+read by devices.addresses, the one parser of device URLs.
 
 `SerialOwner` is the base of every serial device adapter. Exactly one owner thread per port
 opens it, writes what callers queued, reads what the device sends, and on any error closes
@@ -31,38 +32,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import unquote, urlsplit
 
 import serial
+
+from devices.addresses import parse_device_url
+from devices.errors import DeviceConfigError
 
 logger = logging.getLogger(__name__)
 
 HealthCallback = Callable[[bool, str, str], None]
-
-# pyserial URL handlers hallq accepts besides native device paths; the rest (spy, alt,
-# hwgrep, cp2110) are debugging aids or need extra packages.
-_PYSERIAL_SCHEMES = ("loop", "socket", "rfc2217")
-_PARITIES = {"N": serial.PARITY_NONE, "E": serial.PARITY_EVEN, "O": serial.PARITY_ODD}
-_PARITIES.update({"M": serial.PARITY_MARK, "S": serial.PARITY_SPACE})
-_STOPBITS = {"1": 1.0, "1.5": 1.5, "2": 2.0}
-_KNOWN_PARAMETERS = (
-    "baudrate",
-    "address",
-    "bytesize",
-    "parity",
-    "stopbits",
-    "read_timeout",
-    "write_timeout",
-)
-
-
-class DeviceConfigError(ValueError):
-    """A device setting hallq cannot use; carries a Chinese and an English message."""
-
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(f"{message} / {message_en}")
-        self.message = message
-        self.message_en = message_en
 
 
 class SerialPortInUse(DeviceConfigError):
@@ -81,6 +59,8 @@ class SerialLink:
     stopbits: float = 1.0
     read_timeout: float = 0.2
     write_timeout: float = 1.0
+    rtscts: bool = False  # hardware and software flow control (ticket printers)
+    xonxoff: bool = False
 
     @property
     def is_native(self) -> bool:
@@ -88,119 +68,14 @@ class SerialLink:
         return "://" not in self.port
 
 
-def _bad_url(url: str, zh: str, en: str) -> DeviceConfigError:
-    return DeviceConfigError(
-        f"串口设备地址无效（{url}）：{zh}", f"invalid serial URL {url!r}: {en}"
-    )
-
-
-def _int_parameter(url: str, name: str, value: str, low: int, high: int) -> int:
-    try:
-        number = int(value, 10)
-    except ValueError:
-        number = low - 1
-    if not low <= number <= high:
-        raise _bad_url(
-            url,
-            f"参数 {name} 应为 {low} 到 {high} 之间的整数，实际为“{value}”",
-            f"{name} must be an integer from {low} to {high}, got {value!r}",
-        )
-    return number
-
-
-def _seconds_parameter(url: str, name: str, value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    # A zero or missing timeout would let a hung device block its owner forever.
-    if not 0 < seconds <= 60:
-        raise _bad_url(
-            url,
-            f"参数 {name} 应为大于 0、不超过 60 的秒数，实际为“{value}”",
-            f"{name} must be seconds in (0, 60], got {value!r}",
-        )
-    return seconds
-
-
-def _split_query(url: str, query: str) -> dict[str, str]:
-    parameters: dict[str, str] = {}
-    for pair in query.split("&"):
-        if not pair:
-            continue
-        name, sep, value = pair.partition("=")
-        name, value = unquote(name).strip().lower(), unquote(value).strip()
-        if not sep or not value:
-            raise _bad_url(url, f"参数“{name}”缺少取值", f"parameter {name!r} has no value")
-        if name not in _KNOWN_PARAMETERS:
-            raise _bad_url(
-                url,
-                f"不认识的参数“{name}”，可用：{', '.join(_KNOWN_PARAMETERS)}",
-                f"unknown parameter {name!r}; known: {', '.join(_KNOWN_PARAMETERS)}",
-            )
-        if name in parameters:
-            raise _bad_url(url, f"参数“{name}”重复", f"parameter {name!r} given twice")
-        parameters[name] = value
-    return parameters
-
-
-def _port_from_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    if parts.fragment:
-        raise _bad_url(url, "不应包含“#”片段", "a fragment ('#...') is not allowed")
-    scheme = parts.scheme.lower()
-    if scheme == "serial":
-        if parts.netloc and parts.path:
-            raise _bad_url(
-                url,
-                "设备路径前应有三个斜杠，如 serial:///dev/ttyUSB0",
-                "a device path needs three slashes, e.g. serial:///dev/ttyUSB0",
-            )
-        port = unquote(parts.path or parts.netloc)
-    elif scheme == "":
-        port = unquote(parts.path)
-    elif scheme in _PYSERIAL_SCHEMES:
-        if scheme != "loop" and not parts.netloc:
-            raise _bad_url(url, "缺少“主机:端口”", "missing host:port")
-        port = f"{scheme}://{parts.netloc}"
-    else:
-        raise _bad_url(
-            url,
-            f"不支持的类型“{parts.scheme}”，应为 serial://、loop://、socket:// 或 rfc2217://",
-            f"unsupported scheme {parts.scheme!r}; use serial://, loop://, socket:// or rfc2217://",
-        )
-    if not port.strip():
-        raise _bad_url(url, "缺少设备路径", "missing device path")
-    return port, parts.query
-
-
 def parse_serial_url(url: str) -> SerialLink:
-    """Parse a device URL such as serial:///dev/ttyUSB0?baudrate=9600&address=3."""
-    if not isinstance(url, str) or not url.strip():
-        raise DeviceConfigError("串口设备地址为空", "the serial URL is empty")
-    url = url.strip()
-    port, query = _port_from_url(url)
-    given = _split_query(url, query)
-    settings: dict[str, Any] = {}
-    if "baudrate" in given:
-        settings["baudrate"] = _int_parameter(url, "baudrate", given["baudrate"], 50, 4_000_000)
-    if "address" in given:
-        settings["address"] = _int_parameter(url, "address", given["address"], 0, 255)
-    if "bytesize" in given:
-        settings["bytesize"] = _int_parameter(url, "bytesize", given["bytesize"], 5, 8)
-    if "parity" in given:
-        parity = _PARITIES.get(given["parity"].upper())
-        if parity is None:
-            raise _bad_url(url, "校验位 parity 应为 N/E/O/M/S", "parity must be one of N/E/O/M/S")
-        settings["parity"] = parity
-    if "stopbits" in given:
-        if given["stopbits"] not in _STOPBITS:
-            raise _bad_url(url, "停止位 stopbits 应为 1、1.5 或 2", "stopbits must be 1, 1.5 or 2")
-        settings["stopbits"] = _STOPBITS[given["stopbits"]]
-    for name in ("read_timeout", "write_timeout"):
-        if name in given:
-            settings[name] = _seconds_parameter(url, name, given[name])
-    return SerialLink(port=port, **settings)
+    """Parse a device URL such as serial:///dev/ttyUSB0?baudrate=9600&address=3.
+
+    The form is read by the one device-URL parser (devices.addresses); whether a web user
+    may set the URL is its DevicePolicy.
+    """
+    address = parse_device_url(url, "serial")
+    return SerialLink(port=address.port, **address.options)
 
 
 def open_serial_port(link: SerialLink) -> Any:
@@ -212,6 +87,8 @@ def open_serial_port(link: SerialLink) -> Any:
         "stopbits": link.stopbits,
         "timeout": link.read_timeout,
         "write_timeout": link.write_timeout,
+        "rtscts": link.rtscts,
+        "xonxoff": link.xonxoff,
     }
     if link.is_native and os.name == "posix":
         # flock: a second hallq process (city-scale deployment) must not share the port.
@@ -264,8 +141,9 @@ class Backoff:
         return min(self.maximum, max(self.initial, delay * self.factor))
 
 
-# Ports claimed by a running owner in this process, by real path (so a by-id symlink and
-# /dev/ttyUSB0 count as the same port).
+# Ports claimed by a running owner in this process, by the path they were given. Two paths are
+# the same port when they resolve to the same device now (a by-id symlink and /dev/ttyUSB0):
+# resolved at each claim, since a replugged adapter's by-id link may point elsewhere since.
 _claimed_ports: set[str] = set()
 _claim_lock = threading.Lock()
 
@@ -273,7 +151,39 @@ _claim_lock = threading.Lock()
 def _claim_key(link: SerialLink) -> str | None:
     if link.port.startswith("loop://"):
         return None  # every loop:// port is a private loopback
-    return os.path.realpath(link.port) if link.is_native else link.port
+    return os.path.abspath(link.port) if link.is_native else link.port
+
+
+def _same_port(key: str, claimed: str) -> bool:
+    if key == claimed:
+        return True
+    if "://" in key or "://" in claimed:
+        return False
+    return os.path.realpath(key) == os.path.realpath(claimed)
+
+
+def claim_port(link: SerialLink) -> str | None:
+    """Take the link's port for one device object of this process (printer, board or keypad);
+    SerialPortInUse if another holds it. The key to give back to `release_port`."""
+    key = _claim_key(link)
+    if key is None:
+        return None
+    with _claim_lock:
+        if any(_same_port(key, claimed) for claimed in _claimed_ports):
+            raise SerialPortInUse(
+                f"串口 {link.port} 已由另一设备对象使用；同一总线上的多台设备请共用一个对象、按地址区分",
+                f"port {link.port} is already owned by another device object; devices "
+                "sharing a bus share one owner and are told apart by address",
+            )
+        _claimed_ports.add(key)
+    return key
+
+
+def release_port(key: str | None) -> None:
+    """Give back a port taken with `claim_port` (None: nothing was taken)."""
+    if key is not None:
+        with _claim_lock:
+            _claimed_ports.discard(key)
 
 
 def _fileno(port: Any) -> int | None:
@@ -530,22 +440,11 @@ class SerialOwner:
 
     def _claim(self, link: SerialLink) -> None:
         """Take the port for this owner, giving back the one it held before."""
-        key = _claim_key(link)
-        if key is not None and key != self._claimed:
-            with _claim_lock:
-                if key in _claimed_ports:
-                    raise SerialPortInUse(
-                        f"串口 {link.port} 已由另一设备对象使用；同一总线上的多台设备请共用一个对象、按地址区分",
-                        f"port {link.port} is already owned by another device object; devices "
-                        "sharing a bus share one owner and are told apart by address",
-                    )
-                _claimed_ports.add(key)
-        if key != self._claimed:
+        if _claim_key(link) != self._claimed:
+            key = claim_port(link)
             self._release()
             self._claimed = key
 
     def _release(self) -> None:
         key, self._claimed = self._claimed, None
-        if key is not None:
-            with _claim_lock:
-                _claimed_ports.discard(key)
+        release_port(key)

@@ -1,5 +1,6 @@
-"""Window displays (/display/window/<id>), the lobby screen (/display/hall/<id>) and the spoken
-call announcements they play (/display/voice/<number>/<window>.wav)."""
+"""Window displays (/display/window/<id>), the lobby screen (/display/hall/<id>), the spoken
+call announcements they play (/display/voice/<number>/<window>.wav) and the screen set-up page
+that checks a screen can speak unattended (/display/setup)."""
 
 from __future__ import annotations
 
@@ -127,3 +128,37 @@ def chime() -> Any:
     if not path.is_file():
         chime_wav(path)
     return send_file(path, mimetype="audio/wav", max_age=7 * 24 * 3600)
+
+
+# The test announcement of the set-up page: a call as the lobby would speak it.
+TEST_CALL = ("A001", 1)
+
+
+@bp.get("/display/voice/test.wav")
+def test_voice() -> Any:
+    """The set-up page's test announcement: 请 A零零一 号，到 一 号窗口 办理."""
+    try:
+        path = synth().audio_for(*TEST_CALL)
+    except VoiceError as error:
+        return error_response("voice_unavailable", error.message_zh, error.message_en, 503)
+    return send_file(path, mimetype="audio/wav", max_age=7 * 24 * 3600)
+
+
+@bp.get("/display/setup")
+def setup() -> Any:
+    """屏幕设置: plays a test announcement and says whether this screen can speak unattended,
+    with the addresses of each hall's lobby and window displays."""
+    with deps().db.reading() as session:
+        halls = session.scalars(select(Hall).order_by(tables.halls.c.id)).all()
+        windows = session.scalars(
+            select(Window).order_by(tables.windows.c.hall_id, tables.windows.c.number)
+        ).all()
+        screens = [
+            {
+                "id": hall.id,
+                "name": hall.name,
+                "windows": [(w.id, w.number, w.name) for w in windows if w.hall_id == hall.id],
+            }
+            for hall in halls
+        ]
+    return render_template("display/setup.html", halls=screens)

@@ -20,6 +20,7 @@ import threading
 import wave
 from pathlib import Path
 
+from devices.errors import DeviceError
 from queue_server.domain.announce import call_phrase, spoken_pinyin
 
 # espeak-ng voices, best first. `cmn-latn-pinyin` reads tone-numbered pinyin, which lets the
@@ -35,13 +36,13 @@ DEFAULT_TIMEOUT_S = 10.0
 _CACHE_FORMAT = "1"
 
 
-class VoiceError(RuntimeError):
+class VoiceError(DeviceError):
     """Speech synthesis failed; carries a Chinese and an English message."""
 
-    def __init__(self, message_zh: str, message_en: str) -> None:
-        super().__init__(f"{message_zh} / {message_en}")
-        self.message_zh = message_zh
-        self.message_en = message_en
+    @property
+    def message_zh(self) -> str:
+        """The Chinese message (`message`), under the name the display code reads."""
+        return self.message
 
 
 class VoiceUnavailable(VoiceError):

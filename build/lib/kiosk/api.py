@@ -105,9 +105,10 @@ PRINTER_BODY = {
     api,
     "PUT",
     "/kiosks/<int:device>/printer",
-    "Set a kiosk's ticket printer: usb://VID:PID, serial:///dev/ttyUSB0?baudrate=9600, "
-    "tcp://HOST:9100, file:///path or dummy://; paper 58/80 mm; text or image mode "
-    "(manager)",
+    "Set a kiosk's ticket printer: usb://VID:PID of a printer plugged in, serial:// a port the "
+    "administrator listed (HALLQ_SERIAL_PORTS), tcp://IP:9100 inside HALLQ_PRINTER_NETWORKS "
+    "(file:// and dummy:// only with HALLQ_TEST_DEVICES=1; 422 otherwise); paper 58/80 mm; "
+    "text or image mode (manager)",
     body=PRINTER_BODY,
     auth="manager",
     errors=(404,),

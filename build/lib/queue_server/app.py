@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from devices.addresses import DevicePolicy
+
 from . import config
 from .http import RecordId
 from .services.bus import MessageBus
@@ -37,6 +39,7 @@ def bootstrap(settings: dict[str, Any], bus: MessageBus | None = None) -> Deps:
         bus=bus or settings.get("BUS") or MessageBus(),
         clock=make_clock(settings),
         public_url=settings.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        devices=settings.get("DEVICE_POLICY") or DevicePolicy.from_settings(settings),
     )
 
 
@@ -67,6 +70,10 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     deps = bootstrap(app.config)
     app.extensions["hallq"] = deps
+    from .services.notify import notifier_from_config
+
+    # Citizens' messages: an SMS gateway when configured, else the log (periodic work too).
+    deps.notifier = app.extensions["hallq_notifier"] = notifier_from_config(app.config)
     interval = float(app.config.get("QUEUE_CHANGED_INTERVAL") or 0)
     if interval > 0:
         # The real server folds a hall's queue figures into one message per interval.
@@ -104,4 +111,16 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.extensions["hallq_scheduler"] = start_scheduler(deps)
     api.init_app(app)
     web.init_app(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind nginx every connection comes from nginx: the client's own address is the one
+        # the nearest trusted proxy appended to X-Forwarded-For (what a client sends is not).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies
+        )
+    from .http import refuse_bad_text_in_request
+
+    app.before_request(refuse_bad_text_in_request)
     return app

@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -90,19 +91,33 @@ def demo(as_json: bool, halls: int, printer: str | None, if_empty: bool) -> None
 
     deps = _deps()
     if printer is not None:
+        from devices.errors import DeviceConfigError
         from devices.printer import open_printer
 
         try:
-            open_printer(printer)
-        except ValueError as error:
+            open_printer(printer)  # the operator's own setting: parsed, not policed
+        except DeviceConfigError as error:
             raise click.BadParameter(str(error), param_hint="--printer") from None
+    credentials = Path(config.instance_path()) / DEMO_CREDENTIALS
     if if_empty and not demo_service.database_is_empty(deps):
         if as_json:
             click.echo(json.dumps({"seeded": False}))
-        else:
+            return
+        try:
+            earlier = json.loads(credentials.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             click.echo("database already has halls; demo not seeded")
+            return
+        click.echo(f"database already has halls; the demo as seeded ({credentials}):")
+        _print_demo(earlier)
         return
     seeded = demo_service.seed_demo(deps, halls=halls, printer_url=printer)
+    # Kept (owner-only) so that the next `make run` can print them again: the database only
+    # holds hashes of the tokens and passwords.
+    with contextlib.suppress(OSError):
+        credentials.parent.mkdir(parents=True, exist_ok=True)
+        credentials.touch(mode=0o600)
+        credentials.write_text(json.dumps(seeded, ensure_ascii=False), encoding="utf-8")
     if as_json:
         if halls == 1:
             click.echo(json.dumps(seeded[0], ensure_ascii=False))
@@ -111,9 +126,21 @@ def demo(as_json: bool, halls: int, printer: str | None, if_empty: bool) -> None
                 json.dumps({"halls": seeded, "admin": seeded[0]["admin"]}, ensure_ascii=False)
             )
         return
+    _print_demo(seeded)
+
+
+DEMO_CREDENTIALS = "demo-credentials.json"
+
+
+def _print_demo(seeded: list[dict[str, Any]]) -> None:
     for hall in seeded:
         click.echo(f"{hall['name']} (hall {hall['hall']})")
         click.echo(f"  kiosk token: {hall['kiosk_token']}")
+        if hall.get("village_kiosk_token"):
+            click.echo(
+                f"  village station (hall {hall['village']}) kiosk token: "
+                f"{hall['village_kiosk_token']}"
+            )
         for clerk in hall["clerks"]:
             click.echo(
                 f"  window {clerk['window_number']}: staff {clerk['staff_no']} "
@@ -201,8 +228,11 @@ def serve(host: str, port: int) -> None:
     # no kiosk of the deployment prints through the server), runs the periodic jobs
     # (HALLQ_SCHEDULER=0: not here) and sends each hall's queue figures at most every
     # HALLQ_QUEUE_CHANGED_MS (0: with each change).
+    # Ticket and booking QR codes send phones to HALLQ_PUBLIC_URL, else to where this listens.
+    public_url = os.environ.get("HALLQ_PUBLIC_URL") or config.public_url_for(host, port)
     app = create_app(
         {
+            "PUBLIC_URL": public_url,
             "DEVICE_WORKERS": os.environ.get("HALLQ_DEVICE_WORKERS", "1") != "0",
             "PRINTING": os.environ.get("HALLQ_PRINTING", "1") != "0",
             "SCHEDULER": os.environ.get("HALLQ_SCHEDULER", "1") != "0",
@@ -232,6 +262,14 @@ def serve(host: str, port: int) -> None:
         click.echo(f"  counter:  {base}/counter")
         click.echo(f"  display:  {base}/display/hall/{first}")
         click.echo(f"  admin:    {base}/admin")
+    click.echo(f"  phones (ticket and booking QR codes) are sent to {public_url}")
+    if config.is_loopback(public_url):
+        click.echo(
+            f"  warning: {public_url} is this machine only; phones cannot reach it. "
+            "Serve with --host 0.0.0.0 (or the hall network's address), or set HALLQ_PUBLIC_URL."
+            " / 警告：手机无法访问本机回环地址，二维码将无效；"
+            "请用 --host 0.0.0.0 启动，或设置 HALLQ_PUBLIC_URL。"
+        )
     sys.stdout.flush()
     server.serve_forever()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ STATUS = {
     "unauthorized": 401,
     "unavailable": 503,
     "too_many": 429,
+    "password_change_required": 403,
 }
 
 
@@ -81,9 +83,7 @@ def current_actor() -> Actor:
             raise Unauthorized("登录已失效或令牌无效，请重新登录", "Invalid or expired token")
         actor = found
     elif "clerk_id" in session:
-        found = None
-        if not signed_in_too_long(deps().clock.now()):
-            found = auth.actor_for_clerk(deps(), int(session["clerk_id"]))
+        found = session_actor()
         if found is None:
             session.clear()
         else:
@@ -92,6 +92,31 @@ def current_actor() -> Actor:
             actor = found
     g.actor = actor
     return actor
+
+
+def session_actor() -> Actor | None:
+    """The staff member of this request's session cookie, while its sign-in stands (a cookie
+    carries its sign-in's token: signing out or a password change ends it on every process)."""
+    if "clerk_id" not in session or signed_in_too_long(deps().clock.now()):
+        return None
+    return auth.actor_for_session(deps(), session.get("clerk_id"), session.get("token"))
+
+
+def start_session(signed_in: dict[str, Any]) -> None:
+    """Make the session cookie carry a fresh sign-in (a result of `auth.login`)."""
+    session.clear()
+    session["clerk_id"] = signed_in["clerk"]["id"]
+    session["token"] = signed_in["token"]
+    session["signed_in_at"] = deps().clock.now().isoformat()
+    session.permanent = True
+
+
+def end_session() -> None:
+    """Sign out the session cookie: its sign-in ends on every process, not only here."""
+    token = session.get("token")
+    if isinstance(token, str) and token:
+        auth.logout(deps(), token)
+    session.clear()
 
 
 def signed_in_too_long(now: datetime) -> bool:
@@ -136,13 +161,61 @@ class QueueErrorWithStatus(QueueError):
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object; an empty body is an empty object."""
+    """The request's JSON object; an empty body is an empty object. Nested deeper than
+    MAX_JSON_DEPTH: 400; a NUL or a lone surrogate in any text of it: 422."""
     if not request.get_data(cache=True):
         return {}
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the JSON parser gives up on "[[[[…" long before the end
+        raise too_deep() from None
     if not isinstance(data, dict):
         raise BadRequest("请求体须为 JSON 对象", "The request body must be a JSON object")
+    refuse_bad_text(data, max_depth=MAX_JSON_DEPTH)
     return data
+
+
+# No request needs more than a few levels; the limit keeps every later walk over a body shallow.
+MAX_JSON_DEPTH = 32
+# NUL (PostgreSQL text cannot hold it) and the UTF-16 surrogate halves (no UTF-8 spelling): a
+# JSON body can carry both as \u escapes, a form or an address can carry %00.
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def too_deep() -> BadRequest:
+    return BadRequest(
+        f"请求体嵌套过深（最多 {MAX_JSON_DEPTH} 层）",
+        f"The request body is nested too deeply (at most {MAX_JSON_DEPTH} levels)",
+    )
+
+
+def refuse_bad_text(value: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
+    """Refuse (422) any text in `value`, keys included, with a NUL or a lone surrogate; and
+    (400) nesting deeper than `max_depth`. Walks without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if _BAD_TEXT.search(item):
+                raise InvalidInput(
+                    "文字中含有不允许的字符（空字符或不成对的代理字符），请删除后重试",
+                    "Text contains a character that is not allowed (NUL or a lone surrogate)",
+                )
+        elif isinstance(item, dict | list):
+            if depth >= max_depth:
+                raise too_deep()
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+
+
+def refuse_bad_text_in_request() -> None:
+    """Before every request: the address's parts, query and form fields carry no NUL (a
+    JSON body is checked where it is read, `json_body`)."""
+    for name, value in (request.view_args or {}).items():
+        refuse_bad_text([name, value] if isinstance(value, str) else name)
+    for source in (request.args, request.form):
+        for key, values in source.lists():
+            refuse_bad_text([key, *values])
 
 
 class BadRequest(InvalidInput):

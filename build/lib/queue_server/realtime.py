@@ -8,24 +8,26 @@ from collections import defaultdict, deque
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room, rooms
 from sqlalchemy import select
 
-from .domain.errors import NotFound, QueueError, in_english
+from .domain.errors import InvalidInput, NotFound, QueueError, in_english
 from .domain.model import Window
 from .http import deps
 from .services import queue as q
-from .services import views
+from .services import versions, views
 from .services.bus import Message
 from .services.context import Deps
+from .store import tables
 from .store.db import CONFIG_GENERATION
 
 NAMESPACE = "/live"
 socketio = SocketIO()
 
-# A late joiner must get its snapshot before any event of its room: joining, reading and
-# sending the snapshot happen under the same lock that local publishing takes.
+# A late joiner must get its snapshot before any event of its room: joining and sending the
+# snapshot happen under the same lock that local publishing takes, and only if nothing was
+# published since the snapshot was read.
 _publish_lock = threading.RLock()
 # Bumped by every local publish: a hall snapshot read before it may no longer be true.
 _published = 0
@@ -110,57 +112,115 @@ def on_disconnect(*_: Any) -> None:
     _recent.pop(request.sid, None)  # type: ignore[attr-defined]
 
 
-def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
-    """The room a `join` asks for and its snapshot; a clear error for anything else."""
+def _positive_id(kind: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
+        raise InvalidInput("编号须为正整数", f"{kind} must be a positive integer id")
+    return value
+
+
+def _one_room(data: Any) -> tuple[str, Any]:
     if not isinstance(data, dict) or len(data) != 1:
-        raise NotFound(
+        raise InvalidInput(
             "加入请求须为 {hall: id}、{window: id} 或 {ticket: token} 之一",
             "join takes exactly one of {hall: id}, {window: id} or {ticket: token}",
         )
     ((kind, value),) = data.items()
+    return kind, value
+
+
+def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
+    """The room a `join` asks for and its snapshot; a clear error for anything else.
+
+    Hall and window snapshots carry their hall's `version` as it was before they were read.
+    """
+    kind, value = _one_room(data)
     d = deps()
     now = d.clock.now()
-    if kind in ("hall", "window"):
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2**31:
-            raise NotFound("编号须为正整数", f"{kind} must be a positive integer id")
-        if kind == "hall":
-            return f"hall:{value}", shared_hall_snapshot(d, value, now)
+    if kind == "hall":
+        return f"hall:{value}", shared_hall_snapshot(d, _positive_id(kind, value), now)
+    if kind == "window":
+        value = _positive_id(kind, value)
         with d.db.reading() as session:
             window = session.scalars(select(Window).where(Window.id == value)).first()  # type: ignore[arg-type]
             if window is None:
                 raise NotFound("找不到该窗口", "No such window")
-            return f"window:{value}", views.window_snapshot(session, window, now)
+            version = versions.current(session, window.hall_id)
+            snapshot = views.window_snapshot(session, window, now)
+            return f"window:{value}", {**snapshot, "version": version}
     if kind == "ticket":
         if not isinstance(value, str):
-            raise NotFound("找不到该号", "No such ticket")
+            raise InvalidInput("号码凭据须为字符串", "ticket must be a token string")
         return f"ticket:{value}", {"ticket": q.ticket_status(d, value)}
-    raise NotFound("未知的房间类型", f"Unknown room kind: {kind}")
+    raise InvalidInput("未知的房间类型", f"Unknown room kind: {in_english(kind)}")
 
 
 def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]:
-    """A hall's snapshot, shared by joins close together with nothing published in between.
+    """A hall's snapshot, shared by joins close together while the hall stays as it was.
 
-    Only where every event of the deployment passes through `publish` (one process, no message
-    queue); with a message queue other processes' events never pass here, so each join reads.
-    A write to the hall's settings (`CONFIG_GENERATION`) or a moved clock also ends the sharing.
-    The caller holds `_publish_lock`.
+    Every change a hall's screens hear of moves its version (`services/versions.py`) in the
+    database, whichever process made it; a snapshot is shared while that version, this
+    process's own publishing (`_published`) and its settings writes (`CONFIG_GENERATION`)
+    stay put, for at most `SNAPSHOT_REUSE_SECONDS` by the clock and the hall's clock. Every
+    screen reconnecting after a restart, on any number of processes, reads the hall's version
+    (one row) rather than its whole state, and while one join reads the state the others of
+    that hall wait for it instead of reading it too. No lock is held while reading.
     """
-    single = not current_app.config.get("MESSAGE_QUEUE")
     shared = d.db.cache.setdefault(_SNAPSHOTS, {})
-    version = (_published, d.db.cache.get(CONFIG_GENERATION, 0))
-    if single and hall_id in shared:
-        taken_version, taken, taken_now, snapshot = shared[hall_id]
-        if (
-            taken_version == version
-            and time.monotonic() - taken < SNAPSHOT_REUSE_SECONDS
-            and timedelta(0) <= now - taken_now < timedelta(seconds=SNAPSHOT_REUSE_SECONDS)
-        ):
-            return {**snapshot, "server_time": views.iso(now)}
-    with d.db.reading() as session:
-        snapshot = views.hall_snapshot(session, views.get_hall(session, hall_id), now)
-    if single:
+    for _ in range(20):
+        with d.db.reading() as session:
+            hall_version = versions.current(session, hall_id)
+        version = (hall_version, _published, d.db.cache.get(CONFIG_GENERATION, 0))
+        found = shared.get(hall_id)
+        if found is not None:
+            taken_version, taken, taken_now, snapshot = found
+            if (
+                taken_version == version
+                and time.monotonic() - taken < SNAPSHOT_REUSE_SECONDS
+                and timedelta(0) <= now - taken_now < timedelta(seconds=SNAPSHOT_REUSE_SECONDS)
+            ):
+                return {**snapshot, "server_time": views.iso(now)}
+        with _reading_lock:
+            reading = _reading.get(hall_id)
+            if reading is None:
+                reading = _reading[hall_id] = threading.Event()
+                break
+        reading.wait(5)  # another join reads this hall now: share what it reads
+    else:
+        reading = None
+    try:
+        with d.db.reading() as session:
+            snapshot = views.hall_snapshot(session, views.get_hall(session, hall_id), now)
+        snapshot["version"] = hall_version
         shared[hall_id] = (version, time.monotonic(), now, snapshot)
-    return snapshot
+        return snapshot
+    finally:
+        if reading is not None:
+            with _reading_lock:
+                _reading.pop(hall_id, None)
+            reading.set()
+
+
+# The halls whose snapshot a join is reading now (the others wait for it): guarded by a lock
+# that is never held while reading.
+_reading: dict[int, threading.Event] = {}
+_reading_lock = threading.Lock()
+
+
+def room_version(data: Any) -> int:
+    """The version of the hall a hall or window room belongs to (what `check` answers)."""
+    kind, value = _one_room(data)
+    if kind not in ("hall", "window"):
+        raise NotFound("只有大厅和窗口有版本号", "Only hall and window rooms have a version")
+    value = _positive_id(kind, value)
+    with deps().db.reading() as session:
+        if kind == "hall":
+            return versions.current(session, value)
+        hall_id = session.scalar(
+            select(tables.windows.c.hall_id).where(tables.windows.c.id == value)
+        )
+        if hall_id is None:
+            raise NotFound("找不到该窗口", "No such window")
+        return versions.current(session, int(hall_id))
 
 
 @socketio.on("join", namespace=NAMESPACE)
@@ -173,15 +233,48 @@ def on_join(data: Any) -> dict[str, Any]:
         emit("error", reply)
         return {"ok": False, **reply}
     try:
-        with _publish_lock:
+        # The snapshot is read without holding up publishing; it is sent, and the room joined,
+        # under the lock only if nothing was published here meanwhile (else it is read again),
+        # so it still comes before any later event of the room.
+        for _ in range(JOIN_TRIES):
+            published = _published
             room, snapshot = room_snapshot(data)
-            join_room(room)
-            emit("snapshot", {"room": room, **snapshot})
+            with _publish_lock:
+                if published == _published:
+                    _join(room, snapshot)
+                    break
+        else:
+            with _publish_lock:  # a hall too busy to slip in between its events
+                room, snapshot = room_snapshot(data)
+                _join(room, snapshot)
     except QueueError as error:
         reply = _error(error.code, error.message, error.message_en)
         emit("error", reply)
         return {"ok": False, **reply}
     return {"ok": True, "room": room}
+
+
+def _join(room: str, snapshot: dict[str, Any]) -> None:
+    join_room(room)
+    # Straight to this connection, never through the message queue: it is here.
+    emit("snapshot", {"room": room, **snapshot}, ignore_queue=True)
+
+
+# How often a join reads its snapshot again because something was published meanwhile, before
+# it reads under the publishing lock.
+JOIN_TRIES = 3
+
+
+@socketio.on("check", namespace=NAMESPACE)
+def on_check(data: Any) -> dict[str, Any]:
+    """A screen's periodic question: {hall: id} or {window: id} → the hall's version now. A
+    screen whose version differs missed something and joins again for a fresh snapshot."""
+    if not guard():
+        return {"ok": False, **_error("too_many", "请求过于频繁", "Too many messages")}
+    try:
+        return {"ok": True, "version": room_version(data)}
+    except QueueError as error:
+        return {"ok": False, **_error(error.code, error.message, error.message_en)}
 
 
 @socketio.on("leave", namespace=NAMESPACE)
@@ -216,6 +309,9 @@ def on_unknown(event: str, *args: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach Socket.IO to the app and its message queue."""
+    # Flask-SocketIO keeps the message queue of an earlier app when the next one has none: an
+    # app without a queue must start without one (one process builds several apps in tests).
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
 
 from ..domain.errors import QueueError
@@ -19,10 +19,9 @@ from ..http import STATUS, current_actor, deps, signed_in_too_long
 from ..services import admin as admin_service
 from ..services import complaints
 from ..services.bus import Message
+from .blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-PUBLIC_ENDPOINTS = ("admin.login", "admin.photo")
+PUBLIC_ENDPOINTS = ("admin.login", "admin.photo", "admin.password")
 
 
 @bp.before_request
@@ -33,16 +32,13 @@ def _require_console() -> Any:
     if "clerk_id" in session and signed_in_too_long(deps().clock.now()):
         session.clear()
         return redirect(url_for("admin.login", next=request.full_path, expired=1))
+    from ..services import access
+
     actor = current_actor()  # checks the CSRF token of every change made with the cookie
-    if not actor.is_staff:
-        if request.method == "GET":
-            return redirect(url_for("admin.login", next=request.full_path))
-        from ..domain.errors import Unauthorized
-
-        raise Unauthorized("请先登录", "Please sign in first")
-    from ..services import scope
-
-    scope.require_console(actor)
+    signed_in = access.has_permission(None, actor, None, "account.self")
+    if not signed_in and request.method == "GET":
+        return redirect(url_for("admin.login", next=request.full_path))
+    access.require_anywhere(actor, "console.use")  # 401 signed out, 403 for counter staff
     return None
 
 

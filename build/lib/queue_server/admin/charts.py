@@ -35,6 +35,14 @@ def _number(value: float) -> str:
     return f"{value:g}" if float(value).is_integer() else f"{value:.1f}"
 
 
+def _figure(chart_id: str, title: str, title_en: str, svg: str) -> Markup:
+    """The chart under its visible title (the SVG's own title is for screen readers only)."""
+    return Markup(
+        f'<figure class="chart-figure"><figcaption id="{escape(chart_id)}-caption">'
+        f'{escape(title)} <small lang="en">{escape(title_en)}</small></figcaption>{svg}</figure>'
+    )
+
+
 def bar_chart(
     chart_id: str,
     title: str,
@@ -99,7 +107,7 @@ def bar_chart(
         )
         x += 24 + 9 * (len(s.name) * 2 + len(s.name_en))
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return _figure(chart_id, title, title_en, "".join(parts))
 
 
 def hbar_chart(
@@ -141,4 +149,4 @@ def hbar_chart(
             f"{escape(unit)}</text>"
         )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return _figure(chart_id, title, title_en, "".join(parts))

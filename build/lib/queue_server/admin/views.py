@@ -20,7 +20,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from sqlalchemy import select
@@ -28,12 +27,22 @@ from sqlalchemy import select
 from ..domain import reports as rp
 from ..domain.errors import InvalidInput, QueueError
 from ..domain.model import WINDOW_TYPE_NAMES
-from ..http import STATUS, check_csrf, csrf_token, current_actor, deps
-from ..services import admin, auth, complaints, ratelimit, reports, scope
+from ..http import (
+    STATUS,
+    check_csrf,
+    csrf_token,
+    current_actor,
+    deps,
+    end_session,
+    session_actor,
+    start_session,
+)
+from ..services import access, admin, auth, complaints, ratelimit, reports
 from ..services.admin import FieldErrors
 from ..services.context import Actor
 from ..store import tables
-from . import bp, charts, forms
+from . import charts, forms, weekly_hours
+from .blueprint import bp
 from .forms import Form, Option
 
 # The sections of a hall, in the order of the navigation.
@@ -72,6 +81,7 @@ def page(template: str, *, hall_id: int | None = None, status: int = 200, **cont
             hall=hall,
             sections=SECTIONS,
             csrf=csrf_token(),
+            calendar_warning=admin.calendar_warning(deps()),
             **context,
         ),
         status,
@@ -114,11 +124,15 @@ def login() -> Any:
                 request.form.get("password", ""),
                 request.remote_addr,
             )
+        except auth.PasswordChangeRequired as reset:
+            return _password_page(
+                request.form.get("staff_no", ""), (reset.message, reset.message_en)
+            )
         except QueueError as refused:
             error, status = (refused.message, refused.message_en), STATUS.get(refused.code, 400)
         else:
-            auth.logout(deps(), result["token"])  # pages use the cookie, not the bearer token
             if result["clerk"]["role"] not in ("manager", "admin"):
+                auth.logout(deps(), result["token"])
                 error, status = (
                     (
                         "管理后台仅限中心管理员和系统管理员使用",
@@ -127,10 +141,7 @@ def login() -> Any:
                     403,
                 )
             else:
-                session.clear()
-                session["clerk_id"] = result["clerk"]["id"]
-                session["signed_in_at"] = deps().clock.now().isoformat()
-                session.permanent = True
+                start_session(result)
                 return redirect(target or url_for("admin.overview"))
     return (
         render_template("admin/login.html", error=error, csrf=csrf_token(), next=target or ""),
@@ -138,10 +149,65 @@ def login() -> Any:
     )
 
 
+def _password_page(
+    staff_no: str,
+    notice: tuple[str, str] | None = None,
+    *,
+    error: tuple[str, str] | None = None,
+    status: int = 200,
+) -> Any:
+    signed_in = session_actor()
+    return (
+        render_template(
+            "admin/password.html",
+            me=signed_in,
+            staff_no=staff_no,
+            notice=notice,
+            error=error,
+            min_length=auth.MIN_PASSWORD,
+            csrf=csrf_token(),
+        ),
+        status,
+    )
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def password() -> Any:
+    """修改密码: one's own password; also the first step after an admin's reset (not signed in,
+    the staff number and the password the admin gave prove who it is)."""
+    signed_in = session_actor()
+    staff_no = request.values.get("staff_no", "")[:32]
+    if signed_in is not None:
+        staff_no = auth.staff_number(deps(), signed_in.id)
+    if request.method == "GET":
+        return _password_page(staff_no)
+    check_csrf()
+    if request.form.get("new_password") != request.form.get("repeat_password"):
+        mismatch = ("两次输入的新密码不一致", "The two new passwords differ")
+        return _password_page(staff_no, error=mismatch, status=422)
+    try:
+        result = ratelimit.guarded_change_password(
+            deps(),
+            staff_no,
+            request.form.get("password", ""),
+            request.form.get("new_password", ""),
+            request.remote_addr,
+        )
+    except QueueError as refused:
+        problem = (refused.message, refused.message_en)
+        return _password_page(staff_no, error=problem, status=STATUS.get(refused.code, 400))
+    start_session(result)
+    if result["clerk"]["role"] in ("manager", "admin"):
+        return done("密码已修改", "Password changed", url_for("admin.overview"))
+    return _password_page(
+        staff_no, ("密码已修改，请回到柜台登录", "Password changed; sign in at your counter")
+    )
+
+
 @bp.post("/logout")
 def logout() -> Any:
-    """Sign out of the console."""
-    session.clear()
+    """Sign out of the console (the cookie's sign-in ends on every process)."""
+    end_session()
     return redirect(url_for("admin.login"))
 
 
@@ -281,18 +347,6 @@ HOURS_OVERRIDE_FIELDS = (
     ),
     admin.FieldSpec("reason", "原因", "Reason", max_len=40),
 )
-HOURS_JSON_FIELDS = (
-    admin.FieldSpec(
-        "hours",
-        "每周办公时间（JSON）",
-        "Weekly hours (JSON)",
-        "textarea",
-        required=True,
-        max_len=20_000,
-        help_zh="regular 工作日、extra_days 5+X、extended 延时服务、holiday 节假日受理、year_round 365 天无休",
-        help_en="regular, extra_days (5+X), extended, holiday, year_round",
-    ),
-)
 
 
 def _sessions_of(text: str) -> list[dict[str, str]]:
@@ -315,17 +369,10 @@ def hours(hall: int) -> Any:
 
     actor = me()
     with deps().db.reading() as s:
-        found = scope.require_hall(s, actor, hall)
+        found = access.require_hall(s, actor, hall, "hall.hours")
         stored = dict(found.hours or {})
     override = Form(HOURS_OVERRIDE_FIELDS, values={"closed": True})
-    weekly = Form(
-        HOURS_JSON_FIELDS,
-        values={
-            "hours": json.dumps(
-                {k: v for k, v in stored.items() if k != "overrides"}, ensure_ascii=False, indent=2
-            )
-        },  # fmt: skip
-    )
+    weekly = Form(weekly_hours.specs(), values=weekly_hours.form_values(stored))
     status = 200
     if request.method == "POST":
         which = request.form.get("form", "")
@@ -346,15 +393,8 @@ def hours(hall: int) -> Any:
             elif which == "remove":
                 schedule.remove_override(deps(), actor, hall, request.form.get("day", ""))
             elif which == "weekly":
-                raw = request.form.get("hours", "")
-                weekly.values["hours"] = raw
-                try:
-                    loaded = json.loads(raw)
-                except ValueError:
-                    raise FieldErrors(
-                        {"hours": ("JSON 格式不正确", "The hours are not valid JSON")}
-                    ) from None
-                schedule.set_hours(deps(), actor, hall, loaded)
+                weekly.values.update({k: request.form.get(k, "") for k in weekly.values})
+                schedule.set_hours(deps(), actor, hall, weekly_hours.hours_from_form(request.form))
             else:
                 abort(400)
         except FieldErrors as problem:
@@ -375,6 +415,8 @@ def hours(hall: int) -> Any:
         overrides=overrides,
         override=override,
         weekly=weekly,
+        weekly_sections=weekly_hours.SECTIONS,
+        weekdays=weekly_hours.WEEKDAYS,
     )
 
 
@@ -728,7 +770,7 @@ def _clerk_form(values: dict[str, Any] | None = None, *, creating: bool) -> Form
         values=values or {"role": "clerk", "active": True},
         options={
             "hall_id": [Option(h["id"], "　" * h["depth"] + h["name"]) for h in tree],
-            "role": [Option(r.value, *admin.ROLE_NAMES[r]) for r in scope.grantable_roles(actor)],
+            "role": [Option(r.value, *admin.ROLE_NAMES[r]) for r in access.grantable_roles(actor)],
         },
     )
 
@@ -800,8 +842,11 @@ MAX_PHOTO_BYTES = 200 * 1024
 
 
 def photo_dir() -> Path:
-    """Where uploaded staff photos are kept (the instance folder)."""
+    """Where photos uploaded before they were kept in the database lie (the instance folder)."""
     return Path(current_app.config.get("INSTANCE") or current_app.instance_path) / "photos"
+
+
+PHOTO_CONTENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 
 @bp.post("/staff/<int:clerk>/photo")
@@ -832,9 +877,7 @@ def clerk_photo(clerk: int) -> Any:
         flash(f"{problem.message}|{problem.message_en}", "error")
         return redirect(url_for("admin.clerk_edit", clerk=clerk))
     name = f"{clerk}-{hashlib.sha256(data).hexdigest()[:16]}.{kind}"
-    folder = photo_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
+    admin.store_clerk_photo(deps(), actor, clerk, name, PHOTO_CONTENT_TYPES[kind], data)
     admin.set_clerk_photo(deps(), actor, clerk, url_for("admin.photo", name=name))
     return done("照片已更新", "Photo updated", url_for("admin.clerk_edit", clerk=found["id"]))
 
@@ -844,10 +887,16 @@ def photo(name: str) -> Any:
     """A staff photo: public, as the window display (工作人员座牌) shows it to everyone."""
     if "/" in name or name.startswith(".") or len(name) > 80:
         abort(404)
-    path = photo_dir() / name
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, max_age=86400)
+    stored = admin.clerk_photo(deps(), name)
+    if stored is not None:
+        content_type, data = stored
+        # The name holds a digest of the picture: it is its own entity tag.
+        response = send_file(io.BytesIO(data), mimetype=content_type, max_age=86400, etag=name)
+    else:
+        path = photo_dir() / name
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, max_age=86400)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 
@@ -931,9 +980,10 @@ PRINTER_FIELDS = (
         "小票打印机地址",
         "Ticket printer URL",
         max_len=300,
-        help_zh="usb://VID:PID、serial:///dev/ttyUSB0?baudrate=9600、tcp://主机:9100、dummy://；留空则不打印",
-        help_en="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=9600, tcp://HOST:9100, dummy://; "
-        "empty: no printing",
+        help_zh="usb://VID:PID、serial:///dev/ttyUSB0?baudrate=9600、tcp://IP地址:9100"
+        "（须为系统管理员允许的设备、串口或网段）；留空则不打印",
+        help_en="usb://VID:PID, serial:///dev/ttyUSB0?baudrate=9600, tcp://IP:9100 (a device, "
+        "port or network the administrator allows); empty: no printing",
     ),
     admin.FieldSpec(
         "paper_mm",
@@ -1039,15 +1089,23 @@ def device_delete(device: int) -> Any:
 @bp.get("/halls/<int:hall>/monitor")
 def monitor(hall: int) -> Any:
     """实时监控: every window of the hall, live."""
-    snapshot = admin.monitor_snapshot(deps(), me(), hall)
+    snapshot = _with_health(admin.monitor_snapshot(deps(), me(), hall))
     return page("admin/monitor.html", hall_id=hall, snapshot=snapshot, types=WINDOW_TYPE_NAMES)
 
 
 @bp.get("/halls/<int:hall>/monitor/live")
 def monitor_live(hall: int) -> Any:
     """The monitor's live part, redrawn by the page on every event of the hall's room."""
-    snapshot = admin.monitor_snapshot(deps(), me(), hall)
+    snapshot = _with_health(admin.monitor_snapshot(deps(), me(), hall))
     return render_template("admin/_monitor_live.html", snapshot=snapshot)
+
+
+def _with_health(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The monitor also says when the database or the message queue does not answer."""
+    from ..services import health
+
+    found = health.problems(deps(), current_app.config.get("MESSAGE_QUEUE"))
+    return {**snapshot, "health": [p.as_dict() for p in found]}
 
 
 # =============================================================================================
@@ -1387,7 +1445,7 @@ def calendar_year(year: int) -> Any:
     error: tuple[str, str] | None = None
     status = 200
     if request.method == "POST":
-        scope.require_admin(actor)
+        access.require_anywhere(actor, "deployment.configure")
         if request.form.get("action") == "delete":
             admin.delete_year(deps(), actor, year)
             return done(
@@ -1396,7 +1454,9 @@ def calendar_year(year: int) -> Any:
             )  # fmt: skip
         typed = (request.form.get("holidays", "")[:5000], request.form.get("swapped", "")[:2000])
         try:
-            admin.save_year(deps(), actor, year, admin.parse_lines(*typed))
+            from ..web.booking_api import notifier
+
+            admin.save_year(deps(), actor, year, admin.parse_lines(*typed), notifier())
         except InvalidInput as refused:
             error, status = (refused.message, refused.message_en), 422
         else:

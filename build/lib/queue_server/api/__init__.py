@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request, session
+from flask import Blueprint, Flask, current_app, g, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -15,8 +15,10 @@ from ..http import (
     csrf_token,
     current_actor,
     deps,
+    end_session,
     error_response,
     queue_error_response,
+    start_session,
 )
 from ..services import auth, ratelimit, views
 from ..services import queue as q
@@ -181,9 +183,11 @@ _window_action("open", "Open the window (or take it over as the B post)", None,
 _window_action("close", "Close the window", None, lambda a, w, b: q.close_window(deps(), a, w))
 _window_action(
     "call-next",
-    "Finish the current ticket, if any, and call the next one ({ticket: null} when none waits)",
+    "Finish the current ticket, if any, and call the next one ({ticket: null} when none waits); "
+    "a retry that sends the same Idempotency-Key header gets the same ticket, and without a key "
+    "a ticket called moments ago (queue rule call_next_guard_seconds, 10) is not finished: 409",
     None,
-    lambda a, w, b: q.call_next(deps(), a, w),
+    lambda a, w, b: q.call_next(deps(), a, w, request.headers.get("Idempotency-Key")),
 )
 _window_action(
     "call",
@@ -276,7 +280,8 @@ _window_action("resume", "Resume the window after a pause", None,
     "POST",
     "/auth/login",
     "Sign in with staff number and password: a session cookie and a bearer token "
-    "(5 wrong passwords in 15 minutes lock the staff number: 429)",
+    "(5 wrong passwords in 15 minutes lock the staff number from that address, 20 lock the "
+    "address: 429; after an admin's reset: 403 password_change_required)",
     body={
         "type": "object",
         "required": ["staff_no", "password"],
@@ -285,17 +290,51 @@ _window_action("resume", "Resume the window after a pause", None,
             "password": {"type": "string", "maxLength": 128},
         },
     },
-    errors=(401, 429),
+    errors=(401, 403, 429),
 )
 def login() -> Any:
     data = body()
     result = ratelimit.guarded_login(
         deps(), data.get("staff_no"), data.get("password"), request.remote_addr
     )
-    session.clear()
-    session["clerk_id"] = result["clerk"]["id"]
-    session["signed_in_at"] = deps().clock.now().isoformat()
-    session.permanent = True
+    start_session(result)
+    result["csrf_token"] = csrf_token()
+    return jsonify(result)
+
+
+@documented(
+    api,
+    "POST",
+    "/auth/password",
+    "Change your own password (at least 10 characters, not your staff number, not a common "
+    "one): the current password proves who you are, every other sign-in of yours ends, and "
+    "you are signed in afresh. Signed in, staff_no may be left out; after an admin's reset "
+    "(sign-in answers 403 password_change_required) send it",
+    body={
+        "type": "object",
+        "required": ["password", "new_password"],
+        "properties": {
+            "staff_no": {"type": "string", "maxLength": 32},
+            "password": {"type": "string", "maxLength": 128},
+            "new_password": {"type": "string", "maxLength": 128},
+        },
+    },
+    errors=(401, 422, 429),
+)
+def change_password() -> Any:
+    data = body()
+    staff_no = data.get("staff_no")
+    if staff_no is None:
+        actor = current_actor()
+        if not actor.is_staff:
+            from ..domain.errors import Unauthorized
+
+            raise Unauthorized("请先登录", "Please sign in first")
+        staff_no = auth.staff_number(deps(), actor.id)
+    result = ratelimit.guarded_change_password(
+        deps(), staff_no, data.get("password"), data.get("new_password"), request.remote_addr
+    )
+    start_session(result)
     result["csrf_token"] = csrf_token()
     return jsonify(result)
 
@@ -310,17 +349,16 @@ def logout() -> Any:
     token = bearer_token()
     if token:
         auth.logout(deps(), token)
-    session.clear()
+    end_session()
     return jsonify({"ok": True})
 
 
 @documented(api, "GET", "/auth/me", "Who is signed in", auth="clerk")
 def me() -> Any:
-    actor = current_actor()
-    if not actor.is_staff:
-        from ..domain.errors import Unauthorized
+    from ..services import access
 
-        raise Unauthorized("请先登录", "Please sign in first")
+    actor = current_actor()
+    access.require_anywhere(actor, "account.self")
     return jsonify(
         {"id": actor.id, "name": actor.name, "role": actor.role, "hall_id": actor.hall_id}
     )
@@ -338,6 +376,7 @@ EXTENSIONS = (
     "queue_server.web.counter_api",
     "queue_server.web.booking_api",
     "queue_server.web.admin_api",
+    "queue_server.web.cases_api",
 )
 
 
@@ -362,6 +401,18 @@ def hall_alarms(hall: int) -> Any:
     return jsonify({"alarms": open_alarms(deps(), hall)})
 
 
+def http_error_response(error: HTTPException) -> Response:
+    """An HTTP error under the API's prefix, as the API's JSON error."""
+    code = error.code or 500
+    messages = {
+        404: ("找不到该接口", "No such API route"),
+        405: ("该接口不支持此请求方法", "Method not allowed on this route"),
+        413: ("请求内容过大", "Request too large"),
+    }
+    zh, en = messages.get(code, ("请求无效", error.description or "Bad request"))
+    return error_response(error.name.lower().replace(" ", "_"), zh, en, code)
+
+
 def init_app(app: Flask) -> None:
     """Mount the API and its JSON error handling."""
     app.register_blueprint(api)
@@ -376,14 +427,7 @@ def init_app(app: Flask) -> None:
 
         if not request.path.startswith(PREFIX):
             return error
-        code = error.code or 500
-        messages = {
-            404: ("找不到该接口", "No such API route"),
-            405: ("该接口不支持此请求方法", "Method not allowed on this route"),
-            413: ("请求内容过大", "Request too large"),
-        }
-        zh, en = messages.get(code, ("请求无效", error.description or "Bad request"))
-        return error_response(error.name.lower().replace(" ", "_"), zh, en, code)
+        return http_error_response(error)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

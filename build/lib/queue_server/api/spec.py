@@ -136,7 +136,7 @@ def query_value(param: Param, raw: str) -> Any:
     value: Any = raw
     if kind == "integer":
         if not re.fullmatch(r"[+-]?[0-9]{1,12}", raw):
-            raise InvalidInput(f"参数 {name} 须为整数", f"{name} must be a whole number")
+            raise InvalidInput(f"参数 {name} 须为整数", f"Parameter {name} must be a whole number")
         value = int(raw)
     validate(schema, value, name, noun="参数")
     if schema.get("format") == "date":
@@ -152,12 +152,13 @@ def query_date(name: str, raw: str) -> date:
         day = None
     if day is None:
         raise InvalidInput(
-            f"参数 {name} 须为日期，如 2026-11-27", f"{name} must be a date such as 2026-11-27"
+            f"参数 {name} 须为日期，如 2026-11-27",
+            f"Parameter {name} must be a date such as 2026-11-27",
         )
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise InvalidInput(
             f"参数 {name} 须在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间",
-            f"{name} must be a date from {FIRST_YEAR} to {LAST_YEAR}",
+            f"Parameter {name} must be a date from {FIRST_YEAR} to {LAST_YEAR}",
         )
     return day
 
@@ -179,7 +180,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 def validate(schema: dict[str, Any], value: Any, where: str = "body", noun: str = "字段") -> None:
     """Check a value against the small JSON-schema subset our routes use (`noun`: 字段 for a body
-    field, 参数 for a query parameter, in the Chinese message)."""
+    field, 参数 for a query parameter; field, parameter in the English one, so that the message
+    starts as a sentence and the name keeps its spelling: "Parameter by must be one of …")."""
+    named = f"{'Parameter' if noun == '参数' else 'Field'} {where}"
     if "oneOf" in schema:
         for option in schema["oneOf"]:
             try:
@@ -187,11 +190,11 @@ def validate(schema: dict[str, Any], value: Any, where: str = "body", noun: str 
                 return
             except InvalidInput:
                 continue
-        raise InvalidInput(f"{noun} {where} 的值无效", f"{where} has an invalid value")
+        raise InvalidInput(f"{noun} {where} 的值无效", f"{named} has an invalid value")
     if value is None:
         if schema.get("nullable"):
             return
-        raise InvalidInput(f"{noun} {where} 不能为空", f"{where} must not be null")
+        raise InvalidInput(f"{noun} {where} 不能为空", f"{named} must not be null")
     kind = schema.get("type")
     if kind:
         allowed = _TYPES[kind]
@@ -199,41 +202,41 @@ def validate(schema: dict[str, Any], value: Any, where: str = "body", noun: str 
             allowed = ()
         if not isinstance(value, allowed):
             raise InvalidInput(
-                f"{noun} {where} 的类型应为 {kind}", f"{where} must be of type {kind}"
+                f"{noun} {where} 的类型应为 {kind}", f"{named} must be of type {kind}"
             )
     if "enum" in schema and value not in schema["enum"]:
         options = ", ".join(str(v) for v in schema["enum"])
         ascii_options = ", ".join(str(v) for v in schema["enum"] if str(v).isascii())
         raise InvalidInput(
-            f"{noun} {where} 须为以下之一：{options}", f"{where} must be one of: {ascii_options}"
+            f"{noun} {where} 须为以下之一：{options}", f"{named} must be one of: {ascii_options}"
         )
     if isinstance(value, str):
         if len(value) > schema.get("maxLength", 10_000):
             raise InvalidInput(
                 f"{noun} {where} 过长（最多 {schema.get('maxLength')} 字）",
-                f"{where} is too long (at most {schema.get('maxLength')} characters)",
+                f"{named} is too long (at most {schema.get('maxLength')} characters)",
             )
         if len(value) < schema.get("minLength", 0):
-            raise InvalidInput(f"{noun} {where} 不能为空", f"{where} must not be empty")
+            raise InvalidInput(f"{noun} {where} 不能为空", f"{named} must not be empty")
         if "pattern" in schema and not re.fullmatch(schema["pattern"], value):
-            raise InvalidInput(f"{noun} {where} 格式不正确", f"{where} has the wrong format")
+            raise InvalidInput(f"{noun} {where} 格式不正确", f"{named} has the wrong format")
     if isinstance(value, int | float) and not isinstance(value, bool):
         if isinstance(value, int) and abs(value) > RECORD_ID_MAX and "maximum" not in schema:
             # Every whole number we store fits 32 bits; a larger one is nothing we know of.
-            raise InvalidInput(f"{noun} {where} 的数值超出范围", f"{where} is out of range")
+            raise InvalidInput(f"{noun} {where} 的数值超出范围", f"{named} is out of range")
         if "minimum" in schema and value < schema["minimum"]:
             raise InvalidInput(
                 f"{noun} {where} 不能小于 {schema['minimum']}",
-                f"{where} must be at least {schema['minimum']}",
+                f"{named} must be at least {schema['minimum']}",
             )
         if "maximum" in schema and value > schema["maximum"]:
             raise InvalidInput(
                 f"{noun} {where} 不能大于 {schema['maximum']}",
-                f"{where} must be at most {schema['maximum']}",
+                f"{named} must be at most {schema['maximum']}",
             )
     if isinstance(value, list):
         if len(value) > schema.get("maxItems", 1000):
-            raise InvalidInput(f"{noun} {where} 项目过多", f"{where} has too many entries")
+            raise InvalidInput(f"{noun} {where} 项目过多", f"{named} has too many entries")
         for index, item in enumerate(value):
             validate(schema.get("items", {}), item, f"{where}[{index}]", noun)
     if isinstance(value, dict):

@@ -7,7 +7,7 @@ transcribed for espeak-ng, and the order in which announcements play.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from pypinyin import Style, lazy_pinyin
@@ -21,6 +21,8 @@ _DIGITS = "零一二三四五六七八九"
 
 PLAYS_PER_ANNOUNCEMENT = 2
 DEFAULT_MAX_WAITING = 20
+# No call is heard more than this many seconds after it appeared on the screen.
+DELAY_BOUND_S = 15.0
 _REMEMBERED_CALL_IDS = 500
 
 
@@ -140,7 +142,7 @@ def spoken_pinyin(phrase: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Play:
-    """One playback of a call announcement; each call is played PLAYS_PER_ANNOUNCEMENT times."""
+    """One playback of a call announcement (a call is played once or twice, see below)."""
 
     call_id: str
     number: str
@@ -157,40 +159,56 @@ class _Announcement:
     number: str
     window: int
     is_recall: bool
+    at: float  # when the call appeared on the screen, in seconds
+    order: int  # arrival order, breaking ties between calls that appeared at the same moment
     plays_done: int = 0
-    playing: bool = False
-
-    @property
-    def started(self) -> bool:
-        return self.playing or self.plays_done > 0
 
 
 class AnnouncementQueue:
-    """Announcements waiting to be played on one screen: one at a time, each call played twice.
+    """Announcements waiting to be played on one screen, kept within a delay bound.
 
-    The display page mirrors this model in JavaScript: on a call event it calls `enqueue`,
-    asks `next_to_play` for something to play, and calls `mark_played` when the audio ends
-    (or fails), then asks again.
+    One playback at a time. A call is played twice when nothing else waits, once when other
+    calls wait. While one call waits it is next; once a backlog forms the newest call is
+    spoken first (the people just called are the ones looking up). A call that could no
+    longer start within `bound_s` seconds of appearing is not spoken at all (it stays on the
+    screen), except a recall, which is never dropped and goes before other calls. So no call
+    is heard more than `bound_s` seconds after it appeared, whatever the rate of calls.
+
+    The display page mirrors this model in JavaScript (static/display/announce.js): on a call
+    event it calls `enqueue` with the time, asks `next_to_play` for something to play, and
+    calls `mark_played` when the audio ends (or fails), then asks again.
     """
 
     def __init__(
         self,
         max_waiting: int = DEFAULT_MAX_WAITING,
         plays_per_announcement: int = PLAYS_PER_ANNOUNCEMENT,
+        bound_s: float = DELAY_BOUND_S,
     ) -> None:
-        if max_waiting < 1 or plays_per_announcement < 1:
-            raise ValueError("max_waiting and plays_per_announcement must be at least 1")
+        if max_waiting < 1 or plays_per_announcement < 1 or bound_s <= 0:
+            raise ValueError("max_waiting, plays_per_announcement and bound_s must be positive")
         self.max_waiting = max_waiting
         self.plays_per_announcement = plays_per_announcement
+        self.bound_s = bound_s
         self.dropped = 0
-        self._items: deque[_Announcement] = deque()
+        self.skipped: list[str] = []  # call_ids never spoken, oldest first (bounded)
+        self._waiting: list[_Announcement] = []
+        self._current: _Announcement | None = None  # played at least once, may be repeated
+        self._playing = False
+        self._arrivals = 0
         # Remembered (bounded) so a replayed socket event for an old call is still ignored.
         self._seen: OrderedDict[str, None] = OrderedDict()
 
     def enqueue(
-        self, call_id: str, number: str, window: str | int, is_recall: bool = False
+        self,
+        call_id: str,
+        number: str,
+        window: str | int,
+        is_recall: bool = False,
+        at: float = 0.0,
     ) -> bool:
-        """Queue the announcement of a call event; False if this call_id was already queued."""
+        """Queue the announcement of a call event that appeared at time `at` (seconds);
+        False if this call_id was already queued."""
         number = check_ticket_number(number)
         window_number = check_window_number(window)
         if call_id in self._seen:
@@ -198,56 +216,80 @@ class AnnouncementQueue:
         self._seen[call_id] = None
         while len(self._seen) > _REMEMBERED_CALL_IDS:
             self._seen.popitem(last=False)
-        self._items.append(_Announcement(call_id, number, window_number, is_recall))
-        self._drop_oldest_waiting()
+        self._arrivals += 1
+        self._waiting.append(
+            _Announcement(call_id, number, window_number, is_recall, at, self._arrivals)
+        )
+        # Memory bound: beyond it the oldest waiting calls go (never a recall).
+        droppable = sorted((i for i in self._waiting if not i.is_recall), key=_age_key)
+        for item in droppable[: max(len(self._waiting) - self.max_waiting, 0)]:
+            self._drop(item)
         return True
 
-    def _drop_oldest_waiting(self) -> None:
-        # A started announcement finishes its repeats; beyond the bound the oldest waiting
-        # calls go, since a newer call is what people in the hall are looking for.
-        waiting = [item for item in self._items if not item.started]
-        excess = len(waiting) - self.max_waiting
-        for item in waiting[: max(excess, 0)]:
-            self._items.remove(item)
-            self.dropped += 1
+    def _drop(self, item: _Announcement) -> None:
+        self._waiting.remove(item)
+        self.dropped += 1
+        self.skipped.append(item.call_id)
+        del self.skipped[:-_REMEMBERED_CALL_IDS]
 
-    def next_to_play(self) -> Play | None:
-        """Start and return the next playback, or None if one is still playing or none waits."""
-        if not self._items:
+    def next_to_play(self, now: float = 0.0) -> Play | None:
+        """Start and return the next playback at time `now`, or None if one is still playing
+        or nothing waits."""
+        if self._playing:
             return None
-        head = self._items[0]
-        if head.playing:
+        for item in [i for i in self._waiting if not i.is_recall and now - i.at > self.bound_s]:
+            self._drop(item)
+        current = self._current
+        if self._waiting:
+            self._current = None  # others wait: the current call is not repeated
+            recalls = sorted((i for i in self._waiting if i.is_recall), key=_age_key)
+            # A recall first (oldest recall first), else the newest call.
+            chosen = recalls[0] if recalls else max(self._waiting, key=_age_key)
+            self._waiting.remove(chosen)
+            self._current = chosen
+        elif current is not None and current.plays_done < self.plays_per_announcement:
+            chosen = current
+        else:
+            self._current = None
             return None
-        head.playing = True
+        self._playing = True
         return Play(
-            call_id=head.call_id,
-            number=head.number,
-            window=head.window,
-            is_recall=head.is_recall,
-            repeat=head.plays_done + 1,
-            text=call_text(head.number, head.window),
-            phrase=call_phrase(head.number, head.window),
+            call_id=chosen.call_id,
+            number=chosen.number,
+            window=chosen.window,
+            is_recall=chosen.is_recall,
+            repeat=chosen.plays_done + 1,
+            text=call_text(chosen.number, chosen.window),
+            phrase=call_phrase(chosen.number, chosen.window),
         )
 
     def mark_played(self, call_id: str) -> bool:
         """Finish the current playback of `call_id`; False (and no change) if it is not playing."""
-        if not self._items or not self._items[0].playing or self._items[0].call_id != call_id:
+        current = self._current
+        if not self._playing or current is None or current.call_id != call_id:
             return False
-        head = self._items[0]
-        head.playing = False
-        head.plays_done += 1
-        if head.plays_done >= self.plays_per_announcement:
-            self._items.popleft()
+        self._playing = False
+        current.plays_done += 1
+        if current.plays_done >= self.plays_per_announcement:
+            self._current = None
         return True
 
     @property
     def is_playing(self) -> bool:
         """True while a playback has started and not been marked played."""
-        return bool(self._items) and self._items[0].playing
+        return self._playing
 
     def waiting_numbers(self) -> list[str]:
-        """Ticket numbers still to be announced (or repeated), in playing order."""
-        return [item.number for item in self._items]
+        """Ticket numbers still waiting to be announced, oldest first (the one playing or
+        still to be repeated first)."""
+        items = sorted(self._waiting, key=_age_key)
+        if self._current is not None:
+            items.insert(0, self._current)
+        return [item.number for item in items]
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._waiting) + (self._current is not None)
+
+
+def _age_key(item: _Announcement) -> tuple[float, int]:
+    return (item.at, item.order)

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .calendar import CalendarYearMissing
 from .errors import CapacityReached, Conflict, Forbidden, InvalidInput, NotFound, in_english
-from .hours import SessionKind, SlotRule
+from .hours import WEEKDAY_NAMES_ZH, Schedule, SessionKind, SlotRule
 
 __all__ = [
     "CODE_ALPHABET",
@@ -33,6 +34,8 @@ __all__ = [
     "CheckInTiming",
     "HomeVisitOutcome",
     "ProxyReason",
+    "RuleKey",
+    "SESSION_KIND_NAMES",
     "check_in_timing",
     "format_code",
     "new_booking_code",
@@ -41,8 +44,10 @@ __all__ = [
     "require_free_place",
     "require_no_other_booking",
     "require_not_blocked",
+    "session_name",
     "validate_address",
     "validate_citizen_name",
+    "walk_in_refusal",
 ]
 
 # ------------------------------------------------------------------------------- booking codes
@@ -246,6 +251,70 @@ class BookingRule:
 
 
 DEFAULT_RULE = BookingRule(SlotRule(slot_minutes=30, places_per_slot=3, days_ahead=7))
+RuleKey = tuple[int | None, int | None]  # (category, item); (None, None) is the hall's default
+
+# ------------------------------------------------------------------ walk-ins in booked sessions
+
+SESSION_KIND_NAMES = {
+    SessionKind.REGULAR: ("常规", "regular"),
+    SessionKind.EXTRA_DAY: ("5+X", "5+X"),
+    SessionKind.EXTENDED: ("延时服务", "extended hours"),
+    SessionKind.HOLIDAY: ("节假日受理", "holiday service"),
+    SessionKind.YEAR_ROUND: ("365天无休", "365-day service"),
+    SessionKind.SPECIAL: ("特别安排", "special hours"),
+}
+
+
+_DAY_NAMES_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def session_name(session: Any, day: date, appointment_only: bool) -> tuple[str, str]:
+    """A session's name as a citizen reads it: a 5+X session is told by its weekday and part of
+    the day (周六上午预约服务), since "5+X" means nothing outside the hall."""
+    if session.kind != SessionKind.EXTRA_DAY:
+        return SESSION_KIND_NAMES[session.kind]
+    hour = session.start.hour
+    part_zh, part_en = (
+        ("上午", "morning")
+        if hour < 12
+        else ("下午", "afternoon")
+        if hour < 18
+        else ("晚间", "evening")
+    )
+    what_zh, what_en = ("预约服务", "appointments") if appointment_only else ("服务", "service")
+    weekday = day.weekday()
+    return (
+        f"{WEEKDAY_NAMES_ZH[weekday]}{part_zh}{what_zh}",
+        f"{_DAY_NAMES_EN[weekday]} {part_en} {what_en}",
+    )
+
+
+def walk_in_refusal(
+    schedule: Schedule | None,
+    rules: Mapping[RuleKey, BookingRule],
+    category_id: int,
+    now: datetime,
+    zone: ZoneInfo,
+) -> tuple[str, str] | None:
+    """Why a walk-in ticket of a category is refused now (a session its rule keeps for booked
+    citizens only), or None. `schedule` is the hall's (None: no hours, always open), `rules`
+    its booking rules by scope, `zone` its time zone. For the kiosk's ticket issuing to call."""
+    if schedule is None:
+        return None
+    try:
+        is_open, current = schedule.is_open(now)
+    except CalendarYearMissing:
+        return None
+    if not is_open or current is None:
+        return None
+    rule = rules.get((category_id, None)) or rules.get((None, None)) or DEFAULT_RULE
+    if current.kind not in rule.appointment_only_kinds:
+        return None
+    zh, en = session_name(current, now.astimezone(zone).date(), True)
+    return (
+        f"该业务在{zh}时段仅接待已预约的群众，请先预约或在其他时段办理",
+        f"During {en} this service is for booked citizens only; book first or come at another time",
+    )
 
 
 # ----------------------------------------------------------------------------- citizen input
@@ -463,7 +532,10 @@ class Booking:
     def check_in(self, policy: BookingPolicy, now: datetime, zone: ZoneInfo) -> CheckInTiming:
         """The citizen arrived: the booking is used, on time or late (or refused, saying why)."""
         if self.is_home_visit or self.slot_start is None:
-            raise Conflict("上门服务无需到大厅签到", "a home visit needs no check-in at the hall")
+            raise Conflict(
+                "上门服务无需到大厅签到，工作人员会电话联系您约定上门时间",
+                "a home visit needs no check-in at the hall; staff will phone you to agree a time",
+            )
         if self.state == BookingState.CHECKED_IN:
             raise Conflict(
                 "该预约已签到，请留意叫号", "this booking is already checked in; wait for your call"
@@ -471,7 +543,8 @@ class Booking:
         if self.state != BookingState.BOOKED:
             zh, en = STATE_NAMES[self.state]
             raise Conflict(
-                f"该预约{zh}，无法签到", f"this booking is {en.lower()}; it cannot be checked in"
+                f"该预约{zh}，无法签到；请重新预约，或现场取号",
+                f"this booking is {en.lower()} and cannot be checked in; book again or take a ticket",
             )
         timing = check_in_timing(policy, self.slot_start, now, zone)
         self.state = BookingState.CHECKED_IN

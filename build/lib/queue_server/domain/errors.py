@@ -9,9 +9,17 @@ class QueueError(Exception):
     code = "error"
 
     def __init__(self, message: str, message_en: str) -> None:
+        message_en = sentence(message_en)
         super().__init__(message_en)
         self.message = message
         self.message_en = message_en
+
+
+def sentence(text: str) -> str:
+    """English as shown to people starts with a capital, unless it starts with a name from the
+    API (`parent_id must be …`)."""
+    first = text.split(" ", 1)[0]
+    return text[:1].upper() + text[1:] if first.isalpha() and first.islower() else text
 
 
 class InvalidInput(QueueError):

@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from queue_server.domain.calendar import HolidayCalendar
+from queue_server.domain.calendar import CalendarYearMissing, HolidayCalendar
 from queue_server.domain.errors import InvalidInput, in_english
 
 __all__ = [
@@ -288,6 +288,31 @@ class Schedule:
                 return True, session
         return False, None
 
+    def closing_time(self, day: date) -> datetime | None:
+        """When the day's last session ends, in local time; None when the hall is closed.
+
+        For a year the calendar lacks, the weekly hours of that weekday (as if a working day):
+        the day ends then at the latest, and ending it early on what proves a holiday is
+        harmless (nobody is served)."""
+        try:
+            sessions = self.sessions_on(day)
+        except CalendarYearMissing:
+            override = self.hours.overrides.get(day)
+            weekday = day.isoweekday()
+            sessions = (
+                list(override.sessions)
+                if override is not None
+                else [
+                    *self.hours.regular.get(weekday, ()),
+                    *self.hours.extended.get(weekday, ()),
+                    *self.hours.extra_days.get(weekday, ()),
+                    *self.hours.year_round,
+                ]
+            )
+        if not sessions:
+            return None
+        return datetime.combine(day, max(s.end for s in sessions), tzinfo=self.hours.zone)
+
     def next_opening(
         self,
         after: datetime,
@@ -348,8 +373,13 @@ class Schedule:
         )
 
 
-def opening_notice(opening: datetime) -> BilingualText:
-    """The kiosk's notice of when the hall opens, e.g. 本厅将于 11月27日 09:00 开放."""
+def opening_notice(opening: datetime, now: datetime | None = None) -> BilingualText:
+    """The kiosk's notice of when the hall opens, e.g. 本厅将于 11月27日 09:00 开放, or
+    本厅将于今天 09:00 开放 when that is later on the day of `now`."""
+    if now is not None and now.astimezone(opening.tzinfo).date() == opening.date():
+        return BilingualText(
+            f"本厅将于今天 {opening:%H:%M} 开放", f"The hall opens today at {opening:%H:%M}"
+        )
     return BilingualText(
         f"本厅将于 {opening.month}月{opening.day}日 {opening:%H:%M} 开放",
         f"The hall opens on {opening.day} {MONTH_NAMES_EN[opening.month - 1]} at {opening:%H:%M}",
@@ -486,6 +516,13 @@ def check_bookable(schedule: Schedule, rule: SlotRule, slot_start: datetime, now
         )
     session = next((s for s in schedule.sessions_on(start.date()) if s.covers(start.time())), None)
     if session is None:
+        holiday = schedule.calendar.public_holiday(start.date())
+        if holiday is not None and not schedule.sessions_on(start.date()):
+            raise InvalidInput(
+                f"{start.month}月{start.day}日是{holiday.name_zh}，大厅不办公，请选择其他日期",
+                f"{start.date().isoformat()} is a public holiday ({holiday.name_en}) and the hall "
+                "is closed; please choose another day",
+            )
         raise InvalidInput("该时间不在办公时间内", "that time is outside the hall's opening hours")
     if not rule.allows(session):
         raise InvalidInput(

@@ -6,13 +6,14 @@ import hashlib
 import secrets
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, insert, literal, null, select, union_all, update
 
-from ..domain.errors import InvalidInput, Unauthorized
+from ..domain.errors import InvalidInput, QueueError, Unauthorized
 from ..domain.model import Clerk, Role
 from ..store import tables
 from ..store.db import ACCOUNTS_GENERATION
@@ -51,38 +52,152 @@ def clerk_actor(clerk: Clerk) -> Actor:
     return Actor("clerk", clerk.id, clerk.hall_id, clerk.role, clerk.name)
 
 
-def login(deps: Deps, staff_no: Any, password: Any) -> dict[str, Any]:
-    """Check a staff number and password; hand out a bearer token."""
+class PasswordChangeRequired(QueueError):
+    """The password is right but was set by an admin's reset: choose a new one first (403)."""
+
+    code = "password_change_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "密码已被管理员重置，请先设置新密码",
+            "Your password was reset by an admin; choose a new password first",
+        )
+
+
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """A hash no password fits: checked for unknown staff numbers, so that refusing one takes
+    as long as refusing a known one (no guessing staff numbers by timing)."""
+    if not _dummy:
+        _dummy.append(hash_password(new_secret()))
+    return _dummy[0]
+
+
+def check_sign_in_input(staff_no: Any, password: Any) -> tuple[str, str]:
+    """Refuse a sign-in that names no staff number or password (no password is checked)."""
     if not isinstance(staff_no, str) or not isinstance(password, str) or not staff_no.strip():
         raise InvalidInput("请输入工号和密码", "Enter your staff number and password")
+    return staff_no, password
+
+
+def _check_credentials(deps: Deps, sent_staff_no: Any, sent_password: Any) -> Clerk:
+    """The active clerk whose staff number and password these are; one hash check either way."""
+    staff_no, password = check_sign_in_input(sent_staff_no, sent_password)
     if len(staff_no) > 32 or len(password) > 128:
         raise Unauthorized("工号或密码不正确", "Wrong staff number or password")
-    now = deps.clock.now()
-    with deps.db.transaction() as session:
+    with deps.db.reading() as session:
         clerk = session.scalars(
             select(Clerk).where(tables.clerks.c.staff_no == staff_no.strip())
         ).first()
-        if clerk is None or not clerk.active or not password_matches(clerk.password_hash, password):
-            raise Unauthorized("工号或密码不正确", "Wrong staff number or password")
-        token = new_secret()
+        if clerk is not None:
+            session.expunge(clerk)  # kept as read, for the sign-in to come
+    # The slow hash check runs outside any transaction, and for unknown staff numbers too.
+    matches = password_matches(clerk.password_hash if clerk else _dummy_hash(), password)
+    if clerk is None or not clerk.active or not matches:
+        raise Unauthorized("工号或密码不正确", "Wrong staff number or password")
+    return clerk
+
+
+def _sign_in(deps: Deps, session: Any, clerk: Clerk, action: str) -> dict[str, Any]:
+    """Hand out a bearer token (it also backs the session cookie) and audit the sign-in."""
+    now = deps.clock.now()
+    token = new_secret()
+    session.execute(
+        insert(tables.auth_tokens).values(
+            clerk_id=clerk.id,
+            token_hash=token_digest(token),
+            created_at=now,
+            expires_at=now + timedelta(hours=TOKEN_HOURS),
+        )
+    )
+    session.execute(delete(tables.auth_tokens).where(tables.auth_tokens.c.expires_at < now))
+    audit(
+        session,
+        at=now,
+        actor=clerk_actor(clerk),
+        action=action,
+        hall_id=clerk.hall_id,
+        subject=clerk.staff_no,
+    )
+    return {"token": token, "clerk": clerk_self_view(clerk), "expires_in": TOKEN_HOURS * 3600}
+
+
+def login(deps: Deps, staff_no: Any, password: Any) -> dict[str, Any]:
+    """Check a staff number and password; hand out a bearer token."""
+    clerk = _check_credentials(deps, staff_no, password)
+    if clerk.must_change_password:
+        raise PasswordChangeRequired()
+    with deps.db.transaction() as session:
+        return _sign_in(deps, session, clerk, "auth.login")
+
+
+def change_password(deps: Deps, staff_no: Any, password: Any, new_password: Any) -> dict[str, Any]:
+    """A member of staff sets their own password (the current one proves who they are); every
+    other sign-in of theirs ends, and they are signed in afresh."""
+    if not isinstance(staff_no, str) or not isinstance(new_password, str):
+        raise InvalidInput("请输入新密码", "Enter a new password")
+    check_password_rules(staff_no.strip(), new_password)
+    clerk = _check_credentials(deps, staff_no, password)
+    if password_matches(clerk.password_hash, new_password):
+        raise InvalidInput(
+            "新密码不能与当前密码相同", "Choose a password other than the current one"
+        )
+    new_hash = hash_password(new_password)
+    with deps.db.transaction() as session:
         session.execute(
-            insert(tables.auth_tokens).values(
-                clerk_id=clerk.id,
-                token_hash=token_digest(token),
-                created_at=now,
-                expires_at=now + timedelta(hours=TOKEN_HOURS),
-            )
+            update(tables.clerks)
+            .where(tables.clerks.c.id == clerk.id)
+            .values(password_hash=new_hash, must_change_password=False)
         )
-        session.execute(delete(tables.auth_tokens).where(tables.auth_tokens.c.expires_at < now))
-        audit(
-            session,
-            at=now,
-            actor=clerk_actor(clerk),
-            action="auth.login",
-            hall_id=clerk.hall_id,
-            subject=clerk.staff_no,
+        revoke_sign_ins(session, clerk.id or 0)
+        return _sign_in(deps, session, clerk, "auth.change_password")
+
+
+MIN_PASSWORD = 10
+_COMMON_PASSWORDS = Path(__file__).resolve().parent / "common_passwords.txt"
+_common: set[str] = set()
+
+
+def common_passwords() -> set[str]:
+    """The shipped list of passwords too common to allow (lower case)."""
+    if not _common:
+        lines = _COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+        _common.update(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+    return _common
+
+
+def check_password_rules(staff_no: str, password: str) -> None:
+    """Refuse a password shorter than 10 characters, equal to the staff number, or common."""
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"密码至少 {MIN_PASSWORD} 位", f"A password has at least {MIN_PASSWORD} characters"
         )
-        return {"token": token, "clerk": clerk_self_view(clerk), "expires_in": TOKEN_HOURS * 3600}
+    if len(password) > 128:
+        raise InvalidInput("密码最多 128 位", "A password has at most 128 characters")
+    if staff_no and password.strip().lower() == staff_no.strip().lower():
+        raise InvalidInput("密码不能与工号相同", "The password cannot be your staff number")
+    if password.lower() in common_passwords():
+        raise InvalidInput(
+            "密码过于常见，请换一个不易猜到的密码",
+            "This password is too common; choose one that is hard to guess",
+        )
+
+
+def revoke_sign_ins(session: Any, clerk_id: int) -> None:
+    """End every sign-in of a member of staff: their tokens and session cookies stop working on
+    every process at once."""
+    session.execute(delete(tables.auth_tokens).where(tables.auth_tokens.c.clerk_id == clerk_id))
+
+
+def staff_number(deps: Deps, clerk_id: int | None) -> str:
+    """The staff number of a member of staff."""
+    with deps.db.reading() as session:
+        return str(
+            session.scalar(select(tables.clerks.c.staff_no).where(tables.clerks.c.id == clerk_id))
+            or ""
+        )
 
 
 def clerk_self_view(clerk: Clerk) -> dict[str, Any]:
@@ -180,8 +295,23 @@ def actor_for_token(deps: Deps, token: str) -> Actor | None:
     return Actor("device", row.id, row.hall_id, device_kind=row.kind)
 
 
+def actor_for_session(deps: Deps, clerk_id: Any, token: Any) -> Actor | None:
+    """The staff member of a session cookie, if its sign-in still stands. Read from the database
+    on every request, never from a cache: a sign-out, a password change or reset, or a
+    deactivation on any process ends the cookie everywhere at once."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return None
+    rows = deps.db.read_rows(_TOKEN_OWNER, {"digest": token_digest(token)})
+    row = rows[0] if rows else None
+    if row is None or row.owner != "clerk" or row.id != clerk_id:
+        return None
+    if row.at <= deps.clock.now() or not row.active:
+        return None
+    return Actor("clerk", row.id, row.hall_id, Role(row.role), row.name)
+
+
 def actor_for_clerk(deps: Deps, clerk_id: int, session: Any = None) -> Actor | None:
-    """The actor of an active clerk by id (for session cookies)."""
+    """The actor of an active clerk by id."""
     if session is None:
         with deps.db.reading() as own:
             return actor_for_clerk(deps, clerk_id, own)
@@ -246,13 +376,3 @@ def rotate_device_token(deps: Deps, actor: Actor, device_id: int) -> str:
             subject=f"device {device_id}",
         )
     return token
-
-
-def require_role(actor: Actor, *roles: Role) -> None:
-    """Refuse unless the actor is signed-in staff with one of these roles."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role not in roles:
-        from ..domain.errors import Forbidden
-
-        raise Forbidden("您没有此项权限", "You do not have permission for this")

@@ -1,5 +1,6 @@
 """Appointment use cases (预约): book, look up, move and cancel by code, check in at the hall,
-home visits (上门服务), the counter's list of today's bookings, rules and housekeeping.
+home visits (上门服务), the counter's list of today's bookings and rules (their periodic work is
+booking_housekeeping.py).
 
 Every change runs as one transaction under the hall's lock (`queue.run`), so a slot's places
 are counted and taken by one booking at a time: never oversold, on SQLite or PostgreSQL.
@@ -15,16 +16,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time as _time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain.booking import (
@@ -41,6 +39,7 @@ from ..domain.booking import (
     BookingState,
     CheckInTiming,
     ProxyReason,
+    RuleKey,
     format_code,
     new_booking_code,
     no_such_booking,
@@ -50,17 +49,16 @@ from ..domain.booking import (
     require_free_place,
     require_no_other_booking,
     require_not_blocked,
+    session_name,
     validate_address,
     validate_citizen_name,
 )
 from ..domain.calendar import CalendarYearMissing
 from ..domain.errors import (
     Conflict,
-    Forbidden,
     InvalidInput,
     NotFound,
     QueueError,
-    Unauthorized,
     Unavailable,
 )
 from ..domain.hours import (
@@ -79,16 +77,18 @@ from ..domain.identity import (
     validate_id_number,
     validate_phone,
 )
-from ..domain.model import Category, Clerk, Hall, Role, ServiceItem, Ticket, Window
+from ..domain.model import Category, Clerk, Hall, ServiceItem, Ticket, Window
 from ..store import booking_tables as bt
+from ..store import calendar_tables as ct
 from ..store import tables
-from . import idempotency, views
+from . import access, idempotency, lookups, views
 from .context import Actor, Deps, audit
 from .hours import hall_schedule, official_calendar, open_state
 from .kiosk import item_view, search_items
+from .lookups import load_rules
 from .notify import LogNotifier, Notice, Notifier, deliver
-from .queue import Outbox, require_issuer, require_post, run
-from .schedule import SESSION_KIND_NAMES, deadline_view, parse_day, require_manager
+from .queue import Outbox, issue_ticket, run
+from .schedule import deadline_view, parse_day
 
 B = bt.bookings
 RULES = bt.booking_rules
@@ -98,12 +98,6 @@ ACTIVE_VALUES = [s.value for s in ACTIVE]
 PLACE_VALUES = [s.value for s in HOLDS_A_PLACE]
 BOOKING_FIELDS = [f.name for f in fields(Booking)]
 NOTE_MAX = 200
-
-
-class TooManyAttempts(QueueError):
-    """Too many wrong booking codes from one place in a short time (429)."""
-
-    code = "too_many"
 
 
 # =============================================================================================
@@ -128,17 +122,6 @@ def _id_key(session: Session, hall_id: int) -> str:
 def id_digest(key: str, id_number: str) -> str:
     """The keyed digest that stands for an ID number in the limits."""
     return hmac.new(key.encode(), id_number.encode(), hashlib.sha256).hexdigest()
-
-
-RuleKey = tuple[int | None, int | None]  # (category, item); (None, None) is the hall's default
-
-
-def load_rules(session: Session, hall_id: int) -> dict[RuleKey, BookingRule]:
-    """Every booking rule of the hall by scope."""
-    return {
-        (row.category_id, row.service_item_id): BookingRule.from_dict(row.rule)
-        for row in session.execute(select(RULES).where(RULES.c.hall_id == hall_id))
-    }
 
 
 def rule_for(rules: dict[RuleKey, BookingRule], item: ServiceItem) -> tuple[BookingRule, str]:
@@ -352,6 +335,8 @@ def booking_view(
         ticket = session.get(Ticket, booking.ticket_id)
         if ticket is not None:
             view["ticket"] = {"number": ticket.number, "state": ticket.state.value}
+    # The day's year has no official schedule yet: the booking stands on the statutory days.
+    view["provisional"] = official_calendar(session).is_provisional(booking.day.year)
     if item is not None:
         try:
             view["deadline"] = deadline_view(item, booking.day, official_calendar(session))
@@ -548,6 +533,7 @@ def bookable_days(deps: Deps, hall_id: int, item_id: int) -> dict[str, Any]:
                 "label_en": f"{WEEKDAY_NAMES_EN[day.weekday()]} {day.day} "
                 f"{MONTH_NAMES_EN[day.month - 1]}",
                 "today": day == today,
+                "provisional": schedule.calendar.is_provisional(day.year),
             }
             if isinstance(slots, CalendarYearMissing):
                 entry.update(
@@ -598,7 +584,10 @@ def free_slots(deps: Deps, hall_id: int, item_id: int, day: Any) -> dict[str, An
         for slot in slots:
             local = slot.start.astimezone(zone)
             session_of = next(s for s in sessions if s.covers(local.time()))
-            kind_zh, kind_en = SESSION_KIND_NAMES[session_of.kind]
+            appointment_only = (
+                session_of.appointment_only or session_of.kind in rule.appointment_only_kinds
+            )
+            kind_zh, kind_en = session_name(session_of, when, appointment_only)
             used = taken.get(slot.start, 0)
             result.append(
                 {
@@ -611,8 +600,7 @@ def free_slots(deps: Deps, hall_id: int, item_id: int, day: Any) -> dict[str, An
                     "session_kind": session_of.kind.value,
                     "session_name": kind_zh,
                     "session_name_en": kind_en,
-                    "appointment_only": session_of.appointment_only
-                    or session_of.kind in rule.appointment_only_kinds,
+                    "appointment_only": appointment_only,
                 }
             )
         words = schedule.describe_day(when)
@@ -620,6 +608,7 @@ def free_slots(deps: Deps, hall_id: int, item_id: int, day: Any) -> dict[str, An
             "date": when.isoformat(),
             "text": words.zh,
             "text_en": words.en,
+            "provisional": schedule.calendar.is_provisional(when.year),
             "item": {"id": item.id, "name": item.name, "name_en": item.name_en},
             "slots": result,
         }
@@ -721,21 +710,13 @@ def _unique_code(session: Session) -> str:
     raise Conflict("预约繁忙，请再试一次", "Busy; please try again")  # pragma: no cover
 
 
-def _require_booker(actor: Actor) -> None:
-    if actor.kind == "device":
-        raise Forbidden(
-            "自助机不能预约，请用手机预约或请工作人员代约",
-            "A kiosk cannot book; book on a phone or ask a member of staff",
-        )
-
-
 def book(
     deps: Deps, actor: Actor, hall_id: int, data: Any, notifier: Notifier | None = None
 ) -> dict[str, Any]:
     """预约: take a place in a slot (or request a home visit); the view carries the code."""
     if not isinstance(data, dict):
         raise InvalidInput("预约内容应为对象", "the booking must be a JSON object")
-    _require_booker(actor)
+    access.require(None, actor, hall_id, "booking.create")
     kind = _parse_kind(data.get("kind"))
     start = _parse_start(data.get("start")) if kind == BookingKind.APPOINTMENT else None
     visit_day = parse_day(data.get("day")) if kind == BookingKind.HOME_VISIT else None
@@ -744,11 +725,8 @@ def book(
     citizen = _citizen(data, deps.clock.now().date())
     proxy = actor.is_staff
     reason = parse_proxy_reason(data.get("proxy_reason")) if proxy else None
-    if not proxy and data.get("proxy_reason") not in (None, ""):
-        raise Forbidden(
-            "只有登录的代办员或工作人员可以代办预约",
-            "Only a signed-in village agent or member of staff books on someone's behalf",
-        )
+    if data.get("proxy_reason") not in (None, ""):
+        access.require(None, actor, hall_id, "booking.proxy")
 
     def work(out: Outbox) -> tuple[dict[str, Any], Notice | None]:
         s, hall, now = out.session, out.hall, out.now
@@ -966,7 +944,7 @@ def check_in(
         raise no_such_booking()
 
     def claim(out: Outbox) -> _Claim:
-        require_issuer(actor, out.hall, out.session)
+        access.require(out.session, actor, out.hall, "ticket.issue")
         booking = _load_by_code(out.session, key)
         policy = load_policy(out.session, hall_id)
         if request_key is not None and issuer is not None:
@@ -1076,8 +1054,6 @@ def _issue(
     appointment: tuple[int, datetime] | None,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
-    from .queue import issue_ticket
-
     return issue_ticket(
         deps,
         actor,
@@ -1109,7 +1085,7 @@ def window_bookings(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         window = session.get(Window, window_id)
         if window is None:
             raise NotFound("找不到该窗口", "No such window")
-        require_post(session, actor, window)
+        access.require(session, actor, window.hall_id, "window.operate", window=window)
         hall = views.get_hall(session, window.hall_id)
         now = deps.clock.now()
         today = views.today(hall, now)
@@ -1173,24 +1149,13 @@ def counter_entry(
     }
 
 
-def require_staff_of(actor: Actor, hall: Hall) -> None:
-    """Lists of bookings are for staff of the hall (or its town's managers, or an admin)."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role == Role.ADMIN or actor.hall_id == hall.id:
-        return
-    if actor.role == Role.MANAGER and actor.hall_id == hall.parent_id:
-        return
-    raise Forbidden("您无权查看该大厅的预约", "You may not see this hall's bookings")
-
-
 def hall_bookings(
     deps: Deps, actor: Actor, hall_id: int, day: Any = None, kind: Any = None, state: Any = None
 ) -> dict[str, Any]:
     """A day's bookings of a hall for staff (masked), optionally of one kind or state."""
     with deps.db.reading() as session:
         hall = views.get_hall(session, hall_id)
-        require_staff_of(actor, hall)
+        access.require(session, actor, hall, "booking.staff")
         query = select(B).where(B.c.hall_id == hall_id)
         if day not in (None, ""):
             query = query.where(B.c.day == parse_day(day))
@@ -1212,8 +1177,7 @@ def hall_bookings(
 
 def my_bookings(deps: Deps, actor: Actor) -> dict[str, Any]:
     """The bookings a village agent (or any member of staff) made on citizens' behalf."""
-    if not actor.is_staff or actor.id is None:
-        raise Unauthorized("请先登录", "Please sign in first")
+    access.require_anywhere(actor, "account.self")
     with deps.db.reading() as session:
         rows = session.execute(
             select(B)
@@ -1240,9 +1204,9 @@ def assign_home_visit(
 
     def work(out: Outbox) -> tuple[dict[str, Any], Notice | None]:
         s, hall = out.session, out.hall
-        require_manager(actor, hall)
+        access.require(s, actor, hall, "booking.configure")
         booking = _load_by_id(s, booking_id)
-        chosen = _find_staff(s, hall, clerk)
+        chosen = lookups.find_clerk(s, hall, clerk, or_town=True)
         booking.assign(chosen.id or 0, out.now)
         _save(s, booking)
         audit(s, at=out.now, actor=actor, action="home_visit.assign", hall_id=hall.id,
@@ -1267,20 +1231,6 @@ def assign_home_visit(
     return view
 
 
-def _find_staff(session: Session, hall: Hall, ref: Any) -> Clerk:
-    query = select(Clerk).where(tables.clerks.c.hall_id.in_([hall.id, hall.parent_id]))
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        query = query.where(tables.clerks.c.id == ref)
-    elif isinstance(ref, str) and ref.strip():
-        query = query.where(tables.clerks.c.staff_no == ref.strip())
-    else:
-        raise InvalidInput("请指定工作人员", "Name the clerk")
-    found = session.scalars(query).first()
-    if found is None or not found.active:
-        raise NotFound("本大厅没有该工作人员", "This hall has no such clerk")
-    return found
-
-
 def close_home_visit(
     deps: Deps, actor: Actor, booking_id: int, outcome: Any, note: Any = ""
 ) -> dict[str, Any]:
@@ -1291,8 +1241,7 @@ def close_home_visit(
     def work(out: Outbox) -> dict[str, Any]:
         s, hall = out.session, out.hall
         booking = _load_by_id(s, booking_id)
-        if not (actor.is_staff and actor.id is not None and actor.id == booking.assigned_clerk_id):
-            require_manager(actor, hall)
+        access.require(s, actor, hall, "home_visit.close", assignee=booking.assigned_clerk_id)
         booking.close(result, text, out.now)
         _save(s, booking)
         audit(s, at=out.now, actor=actor, action="home_visit.close", hall_id=hall.id,
@@ -1361,16 +1310,14 @@ def set_rule(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, Any
 
     def work(out: Outbox) -> None:
         s, hall = out.session, out.hall
-        require_manager(actor, hall)
+        access.require(s, actor, hall, "booking.configure")
         rules = load_rules(s, hall.id or 0)
         # What a rule does not say, it takes from the rule it refines.
         base = DEFAULT_RULE if scope == "hall" else rules.get((None, None), DEFAULT_RULE)
         category_id: int | None = None
         item_id: int | None = None
         if scope == "category":
-            from .queue import find_category
-
-            category_id = find_category(s, hall, data.get("category")).id
+            category_id = lookups.find_category(s, hall, data.get("category")).id
         elif scope == "item":
             ref = data.get("item")
             item = (
@@ -1418,7 +1365,7 @@ def set_policy(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, A
 
     def work(out: Outbox) -> dict[str, Any]:
         s, hall = out.session, out.hall
-        require_manager(actor, hall)
+        access.require(s, actor, hall, "booking.configure")
         _id_key(s, hall.id or 0)
         before = load_policy(s, hall.id or 0)
         policy = BookingPolicy.from_dict({**before.to_dict(), **data})
@@ -1430,31 +1377,6 @@ def set_policy(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, A
         return policy.to_dict()
 
     return {"policy": run(deps, hall_id, work)}
-
-
-def walk_in_refusal(
-    session: Session, hall: Hall, category_id: int, now: datetime
-) -> tuple[str, str] | None:
-    """Why a walk-in ticket of a category is refused now (a session its rule keeps for booked
-    citizens only), or None. For the kiosk's ticket issuing to call."""
-    schedule = hall_schedule(hall, official_calendar(session))
-    if schedule is None:
-        return None
-    try:
-        is_open, current = schedule.is_open(now)
-    except CalendarYearMissing:
-        return None
-    if not is_open or current is None:
-        return None
-    rules = load_rules(session, hall.id or 0)
-    rule = rules.get((category_id, None)) or rules.get((None, None)) or DEFAULT_RULE
-    if current.kind not in rule.appointment_only_kinds:
-        return None
-    zh, en = SESSION_KIND_NAMES[current.kind]
-    return (
-        f"该业务在{zh}时段仅接待已预约的群众，请先预约或在其他时段办理",
-        f"During {en} this service is for booked citizens only; book first or come at another time",
-    )
 
 
 # =============================================================================================
@@ -1636,80 +1558,122 @@ def send_due_reminders(deps: Deps, notifier: Notifier | None = None) -> int:
     return sent
 
 
-def erase_personal_data(deps: Deps) -> int:
-    """Blank the name, phone and ID digest of bookings ended longer ago than the hall keeps them."""
-    now = deps.clock.now()
-    erased = 0
-    with deps.db.reading() as session:
-        halls = list(session.scalars(select(B.c.hall_id).distinct()))
-        policies = {h: load_policy(session, h) for h in halls}
-    for hall_id, policy in policies.items():
-        before = now - timedelta(days=policy.keep_personal_days)
-        with deps.db.transaction() as session:
-            result = session.execute(
-                update(B)
-                .where(
-                    B.c.hall_id == hall_id,
-                    B.c.state.not_in([BookingState.BOOKED, BookingState.ASSIGNED]),
-                    B.c.citizen_name != "",
-                    func.coalesce(B.c.updated_at, B.c.created_at) < before,
-                )
-                .values(citizen_name="", phone="", id_digest="")
-            )
-            erased += int(getattr(result, "rowcount", 0) or 0)
-    return erased
-
-
-def housekeeping(deps: Deps, notifier: Notifier | None = None) -> dict[str, int]:
-    """The periodic work: no-shows, reminders, erasing old personal data."""
-    return {
-        "missed": mark_missed(deps),
-        "reminded": send_due_reminders(deps, notifier),
-        "erased": erase_personal_data(deps),
-    }
-
-
 # =============================================================================================
-# Guessing codes
+# A booked day that became a holiday when the year's official schedule arrived
 
 
-class GuessLimiter:
-    """Counts wrong booking codes per source (an address, a device) and refuses a source that
-    tries too many in a short time: 20 in 10 minutes by default, so guessing one of ~10^12
-    codes is hopeless."""
+def _on_closed_day(
+    session: Session, after: datetime, halls: set[int] | None = None, year: int | None = None
+) -> list[tuple[Booking, Hall, str, str]]:
+    """Appointments starting after `after` that now fall on an official public holiday on which
+    the hall holds no session at their time: with the hall and the holiday's names."""
+    calendar = official_calendar(session)
+    query = select(B).where(
+        B.c.kind == BookingKind.APPOINTMENT,
+        B.c.state.in_(PLACE_VALUES),
+        B.c.slot_start > after,
+    )
+    if year is not None:
+        query = query.where(B.c.day >= date(year, 1, 1), B.c.day <= date(year, 12, 31))
+    if halls is not None:
+        query = query.where(B.c.hall_id.in_(halls))
+    found: list[tuple[Booking, Hall, str, str]] = []
+    schedules: dict[int, tuple[Hall, Schedule | None]] = {}
+    for row in session.execute(query.order_by(B.c.slot_start, B.c.id)):
+        booking = _row_to_booking(row)
+        assert booking.slot_start is not None
+        if not calendar.is_official(booking.day.year):
+            continue
+        holiday = calendar.public_holiday(booking.day)
+        if holiday is None:
+            continue  # a working day, or a plain weekend the hall chose to serve or not
+        if booking.hall_id not in schedules:
+            hall = session.get(Hall, booking.hall_id)
+            assert hall is not None
+            schedules[booking.hall_id] = (hall, hall_schedule(hall, calendar))
+        hall, schedule = schedules[booking.hall_id]
+        if schedule is None:
+            continue
+        local = schedule.local_time(booking.slot_start)
+        if any(s.covers(local.time()) for s in schedule.sessions_on(booking.day)):
+            continue  # the hall holds a session that day (a holiday session or an override)
+        found.append((booking, hall, holiday.name_zh, holiday.name_en))
+    return found
 
-    def __init__(
-        self,
-        limit: int = 20,
-        window_seconds: float = 600.0,
-        clock: Callable[[], float] = _time.monotonic,
-    ) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, source: str) -> deque[float]:
-        failures = self._failures.setdefault(source, deque())
-        cutoff = self.clock() - self.window
-        while failures and failures[0] < cutoff:
-            failures.popleft()
-        return failures
-
-    def check(self, source: str) -> None:
-        """Refuse a source that failed too often lately."""
-        with self._lock:
-            if len(self._recent(source)) >= self.limit:
-                raise TooManyAttempts(
-                    "预约码输错次数过多，请 10 分钟后再试，或到服务台求助",
-                    "Too many wrong booking codes; try again in 10 minutes or ask at the desk",
+def bookings_on_holidays(
+    deps: Deps, year: int, halls: set[int] | None = None
+) -> list[dict[str, Any]]:
+    """The year's appointments still to come that fall on a day the official schedule made a
+    holiday, for managers to follow up: masked citizen, when, the holiday, when told to move."""
+    now = deps.clock.now()
+    with deps.db.reading() as session:
+        listed = []
+        for booking, hall, name, name_en in _on_closed_day(session, now, halls, year):
+            notified = session.scalar(
+                select(ct.holiday_notices.c.notified_at).where(
+                    ct.holiday_notices.c.booking_id == booking.id,
+                    ct.holiday_notices.c.day == booking.day,
                 )
+            )
+            when_zh, when_en = when_text(booking, _zone(hall))
+            listed.append(
+                {
+                    "id": booking.id,
+                    "hall": {"id": hall.id, "name": hall.name},
+                    "day": booking.day.isoformat(),
+                    "when": when_zh,
+                    "when_en": when_en,
+                    "holiday": name,
+                    "holiday_en": name_en,
+                    "citizen": citizen_view(booking),
+                    "notified_at": local_iso(notified, _zone(hall)) if notified else None,
+                }
+            )
+    return listed
 
-    def failed(self, source: str) -> None:
-        """Count one wrong code."""
-        with self._lock:
-            self._recent(source).append(self.clock())
-            if len(self._failures) > 10_000:  # forget quiet sources; never grow without bound
-                for key in [k for k, v in self._failures.items() if not v][:5_000]:
-                    del self._failures[key]
+
+def holiday_move_notice(hall: Hall, booking: Booking, name: str, name_en: str) -> Notice | None:
+    """请改约: the booked day is a holiday in the official schedule."""
+    zh_hall, en_hall = _hall_name(hall)
+    when_zh, when_en = when_text(booking, _zone(hall))
+    code = format_code(booking.code)
+    return _notice(
+        hall,
+        booking,
+        "holiday",
+        f"【{zh_hall}】按国务院公布的放假安排，{when_zh}为{name}假期，大厅不办公。"
+        f"请凭预约码 {code} 改约其他时间，给您带来不便，敬请谅解。",
+        f"{en_hall}: by the official holiday schedule, {when_en} falls in the {name_en} "
+        f"holiday and the hall is closed. Please move your booking (code {code}) to another "
+        "time. We are sorry for the trouble.",
+    )
+
+
+def notify_holiday_moves(deps: Deps, notifier: Notifier | None = None) -> int:
+    """Tell each citizen whose appointment now falls on an official holiday to move it, once:
+    the notice row is claimed before the message goes out. Returns how many were told."""
+    now = deps.clock.now()
+    with deps.db.reading() as session:
+        pending = [
+            (booking, hall.id, name, holiday_move_notice(hall, booking, name, name_en))
+            for booking, hall, name, name_en in _on_closed_day(session, now)
+        ]
+    told = 0
+    for booking, hall_id, name, notice in pending:
+        try:
+            with deps.db.transaction() as session:
+                session.execute(
+                    insert(ct.holiday_notices).values(
+                        booking_id=booking.id,
+                        day=booking.day,
+                        hall_id=hall_id,
+                        holiday=name[:40],
+                        notified_at=now,
+                    )
+                )
+        except IntegrityError:
+            continue  # told already (by this process or another)
+        _send(deps, notifier, notice)
+        told += 1
+    return told

@@ -20,14 +20,15 @@ from sqlalchemy import Column, Table, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain.calendar import CalendarYearMissing, HolidayCalendar
+from ..domain.calendar import CalendarYearMissing, HolidayCalendar, ProvisionalYear, TableCalendar
 from ..domain.errors import Conflict, NotFound
 from ..domain.evaluation import EVALUATION_REASONS, LEVELS_NEEDING_REASON, level_for_code
 from ..domain.model import Clerk, Hall, Role, Ticket, Window
 from ..domain.reports import subtree
 from ..store import admin_tables, tables
-from . import hours, scope, views
-from .admin import FieldSpec, changing, clean, field_error
+from . import access, hours, views
+from .admin.change import changing
+from .admin.fields import FieldSpec, clean, field_error
 from .context import SYSTEM, Actor, Deps, audit
 
 F = admin_tables.follow_ups
@@ -136,6 +137,52 @@ def due_after(
         return day
 
 
+def due_is_provisional(start: date, due_on: date, calendar: HolidayCalendar) -> bool:
+    """Whether a deadline counts days of a year whose official schedule is not out yet."""
+    return any(calendar.is_provisional(year) for year in range(start.year, due_on.year + 1))
+
+
+def recompute_estimated_deadlines(deps: Deps) -> int:
+    """Once a year's official schedule is in, move the open follow-ups' and complaints' due days
+    that were estimates (counted on that year's statutory days, or Monday to Friday before that)
+    to the official count; a due day someone chose is kept. Audited; returns how many moved."""
+    now = deps.clock.now()
+    moved = 0
+    with deps.db.transaction() as session:
+        calendar = hours.official_calendar(session)
+        for table, start, still_open, kind in (
+            (F, F.c.opened_on, F.c.stage != "closed", "follow_up"),
+            (CP, CP.c.registered_on, CP.c.status != "resolved", "complaint"),
+        ):
+            rows = session.execute(
+                select(table.c.id, table.c.hall_id, start.label("start"), table.c.due_on).where(
+                    still_open, table.c.due_on >= date(now.year, 1, 1)
+                )
+            ).all()
+            for row in rows:
+                official = due_after(row.start, calendar=calendar)
+                if official == row.due_on:
+                    continue
+                years = range(row.start.year, max(row.due_on.year, official.year) + 1)
+                if any(calendar.is_provisional(year) for year in years):
+                    continue  # still an estimate: nothing official to move it to
+                estimates = {due_after(row.start, calendar=TableCalendar([], {}))}  # Mon–Fri
+                estimates |= {
+                    due_after(row.start, calendar=ProvisionalYear(calendar, year))
+                    for year in years
+                    if year >= now.year
+                }
+                if row.due_on not in estimates:
+                    continue
+                session.execute(update(table).where(table.c.id == row.id).values(due_on=official))
+                audit(session, at=now, actor=SYSTEM, action=f"{kind}.due_recomputed",
+                      hall_id=row.hall_id, subject=f"{kind} {row.id}",
+                      detail={"before": row.due_on.isoformat(), "after": official.isoformat(),
+                              "reason": "official holiday schedule"})  # fmt: skip
+                moved += 1
+    return moved
+
+
 # =============================================================================================
 # 差评 follow-ups
 
@@ -225,6 +272,7 @@ def _names(session: Session, model: Any, ids: set[int]) -> dict[int, Any]:
 
 
 def _follow_up_views(session: Session, rows: list[Any], now: datetime) -> list[dict[str, Any]]:
+    calendar = hours.official_calendar(session)
     halls = _names(session, Hall, {r.hall_id for r in rows})
     windows = _names(session, Window, {r.window_id for r in rows})
     clerks = _names(session, Clerk, {r.clerk_id for r in rows})
@@ -273,6 +321,7 @@ def _follow_up_views(session: Session, rows: list[Any], now: datetime) -> list[d
                 "stage_name_en": en,
                 "opened_on": row.opened_on.isoformat(),
                 "due_on": row.due_on.isoformat(),
+                "due_provisional": due_is_provisional(row.opened_on, row.due_on, calendar),
                 "overdue": _overdue(row.stage, row.due_on, closed_on, today),
                 "closed_at": views.iso(row.closed_at),
                 "steps": [
@@ -285,8 +334,8 @@ def _follow_up_views(session: Session, rows: list[Any], now: datetime) -> list[d
 
 
 def _reachable(session: Session, actor: Actor, hall_id: int) -> set[int]:
-    scope.require_hall(session, actor, hall_id)
-    return subtree(scope.hall_parents(session), hall_id)
+    access.require_hall(session, actor, hall_id, "complaint.handle")
+    return subtree(access.hall_parents(session), hall_id)
 
 
 @dataclass(frozen=True)
@@ -332,7 +381,7 @@ def _shown(
     session: Session, cases: Cases, actor: Actor, case_id: int, now: datetime
 ) -> dict[str, Any]:
     row = _found(session, cases, case_id)
-    scope.require_hall(session, actor, row.hall_id)
+    access.require_hall(session, actor, row.hall_id, "complaint.handle")
     return cases.views(session, [row], now)[0]
 
 
@@ -359,7 +408,7 @@ def advance_follow_up(
 ) -> dict[str, Any]:
     """Record what was done at the current stage and move to the next (the last one closes)."""
     values = clean(STEP_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "complaint.handle") as change:
         s = change.session
         row = _found(s, FOLLOW_UPS, follow_up_id)
         change.hall(row.hall_id)
@@ -401,6 +450,7 @@ def advance_follow_up(
 
 
 def _complaint_views(session: Session, rows: list[Any], now: datetime) -> list[dict[str, Any]]:
+    calendar = hours.official_calendar(session)
     halls = _names(session, Hall, {r.hall_id for r in rows})
     windows = _names(session, Window, {r.window_id for r in rows})
     clerks = _names(session, Clerk, {r.clerk_id for r in rows} | {r.assignee_id for r in rows})
@@ -440,6 +490,7 @@ def _complaint_views(session: Session, rows: list[Any], now: datetime) -> list[d
                 "assignee": assignee.name if assignee else "",
                 "registered_on": row.registered_on.isoformat(),
                 "due_on": row.due_on.isoformat(),
+                "due_provisional": due_is_provisional(row.registered_on, row.due_on, calendar),
                 "overdue": _overdue(
                     "closed" if row.status == "resolved" else "open", row.due_on, resolved_on, today
                 ),
@@ -480,7 +531,7 @@ def _check_assignee(session: Session, actor: Actor, assignee_id: int | None) -> 
         clerk is None
         or not clerk.active
         or clerk.role not in (Role.CLERK, Role.MANAGER, Role.ADMIN)
-        or not scope.in_scope(session, actor, clerk.hall_id)
+        or not access.has_permission(session, actor, clerk.hall_id, "complaint.handle")
     ):
         raise field_error(
             "assignee_id",
@@ -502,7 +553,7 @@ def register_complaint(
 ) -> dict[str, Any]:
     """Register a complaint against a ticket, window or clerk of the hall (or the hall itself)."""
     values = clean(COMPLAINT_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "complaint.handle") as change:
         s = change.session
         hall = change.hall(hall_id)
         today = hall_today(hall, change.now)
@@ -578,7 +629,7 @@ def assign_complaint(
 ) -> dict[str, Any]:
     """Give a complaint to someone to handle, with a deadline."""
     values = clean(ASSIGN_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "complaint.handle") as change:
         row = _load_complaint(change, complaint_id)
         hall = change.hall(row.hall_id)
         _check_assignee(change.session, actor, values["assignee_id"])
@@ -605,7 +656,7 @@ def resolve_complaint(
 ) -> dict[str, Any]:
     """Close a complaint with its resolution and whether it was upheld (属实)."""
     values = clean(RESOLVE_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "complaint.handle") as change:
         row = _load_complaint(change, complaint_id)
         change.session.execute(
             update(CP)

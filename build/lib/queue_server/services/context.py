@@ -11,6 +11,8 @@ from typing import Any, Protocol
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from devices.addresses import DevicePolicy
+
 from ..domain.model import Role
 from ..store import tables
 from ..store.db import Database
@@ -40,8 +42,13 @@ class Deps:
     clock: Clock = field(default_factory=SystemClock)
     new_token: Callable[[], str] = new_ticket_token
     public_url: str = "http://127.0.0.1:5000"
+    # Which device URLs a web user may set (the administrator's lists); refuses all by default.
+    devices: DevicePolicy = field(default_factory=DevicePolicy)
     # None: every use case's messages carry its hall's `queue_changed` (tests, single calls).
     queue_changes: QueueChangedSink | None = None
+    # How citizens get messages (a `notify.Notifier`: SMS gateway or the log) in periodic work;
+    # None: the log.
+    notifier: Any = None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from ..domain.model import (
     WindowPost,
     WindowStatus,
     WindowType,
+    new_hall_settings,
 )
 from ..store import tables
 from .auth import hash_password, register_device
@@ -189,6 +190,41 @@ ITEMS: list[tuple[str, str, str, str, str, int, list[str], bool]] = [
     ),
 ]
 
+# English for the kiosk's English mode
+DEPARTMENTS_EN = {
+    "民政办": "Civil Affairs Office",
+    "残联": "Disabled Persons' Federation",
+    "社保所": "Social Security Office",
+    "医保站": "Medical Insurance Office",
+    "派出所": "Police Station",
+    "不动产登记中心": "Real Estate Registration Centre",
+}
+MATERIALS_EN = {
+    "居民身份证": "Resident ID card",
+    "户口簿": "Household register (hukou booklet)",
+    "家庭收入情况声明": "Statement of household income",
+    "家庭财产状况证明": "Proof of household assets",
+    "残疾人证": "Disability certificate",
+    "银行卡或存折": "Bank card or passbook",
+    "银行卡": "Bank card",
+    "困难情况说明": "Statement of the hardship",
+    "相关证明材料": "Supporting documents",
+    "社会保障卡": "Social security card",
+    "近期免冠照片": "Recent photo, bareheaded",
+    "医疗费用发票": "Invoices of the medical expenses",
+    "费用明细清单": "Itemised list of the expenses",
+    "出院记录": "Hospital discharge record",
+    "出生医学证明": "Medical birth certificate",
+    "父母户口簿": "Parents' household register",
+    "父母身份证": "Parents' ID cards",
+    "准予迁入证明": "Permit to move in",
+    "不动产权证书": "Real estate title certificate",
+    "买卖合同": "Sales contract",
+    "双方身份证": "ID cards of both parties",
+    "完税凭证": "Tax payment receipt",
+    "居民身份证或社会保障卡": "Resident ID card or social security card",
+}
+
 # number, name, type, category prefixes in order
 WINDOWS = [
     (1, "综合窗口", WindowType.COMPREHENSIVE, []),
@@ -224,7 +260,7 @@ TOWN_NAMES = [
 
 def demo_password(staff_no: str) -> str:
     """The demo's well-known password for a staff number (demo data only)."""
-    return f"demo{staff_no}"
+    return f"hallq-demo-{staff_no}"
 
 
 def database_is_empty(deps: Deps) -> bool:
@@ -277,6 +313,7 @@ def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:
             name_en=f"{town_en} Public Service Centre",
             kind=HallKind.TOWN,
             hours=DEFAULT_HOURS,
+            settings=new_hall_settings(),
             notice=(
                 "本中心实行“一窗受理、集成服务”，首问负责、一次性告知、限时办结。"
                 "老年人、残疾人、孕妇、军人请走绿色通道。村（社区）便民服务站可免费代办。"
@@ -318,6 +355,11 @@ def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:
                     department=department,
                     village_proxy=proxy,
                     online=proxy,
+                    conditions_en="Residents registered or living in this area",
+                    steps_en=["Apply", "Accepted", "Reviewed", "Completed"],
+                    materials_en=[MATERIALS_EN[material] for material in materials],
+                    fee_en="No fee",
+                    department_en=DEPARTMENTS_EN[department],
                 )
             )
         clerks: list[Clerk] = []
@@ -369,6 +411,7 @@ def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:
             kind=HallKind.VILLAGE,
             parent_id=hall_id,
             hours=DEFAULT_HOURS,
+            settings=new_hall_settings(),
             notice="本站提供社保、医保、民政等事项的咨询和免费代办服务。",
         )
         s.add(village)
@@ -420,11 +463,21 @@ def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:
         "大厅自助取号机",
         config={"printer": printer_url or "dummy://", "paper_mm": 80},
     )
+    # The village station takes numbers too: its own kiosk (the agent's window calls them).
+    village_kiosk_id, village_kiosk_token = register_device(
+        deps,
+        village_id or 0,
+        "kiosk",
+        "李家村便民服务站自助取号机",
+        config={"printer": "dummy://", "paper_mm": 80},
+    )
     return {
         "hall": hall_id,
         "name": hall.name,
         "kiosk_token": kiosk_token,
         "kiosk_id": kiosk_id,
+        "village_kiosk_token": village_kiosk_token,
+        "village_kiosk_id": village_kiosk_id,
         "clerks": result_clerks,
         "manager": {"staff_no": manager_no, "password": demo_password(manager_no)},
         "agent": {"staff_no": agent_no, "password": demo_password(agent_no), "hall": village_id},

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain import evaluation as rules
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from ..domain.model import Hall, Ticket, TicketState, Window
 from ..store import tables
 from . import views
@@ -255,16 +255,30 @@ def rate_at_window(
     *,
     number: str | None = None,
     source: str = "pad",
+    actor: Actor = ANONYMOUS,
 ) -> dict[str, Any]:
     """The pad or keypad at a window rates the visit that ended there last.
 
-    The pad names the number it showed, so a rating never lands on a later visit.
+    The pad names the number it showed, so a rating never lands on a later visit. A pad rating
+    must come from that window's evaluator device (its device token): only the citizen in front
+    of the window rates the visit, never anyone else on the network (the phone page rates by the
+    ticket's own token instead). The keypad's ratings come from the device worker.
     """
+    if source == "pad":
+        require_window_pad(actor)
     rating = rules.check_rating(level, reason, comment, require_reason=source != "keypad")
 
     def find(session: Session, now: datetime) -> Ticket:
         if session.get(Window, window_id) is None:
             raise NotFound("找不到该窗口", "No such window")
+        if source == "pad":
+            pad_window = session.scalar(
+                select(tables.devices.c.window_id).where(tables.devices.c.id == actor.id)
+            )
+            if pad_window != window_id:
+                raise Forbidden(
+                    "本评价器不属于该窗口", "This evaluation pad belongs to another window"
+                )
         ticket = last_visit(session, window_id)
         if ticket is None or (number is not None and ticket.number != number):
             raise Conflict(
@@ -273,8 +287,21 @@ def rate_at_window(
             )
         return ticket
 
-    actor = SYSTEM if source == "keypad" else ANONYMOUS
-    return _commit_rating(deps, find, rating, source, actor)
+    return _commit_rating(deps, find, rating, source, SYSTEM if source == "keypad" else actor)
+
+
+def require_window_pad(actor: Actor) -> None:
+    """Only an evaluator device (its token) rates at a window: 401 for nobody, 403 for others."""
+    if actor.kind == "device" and actor.device_kind == "evaluator":
+        return
+    if actor.kind == "device" or actor.is_staff:
+        raise Forbidden(
+            "只有该窗口的评价器可以提交评价", "Only the window's evaluation pad may rate here"
+        )
+    raise Unauthorized(
+        "评价器未授权：请使用该窗口评价器的设备令牌",
+        "Evaluation pad not authorised: use the window's evaluator device token",
+    )
 
 
 def window_day_stats(session: Session, window: Window, now: datetime) -> dict[str, Any]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,17 +17,21 @@ from ..domain.calendar import (
     HolidayCalendar,
     LayeredCalendar,
     OfficialCalendar,
+    ProvisionalCalendar,
     PublicHoliday,
     TableCalendar,
 )
 from ..domain.errors import Conflict
 from ..domain.hours import HallHours, Schedule, opening_notice
 from ..domain.model import Hall
+from ..domain.numbering import service_day
 from ..store.calendar_tables import HOLIDAY, calendar_days, calendar_years
 from ..store.db import CALENDAR_GENERATION
 
 # The State Council schedule as the installed `chinese_calendar` package has it.
 PACKAGE = OfficialCalendar()
+# A year neither the package nor an admin has yet: the statutory days by law, provisionally.
+PROVISIONAL = ProvisionalCalendar()
 # How long a process keeps the entered years it read; a write in this process drops them at once,
 # one in another process is seen within this time.
 CALENDAR_SECONDS = 10.0
@@ -45,16 +51,17 @@ def entered_years(session: Session) -> TableCalendar:
     return TableCalendar(years, holidays, swapped)
 
 
-def official_calendar(session: Session) -> HolidayCalendar:
+def official_calendar(session: Session) -> LayeredCalendar:
     """The calendar every use case reads: the package's years, then the years an admin entered
-    (kept for CALENDAR_SECONDS, dropped at once by a write to those tables)."""
+    (kept for CALENDAR_SECONDS, dropped at once by a write to those tables), then the
+    provisional statutory days for a year neither has."""
     cache: dict[str, Any] = session.info.setdefault("cache", {})
     generation = cache.get(CALENDAR_GENERATION, 0)
     found = cache.get(_CACHE_KEY)
     now = time.monotonic()
     if found is not None and found[0] == generation and now - found[1] < CALENDAR_SECONDS:
         return found[2]
-    calendar = LayeredCalendar(PACKAGE, entered_years(session))
+    calendar = LayeredCalendar(PACKAGE, entered_years(session), PROVISIONAL)
     # A write that happened while reading bumped the generation: such a read is not kept.
     if cache.get(CALENDAR_GENERATION, 0) == generation:
         cache[_CACHE_KEY] = (generation, now, calendar)
@@ -108,7 +115,7 @@ def open_state(hall: Hall, now: datetime, calendar: HolidayCalendar) -> OpenStat
     except CalendarYearMissing:
         opening = None
     if opening is not None:
-        text = opening_notice(opening)
+        text = opening_notice(opening, now)
         zh, en = text.zh, text.en
     else:
         zh, en = "本厅近期不对外办公", "The hall has no opening hours coming up"
@@ -123,3 +130,27 @@ def require_walk_in_open(hall: Hall, now: datetime, calendar: HolidayCalendar) -
     state = open_state(hall, now, calendar)
     if not state.open:
         raise Conflict(state.notice, state.notice_en)
+
+
+def day_end(hall: Hall, day: date, calendar: HolidayCalendar) -> datetime:
+    """When the hall's service day `day` ends (日终): its last session's end plus the hall's
+    grace; a day without sessions (closed, no hours set) ends when the next service day
+    begins."""
+    schedule = hall_schedule(hall, calendar)
+    closing = schedule.closing_time(day) if schedule is not None else None
+    if closing is not None:
+        return closing + hall.day_end_grace
+    next_day = datetime.combine(
+        day + timedelta(days=1), clock_time(), tzinfo=ZoneInfo(hall.timezone)
+    )
+    return next_day + timedelta(minutes=hall.day_starts_at_minute)
+
+
+def last_day_end(hall: Hall, now: datetime, calendar: HolidayCalendar) -> datetime:
+    """The latest day end of the hall at or before `now`."""
+    day = service_day(now, hall.timezone, hall.day_starts_at_minute)
+    for back in range(3):
+        ended = day_end(hall, day - timedelta(days=back), calendar)
+        if ended <= now:
+            return ended
+    return day_end(hall, day - timedelta(days=3), calendar)

@@ -1,81 +1,155 @@
-"""The deployment's periodic jobs: closing yesterday's queues and watching devices go quiet.
+"""The deployment's periodic jobs: ending each hall's day (日终) and watching devices go quiet.
 
 Each is registered with `@periodic` (services/scheduler.py) and run by one process at a time.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from ..domain.calendar import HolidayCalendar
-from ..domain.model import Hall, Outcome, Ticket, TicketState
-from ..domain.numbering import service_day
+from ..domain.model import Hall, Outcome, Ticket, TicketState, Window, WindowStatus
 from ..store import tables
 from . import alarms, views
 from .context import SYSTEM, Deps, audit
-from .hours import official_calendar, open_state
+from .hours import last_day_end, official_calendar, open_state
 from .queue import Outbox, end_service_record, run
 from .scheduler import periodic
 
 T = tables.tickets
+W = tables.windows
 D = tables.devices
 
-# Tickets a finished service day may leave behind: nobody will call or come for them now.
-LEFT_OVER = (TicketState.WAITING, TicketState.CALLED)
+# Tickets a finished day may leave behind: nobody will call, serve or come back for them now.
+LEFT_OVER = (TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.HELD)
+AT_WINDOW = (TicketState.CALLED, TicketState.SERVING, TicketState.HELD)
 
 
-# -- service-day rollover ------------------------------------------------------------------------
+# -- day end (日终) -------------------------------------------------------------------------------
 
 
-@periodic("service_day_rollover", every=timedelta(minutes=1))
-def roll_over_service_days(deps: Deps) -> int:
-    """Close past days' tickets still waiting (cancelled) or called (no-show), hall by hall,
-    each with an audit entry; screens hear of it. Returns how many tickets were closed."""
+@periodic("day_end", every=timedelta(minutes=1))
+def end_days(deps: Deps) -> dict[str, int]:
+    """日终, hall by hall: once the day's last session is over plus the hall's grace
+    (`Hall.day_end_grace`), or a new service day has begun, close every window nobody put
+    into service since (its clerk signed out), and settle the tickets the day left open
+    (`Ticket.end_of_day`). Each step is audited as the system's; screens hear of it. Counts
+    of windows and tickets closed."""
     now = deps.clock.now()
     with deps.db.reading() as session:
-        halls = session.execute(
-            select(tables.halls.c.id, tables.halls.c.timezone, tables.halls.c.day_starts_at_minute)
-        ).all()
-        stale = [
-            hall_id
-            for hall_id, timezone, day_start in halls
-            if session.execute(
-                select(T.c.id)
-                .where(
-                    T.c.hall_id == hall_id,
-                    T.c.state.in_(LEFT_OVER),
-                    T.c.service_day < service_day(now, timezone, day_start),
-                )
-                .limit(1)
-            ).first()
+        calendar = official_calendar(session)
+        due = [
+            hall.id or 0
+            for hall in session.scalars(select(Hall))
+            if _day_end_due(session, hall, now, calendar)
         ]
-    return sum(run(deps, hall_id, _close_past_days) for hall_id in stale)
+    closed = {"windows": 0, "tickets": 0}
+    for hall_id in due:
+        done = run(deps, hall_id or 0, _end_day)
+        closed["windows"] += done["windows"]
+        closed["tickets"] += done["tickets"]
+    return closed
 
 
-def _close_past_days(out: Outbox) -> int:
-    tickets = out.session.scalars(
-        select(Ticket)
-        .where(
-            T.c.hall_id == out.hall.id,
-            T.c.state.in_(LEFT_OVER),
-            T.c.service_day < views.today(out.hall, out.now),
+def _windows_to_close(hall: Hall, now: datetime, ended: datetime) -> Any:
+    """The hall's windows in service that nobody put into service since its day ended."""
+    today = views.today(hall, now)
+    return select(Window).where(
+        W.c.hall_id == hall.id,
+        W.c.status != WindowStatus.CLOSED,
+        or_(
+            W.c.opened_at.is_(None),
+            W.c.opened_at < ended,
+            W.c.opened_at < _day_start(hall, today),
+        ),
+    )
+
+
+def _day_start(hall: Hall, day: Any) -> datetime:
+    local = datetime.combine(day, time(), tzinfo=ZoneInfo(hall.timezone))
+    return local + timedelta(minutes=hall.day_starts_at_minute)
+
+
+def _tickets_to_settle(hall: Hall, now: datetime, ended: datetime, open_windows: Any) -> Any:
+    """Past days' open tickets; today's waiting ones taken before the day ended; the ones at
+    a window that is no longer in service."""
+    today = views.today(hall, now)
+    return select(Ticket).where(
+        T.c.hall_id == hall.id,
+        T.c.state.in_(LEFT_OVER),
+        or_(
+            T.c.service_day < today,
+            and_(T.c.state == TicketState.WAITING, T.c.issued_at < ended),
+            and_(
+                T.c.state.in_(AT_WINDOW),
+                or_(T.c.window_id.is_(None), T.c.window_id.not_in(open_windows)),
+            ),
+        ),
+    )
+
+
+def _open_windows(hall: Hall) -> Any:
+    return select(W.c.id).where(W.c.hall_id == hall.id, W.c.status != WindowStatus.CLOSED)
+
+
+def _day_end_due(session: Session, hall: Hall, now: datetime, calendar: HolidayCalendar) -> bool:
+    ended = last_day_end(hall, now, calendar)
+    if session.execute(_windows_to_close(hall, now, ended).limit(1)).first():
+        return True
+    query = _tickets_to_settle(hall, now, ended, _open_windows(hall))
+    return session.execute(query.limit(1)).first() is not None
+
+
+def _end_day(out: Outbox) -> dict[str, int]:
+    hall, now, session = out.hall, out.now, out.session
+    ended = last_day_end(hall, now, official_calendar(session))
+    windows = session.scalars(_windows_to_close(hall, now, ended).order_by(W.c.number))
+    closed_windows = 0
+    for window in windows.all():
+        clerk_id = window.active_clerk_id
+        detail = {"window": window.id, "status": window.status.value, "clerk": clerk_id}
+        out.record(window.close())
+        audit(
+            session,
+            at=now,
+            actor=SYSTEM,
+            action="window.day_closed",
+            hall_id=hall.id,
+            subject=str(window.number),
+            detail={**detail, "opened_at": views.iso(window.opened_at)},
         )
-        .order_by(T.c.id)
+        if clerk_id is not None:
+            audit(
+                session,
+                at=now,
+                actor=SYSTEM,
+                action="window.sign_out",
+                hall_id=hall.id,
+                subject=str(window.number),
+                detail={"window": window.id, "clerk": clerk_id, "reason": "day_end"},
+            )
+        closed_windows += 1
+    session.flush()
+    tickets = session.scalars(
+        _tickets_to_settle(hall, now, ended, _open_windows(hall)).order_by(T.c.id)
     ).all()
     for ticket in tickets:
         before = ticket.state
-        events = ticket.expire(out.now)
-        if ticket.state == TicketState.NO_SHOW:
-            end_service_record(out.session, ticket, out.now, Outcome.NO_SHOW)
+        events = ticket.end_of_day(now)
+        if before in AT_WINDOW:
+            outcome = ticket.outcome or Outcome.NO_SHOW
+            end_service_record(session, ticket, now, outcome)
         audit(
-            out.session,
-            at=out.now,
+            session,
+            at=now,
             actor=SYSTEM,
             action="ticket.day_closed",
-            hall_id=out.hall.id,
+            hall_id=hall.id,
             subject=ticket.number,
             detail={
                 "ticket": ticket.id,
@@ -85,7 +159,7 @@ def _close_past_days(out: Outbox) -> int:
             },
         )
         out.record(events)
-    return len(tickets)
+    return {"windows": closed_windows, "tickets": len(tickets)}
 
 
 # -- device health -------------------------------------------------------------------------------

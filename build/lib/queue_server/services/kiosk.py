@@ -25,6 +25,9 @@ from zoneinfo import ZoneInfo
 from pypinyin import Style, lazy_pinyin, pinyin
 from sqlalchemy import select, update
 
+from devices.addresses import DevicePolicy
+from devices.errors import DeviceConfigError, DeviceNotAllowed
+from devices.escpos_ticket import REPLACEMENT, printable_ticket
 from devices.printer import (
     ALARM_PAPER_OUT,
     ALARM_PRINT_FAILED,
@@ -41,20 +44,19 @@ from devices.printer import (
     run_in_gevent_threadpool,
 )
 
-from ..domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.model import (
     PRIORITY_NAMES,
     Category,
     Hall,
     Priority,
-    Role,
     ServiceItem,
     Ticket,
     TicketState,
 )
 from ..store import tables
 from ..store.db import ACCOUNTS_GENERATION
-from . import alarms, views
+from . import access, alarms, lookups, views
 from .bus import Message
 from .context import Actor, Deps, audit
 from .hours import official_calendar, open_state
@@ -98,14 +100,18 @@ def item_view(item: ServiceItem, category: Category | None) -> dict[str, Any]:
         else None,
         "item_type": item.item_type,
         "department": item.department,
+        "department_en": item.department_en,
         "materials": list(item.materials),
+        "materials_en": list(item.materials_en),
         "conditions": item.conditions,
+        "conditions_en": item.conditions_en,
         "fee": item.fee,
-        "fee_en": fee_text_en(item.fee),
+        "fee_en": item.fee_en or fee_text_en(item.fee),
         "time_limit_days": item.time_limit_days,
         "time_limit": limit_zh,
         "time_limit_en": limit_en,
         "steps": list(item.steps),
+        "steps_en": list(item.steps_en),
         "legal_basis": item.legal_basis,
         "online": item.online,
         "village_proxy": item.village_proxy,
@@ -314,9 +320,7 @@ def search_items(
         hall = views.get_hall(session, hall_id)
         category_id: int | None = None
         if category not in (None, ""):
-            from .queue import find_category
-
-            category_id = find_category(session, hall, category).id
+            category_id = lookups.find_category(session, hall, category).id
         entries = [
             e
             for e in _hall_entries(session, hall_id)
@@ -388,17 +392,8 @@ def kiosk_home(deps: Deps, hall_id: int, appointments: bool = False) -> dict[str
 
 PRINTER_ALARMS = (ALARM_PRINTER_OFFLINE, ALARM_PAPER_OUT, ALARM_PRINT_FAILED, "printer_no_reply")
 ALARM_NO_REPLY = "printer_no_reply"
-
-
-def require_kiosk(actor: Actor) -> None:
-    """Only a kiosk device token opens the kiosk's own API."""
-    if actor.kind == "device" and actor.device_kind == "kiosk":
-        return
-    if actor.kind == "device" or actor.is_staff:
-        raise Forbidden("此接口仅供自助取号机使用", "Only a kiosk device may use this")
-    raise Unauthorized(
-        "设备未授权：请使用取号机的设备令牌", "Device not authorised: use the kiosk's device token"
-    )
+# A name printed with □ for characters the printer cannot print; open until a manager clears it.
+ALARM_CHARACTERS_REPLACED = "print_characters_replaced"
 
 
 def _device_row(session: Any, device_id: int) -> Any:
@@ -441,7 +436,7 @@ def device_alarms(deps: Deps, hall_id: int, device_id: int) -> list[dict[str, An
 
 def kiosk_me(deps: Deps, actor: Actor) -> dict[str, Any]:
     """The kiosk device asking: who it is, its hall, and how its printer is doing."""
-    require_kiosk(actor)
+    access.require_anywhere(actor, "kiosk.self")
     assert actor.id is not None and actor.hall_id is not None
     with deps.db.reading() as session:
         row = _device_row(session, actor.id)
@@ -473,8 +468,12 @@ class PrinterSettings:
     check_status: bool = True
 
     @classmethod
-    def from_config(cls, config: Any) -> PrinterSettings | None:
-        """The printer of a device config, None when it has none; InvalidInput when unusable."""
+    def from_config(cls, config: Any, policy: DevicePolicy | None = None) -> PrinterSettings | None:
+        """The printer of a device config, None when it has none; InvalidInput when unusable.
+
+        With `policy` (a web user sets the printer), a URL outside the administrator's lists
+        is refused too; without, a stored setting is only read.
+        """
         if not isinstance(config, dict):
             raise InvalidInput("设备设置须为对象", "Device settings must be an object")
         url = config.get("printer")
@@ -483,12 +482,15 @@ class PrinterSettings:
         if not isinstance(url, str) or len(url) > 300:
             raise InvalidInput("打印机地址须为文字", "The printer URL must be text")
         try:
+            if policy is not None:
+                policy.check(url, "printer")
             open_printer(url)  # parses only; nothing is opened
-        except ValueError as error:
+        except DeviceNotAllowed as error:
+            raise InvalidInput(error.message, error.message_en) from None
+        except DeviceConfigError as error:
             raise InvalidInput(
-                f"打印机地址无效：{url}（支持 usb://VID:PID、serial:///dev/ttyUSB0、"
-                "tcp://主机:9100、file:///路径、dummy://）",
-                str(error).split(" / ", 1)[-1],
+                f"{error.message}（支持 usb://VID:PID、serial:///dev/ttyUSB0、tcp://主机:9100）",
+                error.message_en,
             ) from None
         paper = config.get("paper_mm", 80)
         if paper not in PAPER_SIZES:
@@ -517,35 +519,28 @@ class PrinterSettings:
         }
 
 
-def _check_printer_manager(actor: Actor, row: Any) -> None:
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role not in (Role.MANAGER, Role.ADMIN):
-        raise Forbidden("只有管理员可以设置打印机", "Only a manager may set up printers")
-    if actor.role != Role.ADMIN and actor.hall_id != row.hall_id:
-        raise Forbidden("您无权管理其他大厅的设备", "You may not manage another hall's devices")
+def _check_printer_manager(session: Any, actor: Actor, row: Any) -> None:
+    access.require(session, actor, row.hall_id, "device.manage")
     if row.kind != "kiosk":
         raise InvalidInput("只有自助取号机可以设置小票打印机", "Only a kiosk has a ticket printer")
 
 
 def require_printer_manager(deps: Deps, actor: Actor, device_id: int) -> None:
     """Refuse unless the actor manages this kiosk's hall."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
+    access.require_anywhere(actor, "device.manage")
     with deps.db.reading() as session:
-        _check_printer_manager(actor, _device_row(session, device_id))
+        _check_printer_manager(session, actor, _device_row(session, device_id))
 
 
 def set_printer(deps: Deps, actor: Actor, device_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """A manager sets a kiosk's ticket printer (URL, paper, text or image mode, encoding)."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
+    access.require_anywhere(actor, "device.manage")
     now = deps.clock.now()
     with deps.db.transaction() as session:
         row = _device_row(session, device_id)
-        _check_printer_manager(actor, row)
+        _check_printer_manager(session, actor, row)
         config = {k: v for k, v in (row.config or {}).items() if k not in PRINTER_KEYS}
-        settings = PrinterSettings.from_config(data)
+        settings = PrinterSettings.from_config(data, deps.devices)
         if settings is not None:
             config.update(settings.as_config())
         session.execute(update(D).where(D.c.id == device_id).values(config=config))
@@ -851,6 +846,11 @@ class PrintDispatcher:
     def _render_and_submit(
         self, ref: PrintRef, settings: PrinterSettings, content: TicketPrint
     ) -> None:
+        content, replaced = printable_ticket(
+            content, mode=settings.mode, encoding=settings.encoding
+        )
+        if replaced:
+            self._report_replaced(ref, replaced)
         try:
             data = render_ticket(
                 content, paper_mm=settings.paper_mm, mode=settings.mode, encoding=settings.encoding
@@ -955,6 +955,24 @@ class PrintDispatcher:
                 printer.alarms_checked = now
         self._record(ref, "ok", None, "", "")
         self._announce(ref, "printed", None, "", "")
+
+    def _report_replaced(self, ref: PrintRef, replaced: tuple[str, ...]) -> None:
+        """A name on the ticket has characters the printer cannot print: it prints with □,
+        and the hall is told which characters to change (the ticket itself is not lost)."""
+        # control characters are named by code point only: the message is shown and stored
+        shown = "".join(c for c in replaced[:8] if unicodedata.category(c)[0] != "C")
+        codes = ", ".join(f"U+{ord(char):04X}" for char in replaced[:8])
+        alarms.raise_alarm(
+            self.deps,
+            ref.hall_id,
+            ALARM_CHARACTERS_REPLACED,
+            f"小票上有打印机无法打印的字符「{shown}」，已用“{REPLACEMENT}”代替打印；"
+            "请在管理台把相关名称改为常用字",
+            f"The ticket has characters the printer cannot print ({codes}); they were printed "
+            f"as {REPLACEMENT}. Change the name in the console to common characters",
+            device_id=ref.device_id,
+            detail={"ticket": ref.number, "characters": list(replaced[:8])},
+        )
 
     def _on_alarm(self, kind: str, message: str, message_en: str, ref: PrintRef) -> None:
         self._report_failure(ref, kind, message, message_en)

@@ -29,7 +29,7 @@ from .context import Deps
 
 log = logging.getLogger(__name__)
 
-KINDS = ("confirmation", "reminder", "moved", "cancellation", "home_visit")
+KINDS = ("confirmation", "reminder", "moved", "cancellation", "home_visit", "holiday")
 
 
 @dataclass(frozen=True)

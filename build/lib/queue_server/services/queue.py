@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from ..domain import events as ev
 from ..domain import policy
-from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, QueueError, Unauthorized
+from ..domain.booking import walk_in_refusal
+from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, QueueError
 from ..domain.model import (
     ACTIVE_AT_WINDOW,
     Category,
@@ -21,23 +23,20 @@ from ..domain.model import (
     Hall,
     Outcome,
     Priority,
-    Role,
     ServiceItem,
     ServiceRecord,
     Ticket,
     TicketState,
     Window,
-    WindowPost,
 )
 from ..domain.numbering import format_number, next_seq
-from ..domain.reports import subtree
 from ..store import tables
 from ..store.statements import DriverStatement
-from . import idempotency, views
+from . import access, idempotency, lookups, versions, views
 from .bus import Message
 from .context import Actor, Deps, audit
-from .hours import official_calendar, open_state
-from .scope import hall_parents
+from .hours import hall_schedule, official_calendar, open_state
+from .kiosk import kiosk_ticket
 
 R = TypeVar("R")
 T = tables.tickets
@@ -113,9 +112,14 @@ class Outbox:
 def _last_window_states(messages: list[Message]) -> list[Message]:
     """A window's state is sent once per transaction, after the rest: call-next finishes one
     ticket and calls another, and both say the same final `window_changed` (every screen of the
-    hall would get it twice)."""
-    last = {m.room: i for i, m in enumerate(messages) if m.event == "window_changed"}
-    return [m for i, m in enumerate(messages) if m.event != "window_changed" or last[m.room] == i]
+    hall would get it twice). Several windows changed together (the day end) each say theirs."""
+    changed = [(i, m) for i, m in enumerate(messages) if m.event == "window_changed"]
+    last = {(m.room, m.payload.get("id")): i for i, m in changed}
+    return [
+        m
+        for i, m in enumerate(messages)
+        if m.event != "window_changed" or last[(m.room, m.payload.get("id"))] == i
+    ]
 
 
 # Phones of this many tickets at the front of a queue hear of their new place at once; the
@@ -212,6 +216,8 @@ def run(deps: Deps, hall_id: int, work: Callable[[Outbox], R], *, settings_only:
         out = Outbox(session, hall, deps.clock.now(), queue_changed_later=throttle is not None)
         result = work(out)
         messages = out.finalize()
+        if messages:
+            messages = versions.tag(messages, hall_id, versions.bump(session, hall_id))
     deps.bus.publish(messages)
     if throttle is not None and out.queue_touched:
         throttle.touch(hall_id)
@@ -231,22 +237,6 @@ def window_hall_id(deps: Deps, window_id: int) -> int:
 
 # --------------------------------------------------------------------------------------------
 # Issuing
-
-
-def find_category(session: Session, hall: Hall, ref: Any) -> Category:
-    """A category of the hall by its prefix (A) or its id."""
-    query = select(Category).where(
-        tables.categories.c.hall_id == hall.id, tables.categories.c.active.is_(True)
-    )
-    by_id, prefix = views.category_ref(ref)
-    if by_id is not None:
-        query = query.where(tables.categories.c.id == by_id)
-    else:
-        query = query.where(tables.categories.c.prefix == prefix)
-    category = session.scalars(query).first()
-    if category is None:
-        raise NotFound("本大厅没有该业务类别", "This hall has no such category")
-    return category
 
 
 _LAST_SEQ = DriverStatement(
@@ -278,11 +268,16 @@ def _require_walk_in_category(
     config: views.HallConfig, session: Session, category: Category, now: datetime
 ) -> None:
     """Refuse a walk-in ticket in a session its booking rule keeps for booked citizens."""
-    from .booking import walk_in_refusal
-
     key = ("category", now.replace(second=0, microsecond=0), category.id)
     if key not in config.walk_in:
-        config.walk_in[key] = walk_in_refusal(session, config.hall, category.id or 0, now)  # type: ignore[index]
+        hall = config.hall
+        config.walk_in[key] = walk_in_refusal(  # type: ignore[index]
+            hall_schedule(hall, official_calendar(session)),
+            lookups.load_rules(session, hall.id or 0),
+            category.id or 0,
+            now,
+            ZoneInfo(hall.timezone),
+        )
     refusal = config.walk_in[key]  # type: ignore[index]
     if refusal is not None:
         raise Conflict(*refusal)
@@ -299,31 +294,6 @@ def parse_priority(value: Any) -> Priority:
             "优先类型须为 none、elderly、disabled、pregnant 或 military",
             "priority must be none, elderly, disabled, pregnant or military",
         ) from None
-
-
-def require_issuer(actor: Actor, hall: Hall, session: Session) -> None:
-    """Tickets come from a kiosk of this hall, or signed-in staff of this hall; a manager also
-    for the halls below theirs, a village agent also at the town centre above their station."""
-    if actor.kind == "device" and actor.device_kind == "kiosk" and actor.hall_id == hall.id:
-        return
-    if actor.kind == "system":
-        return
-    if actor.is_staff:
-        if actor.role == Role.ADMIN or actor.hall_id == hall.id:
-            return
-        if actor.role in (Role.AGENT, Role.MANAGER) and actor.hall_id is not None:
-            parents = hall_parents(session)
-            if actor.role == Role.MANAGER and hall.id in subtree(parents, actor.hall_id):
-                return
-            if actor.role == Role.AGENT and parents.get(actor.hall_id) == hall.id:
-                return
-        raise Forbidden("您无权为该大厅取号", "You may not issue tickets for this hall")
-    if actor.kind == "device":
-        raise Forbidden("该设备无权为此大厅取号", "This device may not issue tickets for this hall")
-    raise Unauthorized(
-        "请在自助取号机取号，或由工作人员登录后代取",
-        "Tickets are issued by a kiosk or a signed-in member of staff",
-    )
 
 
 def issue_ticket(
@@ -354,7 +324,7 @@ def issue_ticket(
         # The busiest use case: the hall's settings come from the short-lived cache and the
         # ticket is written with plain statements, not through the ORM (same rows, same events).
         config = views.hall_config(s, hall.id or 0)
-        require_issuer(actor, hall, s)
+        access.require(s, actor, hall, "ticket.issue")
         if actor.kind == "device" and appointment is None:
             _require_walk_in_open(config, s, now)
         if key is not None and issuer is not None:
@@ -414,8 +384,6 @@ def issue_ticket(
         out.record([ev.TicketIssued(hall.id or 0, ticket.id or 0, cat.id or 0)])
         view = _issued_view(deps, out, config, ticket, cat)
         if ticket.device_id is not None:
-            from .kiosk import kiosk_ticket
-
             ahead, minutes = view["position"] or 0, view["estimated_wait_minutes"] or 0
             out.printed[ticket.id or 0] = kiosk_ticket(
                 deps, hall, ticket, cat, item, ahead, minutes
@@ -492,24 +460,6 @@ class AtWindow:
         return self.out.now
 
 
-def require_post(session: Session, actor: Actor, window: Window) -> int:
-    """Window actions need a signed-in clerk who holds the A or B post at that window."""
-    if not actor.is_staff or actor.id is None:
-        raise Unauthorized("请先登录", "Please sign in first")
-    post = session.scalars(
-        select(WindowPost).where(
-            tables.window_posts.c.window_id == window.id,
-            tables.window_posts.c.clerk_id == actor.id,
-        )
-    ).first()
-    if post is None:
-        raise Forbidden(
-            f"您不是 {window.number} 号窗口的 A 岗或 B 岗人员",
-            f"You hold neither the A nor the B post of window {window.number}",
-        )
-    return actor.id
-
-
 def at_window(
     deps: Deps,
     actor: Actor,
@@ -528,7 +478,8 @@ def at_window(
         window = out.session.get(Window, window_id, populate_existing=True)
         if window is None:
             raise NotFound("找不到该窗口", "No such window")
-        clerk_id = require_post(out.session, actor, window)
+        access.require(out.session, actor, window.hall_id, "window.operate", window=window)
+        clerk_id = actor.id or 0
         if on_duty and window.active_clerk_id not in (None, clerk_id):
             other = out.session.get(Clerk, window.active_clerk_id)
             name = other.name if other else ""
@@ -638,13 +589,35 @@ def _finish(w: AtWindow, ticket: Ticket, outcome: Outcome, items: list[int]) -> 
     w.out.record(events)
 
 
-def call_next(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
-    """Call the next ticket by the hall's policy; first finish the current one, if any."""
+def call_next(
+    deps: Deps, actor: Actor, window_id: int, idempotency_key: str | None = None
+) -> dict[str, Any]:
+    """Call the next ticket by the hall's policy; first finish the current one, if any.
+
+    A request that repeats the `idempotency_key` of a recent call-next from the same clerk gets
+    the ticket that call-next called, and nothing else happens. Without a key, a ticket called
+    less than the hall's `call_next_guard_seconds` ago is not finished: 409 (a double tap).
+    """
+    key = idempotency.check_key(idempotency_key)
+    issuer = idempotency.issuer_of(actor) if key is not None else None
+    issuer = f"{issuer}:call-next" if issuer is not None else None
 
     def work(w: AtWindow) -> dict[str, Any]:
+        if key is not None and issuer is not None:
+            earlier = idempotency.earlier_ticket(w.session, issuer, key, w.now)
+            if earlier is not None:
+                return _called_view(w, w.session.get(Ticket, earlier))
         w.window.require_open()
         current = current_ticket(w.session, w.window)
         if current is not None:
+            if key is None and current.called_moments_ago(w.out.hall.rules, w.now):
+                seconds = w.out.hall.rules.call_next_guard_seconds
+                raise Conflict(
+                    f"{current.number} 号刚刚呼叫（不到 {seconds} 秒），尚未办结；"
+                    "请等群众到窗口办理后再叫下一位",
+                    f"Ticket {current.number} was called less than {seconds} s ago and is not "
+                    "finished; call the next one once it has been served",
+                )
             _finish(w, current, Outcome.COMPLETED, list(current.items))
         waiting = views.waiting_tickets(w.session, w.out.hall, w.now)
         hall, rules = w.out.hall, w.out.hall.rules
@@ -662,6 +635,8 @@ def call_next(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         ticket = w.session.get(Ticket, chosen.id)
         assert ticket is not None
         _call(w, ticket, "ticket.call_next")
+        if key is not None and issuer is not None:
+            idempotency.remember(w.session, issuer, key, hall.id or 0, ticket.id or 0, w.now)
         return _called_view(w, ticket)
 
     return at_window(deps, actor, window_id, work)
@@ -906,16 +881,18 @@ def transfer(
             if not held:
                 raise Conflict("本窗口当前没有可转移的号", "No ticket here to transfer")
             ticket = held[0]
-        category_id = find_category(s, hall, category).id if category not in (None, "") else None
+        category_id = (
+            lookups.find_category(s, hall, category).id if category not in (None, "") else None
+        )
         target_window_id = None
         if to_window not in (None, ""):
-            target = _find_window(s, hall, to_window)
+            target = lookups.find_window(s, hall, to_window)
             if target.id == w.window.id:
                 raise Conflict("不能转移到本窗口", "Cannot transfer to the same window")
             target_window_id = target.id
         target_clerk_id = None
         if clerk not in (None, ""):
-            target_clerk = _find_clerk(s, hall, clerk)
+            target_clerk = lookups.find_clerk(s, hall, clerk)
             target_clerk_id = target_clerk.id
         end_service_record(s, ticket, w.now, Outcome.TRANSFERRED)
         events = ticket.transfer(
@@ -940,34 +917,6 @@ def transfer(
         return {"ticket": views.ticket_view(ticket, cat, status=status)}
 
     return at_window(deps, actor, window_id, work)
-
-
-def _find_window(session: Session, hall: Hall, ref: Any) -> Window:
-    query = select(Window).where(tables.windows.c.hall_id == hall.id)
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        query = query.where(tables.windows.c.id == ref)
-    elif isinstance(ref, str) and ref.strip().isdigit():
-        query = query.where(tables.windows.c.number == int(ref))
-    else:
-        raise InvalidInput("请指定窗口", "Name the window")
-    window = session.scalars(query).first()
-    if window is None:
-        raise NotFound("本大厅没有该窗口", "This hall has no such window")
-    return window
-
-
-def _find_clerk(session: Session, hall: Hall, ref: Any) -> Clerk:
-    query = select(Clerk).where(tables.clerks.c.hall_id == hall.id)
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        query = query.where(tables.clerks.c.id == ref)
-    elif isinstance(ref, str) and ref.strip():
-        query = query.where(tables.clerks.c.staff_no == ref.strip())
-    else:
-        raise InvalidInput("请指定工作人员", "Name the clerk")
-    clerk = session.scalars(query).first()
-    if clerk is None or not clerk.active:
-        raise NotFound("本大厅没有该工作人员", "This hall has no such clerk")
-    return clerk
 
 
 def cancel(deps: Deps, token: str) -> dict[str, Any]:
@@ -1006,7 +955,7 @@ def open_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
     """Start serving at a window (or take it over as the B post)."""
 
     def work(w: AtWindow) -> dict[str, Any]:
-        w.out.record(w.window.open(w.clerk_id))
+        w.out.record(w.window.open(w.clerk_id, w.now))
         _audit(w, "window.open", None)
         return {"window": views.window_view(w.session, w.window)}
 
@@ -1046,7 +995,7 @@ def resume_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
     """Back from a pause (the B post may resume in the A clerk's place)."""
 
     def work(w: AtWindow) -> dict[str, Any]:
-        w.out.record(w.window.resume(w.clerk_id))
+        w.out.record(w.window.resume(w.clerk_id, w.now))
         _audit(w, "window.resume", None)
         return {"window": views.window_view(w.session, w.window)}
 
@@ -1105,7 +1054,7 @@ def window_panel(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
         window = session.get(Window, window_id)
         if window is None:
             raise NotFound("找不到该窗口", "No such window")
-        require_post(session, actor, window)
+        access.require(session, actor, window.hall_id, "window.operate", window=window)
         hall = views.get_hall(session, window.hall_id)
         now = deps.clock.now()
         status = views.QueueStatus(session, hall, now)

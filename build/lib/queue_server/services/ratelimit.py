@@ -1,18 +1,27 @@
-"""Sign-in attempts are rate-limited per staff number and per network address.
+"""Guessing is rate-limited: sign-in attempts per staff number and address, and per address;
+wrong booking codes per source.
 
 Attempts are kept in the database, so every process of a city deployment counts the same
-failures. Five wrong passwords for one staff number within 15 minutes lock that staff number
-for the rest of the window; twenty from one address lock the address. A success clears the
-staff number's count.
+failures. An attempt is counted (as a failure until it succeeds) *before* its password is
+checked, in a transaction serialised per staff number and address: however many attempts
+arrive at once, on however many processes, a locked staff number gets no password check.
+
+- Five wrong passwords for one staff number from one address within 15 minutes lock that
+  staff number *from that address*; the same person signs in from their own counter meanwhile.
+- Twenty wrong passwords from one address (any staff numbers) lock the address.
+- A hundred wrong passwords for one staff number from anywhere lock the staff number everywhere
+  (at least twenty addresses guessing together: no one address can lock a colleague out).
+- A success clears the count of its staff number and address.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 
 from ..domain.errors import QueueError, Unauthorized
 from ..store import admin_tables
@@ -20,10 +29,13 @@ from . import auth
 from .context import Deps
 
 LA = admin_tables.login_attempts
+CG = admin_tables.code_guesses
 WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ACCOUNT = 5  # one staff number from one address
 MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_ACCOUNT_EVERYWHERE = 100
 KEEP = timedelta(days=7)
+T = TypeVar("T")
 
 
 class TooManyAttempts(QueueError):
@@ -55,61 +67,147 @@ def _lifted_at(failures: list[datetime], limit: int) -> datetime | None:
     return failures[len(failures) - limit] + WINDOW
 
 
-def check_login_allowed(deps: Deps, staff_no: Any, address: str | None) -> None:
-    """Refuse a sign-in while its staff number or address is locked out."""
+def _failures(session: Any, since: datetime, *where: Any) -> list[datetime]:
+    return list(session.scalars(select(LA.c.at).where(LA.c.at > since, LA.c.ok.is_(False), *where)))
+
+
+def begin_attempt(deps: Deps, staff_no: Any, address: str | None) -> int:
+    """Refuse a sign-in while locked out; else count it as failed until `attempt_succeeded`.
+
+    Returns the attempt's id. Transactions of one staff number and of one address take turns,
+    so two processes cannot both see "four failures" and both check a fifth and sixth password.
+    """
     now = deps.clock.now()
     key, addr = _key(staff_no), _address(address)
-    with deps.db.reading() as session:
-        last_ok = session.scalar(select(func.max(LA.c.at)).where(LA.c.staff_no == key, LA.c.ok))
-        since = now - WINDOW
-        if last_ok is not None and last_ok > since:
-            since = last_ok
-        by_account = list(
-            session.scalars(
-                select(LA.c.at).where(LA.c.staff_no == key, LA.c.at > since, LA.c.ok.is_(False))
-            )
+    since = now - WINDOW
+    with deps.db.transaction() as session:
+        deps.db.lock_names(session, f"sign-in:{key}", f"sign-in-from:{addr}")
+        last_ok = session.scalar(
+            select(func.max(LA.c.at)).where(LA.c.staff_no == key, LA.c.address == addr, LA.c.ok)
         )
-        by_address = (
-            list(
-                session.scalars(
-                    select(LA.c.at).where(
-                        LA.c.address == addr, LA.c.at > now - WINDOW, LA.c.ok.is_(False)
-                    )
-                )
-            )
+        pair_since = last_ok if last_ok is not None and last_ok > since else since
+        lifts = [
+            _lifted_at(
+                _failures(session, pair_since, LA.c.staff_no == key, LA.c.address == addr),
+                MAX_FAILURES_PER_ACCOUNT,
+            ),
+            _lifted_at(_failures(session, since, LA.c.address == addr), MAX_FAILURES_PER_ADDRESS)
             if addr
-            else []
+            else None,
+            _lifted_at(
+                _failures(session, since, LA.c.staff_no == key),
+                MAX_FAILURES_PER_ACCOUNT_EVERYWHERE,
+            ),
+        ]
+        ends = [at for at in lifts if at is not None and at > now]
+        if ends:
+            raise TooManyAttempts(max(1, math.ceil((max(ends) - now).total_seconds() / 60)))
+        return int(
+            session.execute(
+                insert(LA).values(staff_no=key, address=addr, at=now, ok=False).returning(LA.c.id)
+            ).scalar_one()
         )
-    lifts = [
-        at
-        for at in (
-            _lifted_at(by_account, MAX_FAILURES_PER_ACCOUNT),
-            _lifted_at(by_address, MAX_FAILURES_PER_ADDRESS),
-        )
-        if at is not None and at > now
-    ]
-    if lifts:
-        raise TooManyAttempts(max(1, math.ceil((max(lifts) - now).total_seconds() / 60)))
 
 
-def record_attempt(deps: Deps, staff_no: Any, address: str | None, ok: bool) -> None:
-    """Remember one sign-in attempt (old ones are forgotten after a week)."""
+def attempt_succeeded(deps: Deps, attempt_id: int) -> None:
+    """The password was right: the attempt clears its count (old ones are forgotten)."""
     now = deps.clock.now()
     with deps.db.transaction() as session:
-        session.execute(
-            insert(LA).values(staff_no=_key(staff_no), address=_address(address), at=now, ok=ok)
-        )
-        if ok:
-            session.execute(delete(LA).where(LA.c.at < now - KEEP))
+        session.execute(update(LA).where(LA.c.id == attempt_id).values(ok=True, at=now))
+        session.execute(delete(LA).where(LA.c.at < now - KEEP))
+
+
+def _attempt_void(deps: Deps, attempt_id: int) -> None:
+    """No password was checked (the request was malformed): the attempt does not count."""
+    with deps.db.transaction() as session:
+        session.execute(delete(LA).where(LA.c.id == attempt_id))
+
+
+def guarded(deps: Deps, staff_no: Any, address: str | None, check: Callable[[], T]) -> T:
+    """Run a password check (`check`) only while its staff number and address are not locked;
+    a wrong password counts towards the lock, a right one clears it."""
+    attempt = begin_attempt(deps, staff_no, address)
+    try:
+        result = check()
+    except Unauthorized:
+        raise
+    except auth.PasswordChangeRequired:
+        attempt_succeeded(deps, attempt)
+        raise
+    except BaseException:
+        _attempt_void(deps, attempt)
+        raise
+    attempt_succeeded(deps, attempt)
+    return result
 
 
 def guarded_login(deps: Deps, staff_no: Any, password: Any, address: str | None) -> dict[str, Any]:
     """`auth.login`, refused while locked out; wrong passwords count towards the lock."""
-    check_login_allowed(deps, staff_no, address)
-    try:
-        result = auth.login(deps, staff_no, password)
-    except Unauthorized:
-        record_attempt(deps, staff_no, address, ok=False)
-        raise
-    record_attempt(deps, staff_no, address, ok=True)
-    return result
+    auth.check_sign_in_input(staff_no, password)
+    return guarded(deps, staff_no, address, lambda: auth.login(deps, staff_no, password))
+
+
+def guarded_change_password(
+    deps: Deps, staff_no: Any, password: Any, new_password: Any, address: str | None
+) -> dict[str, Any]:
+    """`auth.change_password` under the same lock as signing in (it checks a password too)."""
+    auth.check_sign_in_input(staff_no, password)
+    auth.check_password_rules(_key(staff_no), new_password)
+    return guarded(
+        deps,
+        staff_no,
+        address,
+        lambda: auth.change_password(deps, staff_no, password, new_password),
+    )
+
+
+# =============================================================================================
+# Booking codes
+
+GUESS_LIMIT = 20
+GUESS_WINDOW = timedelta(minutes=10)
+
+
+class TooManyGuesses(QueueError):
+    """Too many wrong booking codes from one source (429)."""
+
+    code = "too_many"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "预约码输错次数过多，请 10 分钟后再试，或到服务台求助",
+            "Too many wrong booking codes; try again in 10 minutes or ask at the desk",
+        )
+
+
+def _source(source: str) -> str:
+    return source[:80]
+
+
+def begin_code_guess(deps: Deps, source: str) -> int:
+    """Refuse a source (an address, a device) that gave 20 wrong codes in 10 minutes; else count
+    this lookup as a wrong code until `code_guess_done` says otherwise. Lookups of one source
+    take turns, so no burst of them, on any number of processes, gets past the limit."""
+    now = deps.clock.now()
+    source = _source(source)
+    with deps.db.transaction() as session:
+        deps.db.lock_names(session, f"code-guess:{source}")
+        count = session.scalar(
+            select(func.count())
+            .select_from(CG)
+            .where(CG.c.source == source, CG.c.at > now - GUESS_WINDOW)
+        )
+        if (count or 0) >= GUESS_LIMIT:
+            raise TooManyGuesses()
+        session.execute(delete(CG).where(CG.c.at < now - GUESS_WINDOW))  # stays small
+        return int(
+            session.execute(
+                insert(CG).values(source=source, at=now).returning(CG.c.id)
+            ).scalar_one()
+        )
+
+
+def code_guess_done(deps: Deps, guess_id: int) -> None:
+    """The lookup found its booking (or failed for another reason): it was no wrong code."""
+    with deps.db.transaction() as session:
+        session.execute(delete(CG).where(CG.c.id == guess_id))

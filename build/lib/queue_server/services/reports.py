@@ -19,7 +19,7 @@ from ..domain import reports as rp
 from ..domain.errors import InvalidInput
 from ..domain.model import Category, Clerk, Hall, Role, ServiceItem, Window
 from ..store import admin_tables, tables
-from . import complaints, scope, views
+from . import access, complaints, views
 from .context import Actor, Deps
 
 T = tables.tickets
@@ -372,7 +372,7 @@ def resolve_period(
 ) -> rp.Period:
     """The period asked for; the anchor defaults to the hall's current service day."""
     with deps.db.reading() as session:
-        hall = scope.require_hall(session, actor, hall_id)
+        hall = access.require_hall(session, actor, hall_id, "report.read")
         today = views.today(hall, deps.clock.now())
     return rp.period_of(kind, anchor or today, start, end)
 
@@ -380,8 +380,8 @@ def resolve_period(
 def _scope(
     session: Session, actor: Actor, hall_id: int
 ) -> tuple[Hall, dict[int, int | None], dict[int, Hall]]:
-    hall = scope.require_hall(session, actor, hall_id)
-    parents = scope.hall_parents(session)
+    hall = access.require_hall(session, actor, hall_id, "report.read")
+    parents = access.hall_parents(session)
     below = rp.subtree(parents, hall_id)
     halls = {
         h.id or 0: h for h in session.scalars(select(Hall).where(tables.halls.c.id.in_(below)))

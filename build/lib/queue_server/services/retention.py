@@ -22,23 +22,29 @@ of an ID number is kept either: no rule looks back further than the period, and 
 has too few possibilities for a hash of it to stay anonymous.
 
 The period is the hall's `settings.privacy.retention_days`, else `HALLQ_RETENTION_DAYS`, else
-180 days. Bookings also follow their own, usually shorter, `keep_personal_days` (booking.py).
+180 days. Finished bookings also follow the booking policy's own, usually shorter,
+`keep_personal_days`. Each kind of record has its eraser (`ERASERS`), with its own guard: what
+must stay however old it is (a booking still to come, an open complaint's text, the comment of
+a 差评 whose follow-up is open, an open follow-up's notes).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..domain.booking import BookingState
 from ..domain.errors import InvalidInput
 from ..domain.model import Hall
 from ..store import admin_tables, booking_tables, tables
 from . import idempotency
+from .booking import load_policy as booking_policy
 from .complaints import STAGES
 from .context import SYSTEM, Actor, Deps, audit
 from .scheduler import periodic
@@ -54,15 +60,6 @@ F = admin_tables.follow_ups
 A = tables.audit_log
 
 ERASED = "（已按保存期限清除）"
-KINDS = (
-    "tickets",
-    "bookings",
-    "booking_messages",
-    "complaints",
-    "evaluations",
-    "follow_ups",
-    "audit_log",
-)
 # Where an audit entry keeps a copy of text someone typed: its action, and the path in `detail`.
 AUDIT_FREE_TEXT: dict[str, tuple[str, ...]] = {
     "complaint.register": ("after", "summary"),
@@ -109,7 +106,7 @@ def set_retention_days(
             f"保存期限须为 {LIMITS[0]} 到 {LIMITS[1]} 之间的天数",
             f"retention_days must be a whole number of days from {LIMITS[0]} to {LIMITS[1]}",
         )
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         before = {"retention_days": retention_days(hall)}
         settings = dict(hall.settings or {})
@@ -119,85 +116,173 @@ def set_retention_days(
     return {"retention_days": days}
 
 
-def erase_hall(deps: Deps, hall_id: int, days: int, now: datetime) -> dict[str, int]:
-    """Erase the personal data of one hall's records older than `days`; counts per kind."""
-    cutoff = now - timedelta(days=days)
-    closed = and_(C.c.status == "resolved", C.c.resolved_at < cutoff)
+@dataclass(frozen=True)
+class Period:
+    """What one hall keeps: records older than `cutoff` lose the personal data in them; a
+    finished booking loses its name, phone and ID digest already after `bookings_cutoff` (the
+    booking policy's usually shorter `keep_personal_days`)."""
+
+    hall_id: int
+    cutoff: datetime
+    bookings_cutoff: datetime
+
+
+Eraser = Callable[[Session, Period], int]
+# Every kind of record with personal data in it has one eraser here, with its own guard (what
+# must stay however old it is); `erase_hall` runs them in this order.
+ERASERS: dict[str, Eraser] = {}
+
+
+def eraser(kind: str) -> Callable[[Eraser], Eraser]:
+    """Register the eraser of one kind of record: (session, period) -> how many rows changed."""
+
+    def register(function: Eraser) -> Eraser:
+        ERASERS[kind] = function
+        return function
+
+    return register
+
+
+def _changed(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@eraser("tickets")
+def _erase_tickets(session: Session, period: Period) -> int:
+    """A ticket's phone and the clerk's note, once the ticket is older than the period."""
+    return _changed(
+        session.execute(
+            update(T)
+            .where(
+                T.c.hall_id == period.hall_id,
+                T.c.issued_at < period.cutoff,
+                or_(T.c.phone.is_not(None), T.c.note != ""),
+            )
+            .values(phone=None, note="")
+        )
+    )
+
+
+ACTIVE_BOOKINGS = (BookingState.BOOKED, BookingState.ASSIGNED)
+
+
+@eraser("bookings")
+def _erase_bookings(session: Session, period: Period) -> int:
+    """Two steps. A finished booking (checked in, cancelled, missed, closed) untouched for the
+    booking policy's days loses the name, phone and ID digest (the masked ID stays, so lists
+    stay readable); a booking still to come keeps them, however early it was made. Once its day
+    and its last change are older than the period, whatever became of it, everything typed
+    about the citizen goes."""
+    changed = func.coalesce(B.c.updated_at, B.c.created_at)
+    finished = session.execute(
+        update(B)
+        .where(
+            B.c.hall_id == period.hall_id,
+            B.c.state.not_in(ACTIVE_BOOKINGS),
+            changed < period.bookings_cutoff,
+            or_(B.c.citizen_name != "", B.c.phone != "", B.c.id_digest != ""),
+        )
+        .values(citizen_name="", phone="", id_digest="")
+    )
+    long_past = session.execute(
+        update(B)
+        .where(
+            B.c.hall_id == period.hall_id,
+            B.c.day < period.cutoff.date(),
+            changed < period.cutoff,
+            or_(
+                B.c.citizen_name != "",
+                B.c.phone != "",
+                B.c.id_digest != "",
+                B.c.id_masked != "",
+                B.c.address != "",
+                B.c.note != "",
+                B.c.outcome_note != "",
+            ),
+        )
+        .values(
+            citizen_name="",
+            phone="",
+            id_digest="",
+            id_masked="",
+            address="",
+            note="",
+            outcome_note="",
+        )
+    )
+    return _changed(finished) + _changed(long_past)
+
+
+@eraser("booking_messages")
+def _erase_booking_messages(session: Session, period: Period) -> int:
+    """The masked phone and the text of messages older than the period."""
+    return _changed(
+        session.execute(
+            update(M)
+            .where(
+                M.c.hall_id == period.hall_id,
+                M.c.created_at < period.cutoff,
+                or_(M.c.phone_masked != "", M.c.text != "", M.c.text_en != ""),
+            )
+            .values(phone_masked="", text="", text_en="")
+        )
+    )
+
+
+@eraser("complaints")
+def _erase_complaints(session: Session, period: Period) -> int:
+    """The contact of a complaint older than the period; what it said and its resolution only
+    once it was resolved before the period (an open complaint keeps its text to be handled)."""
+    closed = and_(C.c.status == "resolved", C.c.resolved_at < period.cutoff)
+    return _changed(
+        session.execute(
+            update(C)
+            .where(
+                C.c.hall_id == period.hall_id,
+                C.c.created_at < period.cutoff,
+                or_(C.c.contact != "", and_(closed, _written(C.c.summary))),
+            )
+            .values(
+                contact="",
+                summary=case((closed, ERASED), else_=C.c.summary),
+                resolution=case((and_(closed, C.c.resolution != ""), ERASED), else_=C.c.resolution),
+            )
+        )
+    )
+
+
+@eraser("evaluations")
+def _erase_evaluations(session: Session, period: Period) -> int:
+    """A rating's comment once older than the period, but not while its 差评 follow-up is still
+    open (or closed within the period): the follow-up works from it."""
+    return _changed(
+        session.execute(
+            update(E)
+            .where(
+                E.c.hall_id == period.hall_id,
+                E.c.created_at < period.cutoff,
+                _written(E.c.comment),
+                ~exists().where(F.c.evaluation_id == E.c.id, ~_closed_before(period.cutoff)),
+            )
+            .values(comment=ERASED)
+        )
+    )
+
+
+def erase_hall(
+    deps: Deps, hall_id: int, days: int, now: datetime, kinds: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Erase the personal data of one hall's records older than `days` (every kind, or the
+    `kinds` named), in one transaction; counts per kind."""
+    wanted = list(ERASERS) if kinds is None else [k for k in ERASERS if k in set(kinds)]
     with deps.db.transaction() as session:
-        counts = {
-            "tickets": session.execute(
-                update(T)
-                .where(
-                    T.c.hall_id == hall_id,
-                    T.c.issued_at < cutoff,
-                    or_(T.c.phone.is_not(None), T.c.note != ""),
-                )
-                .values(phone=None, note="")
-            ),
-            "bookings": session.execute(
-                update(B)
-                .where(
-                    B.c.hall_id == hall_id,
-                    B.c.day < cutoff.date(),  # long past, whatever became of it
-                    func.coalesce(B.c.updated_at, B.c.created_at) < cutoff,
-                    or_(
-                        B.c.citizen_name != "",
-                        B.c.phone != "",
-                        B.c.id_digest != "",
-                        B.c.id_masked != "",
-                        B.c.address != "",
-                        B.c.note != "",
-                        B.c.outcome_note != "",
-                    ),
-                )
-                .values(
-                    citizen_name="",
-                    phone="",
-                    id_digest="",
-                    id_masked="",
-                    address="",
-                    note="",
-                    outcome_note="",
-                )
-            ),
-            "booking_messages": session.execute(
-                update(M)
-                .where(
-                    M.c.hall_id == hall_id,
-                    M.c.created_at < cutoff,
-                    or_(M.c.phone_masked != "", M.c.text != "", M.c.text_en != ""),
-                )
-                .values(phone_masked="", text="", text_en="")
-            ),
-            "complaints": session.execute(
-                update(C)
-                .where(
-                    C.c.hall_id == hall_id,
-                    C.c.created_at < cutoff,
-                    or_(C.c.contact != "", and_(closed, _written(C.c.summary))),
-                )
-                .values(
-                    contact="",
-                    summary=case((closed, ERASED), else_=C.c.summary),
-                    resolution=case(
-                        (and_(closed, C.c.resolution != ""), ERASED), else_=C.c.resolution
-                    ),
-                )
-            ),
-            "evaluations": session.execute(
-                update(E)
-                .where(
-                    E.c.hall_id == hall_id,
-                    E.c.created_at < cutoff,
-                    _written(E.c.comment),
-                    ~exists().where(F.c.evaluation_id == E.c.id, ~_closed_before(cutoff)),
-                )
-                .values(comment=ERASED)
-            ),
-        }
-        erased = {kind: int(getattr(result, "rowcount", 0) or 0) for kind, result in counts.items()}
-        erased["follow_ups"] = _erase_follow_up_notes(session, hall_id, cutoff)
-        erased["audit_log"] = _erase_audit_text(session, hall_id, cutoff)
+        keep_bookings = min(days, booking_policy(session, hall_id).keep_personal_days)
+        period = Period(
+            hall_id=hall_id,
+            cutoff=now - timedelta(days=days),
+            bookings_cutoff=now - timedelta(days=keep_bookings),
+        )
+        erased = {kind: ERASERS[kind](session, period) for kind in wanted}
         if any(erased.values()):
             audit(
                 session,
@@ -206,7 +291,7 @@ def erase_hall(deps: Deps, hall_id: int, days: int, now: datetime) -> dict[str, 
                 action="privacy.erase",
                 hall_id=hall_id,
                 subject=f"{days} 天前",
-                detail={"before": cutoff.isoformat(), **erased},
+                detail={"before": period.cutoff.isoformat(), **erased},
             )
     return erased
 
@@ -232,8 +317,11 @@ def _erased_at(value: Any, path: tuple[str | int, ...]) -> Any:
     return value
 
 
-def _erase_follow_up_notes(session: Session, hall_id: int, cutoff: datetime) -> int:
-    """The step notes of follow-ups closed before the cutoff; how many follow-ups changed."""
+@eraser("follow_ups")
+def _erase_follow_up_notes(session: Session, period: Period) -> int:
+    """The step notes of follow-ups closed before the cutoff (an open one keeps its notes);
+    how many follow-ups changed."""
+    hall_id, cutoff = period.hall_id, period.cutoff
     paths = [(step, "note") for step in range(FOLLOW_UP_STEPS)]
     rows = session.execute(
         select(F.c.id, F.c.steps).where(
@@ -250,8 +338,10 @@ def _erase_follow_up_notes(session: Session, hall_id: int, cutoff: datetime) -> 
     return len(rows)
 
 
-def _erase_audit_text(session: Session, hall_id: int, cutoff: datetime) -> int:
+@eraser("audit_log")
+def _erase_audit_text(session: Session, period: Period) -> int:
     """Typed text copied into audit entries older than the cutoff; how many entries changed."""
+    hall_id, cutoff = period.hall_id, period.cutoff
     rows = session.execute(
         select(A.c.id, A.c.action, A.c.detail).where(
             A.c.hall_id == hall_id,
@@ -271,18 +361,23 @@ def _erase_audit_text(session: Session, hall_id: int, cutoff: datetime) -> int:
     return len(rows)
 
 
+# The kinds of record with personal data, in the order they are erased.
+KINDS = tuple(ERASERS)
+
+
 @periodic("personal_data_retention", every=timedelta(hours=1))
-def erase_expired_personal_data(deps: Deps) -> dict[str, int]:
-    """Each hall's personal data past its retention period, erased; totals per kind."""
+def erase_expired_personal_data(deps: Deps, kinds: Iterable[str] | None = None) -> dict[str, int]:
+    """Each hall's personal data past its retention period (of every kind, or the `kinds`
+    named), erased; totals per kind."""
     now = deps.clock.now()
     with deps.db.reading() as session:
         periods = [
             (hall.id or 0, retention_days(hall))
             for hall in session.scalars(select(Hall).order_by(tables.halls.c.id))
         ]
-    totals = dict.fromkeys(KINDS, 0)
+    totals = dict.fromkeys(KINDS if kinds is None else [k for k in KINDS if k in set(kinds)], 0)
     for hall_id, days in periods:
-        for kind, count in erase_hall(deps, hall_id, days, now).items():
+        for kind, count in erase_hall(deps, hall_id, days, now, kinds).items():
             totals[kind] += count
     return totals
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..domain.booking import HOLDS_A_PLACE, SESSION_KIND_NAMES, BookingKind
 from ..domain.calendar import CalendarYearMissing, HolidayCalendar
-from ..domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.hours import (
     MONTH_NAMES_EN,
     WEEKDAY_NAMES_EN,
@@ -21,39 +22,15 @@ from ..domain.hours import (
     DayOverride,
     HallHours,
     Schedule,
-    SessionKind,
 )
-from ..domain.model import Hall, Role, ServiceItem
+from ..domain.model import ServiceItem
 from ..store import booking_tables as bt
-from . import views
+from . import access, views
 from .context import Actor, Deps, audit
 from .hours import hall_schedule, official_calendar, open_state
 from .queue import Outbox, run
 
 MAX_DAYS = 62
-
-SESSION_KIND_NAMES = {
-    SessionKind.REGULAR: ("常规", "regular"),
-    SessionKind.EXTRA_DAY: ("5+X", "5+X"),
-    SessionKind.EXTENDED: ("延时服务", "extended hours"),
-    SessionKind.HOLIDAY: ("节假日受理", "holiday service"),
-    SessionKind.YEAR_ROUND: ("365天无休", "365-day service"),
-    SessionKind.SPECIAL: ("特别安排", "special hours"),
-}
-
-
-def require_manager(actor: Actor, hall: Hall) -> None:
-    """Hours are changed by a manager of this hall (or of the town above a village), or an admin."""
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role == Role.ADMIN:
-        return
-    if actor.role == Role.MANAGER and actor.hall_id in (hall.id, hall.parent_id):
-        return
-    raise Forbidden(
-        "只有本中心的管理员可以修改办公时间和预约设置",
-        "Only a manager of this hall may change its hours and booking settings",
-    )
 
 
 def parse_day(raw: Any, what: str = "date") -> date:
@@ -107,6 +84,7 @@ def day_view(schedule: Schedule | None, calendar: HolidayCalendar, day: date) ->
             holiday_en=holiday.name_en if holiday else None,
             swapped_workday=calendar.is_swapped_workday(day),
         )
+        view["provisional"] = calendar.is_provisional(day.year)
     except CalendarYearMissing as missing:
         view.update(
             known=False,
@@ -159,6 +137,7 @@ def hours_view(
         day_list = [day_view(schedule, calendar, first + timedelta(days=n)) for n in range(count)]
         years = sorted({first.year, (first + timedelta(days=count - 1)).year, first.year + 1})
         coverage = {str(year): calendar.covers(year) for year in years}
+        provisional = [year for year in years if calendar.is_provisional(year)]
         problems = [
             {
                 "year": int(year),
@@ -174,15 +153,17 @@ def hours_view(
             "hours": schedule.hours.to_dict() if schedule else None,
             "year_round": bool(schedule and schedule.hours.year_round_service),
             "open_now": open_state(hall, now, calendar).as_dict(),
-            "calendar": {"source": "chinese_calendar", "years": coverage},
+            "calendar": {
+                "source": "chinese_calendar",
+                "years": coverage,
+                "provisional": provisional,
+            },  # fmt: skip
             "problems": problems,
             "days": day_list,
         }
 
 
 def _active_bookings_on(session: Any, hall_id: int, day: date) -> int:
-    from ..domain.booking import HOLDS_A_PLACE, BookingKind
-
     return int(
         session.scalar(
             select(func.count()).where(
@@ -218,7 +199,7 @@ def set_hours(deps: Deps, actor: Actor, hall_id: int, data: Any) -> dict[str, An
         raise InvalidInput("办公时间设置应为对象", "the hours must be a JSON object")
 
     def work(out: Outbox) -> None:
-        require_manager(actor, out.hall)
+        access.require(out.session, actor, out.hall, "hall.hours")
         merged = dict(data)
         if "overrides" not in merged and out.hall.hours:
             merged["overrides"] = out.hall.hours.get("overrides", [])
@@ -241,7 +222,7 @@ def set_override(deps: Deps, actor: Actor, hall_id: int, day: Any, data: Any) ->
     ).overrides[when]
 
     def work(out: Outbox) -> int:
-        require_manager(actor, out.hall)
+        access.require(out.session, actor, out.hall, "hall.hours")
         current = HallHours.from_dict(out.hall.hours) if out.hall.hours else HallHours()
         _save_hours(out, actor, current.with_override(override), "hours.override", date=str(when))
         return _active_bookings_on(out.session, hall_id, when)
@@ -259,7 +240,7 @@ def remove_override(deps: Deps, actor: Actor, hall_id: int, day: Any) -> dict[st
     when = parse_day(day)
 
     def work(out: Outbox) -> None:
-        require_manager(actor, out.hall)
+        access.require(out.session, actor, out.hall, "hall.hours")
         current = HallHours.from_dict(out.hall.hours) if out.hall.hours else HallHours()
         if when not in current.overrides:
             raise NotFound("该日期没有按日期调整", "That date has no override")
@@ -292,19 +273,27 @@ def deadline(
 
 
 def deadline_view(item: ServiceItem, start: date, calendar: HolidayCalendar) -> dict[str, Any]:
-    """The due date of an item taken in on `start` (raises CalendarYearMissing, never guesses)."""
+    """The due date of an item taken in on `start`; `provisional` when it counts days of a year
+    whose official schedule is not out yet (it may move when the schedule arrives)."""
     days = item.time_limit_days
     due = calendar.add_working_days(start, days) if days > 0 else start
+    provisional = days > 0 and any(
+        calendar.is_provisional(year) for year in range(start.year, due.year + 1)
+    )
     if days <= 0:
         text, text_en = "即办：当场办结", "Done on the spot"
     else:
         text = f"{days} 个工作日，最迟 {due.month}月{due.day}日 办结"
         text_en = f"{days} working days: done by {due.isoformat()}"
+        if provisional:
+            text += "（按法定节假日预计，以正式放假安排为准）"
+            text_en += " (estimated from the statutory holidays; the official schedule applies)"
     return {
         "item": item.id,
         "from": start.isoformat(),
         "working_days": days,
         "due": due.isoformat(),
+        "provisional": provisional,
         "text": text,
         "text_en": text_en,
     }

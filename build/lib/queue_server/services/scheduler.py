@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
@@ -43,7 +43,11 @@ from .context import Deps
 log = logging.getLogger(__name__)
 
 # Modules whose @periodic jobs `hallq serve` runs; add yours here if nothing else imports it.
-JOB_MODULES: tuple[str, ...] = ("queue_server.services.jobs", "queue_server.services.retention")
+JOB_MODULES: tuple[str, ...] = (
+    "queue_server.services.jobs",
+    "queue_server.services.retention",
+    "queue_server.services.booking_housekeeping",
+)
 
 # A process that does not hold a job's lease asks for it again this often.
 STANDBY_SECONDS = 10.0
@@ -61,14 +65,16 @@ class Job:
 _REGISTRY: dict[str, Job] = {}
 
 
-def periodic(
-    name: str, every: timedelta
-) -> Callable[[Callable[[Deps], Any]], Callable[[Deps], Any]]:
-    """Register the decorated function as a job run every `every` by one process."""
+JobFunction = TypeVar("JobFunction", bound=Callable[..., Any])
+
+
+def periodic(name: str, every: timedelta) -> Callable[[JobFunction], JobFunction]:
+    """Register the decorated function as a job run every `every` by one process (called with
+    the `Deps` alone; it may take more arguments with defaults, for callers of its own)."""
     if every <= timedelta(0):
         raise ValueError("a periodic job needs a positive interval")
 
-    def register(function: Callable[[Deps], Any]) -> Callable[[Deps], Any]:
+    def register(function: JobFunction) -> JobFunction:
         _REGISTRY[name] = Job(name, every, function)
         return function
 

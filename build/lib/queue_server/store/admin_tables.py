@@ -1,5 +1,5 @@
 """Tables of the manager console: complaints (投诉处理), 差评 follow-ups, sign-in attempts and
-target service times of service items. Defined on the shared `tables.metadata`."""
+target service times of service items. Defined on the shared `schema.metadata`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
 )
 
-from .tables import UTCDateTime, metadata
+from .schema import UTCDateTime, metadata
 
 
 def _id() -> Column[int]:
@@ -76,6 +77,27 @@ login_attempts = Table(
     Column("ok", Boolean, nullable=False),
     Index("ix_login_attempts_staff_at", "staff_no", "at"),
     Index("ix_login_attempts_address_at", "address", "at"),
+)
+
+# Wrong booking codes by source (a client address or a device), for every process to count.
+code_guesses = Table(
+    "code_guesses",
+    metadata,
+    _id(),
+    Column("source", String(80), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_code_guesses_source_at", "source", "at"),
+)
+
+# Uploaded staff photos, in the database so that every process serves them and a backup has them.
+staff_photos = Table(
+    "staff_photos",
+    metadata,
+    Column("name", String(80), primary_key=True),
+    Column("clerk_id", ForeignKey("clerks.id"), nullable=False, index=True),
+    Column("content_type", String(20), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )
 
 service_targets = Table(

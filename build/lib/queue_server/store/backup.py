@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 class BackupError(Exception):
@@ -22,9 +23,22 @@ def _sqlite_path(url: str) -> Path:
 
 
 def _pg_args(url: str) -> list[str]:
-    """libpq connection arguments for the PostgreSQL tools (no driver suffix)."""
+    """libpq connection arguments for the PostgreSQL tools (no driver suffix, no password:
+    a command line is visible to every user of the machine in `ps`)."""
     parsed = make_url(url)
-    return [parsed.set(drivername="postgresql").render_as_string(hide_password=False)]
+    without = URL.create(
+        "postgresql", parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query
+    )
+    return [without.render_as_string(hide_password=False)]
+
+
+def _pg_env(url: str) -> dict[str, str]:
+    """The environment of the PostgreSQL tools: the password goes in PGPASSWORD."""
+    env = dict(os.environ)
+    password = make_url(url).password
+    if password is not None:
+        env["PGPASSWORD"] = str(password)
+    return env
 
 
 def backup(url: str, target: Path) -> Path:
@@ -70,6 +84,7 @@ def _backup(url: str, target: Path) -> Path:
         check=True,
         capture_output=True,
         timeout=3600,
+        env=_pg_env(url),
     )
     return target
 
@@ -100,4 +115,5 @@ def _restore(url: str, source: Path) -> None:
         check=True,
         capture_output=True,
         timeout=3600,
+        env=_pg_env(url),
     )  # fmt: skip

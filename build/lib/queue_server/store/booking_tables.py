@@ -1,6 +1,6 @@
 """The appointment tables (预约): bookings, their rules and settings, and the messages sent.
 
-Registered on `tables.metadata` by the last line of `tables.py`. The services read and write
+Registered on `schema.metadata` by `store/__init__.py`. The services read and write
 them with SQLAlchemy Core and build `domain.booking.Booking` from the rows.
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from ..domain.booking import BookingKind, BookingState
-from .tables import EnumText, UTCDateTime, metadata
+from .schema import EnumText, UTCDateTime, metadata
 
 
 def _id() -> Column[int]:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,7 +49,12 @@ def default_sqlite_url(instance_path: str | Path) -> str:
 def make_engine(
     url: str, *, for_writing: bool = True, busy_timeout: float = 30.0, **options: Any
 ) -> Engine:
-    """An engine tuned for the queue: SQLite in WAL mode, PostgreSQL as it comes."""
+    """An engine tuned for the queue: SQLite in WAL mode, PostgreSQL as it comes.
+
+    hide_parameters: a database error's message (logged with its traceback) shows the SQL but
+    never the values bound to it, which are citizens' names, phone and ID numbers.
+    """
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -275,6 +280,17 @@ class Database:
             session.execute(
                 select(tables.halls.c.id).where(tables.halls.c.id == hall_id).with_for_update()
             )
+
+    def lock_names(self, session: Session, *names: str) -> None:
+        """Serialise transactions about the same names (a staff number, an address) across
+        processes until the commit; take them in the same order everywhere. SQLite's writers
+        already lock the whole file."""
+        if not self.is_sqlite:
+            for name in names:
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
+                    {"name": name},
+                )
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -1,12 +1,12 @@
 """Idempotency keys of ticket requests: a kiosk that retries a tap whose reply was lost gets the
-ticket it already has, never a second one. Registered on `tables.metadata` by `tables.py`.
+ticket it already has, never a second one. Registered on `schema.metadata` by `store/__init__.py`.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, UniqueConstraint
 
-from .tables import UTCDateTime, metadata
+from .schema import UTCDateTime, metadata
 
 issue_requests = Table(
     "issue_requests",

@@ -2,76 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from enum import StrEnum
-from typing import Any
-
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import registry
-from sqlalchemy.types import TypeDecorator
 
 from ..domain import model
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stored as naive UTC on every database, read back as an aware UTC datetime."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC)
-
-
-class EnumText(TypeDecorator[StrEnum]):
-    """A StrEnum kept as its plain value, so adding a member needs no migration."""
-
-    impl = String(24)
-    cache_ok = True
-
-    def __init__(self, enum_cls: type[StrEnum]) -> None:
-        super().__init__()
-        self.enum_cls = enum_cls
-
-    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
-        return None if value is None else self.enum_cls(value).value
-
-    def process_result_value(self, value: Any, dialect: Any) -> StrEnum | None:
-        return None if value is None else self.enum_cls(value)
+from .schema import EnumText, UTCDateTime, metadata
 
 
 def _id() -> Column[int]:
@@ -126,9 +75,16 @@ service_items = Table(
     Column("materials", JSON, nullable=False, default=list),
     Column("fee", String(120), nullable=False, default=""),
     Column("department", String(120), nullable=False, default=""),
+    # 并联办理: the back-office departments that sign a case of the item off (empty: `department`)
+    Column("review_departments", JSON, nullable=False, default=list),
     Column("village_proxy", Boolean, nullable=False, default=False),
     Column("online", Boolean, nullable=False, default=False),
     Column("active", Boolean, nullable=False, default=True),
+    Column("conditions_en", Text, nullable=False, default=""),
+    Column("steps_en", JSON, nullable=False, default=list),
+    Column("materials_en", JSON, nullable=False, default=list),
+    Column("fee_en", String(240), nullable=False, default=""),
+    Column("department_en", String(240), nullable=False, default=""),
     UniqueConstraint("hall_id", "code", name="uq_service_items_hall_code"),
 )
 
@@ -144,6 +100,8 @@ clerks = Table(
     Column("photo_url", String(300), nullable=False, default=""),
     Column("password_hash", String(200), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
+    # Set by an admin's password reset: the next sign-in must choose a new password first.
+    Column("must_change_password", Boolean, nullable=False, default=False),
 )
 
 windows = Table(
@@ -159,7 +117,19 @@ windows = Table(
     Column("pause_reason", String(80), nullable=False, default=""),
     Column("active_clerk_id", ForeignKey("clerks.id"), nullable=True),
     Column("priority_streak", Integer, nullable=False, default=0),
+    # When a clerk last put the window into service (opened or resumed it): the day-end job
+    # closes the windows nobody put into service since the hall's day ended.
+    Column("opened_at", UTCDateTime, nullable=True),
     UniqueConstraint("hall_id", "number", name="uq_windows_hall_number"),
+)
+
+# A hall's version: bumped by every change its screens are told of, in the change's own
+# transaction, so a screen that missed events sees that its hall moved (shared by processes).
+hall_versions = Table(
+    "hall_versions",
+    metadata,
+    Column("hall_id", ForeignKey("halls.id"), primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )
 
 window_posts = Table(
@@ -323,6 +293,3 @@ def map_domain() -> None:
     ):
         mapper_registry.map_imperatively(cls, table)
     _mapped = True
-
-
-from . import admin_tables, booking_tables, calendar_tables, idempotency_tables  # noqa: E402,F401

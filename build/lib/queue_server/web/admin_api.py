@@ -24,10 +24,10 @@ CHANGE_ERRORS = (403, 404, 409, 422)
 
 def actor() -> Actor:
     """The signed-in manager or admin."""
-    from ..services import scope
+    from ..services import access
 
     found = current_actor()
-    scope.require_console(found)
+    access.require_anywhere(found, "console.use")
     return found
 
 
@@ -562,7 +562,9 @@ def admin_calendar_year(year: int) -> Any:
     body=admin.YEAR_SCHEMA, auth=MANAGER, errors=CHANGE_ERRORS,
 )  # fmt: skip
 def admin_save_calendar_year(year: int) -> Any:
-    return jsonify(admin.save_year(deps(), actor(), year, body()))
+    from .booking_api import notifier
+
+    return jsonify(admin.save_year(deps(), actor(), year, body(), notifier()))
 
 
 @documented(api, "DELETE", f"/admin/calendar/{YEAR}",

@@ -17,11 +17,18 @@ from flask import Response, current_app, jsonify, request
 
 from ..api import HALL, SEARCH, WINDOW, api, body
 from ..api.spec import DATE, Param, documented, query
-from ..domain.booking import BookingKind, BookingNotFound, BookingState, normalize_code
+from ..domain.booking import (
+    BookingKind,
+    BookingNotFound,
+    BookingState,
+    no_such_booking,
+    normalize_code,
+)
 from ..domain.errors import InvalidInput
 from ..http import current_actor, deps
 from ..services import booking as bookings
-from ..services import notify, schedule
+from ..services import booking_housekeeping as booking_housekeeping_
+from ..services import notify, ratelimit, schedule
 from ..services.notify import Notifier
 
 T = TypeVar("T")
@@ -36,16 +43,7 @@ def notifier() -> Notifier:
     if found is None:
         found = notify.notifier_from_config(current_app.config)
         current_app.extensions["hallq_notifier"] = found
-    return found  # type: ignore[no-any-return]
-
-
-def guesses() -> bookings.GuessLimiter:
-    """The app's counter of wrong booking codes."""
-    limiter = current_app.extensions.get("hallq_booking_guesses")
-    if limiter is None:
-        limiter = bookings.GuessLimiter()
-        current_app.extensions["hallq_booking_guesses"] = limiter
-    return limiter  # type: ignore[no-any-return]
+    return found
 
 
 def _source() -> str:
@@ -57,19 +55,22 @@ def _source() -> str:
 
 def by_code(raw: Any, action: Callable[[str], T]) -> T:
     """Run a lookup by booking code, counting wrong codes against the asking source."""
-    limiter = guesses()
-    source = _source()
-    limiter.check(source)
+    guess = ratelimit.begin_code_guess(deps(), _source())
     try:
         code = normalize_code(raw)
     except InvalidInput:
-        limiter.failed(source)
-        raise
+        # A path that cannot be a code (/bookings/0) names no booking: 404 like any unknown
+        # one, and it stays counted as a wrong guess.
+        raise no_such_booking() from None
     try:
-        return action(code)
+        result = action(code)
     except BookingNotFound:
-        limiter.failed(source)
+        raise  # no such code: counted
+    except BaseException:
+        ratelimit.code_guess_done(deps(), guess)
         raise
+    ratelimit.code_guess_done(deps(), guess)
+    return result
 
 
 def _no_store(response: Response) -> Response:
@@ -385,10 +386,10 @@ def close_home_visit(booking: int) -> Any:
     auth="clerk", errors=(404,),
 )  # fmt: skip
 def hall_messages(hall: int) -> Any:
-    from ..services import views
+    from ..services import access, views
 
     with deps().db.reading() as session:
-        bookings.require_staff_of(current_actor(), views.get_hall(session, hall))
+        access.require(session, current_actor(), views.get_hall(session, hall), "booking.staff")
     return _json({"messages": notify.messages_of_hall(deps(), hall)})
 
 
@@ -402,15 +403,10 @@ def hall_messages(hall: int) -> Any:
     auth="manager",
 )
 def booking_housekeeping() -> Any:
-    from ..domain.errors import Forbidden, Unauthorized
-    from ..domain.model import Role
+    from ..services import access
 
-    actor = current_actor()
-    if not actor.is_staff:
-        raise Unauthorized("请先登录", "Please sign in first")
-    if actor.role not in (Role.MANAGER, Role.ADMIN):
-        raise Forbidden("您没有此项权限", "You do not have permission for this")
-    return _json(bookings.housekeeping(deps(), notifier()))
+    access.require_anywhere(current_actor(), "booking.housekeeping")
+    return _json(booking_housekeeping_.housekeeping(deps(), notifier()))
 
 
 # -- rules and policy ------------------------------------------------------------------------

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, session
+from flask import Blueprint, render_template
 
-from ..http import csrf_token, deps
-from ..services import auth
+from ..http import csrf_token, session_actor
 
 bp = Blueprint("counter", __name__)
 
@@ -29,10 +28,9 @@ SHORTCUTS = [
 def panel(window: int | None = None) -> Any:
     """The panel page; the signed-in clerk's session cookie carries every action."""
     me = None
-    if "clerk_id" in session:
-        actor = auth.actor_for_clerk(deps(), int(session["clerk_id"]))
-        if actor is not None:
-            me = {"id": actor.id, "name": actor.name}
+    actor = session_actor()
+    if actor is not None:
+        me = {"id": actor.id, "name": actor.name}
     return render_template(
         "counter/panel.html",
         me=me,

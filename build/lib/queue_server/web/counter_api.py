@@ -10,11 +10,10 @@ from sqlalchemy import select
 
 from ..api import WINDOW, api
 from ..api.spec import documented
-from ..domain.errors import NotFound, Unauthorized
+from ..domain.errors import NotFound
 from ..domain.model import OUTCOME_NAMES, Category, Clerk, Role, ServiceItem, Window, WindowPost
 from ..http import current_actor, deps
-from ..services import evaluation, views
-from ..services import queue as q
+from ..services import access, evaluation, views
 from ..services.context import Actor
 from ..store import tables
 from . import evaluate  # noqa: F401  (its API routes join the blueprint here, before it mounts)
@@ -25,8 +24,7 @@ PAUSE_REASONS = [("休息", "Break"), ("会议", "Meeting"), ("外出", "Out of 
 
 def _signed_in() -> Actor:
     actor = current_actor()
-    if not actor.is_staff or actor.id is None:
-        raise Unauthorized("请先登录", "Please sign in first")
+    access.require_anywhere(actor, "account.self")
     return actor
 
 
@@ -82,7 +80,7 @@ def _posted_window(session: Any, actor: Actor, window_id: int) -> Window:
     window = session.get(Window, window_id)
     if window is None:
         raise NotFound("找不到该窗口", "No such window")
-    q.require_post(session, actor, window)
+    access.require(session, actor, window.hall_id, "window.operate", window=window)
     return window  # type: ignore[no-any-return]
 
 

@@ -12,7 +12,7 @@ from ..api import WINDOW, api, body
 from ..api.spec import documented
 from ..domain.errors import NotFound
 from ..domain.model import Window
-from ..http import deps
+from ..http import current_actor, deps
 from ..services import evaluation, views
 from ..store import tables
 
@@ -93,8 +93,10 @@ def window_evaluation(window: int) -> Any:
     api,
     "POST",
     f"/windows/{WINDOW}/evaluation",
-    "Rate the visit that ended last at this window (the evaluation pad; one rating a ticket)",
+    "Rate the visit that ended last at this window (the window's evaluator device token; one "
+    "rating a ticket)",
     body=PAD_BODY,
+    auth="evaluator",
     status=201,
     errors=(404, 409),
 )
@@ -108,6 +110,7 @@ def rate_at_window(window: int) -> Any:
         data.get("comment"),
         number=data.get("number"),
         source="pad",
+        actor=current_actor(),
     )
     return jsonify(view), 201
 

@@ -1,6 +1,6 @@
 """Configuration use cases of the manager console (/admin and /api/v1/admin).
 
-Each use case takes the actor, checks the hall scope (services/scope.py), validates its input
+Each use case takes the actor, asks the access policy (services/access.py), validates its input
 against its field declarations (the same declarations draw the forms and the API
 schemas), writes one audit entry with the values before and after, commits, and only then
 publishes `window_changed`, `queue_changed` and `hall_changed` so kiosks, lobby and window
@@ -22,6 +22,7 @@ from .calendar import (
     YEAR_SCHEMA,
     as_lines,
     calendar_overview,
+    calendar_warning,
     calendar_year,
     delete_year,
     parse_lines,
@@ -99,12 +100,14 @@ from .staff import (
     ROLE_NAMES,
     STAFF_NO,
     clerk_admin_view,
+    clerk_photo,
     get_clerk,
     list_clerks,
     new_password,
     reset_password,
     save_clerk,
     set_clerk_photo,
+    store_clerk_photo,
 )
 from .windows import (
     WINDOW_AUDIT,
@@ -121,6 +124,7 @@ __all__ = [
     "YEAR_SCHEMA",
     "as_lines",
     "calendar_overview",
+    "calendar_warning",
     "calendar_year",
     "delete_year",
     "parse_lines",
@@ -201,7 +205,9 @@ __all__ = [
     "save_item",
     "save_window",
     "schema_of",
+    "clerk_photo",
     "set_clerk_photo",
+    "store_clerk_photo",
     "set_flexible_rule",
     "set_notice",
     "set_queue_rules",

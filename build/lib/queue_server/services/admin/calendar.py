@@ -1,16 +1,20 @@
 """The holiday schedule (节假日安排) of a year the `chinese_calendar` package does not cover yet,
 entered by an admin from the State Council's notice: deployment-wide, for every hall.
 
-The package always wins for the years it has, so such a year cannot be entered. Managers may
-read the schedules; only admins (or an operator at the command line) enter, replace or delete
-one, each change audited.
+The package always wins for the years it has, so such a year cannot be entered; one entered
+before the package had it is kept and its differences from the package shown. A year neither
+has is *provisional* (the statutory days by law). When the official schedule arrives, the
+appointments that now fall on a holiday are listed and their citizens told to move them. From
+1 November managers are warned, by a console banner and a hall alarm, while next year has no
+official schedule. Managers may read the schedules; only admins (or an operator at the command
+line) enter, replace or delete one, each change audited.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,16 +24,20 @@ from sqlalchemy import delete, insert, select
 from ...domain.calendar import (
     STANDARD_HOLIDAYS,
     HolidayCalendar,
+    LayeredCalendar,
     PublicHoliday,
     TableCalendar,
     standard_holiday,
 )
 from ...domain.errors import InvalidInput, NotFound
-from ...domain.model import Role
 from ...store.calendar_tables import HOLIDAY, WORKDAY, calendar_days, calendar_years
-from .. import scope
+from ...store.tables import halls as halls_table
+from .. import access, alarms, complaints
+from .. import booking as bookings
 from ..context import Actor, Deps, audit
-from ..hours import PACKAGE, official_calendar
+from ..hours import PACKAGE, PROVISIONAL, official_calendar
+from ..notify import Notifier
+from ..scheduler import periodic
 
 # Who enters a year from the server's shell (`hallq calendar import`): an operator with the
 # machine in hand, audited as "operator". No web request ever acts as this kind.
@@ -210,7 +218,7 @@ def _standard_names() -> list[dict[str, str]]:
 def calendar_overview(deps: Deps, actor: Actor) -> dict[str, Any]:
     """The years the package covers, the years entered, and whether this year and the next
     are known (managers and admins)."""
-    scope.require_console(actor)
+    access.require_anywhere(actor, "calendar.read")
     this_year = deps.clock.now().year
     with deps.db.reading() as session:
         rows = session.execute(select(calendar_years).order_by(calendar_years.c.year)).all()
@@ -243,44 +251,139 @@ def calendar_overview(deps: Deps, actor: Actor) -> dict[str, Any]:
         "coming": [
             {
                 "year": year,
-                "known": calendar.covers(year),
-                "source": _source(year, calendar),
+                "known": calendar.is_official(year),
+                "source": calendar.source(year),
             }  # fmt: skip
             for year in (this_year, this_year + 1)
         ],
+        "warning": missing_year_warning(calendar, deps.clock.now()),
         "standard_holidays": _standard_names(),
-        "can_change": actor.role == Role.ADMIN,
+        "can_change": access.has_permission(None, actor, None, "deployment.configure"),
     }
 
 
-def _source(year: int, calendar: HolidayCalendar) -> str:
-    if PACKAGE.covers(year):
-        return "package"
-    return "entered" if calendar.covers(year) else "missing"
+# Where a year comes from, in words (`hallq calendar show`, the console).
+SOURCE_TEXT = {
+    "package": ("chinesecalendar 软件包（国务院通知）", "the chinesecalendar package (the notice)"),
+    "entered": ("管理员按国务院通知录入", "entered by an admin from the notice"),
+    "provisional": (
+        "暂按法定节假日预计（国务院通知未到，无调休）",
+        "provisional: the statutory days by law, no notice yet (no swapped days)",
+    ),
+    "missing": ("无法确定", "cannot be determined"),
+}
+
+# From this day of the year on, managers are warned while next year has no official schedule
+# (and all year while this year has none).
+WARN_FROM = (11, 1)
+MISSING_ALARM = "calendar_missing"
+
+
+def missing_year_warning(calendar: LayeredCalendar, now: datetime) -> dict[str, Any] | None:
+    """While this year, or from 1 November next year, has no official schedule: what to tell
+    managers and where to enter it; None otherwise."""
+    local = now.astimezone(BEIJING)
+    if not calendar.is_official(local.year):
+        year = local.year
+    elif (local.month, local.day) >= WARN_FROM and not calendar.is_official(local.year + 1):
+        year = local.year + 1
+    else:
+        return None
+    return {
+        "year": year,
+        "url": f"/admin/calendar/{year}",
+        "message": f"尚无 {year} 年的节假日安排：请升级 chinesecalendar 或按国务院通知录入。"
+        "在此之前按法定节假日预计工作日（不含调休）",
+        "message_en": f"The holiday schedule for {year} is missing: upgrade chinesecalendar or "
+        "enter the State Council's notice. Until then working days are estimated from the "
+        "statutory holidays (without swapped days)",
+    }
+
+
+def calendar_warning(deps: Deps) -> dict[str, Any] | None:
+    """The console banner's warning: next year's official schedule is missing (from 1 Nov)."""
+    with deps.db.reading() as session:
+        return missing_year_warning(official_calendar(session), deps.clock.now())
+
+
+def _differences(
+    package: HolidayCalendar, entered: HolidayCalendar, year: int
+) -> list[dict[str, Any]]:
+    """The days where an entered year and the package's disagree (the package applies)."""
+
+    def kind(calendar: HolidayCalendar, day: date) -> tuple[str, str]:
+        holiday = calendar.public_holiday(day)
+        if holiday is not None:
+            return "holiday", holiday.name_zh
+        if calendar.is_swapped_workday(day):
+            return "swapped_workday", "调休上班"
+        return ("workday", "上班") if calendar.is_workday(day) else ("rest", "休息")
+
+    found = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        ours, theirs = kind(entered, day), kind(package, day)
+        if ours != theirs:
+            found.append({"day": day.isoformat(), "package": theirs[1], "package_kind": theirs[0],
+                          "entered": ours[1], "entered_kind": ours[0]})  # fmt: skip
+        day += timedelta(days=1)
+    return found
 
 
 def calendar_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
-    """One year's schedule and where it comes from: package, entered, or missing."""
+    """One year's schedule and where it comes from: package, entered, provisional (the
+    statutory days by law, the official schedule not out yet), or missing; with the bookings
+    that fall on one of its holidays."""
     if actor.kind != COMMAND_LINE.kind:
-        scope.require_console(actor)
+        access.require_anywhere(actor, "calendar.read")
     _check_year(year)
-    if PACKAGE.covers(year):
-        return {"year": year, "source": "package", "version": package_version(),
-                **_days_view(PACKAGE, year)}  # fmt: skip
     with deps.db.reading() as session:
         stored = _stored(session, year)
-    if stored is None:
-        return {"year": year, "source": "missing", "holidays": [], "swapped_workdays": []}
-    return {"year": year, "source": "entered", **stored}
+        halls = (
+            None
+            if actor.kind == COMMAND_LINE.kind
+            else access.halls_with(session, actor, "calendar.read")
+        )
+    view: dict[str, Any]
+    if PACKAGE.covers(year):
+        view = {"year": year, "source": "package", "version": package_version(),
+                **_days_view(PACKAGE, year)}  # fmt: skip
+        if stored is not None:
+            # Entered before the package had it: kept for the record, the package applies.
+            entered = parse_year(year, stored)
+            view["entered"] = stored
+            view["differences"] = _differences(PACKAGE, entered, year)
+    elif stored is not None:
+        view = {"year": year, "source": "entered", **stored}
+    elif PROVISIONAL.covers(year):
+        view = {"year": year, "source": "provisional", **_days_view(PROVISIONAL, year)}
+    else:
+        view = {"year": year, "source": "missing", "holidays": [], "swapped_workdays": []}
+    view["source_text"], view["source_text_en"] = SOURCE_TEXT[view["source"]]
+    if view["source"] == "missing":
+        return view
+    view["bookings_on_holidays"] = (
+        bookings.bookings_on_holidays(deps, year, halls) if view["source"] != "provisional" else []
+    )
+    return view
 
 
 def _require_changer(actor: Actor) -> None:
     if actor.kind != COMMAND_LINE.kind:
-        scope.require_admin(actor)
+        access.require_anywhere(actor, "deployment.configure")
 
 
-def save_year(deps: Deps, actor: Actor, year: int, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Enter or replace the schedule of a year the package lacks (admins only, audited)."""
+def save_year(
+    deps: Deps,
+    actor: Actor,
+    year: int,
+    data: Mapping[str, Any],
+    notifier: Notifier | None = None,
+) -> dict[str, Any]:
+    """Enter or replace the schedule of a year the package lacks (admins only, audited). The
+    provisional days give way at once; the appointments that now fall on a holiday are listed
+    and, given a notifier, their citizens told to move them (else the server's housekeeping
+    tells them within a minute)."""
     _require_changer(actor)
     _check_year(year)
     _require_not_in_package(year)
@@ -305,7 +408,14 @@ def save_year(deps: Deps, actor: Actor, year: int, data: Mapping[str, Any]) -> d
         action = "calendar.year_saved" if before is None else "calendar.year_replaced"
         audit(s, at=now, actor=actor, action=action, hall_id=None, subject=f"节假日安排 {year}",
               detail={"before": _audited(before), "after": _audited(after)})  # fmt: skip
+    if notifier is not None:
+        bookings.notify_holiday_moves(deps, notifier)
+    _recompute_deadlines(deps)
     return calendar_year(deps, actor, year)
+
+
+def _recompute_deadlines(deps: Deps) -> int:
+    return complaints.recompute_estimated_deadlines(deps)
 
 
 def _audited(stored: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -400,3 +510,27 @@ def as_lines(view: Mapping[str, Any]) -> tuple[str, str]:
         run.append(entry)
     flush()
     return "\n".join(lines), "\n".join(view.get("swapped_workdays", []))
+
+
+@periodic("calendar_watch", every=timedelta(minutes=10))
+def watch_calendar(deps: Deps) -> int:
+    """Raise a hall alarm in every hall while this year's official schedule, or from 1 November
+    next year's, is missing; clear it once it arrives. Estimated deadlines of a year now official (a newer
+    package) are recomputed. Returns how many halls are warned."""
+    _recompute_deadlines(deps)
+    with deps.db.reading() as session:
+        warning = missing_year_warning(official_calendar(session), deps.clock.now())
+        hall_ids = list(session.execute(select(halls_table.c.id)).scalars())
+    for hall_id in hall_ids:
+        if warning is None:
+            alarms.clear_alarms(deps, hall_id, MISSING_ALARM)
+        else:
+            year, url = warning["year"], warning["url"]
+            alarms.raise_alarm(
+                deps, hall_id, MISSING_ALARM,
+                f"尚无 {year} 年的节假日安排：请升级 chinesecalendar 或在 {url} 录入国务院通知",
+                f"The holiday schedule for {year} is missing: upgrade chinesecalendar or enter "
+                f"the State Council's notice at {url}",
+                detail={"year": year, "url": url},
+            )  # fmt: skip
+    return len(hall_ids) if warning else 0

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ...domain.errors import InvalidInput
 from ...domain.model import Category, Window
 from ...store import tables
-from .. import scope, views
+from .. import access, views
 from ..context import Actor, Deps
 from .change import changing, read_one, refuse_taken, snapshot
 from .fields import FieldSpec, clean, field_error
@@ -60,14 +60,20 @@ def category_admin_view(category: Category) -> dict[str, Any]:
 def list_categories(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
     """The hall's categories, active ones first in display order."""
     with deps.db.reading() as session:
-        scope.require_hall(session, actor, hall_id)
+        access.require_hall(session, actor, hall_id, "hall.configure")
         return [category_admin_view(c) for c in hall_categories(session, hall_id)]
 
 
 def get_category(deps: Deps, actor: Actor, category_id: int) -> dict[str, Any]:
     """One category."""
     return read_one(
-        deps, actor, Category, category_id, NO_CATEGORY, lambda _, c: category_admin_view(c)
+        deps,
+        actor,
+        Category,
+        category_id,
+        NO_CATEGORY,
+        lambda _, c: category_admin_view(c),
+        "hall.configure",
     )
 
 
@@ -93,7 +99,7 @@ def save_category(
     if isinstance(data.get("prefix"), str):
         data["prefix"] = data["prefix"].strip().upper()
     values = clean(CATEGORY_FIELDS, data, partial=category_id is not None)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         category, hall = change.add_or_load(
             Category,

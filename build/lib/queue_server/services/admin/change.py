@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ...domain.errors import NotFound
 from ...domain.model import Hall, Window
-from .. import scope, views
+from .. import access, versions, views
 from ..bus import Message
 from ..context import Actor, Deps, audit
 from .fields import field_error
@@ -48,6 +48,7 @@ class Change:
     session: Session
     actor: Actor
     now: datetime
+    permission: str
     windows: set[int] = field(default_factory=set)
     queues: set[int] = field(default_factory=set)
     halls: set[int] = field(default_factory=set)
@@ -56,8 +57,8 @@ class Change:
     messages: list[Message] = field(default_factory=list)
 
     def hall(self, hall_id: int) -> Hall:
-        """A hall the actor may change, or a refusal."""
-        return scope.require_hall(self.session, self.actor, hall_id)
+        """A hall where the actor has the change's permission, or a refusal."""
+        return access.require_hall(self.session, self.actor, hall_id, self.permission)
 
     def add_or_load(
         self,
@@ -128,16 +129,23 @@ class Change:
                 self.messages.append(
                     Message("devices_changed", f"hall:{hall_id}", {"hall": hall_id})
                 )
+        # Each hall whose screens hear of the change moves its version on.
+        halls_told = {
+            int(m.room.split(":")[1]) for m in self.messages if m.room.startswith("hall:")
+        }
+        for hall_id in sorted(halls_told):
+            self.messages = versions.tag(self.messages, hall_id, versions.bump(s, hall_id))
 
 
 @contextmanager
-def changing(deps: Deps, actor: Actor) -> Iterator[Change]:
-    """One configuration change: a transaction, then the messages once it committed."""
-    scope.require_console(actor)
+def changing(deps: Deps, actor: Actor, permission: str) -> Iterator[Change]:
+    """One configuration change needing `permission` (services/access.py) at each hall it
+    touches: a transaction, then the messages once it committed."""
+    access.require_anywhere(actor, permission)
     with deps.db.transaction() as session:
         # Checks read the stored state; a use case flushes its own changes when it means to.
         session.autoflush = False
-        change = Change(deps, session, actor, deps.clock.now())
+        change = Change(deps, session, actor, deps.clock.now(), permission)
         yield change
         change.finalize()
     deps.bus.publish(change.messages)
@@ -161,11 +169,13 @@ def read_one(
     object_id: int,
     missing: tuple[str, str],
     view: Callable[[Session, Any], R],
+    permission: str,
 ) -> R:
-    """One stored object of a hall the actor manages, as `view` shows it."""
+    """One stored object of a hall where the actor has `permission`, as `view` shows it."""
+    access.require_anywhere(actor, permission)
     with deps.db.reading() as session:
         found = existing(session, cls, object_id, missing)
-        scope.require_hall(session, actor, found.hall_id)
+        access.require_hall(session, actor, found.hall_id, permission)
         return view(session, found)
 
 

@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from devices.serial_link import DeviceConfigError, parse_serial_url
+from devices.addresses import DevicePolicy
+from devices.errors import DeviceConfigError
 
 from ...domain.errors import NotFound
 from ...domain.model import Window
 from ...store import tables
-from .. import auth, scope, views
+from .. import access, auth, views
 from ..context import Actor, Deps
 from .change import changing
 from .fields import FieldSpec, clean, field_error
@@ -101,7 +102,7 @@ def device_views(session: Session, hall_id: int, now: datetime) -> list[dict[str
 def list_devices(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
     """The hall's devices with their health."""
     with deps.db.reading() as session:
-        scope.require_hall(session, actor, hall_id)
+        access.require_hall(session, actor, hall_id, "device.manage")
         return device_views(session, hall_id, deps.clock.now())
 
 
@@ -116,25 +117,22 @@ def get_device(deps: Deps, actor: Actor, device_id: int) -> dict[str, Any]:
     """One device with its health."""
     with deps.db.reading() as session:
         row = _device_row(session, device_id)
-        scope.require_hall(session, actor, row.hall_id)
+        access.require_hall(session, actor, row.hall_id, "device.manage")
         return next(
             d for d in device_views(session, row.hall_id, deps.clock.now()) if d["id"] == device_id
         )
 
 
-def _device_config(kind: str, url: str, config: dict[str, Any]) -> dict[str, Any]:
+def _device_config(
+    policy: DevicePolicy, kind: str, url: str, config: dict[str, Any]
+) -> dict[str, Any]:
     config = dict(config)
-    if kind in SERIAL_KINDS:
+    if kind in SERIAL_KINDS or kind == "printer":
         if url:
             try:
-                parse_serial_url(url)
+                policy.check(url, "printer" if kind == "printer" else "serial")
             except DeviceConfigError as problem:
                 raise field_error("url", problem.message, problem.message_en) from None
-            config["url"] = url
-        else:
-            config.pop("url", None)
-    elif kind == "printer":
-        if url:
             config["url"] = url
         else:
             config.pop("url", None)
@@ -153,7 +151,7 @@ def save_device(
     """Add a device (its token is returned once) or change its name, window or link."""
     values = clean(DEVICE_FIELDS, data, partial=device_id is not None)
     token = ""
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "device.manage") as change:
         s = change.session
         if device_id is None:
             assert hall_id is not None
@@ -182,7 +180,7 @@ def save_device(
                     "window_id", "所选窗口不属于本大厅", "The window is not of this hall"
                 )
         if "url" in values:
-            config = _device_config(kind, values["url"], config)
+            config = _device_config(deps.devices, kind, values["url"], config)
         if device_id is None:
             token = auth.new_secret()
             device_id = s.execute(
@@ -226,7 +224,7 @@ def save_device(
 def rotate_device_token(deps: Deps, actor: Actor, device_id: int) -> str:
     """A new token for a device (shown once); the old one stops working at once."""
     token = auth.new_secret()
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "device.manage") as change:
         row = _device_row(change.session, device_id)
         change.hall(row.hall_id)
         change.session.execute(
@@ -240,7 +238,7 @@ def rotate_device_token(deps: Deps, actor: Actor, device_id: int) -> str:
 
 def delete_device(deps: Deps, actor: Actor, device_id: int) -> None:
     """Remove a device: its token stops working and its alarms are cleared."""
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "device.manage") as change:
         s = change.session
         row = _device_row(s, device_id)
         change.hall(row.hall_id)

@@ -92,7 +92,7 @@ def set_flexible_rule(
         waiting_over=values["waiting_over"],
         wait_minutes_over=values["wait_minutes_over"],
     )
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         before = flexible_rule(hall).as_dict()
         hall.settings = {**(hall.settings or {}), "flexible": rule.as_dict()}

@@ -10,9 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ...domain.errors import InvalidInput
-from ...domain.model import Hall, HallKind, QueueRules, Role, TicketState, WindowStatus
+from ...domain.model import (
+    Hall,
+    HallKind,
+    QueueRules,
+    TicketState,
+    WindowStatus,
+    new_hall_settings,
+)
 from ...store import tables
-from .. import scope, views
+from .. import access, complaints, views
 from ..context import Actor, Deps
 from .change import Change, changing, snapshot
 from .fields import FieldSpec, clean, enum_choices, field_error
@@ -93,6 +100,13 @@ _QUEUE_RULE_TEXT = {
         "已签到的预约号从预约时间前这么多分钟起优先叫号",
         "A checked-in appointment is called first from this many minutes before its time",
     ),
+    "call_next_guard_seconds": (
+        "刚呼叫的号保护秒数",
+        "Seconds a just-called ticket is kept",
+        "叫号后这么多秒内，未开始办理的号不会被再次“叫下一位”办结（防止连点或重发）",
+        "Within this many seconds of a call, a ticket not yet being served is not finished by "
+        "another call-next (a double tap or a retry)",
+    ),
     "allow_call_out_of_order": (
         "允许窗口选号呼叫",
         "Clerks may call a chosen ticket out of order",
@@ -102,13 +116,25 @@ _QUEUE_RULE_TEXT = {
     "comprehensive_prefers_unserved": (
         "综合窗口先办无专窗业务",
         "Comprehensive windows first take queues no other window serves",
-        "综合窗口先叫没有开放的固定或机动窗口办理的业务，再按等候先后叫号",
+        "综合窗口先叫没有开放的固定或机动窗口办理的业务，再按等候先后叫号；新大厅默认开启，"
+        "因为模拟一天的办事大厅时，等得最久的群众（p95）比只按先后叫号少等约四分之一",
         "A comprehensive window first calls categories no open fixed or flexible window serves, "
-        "then whoever has waited longest",
+        "then whoever has waited longest; on for new halls, as in a simulated hall day it cuts "
+        "the longest waits (p95) by about a quarter against calling strictly in turn",
     ),
 }
 QUEUE_RULE_FIELDS = tuple(
-    FieldSpec(key, zh, en, "int", required=True, low=low, high=high, help_zh=hz, help_en=he)
+    FieldSpec(
+        key,
+        zh,
+        en,
+        "int",
+        required=key not in QueueRules.OPTIONAL,
+        low=low,
+        high=high,
+        help_zh=hz,
+        help_en=he,
+    )  # fmt: skip
     for key, (low, high) in QueueRules.LIMITS.items()
     for zh, en, hz, he in [_QUEUE_RULE_TEXT[key]]
 ) + tuple(
@@ -123,8 +149,8 @@ def hall_tree(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     from ...domain.reports import tree_order
 
     with deps.db.reading() as session:
-        visible = scope.visible_halls(session, actor)
-        parents = scope.hall_parents(session)
+        visible = access.halls_with(session, actor, "console.use")
+        parents = access.hall_parents(session)
         halls = {
             h.id: h for h in session.scalars(select(Hall).where(tables.halls.c.id.in_(visible)))
         }
@@ -142,7 +168,7 @@ def hall_tree(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
 def hall_detail(deps: Deps, actor: Actor, hall_id: int) -> dict[str, Any]:
     """A hall's settings as the console edits them."""
     with deps.db.reading() as session:
-        hall = scope.require_hall(session, actor, hall_id)
+        hall = access.require_hall(session, actor, hall_id, "hall.configure")
         return hall_settings_view(hall)
 
 
@@ -170,8 +196,6 @@ def queue_rules(hall: Hall) -> QueueRules:
 
 def overview(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     """Each hall in reach with today's tickets, open alarms and overdue follow-ups."""
-    from .. import complaints
-
     tree = hall_tree(deps, actor)
     now = deps.clock.now()
     with deps.db.reading() as session:
@@ -192,14 +216,20 @@ def overview(deps: Deps, actor: Actor) -> list[dict[str, Any]]:
     return tree
 
 
-def _check_parent(session: Session, change: Change, kind: HallKind, parent_id: int | None) -> None:
+def _check_parent(
+    session: Session, change: Change, kind: HallKind, parent_id: int | None, placing: bool = True
+) -> None:
+    """The parent exists and sits above `kind`; placing a hall under it takes the permission
+    there (a manager keeps the level of their own hall right without reaching the parent)."""
     if parent_id is None:
-        scope.require_admin(change.actor)  # only an admin adds a hall at the top of a tree
+        # only an admin adds a hall at the top of a tree
+        access.require(session, change.actor, None, "deployment.configure")
         return
     parent = session.get(Hall, parent_id)
     if parent is None:
         raise field_error("parent_id", "找不到上级大厅", "No such parent hall")
-    change.hall(parent_id)
+    if placing:
+        change.hall(parent_id)
     if HALL_DEPTH[kind] <= HALL_DEPTH[parent.kind]:
         raise field_error(
             "kind",
@@ -224,7 +254,7 @@ def create_hall(deps: Deps, actor: Actor, data: Mapping[str, Any]) -> dict[str, 
     """Add a hall under one the actor manages (an admin may add a top-level hall)."""
     values = clean(HALL_FIELDS, data, partial=False)
     kind = HallKind(values["kind"])
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         _check_parent(s, change, kind, values.get("parent_id"))
         hall = Hall(
@@ -233,6 +263,7 @@ def create_hall(deps: Deps, actor: Actor, data: Mapping[str, Any]) -> dict[str, 
             kind=kind,
             parent_id=values.get("parent_id"),
             timezone=_check_timezone(values.get("timezone", "")),
+            settings=new_hall_settings(),
         )
         s.add(hall)
         s.flush()
@@ -244,14 +275,17 @@ def create_hall(deps: Deps, actor: Actor, data: Mapping[str, Any]) -> dict[str, 
 def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """Change a hall's name, level, parent or time zone."""
     values = clean(HALL_FIELDS, data, partial=True)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         hall = change.hall(hall_id)
         before = snapshot(hall, HALL_AUDIT)
         kind = HallKind(values.get("kind", hall.kind))
         if "parent_id" in values and values["parent_id"] != hall.parent_id:
             new_parent = values["parent_id"]
-            if actor.role != Role.ADMIN and hall_id == actor.hall_id:
+            # Moving a hall changes its parent's branch, so it takes the permission there (an
+            # admin's at the top): a manager never moves the hall they belong to.
+            at_parent = "hall.configure" if hall.parent_id is not None else "deployment.configure"
+            if not access.has_permission(s, actor, hall.parent_id, at_parent):
                 raise field_error(
                     "parent_id",
                     "不能移动您自己所在的大厅",
@@ -259,7 +293,7 @@ def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any])
                 )
             from ...domain.reports import subtree
 
-            if new_parent is not None and new_parent in subtree(scope.hall_parents(s), hall_id):
+            if new_parent is not None and new_parent in subtree(access.hall_parents(s), hall_id):
                 raise field_error(
                     "parent_id",
                     "上级大厅不能是本厅或其下属站点",
@@ -267,7 +301,7 @@ def update_hall(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any])
                 )
             _check_parent(s, change, kind, new_parent)
         elif "kind" in values and hall.parent_id is not None:
-            _check_parent(s, change, kind, hall.parent_id)
+            _check_parent(s, change, kind, hall.parent_id, placing=False)
         for key in ("name", "name_en", "parent_id"):
             if key in values:
                 setattr(hall, key, values[key])
@@ -287,7 +321,7 @@ def set_service_day_start(
 ) -> dict[str, Any]:
     """When the hall's service day (and its numbering) starts."""
     values = clean(SERVICE_DAY_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         before = {"day_starts_at_minute": hall.day_starts_at_minute}
         hall.day_starts_at_minute = values["day_starts_at_minute"]
@@ -306,7 +340,7 @@ def set_service_day_start(
 def set_notice(deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
     """The lobby notice (政务公开) shown on the lobby display and the kiosk."""
     values = clean(NOTICE_FIELDS, data, partial=False)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         before = {"notice": hall.notice}
         hall.notice = values.get("notice", "")
@@ -321,14 +355,17 @@ def set_queue_rules(
 ) -> dict[str, Any]:
     """排队规则: no-shows, returning citizens, priority calls, appointments and calling order."""
     values = clean(QUEUE_RULE_FIELDS, data, partial=False)
-    rules = QueueRules.from_dict(values)
-    with changing(deps, actor) as change:
+    QueueRules.from_dict(values)
+    with changing(deps, actor, "hall.configure") as change:
         hall = change.hall(hall_id)
         try:
             before: dict[str, Any] | None = hall.rules.to_dict()
         except InvalidInput:  # kept as stored, so the log shows what was there
             stored = (hall.settings or {}).get("queue")
             before = stored if isinstance(stored, dict) else None
+        # a rule a client did not send (one added since it was written) keeps its value
+        kept = {k: v for k, v in (before or {}).items() if k in QueueRules.OPTIONAL}
+        rules = QueueRules.from_dict({**kept, **values})
         hall.settings = {**(hall.settings or {}), "queue": rules.to_dict()}
         change.record("hall.queue_rules", hall.id, hall.name, before, rules.to_dict())
         change.queues.add(hall_id)  # the order of the queue, and so its estimates, may change

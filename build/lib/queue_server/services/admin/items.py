@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ...domain.errors import InvalidInput
 from ...domain.model import Category, ServiceItem
 from ...store import admin_tables, tables
-from .. import scope
+from .. import access
 from ..context import Actor, Deps
 from .categories import hall_categories
 from .change import Change, changing, read_one, refuse_taken, snapshot
@@ -46,6 +46,40 @@ ITEM_FIELDS = (
     ),
     FieldSpec("fee", "收费标准", "Fee", max_len=120),
     FieldSpec("department", "实施部门", "Department", max_len=120),
+    FieldSpec(
+        "conditions_en",
+        "英文办理条件",
+        "Conditions in English",
+        "textarea",
+        max_len=2000,
+        help_zh="自助机英文界面显示；不填的项显示中文",
+        help_en="Shown in the kiosk's English mode; an empty field shows the Chinese one",
+    ),
+    FieldSpec(
+        "steps_en",
+        "英文办理流程（每行一步）",
+        "Steps in English (one per line)",
+        "lines",
+        max_len=200,
+    ),
+    FieldSpec(
+        "materials_en",
+        "英文所需材料（每行一项）",
+        "Materials in English (one per line)",
+        "lines",
+        max_len=200,
+    ),
+    FieldSpec("fee_en", "英文收费标准", "Fee in English", max_len=240),
+    FieldSpec("department_en", "英文实施部门", "Department in English", max_len=240),
+    FieldSpec(
+        "review_departments",
+        "后台审批部门（每行一个，多个为并联办理）",
+        "Back-office departments (one per line; several sign off in parallel)",
+        "lines",
+        max_len=120,
+        help_zh="不填则由实施部门审批",
+        help_en="Empty: the item's department reviews its cases",
+    ),
     FieldSpec("village_proxy", "村级可代办", "Village agents may take it in", "bool"),
     FieldSpec("online", "可网上办理", "Can be done online", "bool"),
     FieldSpec("active", "启用", "Active", "bool"),
@@ -81,6 +115,11 @@ EXPORT_COLUMNS = (
     "online",
     "active",
     "target_service_minutes",
+    "conditions_en",
+    "steps_en",
+    "materials_en",
+    "fee_en",
+    "department_en",
 )
 
 
@@ -108,7 +147,7 @@ def item_admin_view(item: ServiceItem, target: int | None) -> dict[str, Any]:
 def list_items(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
     """The hall's catalogue by code."""
     with deps.db.reading() as session:
-        scope.require_hall(session, actor, hall_id)
+        access.require_hall(session, actor, hall_id, "hall.configure")
         items = list(
             session.scalars(select(ServiceItem).where(SI.c.hall_id == hall_id).order_by(SI.c.code))
         )
@@ -118,7 +157,7 @@ def list_items(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
 
 def get_item(deps: Deps, actor: Actor, item_id: int) -> dict[str, Any]:
     """One service item."""
-    return read_one(deps, actor, ServiceItem, item_id, NO_ITEM, _item_admin_view)
+    return read_one(deps, actor, ServiceItem, item_id, NO_ITEM, _item_admin_view, "hall.configure")
 
 
 def _item_admin_view(session: Session, item: ServiceItem) -> dict[str, Any]:
@@ -165,7 +204,7 @@ def save_item(
 ) -> dict[str, Any]:
     """Add a service item to the hall's catalogue (item_id None) or change one."""
     values = clean(ITEM_FIELDS, data, partial=item_id is not None)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         item, _ = change.add_or_load(
             ServiceItem,
@@ -194,7 +233,7 @@ def save_item(
 def export_items(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
     """The catalogue as rows for CSV or JSON (categories by prefix, so another hall can import)."""
     with deps.db.reading() as session:
-        scope.require_hall(session, actor, hall_id)
+        access.require_hall(session, actor, hall_id, "hall.configure")
         prefixes = {c.id: c.prefix for c in hall_categories(session, hall_id)}
         items = list(
             session.scalars(select(ServiceItem).where(SI.c.hall_id == hall_id).order_by(SI.c.code))
@@ -255,7 +294,7 @@ def parse_items_csv(text: str) -> list[dict[str, Any]]:
             if key is None:
                 raise InvalidInput(f"第 {number} 行列数过多", f"Row {number} has too many cells")
             value = (value or "").strip()
-            if key in ("steps", "materials"):
+            if key in ("steps", "materials", "steps_en", "materials_en"):
                 row[key] = [part.strip() for part in _LIST_SPLIT.split(value) if part.strip()]
             elif key in ("village_proxy", "online", "active"):
                 if value.lower() not in _TRUE | _FALSE:
@@ -287,7 +326,7 @@ def import_items(
             "导入内容须为事项列表（最多 2000 项）", "Import a list of at most 2000 items"
         )
     created = updated = 0
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         hall = change.hall(hall_id)
         prefixes = {c.prefix: c.id for c in hall_categories(s, hall_id)}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ...domain.model import Category, Clerk, ServiceItem, Ticket, TicketState
 from ...store import tables
-from .. import alarms, scope, views
+from .. import access, alarms, views
 from ..context import Actor, Deps
 from .categories import hall_categories
 from .devices import device_views
@@ -33,7 +33,7 @@ def monitor_snapshot(deps: Deps, actor: Actor, hall_id: int) -> dict[str, Any]:
     served against its target, queues with estimated waits, device health, open alarms."""
     now = deps.clock.now()
     with deps.db.reading() as session:
-        hall = scope.require_hall(session, actor, hall_id)
+        hall = access.require_hall(session, actor, hall_id, "report.read")
         status = views.QueueStatus(session, hall, now)
         categories = {c.id or 0: c for c in hall_categories(session, hall_id)}
         clerks = {c.id: c for c in session.scalars(select(Clerk).where(K.c.hall_id == hall_id))}

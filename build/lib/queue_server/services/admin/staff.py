@@ -6,17 +6,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
 
+from ...domain.errors import InvalidInput
 from ...domain.model import Clerk, Role
-from ...store import tables
-from .. import auth, scope
+from ...store import admin_tables, tables
+from .. import access, auth
 from ..context import Actor, Deps
 from .change import changing, existing, read_one, refuse_taken, snapshot
 from .fields import FieldSpec, clean, enum_choices, field_error
 
 W = tables.windows
+PHOTOS = admin_tables.staff_photos
 K = tables.clerks
 
 
@@ -46,7 +47,7 @@ CLERK_FIELDS = (
     ),
 )
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = auth.MIN_PASSWORD
 STAFF_NO = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 CLERK_AUDIT = ("staff_no", "name", "role", "hall_id", "department", "photo_url", "active")
@@ -62,7 +63,7 @@ def clerk_admin_view(clerk: Clerk) -> dict[str, Any]:
 def list_clerks(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
     """The staff of a hall (not of the halls below it), by staff number."""
     with deps.db.reading() as session:
-        scope.require_hall(session, actor, hall_id)
+        access.require_hall(session, actor, hall_id, "staff.manage")
         return [
             clerk_admin_view(c)
             for c in session.scalars(
@@ -73,7 +74,9 @@ def list_clerks(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
 
 def get_clerk(deps: Deps, actor: Actor, clerk_id: int) -> dict[str, Any]:
     """One member of staff."""
-    return read_one(deps, actor, Clerk, clerk_id, NO_CLERK, lambda _, c: clerk_admin_view(c))
+    return read_one(
+        deps, actor, Clerk, clerk_id, NO_CLERK, lambda _, c: clerk_admin_view(c), "staff.manage"
+    )
 
 
 def _check_photo(url: str) -> None:
@@ -87,10 +90,6 @@ def _check_photo(url: str) -> None:
             "照片地址须以 http(s):// 或 / 开头",
             "The photo URL must start with http(s):// or /",
         )
-
-
-def _revoke_tokens(session: Session, clerk_id: int) -> None:
-    session.execute(delete(tables.auth_tokens).where(tables.auth_tokens.c.clerk_id == clerk_id))
 
 
 def new_password() -> str:
@@ -114,15 +113,14 @@ def save_clerk(
         raise field_error(
             "password", "请用“重置密码”修改密码", "Use the password reset to change a password"
         )
-    if password and len(password) < MIN_PASSWORD:
-        raise field_error(
-            "password",
-            f"密码至少 {MIN_PASSWORD} 位",
-            f"A password has at least {MIN_PASSWORD} characters",
-        )
-    if "role" in values and Role(values["role"]) not in scope.grantable_roles(actor):
+    if password:
+        try:
+            auth.check_password_rules(values.get("staff_no", ""), password)
+        except InvalidInput as weak:
+            raise field_error("password", weak.message, weak.message_en) from weak
+    if "role" in values and Role(values["role"]) not in access.grantable_roles(actor):
         raise field_error("role", "您不能授予系统管理员角色", "You cannot make someone an admin")
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "staff.manage") as change:
         s = change.session
         if clerk_id is None:
             change.hall(values["hall_id"])
@@ -139,8 +137,8 @@ def save_clerk(
         else:
             clerk = existing(s, Clerk, clerk_id, NO_CLERK)
             change.hall(clerk.hall_id)
-            if clerk.role == Role.ADMIN and actor.role != Role.ADMIN:
-                scope.require_admin(actor)
+            if clerk.role == Role.ADMIN:  # only an admin changes another admin
+                access.require(s, actor, clerk.hall_id, "deployment.configure")
             if clerk.id == actor.id and (
                 values.get("role", clerk.role) != clerk.role or values.get("active") is False
             ):
@@ -170,7 +168,7 @@ def save_clerk(
         )
         s.flush()
         if before is not None and not clerk.active:
-            _revoke_tokens(s, clerk.id or 0)
+            auth.revoke_sign_ins(s, clerk.id or 0)
         change.record(
             "clerk.create" if before is None else "clerk.update",
             clerk.hall_id,
@@ -188,16 +186,18 @@ def save_clerk(
 
 
 def reset_password(deps: Deps, actor: Actor, clerk_id: int) -> str:
-    """A new random password (shown once); the person's sign-ins end at once."""
+    """A new random password (shown once); the person's sign-ins end at once, and their next
+    sign-in must choose a password of their own first."""
     password = new_password()
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "staff.manage") as change:
         s = change.session
         clerk = existing(s, Clerk, clerk_id, NO_CLERK)
         change.hall(clerk.hall_id)
         if clerk.role == Role.ADMIN:
-            scope.require_admin(actor)
+            access.require(s, actor, clerk.hall_id, "deployment.configure")
         clerk.password_hash = auth.hash_password(password)
-        _revoke_tokens(s, clerk_id)
+        clerk.must_change_password = True
+        auth.revoke_sign_ins(s, clerk_id)
         change.record("clerk.reset_password", clerk.hall_id, clerk.staff_no, None, None)
     return password
 
@@ -205,3 +205,32 @@ def reset_password(deps: Deps, actor: Actor, clerk_id: int) -> str:
 def set_clerk_photo(deps: Deps, actor: Actor, clerk_id: int, url: str) -> dict[str, Any]:
     """Point a clerk's photo at an uploaded file (the upload itself is the web layer's)."""
     return save_clerk(deps, actor, clerk_id, {"photo_url": url})
+
+
+def store_clerk_photo(
+    deps: Deps, actor: Actor, clerk_id: int, name: str, content_type: str, data: bytes
+) -> None:
+    """Keep an uploaded photo in the database: every process of a deployment serves it, and
+    `hallq backup` has it."""
+    get_clerk(deps, actor, clerk_id)  # the clerk exists and is the actor's to change
+    with deps.db.transaction() as session:
+        found = session.scalar(select(PHOTOS.c.name).where(PHOTOS.c.name == name))
+        if found is None:
+            session.execute(
+                insert(PHOTOS).values(
+                    name=name,
+                    clerk_id=clerk_id,
+                    content_type=content_type,
+                    data=data,
+                    created_at=deps.clock.now(),
+                )
+            )
+
+
+def clerk_photo(deps: Deps, name: str) -> tuple[str, bytes] | None:
+    """An uploaded photo's content type and bytes, if there is one of that name."""
+    with deps.db.reading() as session:
+        row = session.execute(
+            select(PHOTOS.c.content_type, PHOTOS.c.data).where(PHOTOS.c.name == name)
+        ).first()
+    return (str(row.content_type), bytes(row.data)) if row is not None else None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ...domain.errors import Conflict
 from ...domain.model import WINDOW_TYPE_NAMES, Clerk, Post, Window, WindowStatus, WindowType
 from ...store import tables
-from .. import scope
+from .. import access
 from ..context import Actor, Deps
 from .change import Change, changing, existing, read_one, refuse_taken
 from .devices import WINDOW_DEVICE_KINDS
@@ -104,7 +104,7 @@ def _window_audit(session: Session, window: Window) -> dict[str, Any]:
 def list_windows(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]:
     """The hall's windows by number with their configuration."""
     with deps.db.reading() as session:
-        scope.require_hall(session, actor, hall_id)
+        access.require_hall(session, actor, hall_id, "hall.configure")
         return [
             window_admin_view(session, w)
             for w in session.scalars(
@@ -115,7 +115,7 @@ def list_windows(deps: Deps, actor: Actor, hall_id: int) -> list[dict[str, Any]]
 
 def get_window(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
     """One window's configuration."""
-    return read_one(deps, actor, Window, window_id, NO_WINDOW, window_admin_view)
+    return read_one(deps, actor, Window, window_id, NO_WINDOW, window_admin_view, "hall.configure")
 
 
 def _check_window_categories(
@@ -186,7 +186,7 @@ def save_window(
 ) -> dict[str, Any]:
     """Add a window to a hall (window_id None) or change one: kiosks and displays follow."""
     values = clean(WINDOW_FIELDS, data, partial=window_id is not None)
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         window, _ = change.add_or_load(
             Window,
@@ -251,7 +251,7 @@ def save_window(
 
 def delete_window(deps: Deps, actor: Actor, window_id: int) -> None:
     """Remove a closed window that never served anyone (others are kept for the reports)."""
-    with changing(deps, actor) as change:
+    with changing(deps, actor, "hall.configure") as change:
         s = change.session
         window = existing(s, Window, window_id, NO_WINDOW)
         change.hall(window.hall_id)

@@ -70,6 +70,9 @@
   syncClock();
   tick();
   setInterval(tick, 1000);
+  // Redrawn now and then even without events: when the message queue is down no event comes,
+  // and the redraw is what shows the fault.
+  setInterval(schedule, 30000);
   if (typeof window.io !== "function") {
     // the live-connection script did not load: say so instead of a page that never changes
     conn.dataset.state = "missing";

@@ -177,7 +177,7 @@
         el("span", { className: "en", lang: "en", text: free ? slot.free + " left" : "Full" }),
         special || slot.appointment_only ? el("span", {
           className: "tag-appt",
-          text: slot.session_name + (slot.appointment_only ? "·仅限预约" : ""),
+          text: slot.session_name + (slot.appointment_only && slot.session_name.indexOf("预约") < 0 ? "·仅限预约" : ""),
         }) : null,
       ]);
       button.disabled = !free;
@@ -273,13 +273,14 @@
     if (view.ticket) $("done-ticket").textContent = view.ticket.number;
     $("done-deadline-row").hidden = !(view.deadline && view.deadline.text);
     if (view.deadline) setPair($("done-deadline"), view.deadline.text, view.deadline.text_en);
+    var changeable = view.state === "booked" || view.state === "assigned";
+    $("done-provisional").hidden = !(view.provisional && changeable);
     var checkin = $("checkin-text");
     checkin.textContent = "";
     checkin.appendChild(document.createTextNode(view.check_in_text));
     checkin.appendChild(el("span", { className: "en", lang: "en", text: view.check_in_text_en }));
     fillMaterials($("done-materials"), item.materials);
     $("ics").href = view.urls.ics;
-    var changeable = view.state === "booked" || view.state === "assigned";
     $("cancel").hidden = !changeable;
     $("move").hidden = !(changeable && view.kind === "appointment");
     show("step-done");

@@ -21,10 +21,7 @@
   var refreshTimer = null;
   var serverOffset = 0;
 
-  var STATE_NAMES = {
-    called: ["已呼叫", "Called"], serving: ["办理中", "Serving"], held: ["暂离", "Held"],
-    waiting: ["等候中", "Waiting"], done: ["已办结", "Done"], no_show: ["过号", "No-show"],
-  };
+  var STATE_NAMES = window.HallqLabels.states; // one name per state (domain/model.py)
 
   // -- HTTP --------------------------------------------------------------------------------
   function request(method, url, body) {
@@ -78,8 +75,9 @@
 
   // -- views -------------------------------------------------------------------------------
   function show(view) {
-    ["login-view", "chooser-view", "panel-view"].forEach(function (id) { $(id).hidden = id !== view; });
-    $("sign-out").hidden = view === "login-view";
+    ["login-view", "password-view", "chooser-view", "panel-view"].forEach(function (id) { $(id).hidden = id !== view; });
+    $("sign-out").hidden = view === "login-view" || !signedIn;
+    $("change-password").hidden = view === "login-view" || view === "password-view" || !signedIn;
     $("switch-window").hidden = view !== "panel-view";
   }
 
@@ -99,7 +97,57 @@
       $("password").value = "";
       T($("who"), data.clerk.name + "（" + data.clerk.staff_no + "）");
       start();
-    }, failed);
+    }, function (error) {
+      if (error.status === 403 && error.data.error === "password_change_required") {
+        // The password an admin gave works once: to choose one's own.
+        passwordFor = $("staff-no").value.trim();
+        $("current-password").value = $("password").value;
+        $("password").value = "";
+        showPassword(true);
+        return;
+      }
+      failed(error);
+    });
+  });
+
+  // -- one's own password ----------------------------------------------------------------------
+  var passwordFor = null;  // the staff number after an admin's reset (not signed in)
+  function showPassword(afterReset) {
+    $("password-reason").hidden = !afterReset;
+    show("password-view");
+    (afterReset ? $("new-password") : $("current-password")).focus();
+  }
+
+  $("change-password").addEventListener("click", function () { passwordFor = null; showPassword(false); });
+  $("password-cancel").addEventListener("click", function () {
+    ["current-password", "new-password", "repeat-password"].forEach(function (id) { $(id).value = ""; });
+    if (signedIn) start(); else showLogin();
+  });
+
+  $("password-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    if ($("new-password").value !== $("repeat-password").value) {
+      toast("两次输入的新密码不一致", "The two new passwords differ", "error");
+      return;
+    }
+    var body = { password: $("current-password").value, new_password: $("new-password").value };
+    if (passwordFor) body.staff_no = passwordFor;
+    request("POST", "/api/v1/auth/password", body).then(function (data) {
+      ["current-password", "new-password", "repeat-password"].forEach(function (id) { $(id).value = ""; });
+      csrf = data.csrf_token;
+      signedIn = true;
+      passwordFor = null;
+      T($("who"), data.clerk.name + "（" + data.clerk.staff_no + "）");
+      toast("密码已修改", "Password changed", "ok");
+      start();
+    }, function (error) {
+      if (error.status === 401 && signedIn && !passwordFor) {
+        // A wrong current password: stay here, say so (a real sign-out shows the sign-in).
+        toast(error.data.message, error.data.message_en, "error");
+        return;
+      }
+      failed(error);
+    });
   });
 
   $("sign-out").addEventListener("click", function () {
@@ -132,7 +180,7 @@
         '<span class="wnum"></span><span class="wname"></span>' +
         '<span class="wpost"></span><span class="wstate"></span></a>';
       li.querySelector(".wnum").textContent = w.number + " 号窗口";
-      li.querySelector(".wname").textContent = w.name + " · " + w.type_name;
+      li.querySelector(".wname").textContent = w.name + (w.name === w.type_name ? "" : " · " + w.type_name);
       li.querySelector(".wpost").textContent = w.post + " 岗";
       li.querySelector(".wstate").textContent = status[0] + "（" + who + "）";
       list.appendChild(li);
@@ -357,7 +405,7 @@
         button.setAttribute("aria-label", "叫 " + ticket.number + " 号");
         button.disabled = !mine || !open || Boolean(panel.current);
         button.addEventListener("click", function () {
-          act("call", { ticket: ticket.id }, "已呼叫 " + ticket.number);
+          act("call", { ticket: ticket.id }, STATE_NAMES.called[0] + " " + ticket.number);
         });
         li.appendChild(button);
       }
@@ -398,8 +446,20 @@
         noShowSub = noShowReady ? "" : left + " 秒后可用";
       }
     }
+    // the one next step is highlighted: call someone, start serving the one called, finish
+    var next = !cur ? "call-next" : called ? "start" : "finish";
+    ["call-next", "start", "finish"].forEach(function (action) {
+      $("btn-" + action).classList.toggle("next-step", action === next);
+    });
+    // why 过号 is not offered yet: the hall gives a citizen time to walk to the window
+    var hint = $("no-show-hint");
+    hint.hidden = !(mine && called && !noShowReady);
+    T(hint.querySelector(".zh"), "过号须先呼叫 " + panel.rules.min_calls_before_no_show + " 次，最后一次呼叫后再等 " +
+      panel.rules.min_seconds_before_no_show + " 秒，给群众走到窗口的时间（大厅设置）");
+    T(hint.querySelector(".en"), "No-show needs " + panel.rules.min_calls_before_no_show + " calls, then " +
+      panel.rules.min_seconds_before_no_show + " s after the last one, so the citizen can reach the window (hall setting)");
     setButton("call-next", open && (!cur || cur.state === "serving"),
-      called ? "请先开始办理或过号" : cur ? "并办结当前号" : "");
+      called ? "先办理或过号" : cur ? "并办结当前号" : "");
     setButton("recall", mine && called);
     setButton("start", mine && called);
     setButton("finish", mine && Boolean(cur));
@@ -423,7 +483,7 @@
         if (action === "call-next" && data && data.ticket === null) {
           toast("当前没有可叫的号", "Nobody is waiting for this window", "info");
         } else if (data && data.ticket && (action === "call-next" || action === "recall")) {
-          toast((action === "recall" ? "重呼 " : "已呼叫 ") + data.ticket.number, "", "ok");
+          toast((action === "recall" ? "重呼 " : STATE_NAMES.called[0] + " ") + data.ticket.number, "", "ok");
         } else if (okText) {
           toast(okText, "", "ok");
         }

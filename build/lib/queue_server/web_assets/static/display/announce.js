@@ -1,5 +1,5 @@
-/* Call announcements on a screen: one at a time, each call played twice, a recall announced
-   again. Mirrors queue_server/domain/announce.py's AnnouncementQueue. Audio comes from the
+/* Call announcements on a screen: one at a time, kept within 15 s of each call (see Queue), a
+   recall announced again. Mirrors queue_server/domain/announce.py's AnnouncementQueue. Audio comes from the
    server (espeak-ng WAV); without it, the browser's own Chinese voice if it has a local one;
    else a chime. Every playback is recorded in window.__played, in order. */
 (function () {
@@ -10,6 +10,7 @@
   var REMEMBERED = 500;
   var DIGITS = "零一二三四五六七八九";
   var PLAY_TIMEOUT_MS = 15000;
+  var BOUND_S = 15; // no call is heard more than this long after it appeared (DELAY_BOUND_S)
 
   function numeral(n) {
     if (n < 10) return DIGITS[n];
@@ -29,48 +30,84 @@
     return "请 " + letters + digits + " 号，到 " + numeral(windowNumber) + " 号窗口 办理";
   }
 
+  function seconds() { return performance.now() / 1000; }
+
   function callText(number, windowNumber) {
     return "请 " + number + " 号到 " + windowNumber + " 号窗口办理";
   }
 
+  /* One playback at a time. A call is played twice when nothing else waits, once when other
+     calls wait; once a backlog forms the newest call goes first; a call that could no longer
+     start within BOUND_S seconds of appearing is not spoken (it stays on the screen), except
+     a recall, which is never dropped and goes before other calls. Times are in seconds. */
   function Queue() {
-    this.items = [];
+    this.waiting = [];
+    this.current = null;
+    this.playing = false;
     this.seen = [];
+    this.arrivals = 0;
     this.dropped = 0;
+    this.skipped = [];
   }
-  Queue.prototype.enqueue = function (callId, number, windowNumber, isRecall) {
+  function byAge(a, b) { return a.at - b.at || a.order - b.order; }
+  Queue.prototype.drop = function (item) {
+    this.waiting.splice(this.waiting.indexOf(item), 1);
+    this.dropped += 1;
+    this.skipped.push(item.callId);
+    if (this.skipped.length > REMEMBERED) this.skipped.shift();
+  };
+  Queue.prototype.enqueue = function (callId, number, windowNumber, isRecall, at) {
     if (!/^[A-Z]{1,2}[0-9]{3,4}$/.test(number) || !(windowNumber >= 1 && windowNumber <= 999)) return false;
     if (this.seen.indexOf(callId) >= 0) return false;
     this.seen.push(callId);
     if (this.seen.length > REMEMBERED) this.seen.shift();
-    this.items.push({ callId: callId, number: number, window: windowNumber, recall: Boolean(isRecall), done: 0, playing: false });
-    var waiting = this.items.filter(function (i) { return !i.playing && !i.done; });
-    while (waiting.length > MAX_WAITING) {
-      this.items.splice(this.items.indexOf(waiting.shift()), 1);
-      this.dropped += 1;
-    }
+    this.arrivals += 1;
+    this.waiting.push({
+      callId: callId, number: number, window: windowNumber, recall: Boolean(isRecall),
+      at: at || 0, order: this.arrivals, done: 0,
+    });
+    var droppable = this.waiting.filter(function (i) { return !i.recall; }).sort(byAge);
+    var excess = this.waiting.length - MAX_WAITING;
+    for (var k = 0; k < excess && k < droppable.length; k++) this.drop(droppable[k]);
     return true;
   };
-  Queue.prototype.nextToPlay = function () {
-    var head = this.items[0];
-    if (!head || head.playing) return null;
-    head.playing = true;
+  Queue.prototype.nextToPlay = function (now) {
+    if (this.playing) return null;
+    var self = this;
+    now = now || 0;
+    this.waiting.filter(function (i) { return !i.recall && now - i.at > BOUND_S; })
+      .forEach(function (i) { self.drop(i); });
+    var chosen = null;
+    if (this.waiting.length) {
+      var recalls = this.waiting.filter(function (i) { return i.recall; }).sort(byAge);
+      chosen = recalls.length ? recalls[0] : this.waiting.slice().sort(byAge)[this.waiting.length - 1];
+      this.waiting.splice(this.waiting.indexOf(chosen), 1);
+      this.current = chosen; // the one before is not repeated: others wait
+    } else if (this.current && this.current.done < PLAYS) {
+      chosen = this.current;
+    } else {
+      this.current = null;
+      return null;
+    }
+    this.playing = true;
     return {
-      callId: head.callId, number: head.number, window: head.window, recall: head.recall,
-      repeat: head.done + 1, text: callText(head.number, head.window),
-      phrase: callPhrase(head.number, head.window),
+      callId: chosen.callId, number: chosen.number, window: chosen.window, recall: chosen.recall,
+      repeat: chosen.done + 1, text: callText(chosen.number, chosen.window),
+      phrase: callPhrase(chosen.number, chosen.window), at: chosen.at,
     };
   };
   Queue.prototype.markPlayed = function (callId) {
-    var head = this.items[0];
-    if (!head || !head.playing || head.callId !== callId) return false;
-    head.playing = false;
-    head.done += 1;
-    if (head.done >= PLAYS) this.items.shift();
+    var current = this.current;
+    if (!this.playing || !current || current.callId !== callId) return false;
+    this.playing = false;
+    current.done += 1;
+    if (current.done >= PLAYS) this.current = null;
     return true;
   };
   Queue.prototype.waitingNumbers = function () {
-    return this.items.map(function (i) { return i.number; });
+    var items = this.waiting.slice().sort(byAge);
+    if (this.current) items.unshift(this.current);
+    return items.map(function (i) { return i.number; });
   };
 
   /* The player: pumps the queue, one playback at a time. */
@@ -93,12 +130,12 @@
 
   Announcer.prototype.announce = function (payload, isRecall) {
     if (!this.enabled) return;
-    if (this.queue.enqueue(payload.call_id, payload.number, payload.window_number, isRecall)) this.pump();
+    if (this.queue.enqueue(payload.call_id, payload.number, payload.window_number, isRecall, seconds())) this.pump();
   };
 
   Announcer.prototype.pump = function () {
     if (this.blocked || this.pending) return;
-    var play = this.queue.nextToPlay();
+    var play = this.queue.nextToPlay(seconds());
     if (!play) return;
     this.start(play);
   };
@@ -198,6 +235,13 @@
     var play = this.pending;
     if (play) {
       this.pending = null;
+      if (play.repeat === 1 && !play.recall && seconds() - play.at > BOUND_S) {
+        this.queue.markPlayed(play.callId); // too late to be heard now: the screen shows it
+        this.queue.current = null;
+        this.queue.skipped.push(play.callId);
+        this.pump();
+        return;
+      }
       this.start(play);
     } else {
       this.pump();

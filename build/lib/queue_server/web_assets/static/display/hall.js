@@ -20,7 +20,9 @@
   var windows = {};
   var flashTimer = null;
 
+  var latestShown = false;
   function showLatest(call, flash) {
+    latestShown = Boolean(call);
     $("latest").hidden = !call;
     $("latest-none").hidden = Boolean(call);
     if (!call) return;
@@ -41,7 +43,8 @@
   function renderRecent() {
     var body = $("recent-body");
     body.textContent = "";
-    recent.slice(1, 8).forEach(function (call) {
+    // the calls before the one shown as 正在呼叫 (all of them when none is shown)
+    recent.slice(latestShown ? 1 : 0, 8).forEach(function (call) {
       var tr = document.createElement("tr");
       var a = document.createElement("td");
       a.textContent = call.number;
@@ -76,7 +79,8 @@
       count.textContent = c.waiting + " 人";
       var est = document.createElement("td");
       est.className = "num";
-      est.textContent = c.waiting ? "约 " + c.estimated_wait_minutes + " 分钟" : "无需等候";
+      est.textContent = !c.waiting ? "无需等候"
+        : c.estimated_wait_minutes >= 1 ? "约 " + c.estimated_wait_minutes + " 分钟" : "即将叫号";
       tr.appendChild(name);
       tr.appendChild(count);
       tr.appendChild(est);
@@ -114,16 +118,26 @@
     renderRecent();
   }
 
+  // 正在呼叫 shows the latest call only while its window is open: once that window pauses or
+  // closes, nobody is being called there any more
+  function windowOpen(call) {
+    var w = windows[call.window_id];
+    return !w || w.status === "open";
+  }
+  function showCurrentLatest() {
+    showLatest(recent[0] && windowOpen(recent[0]) ? recent[0] : null, false);
+  }
+
   var live = window.HallqLive.connect({
     rooms: [{ hall: hallId }],
     mark: "#conn",
     onSnapshot: function (snap) {
       recent = (snap.recent_calls || []).slice();
-      showLatest(recent[0] || null, false);
-      renderRecent();
-      renderCategories(snap.categories || []);
       windows = {};
       (snap.windows || []).forEach(function (w) { windows[w.id] = w; });
+      showCurrentLatest();
+      renderRecent();
+      renderCategories(snap.categories || []);
       renderWindows();
       if (snap.hall && snap.hall.name) T(document.querySelector(".hall-name").firstChild, snap.hall.name + " ");
     },
@@ -136,6 +150,10 @@
       } else if (name === "window_changed") {
         windows[payload.id] = payload;
         renderWindows();
+        if (recent[0] && recent[0].window_id === payload.id && !windowOpen(recent[0])) {
+          showLatest(null, false);
+          renderRecent();
+        }
       }
     },
   });

@@ -1,7 +1,14 @@
 /* hallq live connection: joins rooms on namespace /live, renders from each snapshot, applies
-   events, shows 连接中断 while down and rejoins after every reconnect (socket.io backs off). */
+   events, shows 连接中断 while down and rejoins after every reconnect (socket.io backs off).
+   A screen heals itself: every `checkSeconds` (about 30 s) it asks the hall's version (`check`);
+   when it differs from the version its snapshot and events brought, it missed something (a
+   Redis blip, a network drop without a disconnect) and joins again for a fresh snapshot. A
+   check left unanswered for 10 s means a dead connection: it reconnects. */
 (function () {
   "use strict";
+
+  var script = document.currentScript;
+  var CHECK_SECONDS = Number((script && script.dataset.checkSeconds) || 30) || 30;
 
   var EVENTS = [
     "ticket_called", "ticket_recalled", "ticket_finished", "window_changed",
@@ -11,7 +18,8 @@
   function connect(options) {
     var rooms = options.rooms || [];
     var mark = options.mark ? document.querySelector(options.mark) : null;
-    var state = { online: false, serverOffset: 0, snapshots: 0 };
+    var state = { online: false, serverOffset: 0, snapshots: 0, version: null, healed: 0 };
+    var checked = rooms.filter(function (room) { return room.hall || room.window; })[0] || null;
     if (typeof window.io !== "function") {
       // The live-connection script did not load (not served, or blocked): this screen would
       // never change. Say so where the connection's state is shown.
@@ -49,14 +57,33 @@
         state.serverOffset = Date.parse(data.server_time) - Date.now();
       }
       state.snapshots += 1;
+      if (data && typeof data.version === "number") state.version = data.version;
       setOnline(true);
       if (options.onSnapshot) options.onSnapshot(data);
     });
     EVENTS.forEach(function (name) {
       socket.on(name, function (payload) {
+        if (payload && typeof payload.hall_version === "number") state.version = payload.hall_version;
         if (options.onEvent) options.onEvent(name, payload || {});
       });
     });
+
+    function check() {
+      if (!checked || !socket.connected || state.version === null) return;
+      socket.timeout(10000).emit("check", checked, function (err, reply) {
+        if (err) { socket.disconnect().connect(); return; } // no answer: the line is dead
+        if (reply && reply.ok && reply.version !== state.version) {
+          state.healed += 1;
+          document.documentElement.dataset.healed = String(state.healed);
+          socket.emit("join", checked);
+        }
+      });
+    }
+    // Spread over the period, so screens switched on together do not all ask at once.
+    setTimeout(function () {
+      check();
+      setInterval(check, CHECK_SECONDS * 1000);
+    }, Math.random() * CHECK_SECONDS * 1000);
     socket.on("error", function (reply) {
       if (options.onError) options.onError(reply);
     });

@@ -1,7 +1,25 @@
 /* The evaluation pad facing the citizen: after each finished service it asks once for a
-   rating of that visit; a rating from the keypad or the phone closes the question too. */
+   rating of that visit; a rating from the keypad or the phone closes the question too.
+   Ratings carry the pad's device token (an evaluator device of this window): it arrives once as
+   ?token=…, is kept in localStorage and removed from the address, as on the kiosk. */
 (function () {
   "use strict";
+
+  var TOKEN_KEY = "hallq.pad.token";
+
+  function takeTokenFromUrl() {
+    var params = new URLSearchParams(location.search);
+    var token = params.get("token");
+    if (token) {
+      try { localStorage.setItem(TOKEN_KEY, token); } catch (e) { /* private mode: keep in memory */ }
+      params.delete("token");
+      var rest = params.toString();
+      history.replaceState(null, "", location.pathname + (rest ? "?" + rest : ""));
+    }
+    try { return token || localStorage.getItem(TOKEN_KEY); } catch (e) { return token; }
+  }
+
+  var token = takeTokenFromUrl();
 
   var root = document.getElementById("pad");
   var windowId = parseInt(root.dataset.window, 10);
@@ -28,7 +46,8 @@
       idPrefix: "pad",
       onSubmit: function (rating) {
         rating.number = number;
-        return R.postJson("/api/v1/windows/" + windowId + "/evaluation", rating).then(function (reply) {
+        var auth = token ? { Authorization: "Bearer " + token } : {};
+        return R.postJson("/api/v1/windows/" + windowId + "/evaluation", rating, auth).then(function (reply) {
           thanks(reply.evaluation.level_name);
         });
       },

@@ -3,10 +3,20 @@
 (function () {
   "use strict";
 
-  // Mouth curve per level, drawn as SVG: a kiosk font may lack the emoji faces.
-  var MOUTHS = {
-    very_satisfied: "M14 27 Q24 38 34 27", satisfied: "M15 29 Q24 35 33 29", basic: "M15 31 L33 31",
-    dissatisfied: "M15 33 Q24 27 33 33", very_dissatisfied: "M14 35 Q24 24 34 35",
+  // One face per level, drawn as SVG (a kiosk font may lack the emoji faces): a grin with
+  // laughing eyes, a smile, a straight mouth, a frown, and a deep frown under knitted brows.
+  var LINE = { fill: "none", stroke: "currentColor", "stroke-width": 3, "stroke-linecap": "round", "stroke-linejoin": "round" };
+  var DOT_EYES = [["circle", { cx: 17, cy: 19, r: 2.6, fill: "currentColor" }], ["circle", { cx: 31, cy: 19, r: 2.6, fill: "currentColor" }]];
+  function line(d) { return ["path", Object.assign({ d: d }, LINE)]; }
+  var FACES = {
+    very_satisfied: [
+      line("M13 18 Q17 13 21 18"), line("M27 18 Q31 13 35 18"),
+      ["path", { d: "M14 28 L34 28 Q24 41 14 28 Z", fill: "currentColor", stroke: "currentColor", "stroke-width": 2, "stroke-linejoin": "round" }],
+    ],
+    satisfied: DOT_EYES.concat([line("M15 28 Q24 36 33 28")]),
+    basic: DOT_EYES.concat([line("M15 31 L33 31")]),
+    dissatisfied: DOT_EYES.concat([line("M15 34 Q24 27 33 34")]),
+    very_dissatisfied: DOT_EYES.concat([line("M11 12 L21 15"), line("M37 12 L27 15"), line("M13 37 Q24 23 35 37")]),
   };
 
   function face(code) {
@@ -16,12 +26,8 @@
     svg.setAttribute("class", "face");
     svg.setAttribute("aria-hidden", "true");
     svg.setAttribute("focusable", "false");
-    var parts = [
-      ["circle", { cx: 24, cy: 24, r: 21, fill: "none", stroke: "currentColor", "stroke-width": 3 }],
-      ["circle", { cx: 17, cy: 19, r: 2.6, fill: "currentColor" }],
-      ["circle", { cx: 31, cy: 19, r: 2.6, fill: "currentColor" }],
-      ["path", { d: MOUTHS[code] || MOUTHS.basic, fill: "none", stroke: "currentColor", "stroke-width": 3, "stroke-linecap": "round" }],
-    ];
+    var parts = [["circle", { cx: 24, cy: 24, r: 21, fill: "none", stroke: "currentColor", "stroke-width": 3 }]]
+      .concat(FACES[code] || FACES.basic);
     parts.forEach(function (part) {
       var node = document.createElementNS(ns, part[0]);
       Object.keys(part[1]).forEach(function (k) { node.setAttribute(k, part[1][k]); });
@@ -143,10 +149,12 @@
     });
   };
 
-  function postJson(url, body) {
+  function postJson(url, body, extraHeaders) {
+    var headers = { "Content-Type": "application/json", Accept: "application/json" };
+    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
     return fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: headers,
       body: JSON.stringify(body),
       credentials: "same-origin",
     }).then(function (res) {

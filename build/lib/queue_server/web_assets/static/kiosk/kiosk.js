@@ -28,6 +28,7 @@
 
   var TEXT = {
     kiosk_title: ["自助取号机", "Self-service kiosk"],
+    clock: ["当前时间", "Current time"],
     loading: ["正在连接，请稍候…", "Connecting, please wait…"],
     offline: ["网络连接中断，正在重新连接…", "Connection lost; reconnecting…"],
     live_missing: ["实时连接无法加载，等候人数不会更新，请告知工作人员", "Live updates failed to load; waiting figures will not change. Please tell staff"],
@@ -68,7 +69,9 @@
     photo: ["打印机暂时无法出票，请用手机拍照保存本页面", "The printer is not working: please take a photo of this screen"],
     no_printer: ["本机不打印小票，请用手机拍照保存本页面或扫码", "This kiosk prints no tickets: take a photo or scan the code"],
     countdown: ["{s} 秒后自动返回首页", "Back to the start in {s} s"],
+    done: ["完成", "Done"],
     closed_title: ["现在不是办公时间", "The hall is closed now"],
+    appointments_title: ["预约服务时段：已预约的群众请签到", "Appointments only now: if you booked, check in below"],
     book_title: ["想换个时间来？用手机扫码预约", "Scan to book a visit on your phone"],
     book_sub: ["预约后到时直接签到，优先叫号", "With a booking you check in here and are called first"],
     closed_take: ["现在不能取号：{notice}", "No tickets now: {notice}"],
@@ -77,6 +80,7 @@
     green_cat_title: ["绿色通道·{kind}：请选择业务，点一下即取号", "Priority ({kind}): tap a service to take a ticket"],
     green_take: ["点此取号", "Tap to take a ticket"],
     checkin_prompt: ["请输入 8 位预约码（如 K7WQ-3MPA），或把预约二维码对准扫描口", "Type your 8-character booking code (like K7WQ-3MPA), or hold its QR code to the scanner"],
+    checkin_refused_help: ["如有疑问，请到服务台咨询", "Any questions? Please ask at the service desk"],
     checkin_unavailable: ["自助签到暂未开通，请到服务台签到", "Self check-in is not available yet; please check in at the service desk"],
     ok: ["确认", "OK"],
     delete: ["删除", "Delete"],
@@ -264,6 +268,7 @@
     switcher.setAttribute("lang", lang === "en" ? "zh-CN" : "en");
     var nodes = document.querySelectorAll("[data-t]");
     for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].dataset.t);
+    drawClock();
     rerender();
   }
   function rerender() {
@@ -328,7 +333,9 @@
     // closed: check-in only in an appointment session of a hall that takes appointments
     $("tile-checkin").hidden = !open && !(state.home.appointments && state.home.open.appointment_only);
     $("hall-name").textContent = name(state.home.hall);
-    $("home-title").textContent = open ? t("choose") : t("closed_title");
+    // in an appointment-only session say what is open, not only that walk-ins are not
+    var appointments = state.home.appointments && state.home.open.appointment_only;
+    $("home-title").textContent = open ? t("choose") : appointments ? t("appointments_title") : t("closed_title");
   }
   function updateCategories(list) {
     if (!state.home || !Array.isArray(list)) return;
@@ -380,7 +387,14 @@
     return state.lang === "en" ? item.time_limit_en : item.time_limit;
   }
   function feeText(item) {
-    return (state.lang === "en" ? item.fee_en : item.fee) || "—";
+    return local(item, "fee") || "—";
+  }
+  // A field in the kiosk's language: in English mode the item's English field where the hall
+  // gave one, else its Chinese one (a list counts as given when it has any entry).
+  function local(item, key) {
+    var english = item[key + "_en"];
+    var given = Array.isArray(english) ? english.length > 0 : Boolean(english);
+    return state.lang === "en" && given ? english : item[key];
   }
   function renderItems(category) {
     $("items-title").textContent = t("items_title", { cat: name(category) });
@@ -416,7 +430,7 @@
     var body = $("notice-body");
     body.textContent = "";
     if (item && item.materials.length) {
-      body.appendChild(section(t("materials"), el("ol", {}, item.materials.map(function (m) {
+      body.appendChild(section(t("materials"), el("ol", {}, local(item, "materials").map(function (m) {
         return el("li", { text: m });
       }))));
     } else {
@@ -426,12 +440,12 @@
       var facts = el("dl", { className: "notice-facts" }, [
         [t("time_limit"), limitText(item)],
         [t("fee"), feeText(item)],
-        [t("department"), item.department || "—"]
+        [t("department"), local(item, "department") || "—"]
       ].map(function (pair) {
         return el("div", {}, [el("dt", { text: pair[0] }), el("dd", { text: pair[1] })]);
       }));
       body.appendChild(facts);
-      if (item.conditions) body.appendChild(section(t("conditions"), el("p", { text: item.conditions })));
+      if (item.conditions) body.appendChild(section(t("conditions"), el("p", { text: local(item, "conditions") })));
     }
     var open = isOpen();
     var take = $("take");
@@ -673,7 +687,11 @@
     }, function (error) {
       state.busy = false;
       state.checkinCode = "";
-      showMessage(error);
+      if (error.status === 401 || error.status === 403) return unauthorized();
+      // a refusal (unknown code, already checked in, another day…) says itself what to do:
+      // "try again later" would only send the citizen round in circles
+      var refused = error.status === 404 || error.status === 409 || error.status === 422;
+      showMessage(error, refused ? t("checkin_refused_help") : undefined);
     });
   }
 
@@ -728,6 +746,7 @@
       case "lang": return setLang(state.lang === "en" ? "zh" : "en");
       case "back": return back();
       case "home": return goHome(false);
+      case "done": return goHome(true); // the ticket is taken: the next citizen need not wait
       case "category": return openCategory(findCategory(button.dataset.category));
       case "item": return openItem(state.items.filter(function (i) { return String(i.id) === button.dataset.item; })[0]);
       case "take-category":
@@ -845,13 +864,15 @@
     if (!isNaN(at)) state.serverOffset = at - Date.now();
     drawClock();
   }
-  var clockFormat = null;
+  var clockFormats = {};
   function drawClock() {
     try {
-      clockFormat = clockFormat || new Intl.DateTimeFormat("zh-CN", {
+      var lang = state.lang;
+      clockFormats[lang] = clockFormats[lang] || new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", {
         timeZone: TIMEZONE, month: "long", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit", hour12: false
       });
-      $("clock").textContent = clockFormat.format(new Date(Date.now() + state.serverOffset));
+      $("clock").textContent = clockFormats[lang].format(new Date(Date.now() + state.serverOffset));
+      $("clock").setAttribute("aria-label", t("clock"));
     } catch (e) {
       $("clock").textContent = "";
     }

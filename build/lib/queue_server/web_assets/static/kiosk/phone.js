@@ -8,15 +8,8 @@
   var page = document.getElementById("phone");
   var TOKEN = page.dataset.token;
   var SOON = 3;
-  var STATES = {
-    waiting: ["等候中", "Waiting"],
-    called: ["已叫号", "Called"],
-    serving: ["正在办理", "Being served"],
-    held: ["暂离", "On hold"],
-    done: ["已办结", "Finished"],
-    no_show: ["已过号，请到服务台咨询", "Missed; please ask at the service desk"],
-    cancelled: ["已取消", "Cancelled"]
-  };
+  var STATES = window.HallqLabels.states;
+  var OVER = ["done", "no_show", "cancelled"];
   var ticket = {};
   var alerted = { call: null, soon: false };
   var audio = null;
@@ -40,8 +33,14 @@
     $("figures").hidden = !waiting;
     if (waiting && typeof ticket.position === "number") {
       setText("ahead", String(ticket.position));
-      setText("wait", ticket.estimated_wait_minutes == null ? "—" : String(ticket.estimated_wait_minutes));
+      var minutes = ticket.estimated_wait_minutes;
+      setText("wait", minutes == null ? "—" : minutes < 1 ? "即将叫号" : "约 " + minutes + " 分钟");
     }
+    // Once the ticket is over: no more alerts to turn on; a finished one can be rated.
+    $("alerts").hidden = OVER.indexOf(ticket.state) >= 0;
+    $("finished").hidden = ticket.state !== "done";
+    $("missed").hidden = ticket.state !== "no_show";
+
     var soon = waiting && typeof ticket.position === "number" && ticket.position <= SOON;
     $("soon").hidden = !soon;
     if (soon) {
@@ -67,8 +66,13 @@
     }
   }
 
+  // Chrome refuses a vibration, and logs an error, until the page has been touched once
+  var touched = false;
+  ["pointerdown", "keydown", "touchstart"].forEach(function (kind) {
+    document.addEventListener(kind, function () { touched = true; }, { capture: true, passive: true });
+  });
   function buzz(pattern) {
-    if (navigator.vibrate) {
+    if (navigator.vibrate && touched) {
       try { navigator.vibrate(pattern); } catch (e) { /* not allowed here */ }
     }
   }

@@ -1,0 +1,55 @@
+"""A hall's version: one number bumped, in the change's own transaction, by every change its
+screens are told of. A screen holds the version of the state it shows (from its snapshot and
+the events since) and asks now and then for the hall's (`realtime.py`, `version`): when they
+differ it missed something (a Redis blip, a network drop without a disconnect, a restart) and
+takes a fresh snapshot. Kept in the database, so every process and every restart agrees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..store import tables
+from .bus import Message
+
+V = tables.hall_versions
+
+# Added to the payload of every event a change sends to its hall's rooms.
+KEY = "hall_version"
+
+
+def bump(session: Session, hall_id: int) -> int:
+    """Move the hall's version on; the new version."""
+    version = session.execute(
+        update(V)
+        .where(V.c.hall_id == hall_id)
+        .values(version=V.c.version + 1)
+        .returning(V.c.version)
+    ).scalar()
+    if version is not None:
+        return int(version)
+    try:
+        with session.begin_nested():  # the hall's first change: its row, unless a racer made it
+            session.execute(insert(V).values(hall_id=hall_id, version=1))
+        return 1
+    except IntegrityError:
+        return bump(session, hall_id)
+
+
+def current(session: Session, hall_id: int) -> int:
+    """The hall's version now (0 before its first change)."""
+    return int(session.scalar(select(V.c.version).where(V.c.hall_id == hall_id)) or 0)
+
+
+def tag(messages: Iterable[Message], hall_id: int, version: int) -> list[Message]:
+    """The messages, those for the hall's screens (its hall and window rooms) saying the hall
+    version they bring their room to."""
+    return [
+        Message(m.event, m.room, {**m.payload, KEY: version}, m.device_id)
+        if m.room == f"hall:{hall_id}" or m.room.startswith("window:")
+        else m
+        for m in messages
+    ]
