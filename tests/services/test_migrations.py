@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -20,6 +21,17 @@ def latest_revision() -> str:
 
 
 HEAD = latest_revision()
+
+
+def add_old_hall(conn: Any) -> None:
+    """Hall 1 as a database of an older release holds it (the columns of 0001)."""
+    conn.execute(
+        text(
+            "INSERT INTO halls (id, name, name_en, kind, timezone, day_starts_at_minute,"
+            " settings, hours, notice) VALUES (1, '老大厅', '', 'town', 'Asia/Shanghai', 0,"
+            " '{}', '{}', '')"
+        )
+    )
 
 
 def engine_for(url: str):  # type: ignore[no-untyped-def]
@@ -183,13 +195,7 @@ def test_0013_gives_old_service_items_empty_english_fields_and_leaves_halls_as_t
     migrate.upgrade(empty_url, "0007")
     engine = engine_for(empty_url)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO halls (id, name, name_en, kind, timezone, day_starts_at_minute,"
-                " settings, hours, notice) VALUES (1, '老大厅', '', 'town', 'Asia/Shanghai', 0,"
-                " '{}', '{}', '')"
-            )
-        )
+        add_old_hall(conn)
         conn.execute(
             text(
                 "INSERT INTO service_items (id, hall_id, code, name, name_en, item_type,"
@@ -242,13 +248,7 @@ def test_0014_adds_cases_and_the_review_departments_of_existing_items(empty_url:
     migrate.upgrade(empty_url, "0007")
     engine = engine_for(empty_url)
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO halls (id, name, name_en, kind, timezone, day_starts_at_minute,"
-                " settings, hours, notice) VALUES (1, '老大厅', '', 'town', 'Asia/Shanghai', 0,"
-                " '{}', '{}', '')"
-            )
-        )
+        add_old_hall(conn)
         conn.execute(
             text(
                 "INSERT INTO service_items (hall_id, code, name, name_en, item_type, legal_basis,"
