@@ -15,7 +15,7 @@ from ...domain.model import ServiceItem
 from ...store import tables
 from .. import views
 from ..context import Deps
-from ..kiosk import item_view, search_items
+from ..guide import item_view, search_items
 from ..lookups import load_rules
 from ..schedule import parse_day
 from .records import bookable_schedule, hall_zone, item_context, places_taken

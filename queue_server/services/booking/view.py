@@ -23,7 +23,7 @@ from ...domain.hours import MONTH_NAMES_EN, WEEKDAY_NAMES_EN, WEEKDAY_NAMES_ZH
 from ...domain.identity import mask_name, mask_phone
 from ...domain.model import Category, Clerk, Hall, ServiceItem, Ticket
 from .. import views
-from ..kiosk import item_view
+from ..guide import item_view
 from ..hours import official_calendar
 from ..schedule import deadline_view
 from .records import hall_zone
