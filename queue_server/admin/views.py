@@ -1454,7 +1454,7 @@ def calendar_year(year: int) -> Any:
             )  # fmt: skip
         typed = (request.form.get("holidays", "")[:5000], request.form.get("swapped", "")[:2000])
         try:
-            from ..web.booking_api import notifier
+            from ..web.booking.api import notifier
 
             admin.save_year(deps(), actor, year, admin.parse_lines(*typed), notifier())
         except InvalidInput as refused:

@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import jsonify
 
-from ..api import HALL, WINDOW, api, body
-from ..api.spec import Param, documented, query
-from ..domain.cases import MaterialsMissing
-from ..http import current_actor, deps
-from ..services import cases
+from ...api import HALL, WINDOW, api, body
+from ...api.spec import Param, documented, query
+from ...domain.cases import MaterialsMissing
+from ...http import current_actor, deps
+from ...services import cases
 
 CASE = "<int:case>"
 TEXT = {"type": "string", "maxLength": 500}
