@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
     import kiosk
 
     from .. import admin
-    from . import booking, counter, evaluate, labels
+    from . import booking, case_pages, counter, evaluate, labels
 
     app.register_blueprint(pages)
     table = labels.labels()
@@ -72,7 +72,15 @@ def init_app(app: Flask) -> None:
     app.context_processor(
         lambda: {"state_names": table["states"], "priority_names": table["priorities"]}
     )
-    for blueprint in (kiosk.bp, display.bp, counter.bp, evaluate.bp, booking.bp, admin.bp):
+    for blueprint in (
+        kiosk.bp,
+        display.bp,
+        counter.bp,
+        evaluate.bp,
+        booking.bp,
+        admin.bp,
+        case_pages.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(404)
