@@ -14,6 +14,7 @@
   var current = null;    // GET /windows/<id>/case
   var options = null;    // the window's options (its hall's service items)
   var item = null;       // the chosen item with its materials
+  var live = null;       // the hall's back-office room: decisions on the case shown
   var LIGHTS = { green: ["绿灯", "on time"], yellow: ["黄灯", "1 day left"], red: ["红灯", "overdue"] };
 
   function text(el, value) { el.textContent = value == null ? "" : String(value); }
@@ -24,6 +25,16 @@
     var cur = panel.current;
     $("case-card").hidden = !cur;
     $("case-register").disabled = !(cur && mine);
+    if (!live && window.HallqLive) {
+      // The back office's decisions reach the card at once (the case's number and state only).
+      live = window.HallqLive.connect({
+        rooms: [{ backoffice: panel.window.hall_id }],
+        events: ["case_changed"],
+        onEvent: function (name, payload) {
+          if (current && current.case && payload.id === current.case.id) load();
+        },
+      });
+    }
     if (!cur) { shownFor = null; current = null; return; }
     if (shownFor !== cur.id) { shownFor = cur.id; load(); }
   });
