@@ -156,6 +156,7 @@ def test_bad_notices_and_no_printer_get_bilingual_errors_and_print_nothing(
     assert gb("一次性告知单") not in printed(app, world)
 
 
+@pytest.mark.parametrize("db_url", ["sqlite", "pg"], indirect=True)
 def test_the_counter_sees_the_case_of_the_ticket_and_of_the_pickup_ticket(
     app, http: Http, world: World
 ):
@@ -200,6 +201,7 @@ def test_the_workbench_lists_the_departments_cases_with_who_signed(http: Http, w
     assert http.get("/backoffice/cases").status_code == 401
 
 
+@pytest.mark.parametrize("db_url", ["sqlite", "pg"], indirect=True)
 def test_the_citizen_hears_of_the_correction_and_the_decision(app, http: Http, world: World):
     world.serve()
     clerk = clerk_headers(http)
@@ -239,3 +241,26 @@ def test_the_back_office_room_is_for_the_halls_staff_only(app, http: Http, world
     assert join(http.bearer(world.town_other_clerk_no))["ok"] is False  # type: ignore[attr-defined]
     assert join(http.approver("health")) == {"ok": True, "room": f"backoffice:{world.hall}"}
     assert join(http.approver("village"))["ok"] is False, "a village's staff: not the town's"
+
+
+def test_the_citizens_page_is_masked_and_an_unknown_token_is_a_clear_404(
+    client: Any, http: Http, world: World
+):
+    world.serve()
+    made = http.post(
+        f"/windows/{world.window}/cases", register_body(world), clerk_headers(http)
+    ).get_json()
+    page = client.application.test_client().get(f"/c/{made['token']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert made["number"] in html and "审批中" in html and "张**" in html
+    assert "张三丰" not in html and "13912345678" not in html
+    assert applicant()["id_number"] not in html
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"
+    missing = client.application.test_client().get("/c/no-such-token")
+    assert missing.status_code == 404
+    assert "找不到该办件" in missing.get_data(as_text=True)
+    assert "No such case" in missing.get_data(as_text=True)
+    signed_out = client.application.test_client().get("/backoffice")
+    assert signed_out.status_code == 200 and "审批人员登录" in signed_out.get_data(as_text=True)
