@@ -65,8 +65,8 @@ def pickup_ticket_for_case(deps: Deps, actor: Actor, hall_id: int, ref: Any) -> 
 
 
 def workbench(deps: Deps, actor: Actor, hall_id: int | None = None) -> dict[str, Any]:
-    """审批工作台: the cases of the approver's department at their hall (or one below it), the
-    least time left first, each step with the name of who claimed or signed it."""
+    """审批工作台: the undecided cases of the approver's department at their hall (or one below
+    it), the least time left first, each step with the name of who claimed or signed it."""
     with deps.db.reading() as s:
         access.require(s, actor, None, "account.self")
         department = (
@@ -78,8 +78,8 @@ def workbench(deps: Deps, actor: Actor, hall_id: int | None = None) -> dict[str,
     names = _staff_names(deps, {st["approver_id"] for c in cases for st in c["steps"]})
     shown = []
     for case in cases:
-        if case["state"] == CaseState.DELIVERED.value:
-            continue
+        if case["state"] not in {state.value for state in OPEN_STATES}:
+            continue  # decided: the front desk's now
         for step in case["steps"]:
             step["approver"] = names.get(step["approver_id"], "")
             if step["department"] == department:

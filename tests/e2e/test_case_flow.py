@@ -176,6 +176,7 @@ def test_a_case_from_the_window_through_two_departments_to_the_pickup(hall, new_
     medical.wait_for_selector(f".case-row[data-number='{number}'] .step:has-text('陈静')")
     row(medical, number).get_by_role("button", name="退回补正").click()
     medical.wait_for_selector("#return-dialog[open]")
+    axe_audit(medical, "back office: return for correction")
     medical.check("#return-materials input[value='出院记录']")
     medical.fill("#return-note", "出院记录须加盖医院公章")
     medical.click("#return-dialog button[value=ok]")

@@ -199,6 +199,9 @@ def test_the_workbench_lists_the_departments_cases_with_who_signed(http: Http, w
     assert "张三丰" not in str(bench) and "13912345678" not in str(bench)
     assert http.get("/backoffice/cases", clerk).get_json()["cases"] == [], "not a reviewer"
     assert http.get("/backoffice/cases").status_code == 401
+    http.post(f"/cases/{made['id']}/approve", {}, http.approver("health"))
+    bench = http.get("/backoffice/cases", http.approver("health")).get_json()
+    assert bench["cases"] == [], "a decided case leaves the workbench for the front desk"
 
 
 @pytest.mark.parametrize("db_url", ["sqlite", "pg"], indirect=True)
