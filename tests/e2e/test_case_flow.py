@@ -160,6 +160,7 @@ def test_a_case_from_the_window_through_two_departments_to_the_pickup(hall, new_
     page_url = qr_payload(receipt)
     assert page_url.startswith(f"{srv.url}/c/")
     assert "审批中" in counter.inner_text("#case-state")
+    screenshot(counter, "case-counter-registered")
 
     # -- the citizen's phone, open while the back office works ---------------------------------
     phone = new_page(390, 844, is_mobile=True, has_touch=True)
