@@ -93,9 +93,13 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     realtime.init_app(app)
     deps.bus.subscribe(realtime.publish)
+    from .services.case_followers import CaseFollowers
+
+    # A case's citizen hears of its changes: their page (live) and their phone (notices).
+    deps.bus.subscribe(CaseFollowers(deps).on_messages)
     if app.config.get("PRINTING", True):
         # Kiosk tickets go to their kiosk's printer after the commit, off the request.
-        from .services.kiosk import PrintDispatcher
+        from .services.printing import PrintDispatcher
 
         printing = PrintDispatcher(
             deps,

@@ -350,6 +350,19 @@ class PrintDispatcher:
         self._settings.pop(device_id, None)
         self._put(lambda: self._print_sample(device_id))
 
+    def print_bytes(
+        self, hall_id: int, device_id: int, settings: PrinterSettings, label: str, data: bytes
+    ) -> None:
+        """Queue a document already rendered for this printer (a case's receipt) behind the
+        tickets it is printing; faults raise the same alarms as a ticket's."""
+        ref = PrintRef(hall_id, device_id, 0, label)
+
+        def job() -> None:
+            with self._lock:
+                self._worker_for(ref, settings).submit(ref, data)
+
+        self._put(job)
+
     def _put(self, job: _Issued | Callable[[], None]) -> None:
         with self._queue_lock:
             if self._closed:

@@ -54,6 +54,15 @@
 
   function serverNow() { return Date.now() + serverOffset; }
 
+  // What the case card (case.js) shares with the panel: the same requests and messages.
+  window.HallqCounter = {
+    request: function (method, url, body) { return request(method, url, body); },
+    refresh: function () { return refreshNow(); },
+    toast: function (zh, en, kind) { toast(zh, en, kind); },
+    failed: function (error) { failed(error); },
+    windowId: windowId,
+  };
+
   // -- messages ----------------------------------------------------------------------------
   var toastTimer = null;
   function toast(zh, en, kind) {
@@ -271,6 +280,8 @@
     renderLists();
     renderCounts();
     renderButtons();
+    // The case card (case.js) follows the ticket served.
+    document.dispatchEvent(new CustomEvent("hallq:panel", { detail: { panel: panel, mine: isMine() } }));
   }
 
   function renderBanner(w) {

@@ -61,7 +61,7 @@
       setOnline(true);
       if (options.onSnapshot) options.onSnapshot(data);
     });
-    EVENTS.forEach(function (name) {
+    EVENTS.concat(options.events || []).forEach(function (name) {
       socket.on(name, function (payload) {
         if (payload && typeof payload.hall_version === "number") state.version = payload.hall_version;
         if (options.onEvent) options.onEvent(name, payload || {});

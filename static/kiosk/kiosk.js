@@ -97,7 +97,11 @@
     error_help: ["请稍后再试，或到服务台请工作人员帮助取号", "Please try again, or ask at the service desk"],
     network: ["网络故障，请稍后再试", "Network problem; please try again"],
     retrying: ["系统繁忙，请稍候，正在为您重新取号…", "The system is busy. Please wait, trying again…"],
-    retrying_checkin: ["系统繁忙，请稍候，正在为您重新签到…", "The system is busy. Please wait, checking you in again…"]
+    retrying_checkin: ["系统繁忙，请稍候，正在为您重新签到…", "The system is busy. Please wait, checking you in again…"],
+    pickup: ["办件取件", "Pick up a case"],
+    pickup_sub: ["扫描受理回执二维码", "Scan your receipt"],
+    pickup_prompt: ["请把受理回执上的二维码对准扫描口，或输入回执上的办件编号", "Hold the receipt's QR code to the scanner, or type the case number on it"],
+    pickup_refused_help: ["如有疑问，请到服务台咨询", "Any questions? Please ask at the service desk"]
   };
 
   var state = {
@@ -120,6 +124,7 @@
     serverOffset: 0,
     connected: true,
     checkinCode: "",
+    pickupCode: "",
     query: "",
     guideCategory: null,
     searchSeq: 0,
@@ -217,7 +222,7 @@
   }
 
   // -- screens ---------------------------------------------------------------------------------
-  var SUB_SCREENS = ["items", "notice", "green", "green-categories", "checkin", "guide", "message"];
+  var SUB_SCREENS = ["items", "notice", "green", "green-categories", "checkin", "pickup", "guide", "message"];
 
   function show(screen) {
     var sections = document.querySelectorAll(".screen");
@@ -695,6 +700,41 @@
     });
   }
 
+  // -- 统一出件: a pickup ticket for a decided case, by the receipt's QR or its number -------------
+  var PICKUP_KEYS = "0123456789".split("").concat(["-"]).concat("ABCDEFGHIJKLMNOPQRSTUVWXYZ".split(""));
+  function renderPickup() {
+    $("pickup-code").textContent = state.pickupCode;
+    var pad = $("pickup-keypad");
+    if (pad.childElementCount) return;
+    PICKUP_KEYS.concat(["delete", "clear"]).forEach(function (key) {
+      var wide = key.length > 1;
+      pad.appendChild(el("button", {
+        type: "button", className: "key" + (wide ? " key-wide" : ""),
+        "data-action": "pickup-key", "data-key": key, text: wide ? t(key) : key
+      }, []));
+      if (wide) pad.lastChild.setAttribute("data-t", key);
+    });
+    pad.appendChild(el("button", { type: "button", className: "key key-ok", "data-action": "pickup-ok", "data-t": "ok", text: t("ok") }));
+  }
+  function submitPickup(code) {
+    if (state.busy || !code) return;
+    state.busy = true;
+    postRetrying("/halls/" + HALL + "/pickup-tickets", { case: code }, "retrying", function (ticket) {
+      state.pickupCode = "";
+      state.notice = null;
+      state.stack = [];
+      renderTicket(ticket);
+      show("ticket");
+      startTicketTimers();
+    }, function (error) {
+      state.busy = false;
+      state.pickupCode = "";
+      if (error.status === 401 || error.status === 403) return unauthorized();
+      var refused = error.status === 404 || error.status === 409 || error.status === 422;
+      showMessage(error, refused ? t("pickup_refused_help") : undefined);
+    });
+  }
+
   // -- 办事指南 -----------------------------------------------------------------------------------
   var LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ".split("");
   function renderGuide() {
@@ -779,6 +819,19 @@
         return;
       }
       case "checkin-ok": return submitCheckin(state.checkinCode);
+      case "pickup":
+        state.pickupCode = "";
+        renderPickup();
+        return go("pickup");
+      case "pickup-key": {
+        var pkey = button.dataset.key;
+        if (pkey === "clear") state.pickupCode = "";
+        else if (pkey === "delete") state.pickupCode = state.pickupCode.slice(0, -1);
+        else if (state.pickupCode.length < 24) state.pickupCode += pkey;
+        $("pickup-code").textContent = state.pickupCode;
+        return;
+      }
+      case "pickup-ok": return submitPickup(state.pickupCode);
       case "guide":
         state.query = "";
         state.guideCategory = null;
@@ -848,7 +901,11 @@
     if (event.key === "Enter") {
       var code = scan.text.trim();
       scan.text = "";
-      if (code.length >= 4 && state.device) {
+      if (code.length >= 4 && state.device && (state.screen === "pickup" || code.indexOf("/c/") >= 0)) {
+        event.preventDefault();  // a receipt's QR (its case page's address) or a typed number
+        state.pickupCode = code.slice(0, 300);
+        submitPickup(state.pickupCode);
+      } else if (code.length >= 4 && state.device) {
         event.preventDefault();
         state.checkinCode = code.slice(0, 40);
         submitCheckin(state.checkinCode);

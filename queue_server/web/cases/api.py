@@ -11,7 +11,7 @@ from ...api import HALL, WINDOW, api, body
 from ...api.spec import Param, documented, query
 from ...domain.cases import MaterialsMissing
 from ...http import current_actor, deps
-from ...services import cases
+from ...services import case_desk, cases
 
 CASE = "<int:case>"
 TEXT = {"type": "string", "maxLength": 500}
@@ -208,16 +208,18 @@ _case_action(
     api,
     "POST",
     f"/halls/{HALL}/pickup-tickets",
-    "统一出件: a ticket of the hall's 出件 category for a ready case, by its number or the "
-    "token of the receipt's QR (kiosk device token)",
+    "统一出件: a ticket of the hall's 出件 category for a ready case, by its number, the "
+    "token of the receipt's QR or its whole address (kiosk device token)",
     body={
         "type": "object",
         "required": ["case"],
-        "properties": {"case": {"type": "string", "maxLength": 40}},
+        # The number, the token, or the receipt QR's whole address as a scanner types it.
+        "properties": {"case": {"type": "string", "maxLength": 300}},
     },
     auth="kiosk",
     status=201,
     errors=(404, 409),
 )
 def pickup_ticket(hall: int) -> Any:
-    return jsonify(cases.pickup_ticket(deps(), current_actor(), hall, body().get("case"))), 201
+    made = case_desk.pickup_ticket_for_case(deps(), current_actor(), hall, body().get("case"))
+    return jsonify(made), 201

@@ -1,0 +1,54 @@
+/* The citizen's page of a case (the receipt's QR): live over Socket.IO (/live, room
+   case:<token>); each case_status reads the case again by its token. */
+(function () {
+  "use strict";
+
+  var page = document.getElementById("case-page");
+  var TOKEN = page.dataset.token;
+  function $(id) { return document.getElementById(id); }
+  function setText(id, text) { $(id).textContent = text == null ? "" : String(text); }
+
+  function render(c) {
+    page.dataset.state = c.state;
+    var state = $("case-state");
+    state.className = "state case-state-" + c.state;
+    state.textContent = c.state_name + " ";
+    var en = document.createElement("span");
+    en.className = "en";
+    en.lang = "en";
+    en.textContent = c.state_name_en;
+    state.appendChild(en);
+    $("case-correction").hidden = c.state !== "correction";
+    var list = $("case-missing");
+    list.textContent = "";
+    c.missing.forEach(function (m) {
+      var li = document.createElement("li");
+      li.textContent = m;
+      list.appendChild(li);
+    });
+    var ready = c.state === "approved" || c.state === "refused";
+    $("case-ready").hidden = !ready;
+    if (c.pickup) setText("case-pickup-hall", c.pickup.hall);
+    $("case-refusal").hidden = !c.refusal_reason;
+    setText("case-refusal-reason", c.refusal_reason);
+    setText("case-deadline", c.deadline || "待定");
+  }
+
+  function refresh() {
+    fetch("/api/v1/cases/" + encodeURIComponent(TOKEN), { headers: { Accept: "application/json" } })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (c) { if (c) render(c); }, function () {});
+  }
+
+  if (typeof window.io === "function") {
+    var socket = window.io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 15000 });
+    socket.on("connect", function () {
+      socket.emit("join", { case: TOKEN });
+      setText("connection", "");
+    });
+    socket.on("disconnect", function () { setText("connection", "连接中断，正在重连… Reconnecting…"); });
+    socket.on("snapshot", function (data) { if (data && data.case) render(data.case); });
+    socket.on("case_status", refresh);
+  }
+  setInterval(refresh, 60000);  // a fallback if the live connection is down
+})();
