@@ -4,7 +4,7 @@ server was down) within 5 s; every call made afterwards reaches every one of the
 
 The clients are python-socketio clients on the websocket transport, spread over a few client
 processes (this file run as a script), reconnecting as the lobby display does
-(static/display/live.js: first retry after 0.3 s, then at most every 2 s). Only 127.0.0.1.
+(static/common/live.js: first retry after 0.3 s, then at most every 2 s). Only 127.0.0.1.
 """
 
 from __future__ import annotations
