@@ -17,28 +17,8 @@
   var STEP = { pending: "待审", approved: "已通过", refused: "不予许可" };
 
   function request(method, url, body) {
-    var init = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (method !== "GET") {
-      init.headers["Content-Type"] = "application/json";
-      init.headers["X-CSRF-Token"] = csrf;
-      init.body = JSON.stringify(body || {});
-    }
-    return fetch(url, init).then(function (res) {
-      return res.json().catch(function () { return null; }).then(function (data) {
-        if (!res.ok) {
-          var error = new Error((data && data.message_en) || res.statusText);
-          error.status = res.status;
-          error.data = data || { message: "请求失败", message_en: "Request failed" };
-          throw error;
-        }
-        return data;
-      });
-    }, function () {
-      var error = new Error("network");
-      error.status = 0;
-      error.data = { message: "网络连接中断，请稍后再试", message_en: "Network error; try again" };
-      throw error;
-    });
+    // One helper for every page's calls; its refusals carry the API's bilingual error.
+    return window.HallqHttp.request(method, url, method === "GET" ? undefined : body || {}, { csrf: csrf });
   }
 
   var toastTimer = null;

@@ -35,20 +35,15 @@
   }
 
   function refresh() {
-    fetch("/api/v1/cases/" + encodeURIComponent(TOKEN), { headers: { Accept: "application/json" } })
-      .then(function (res) { return res.ok ? res.json() : null; })
-      .then(function (c) { if (c) render(c); }, function () {});
+    window.HallqHttp.get("/cases/" + encodeURIComponent(TOKEN)).then(render, function () {});
   }
 
-  if (typeof window.io === "function") {
-    var socket = window.io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 15000 });
-    socket.on("connect", function () {
-      socket.emit("join", { case: TOKEN });
-      setText("connection", "");
-    });
-    socket.on("disconnect", function () { setText("connection", "连接中断，正在重连… Reconnecting…"); });
-    socket.on("snapshot", function (data) { if (data && data.case) render(data.case); });
-    socket.on("case_status", refresh);
-  }
+  window.HallqLive.connect({
+    rooms: [{ case: TOKEN }],
+    events: ["case_status"],
+    mark: "#connection",
+    onSnapshot: function (data) { if (data && data.case) render(data.case); },
+    onEvent: function (name) { if (name === "case_status") refresh(); },
+  });
   setInterval(refresh, 60000);  // a fallback if the live connection is down
 })();
