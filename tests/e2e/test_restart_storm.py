@@ -21,6 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+# Timed against the clock or loading the machine: run alone, after the parallel part.
+pytestmark = pytest.mark.solo
+
 NAMESPACE = "/live"
 CLIENTS = int(os.environ.get("HALLQ_STORM_CLIENTS", "500"))
 PROCESSES = 4
