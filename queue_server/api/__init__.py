@@ -20,7 +20,7 @@ from ..http import (
     queue_error_response,
     start_session,
 )
-from ..services import auth, ratelimit, views
+from ..services import auth, issuing, ratelimit, views
 from ..services import queue as q
 from ..services.kiosk import MAX_QUERY
 from ..store import tables
@@ -111,7 +111,7 @@ ISSUE_BODY = {
 )
 def issue(hall: int) -> Any:
     data = body()
-    view = q.issue_ticket(
+    view = issuing.issue_ticket(
         deps(),
         current_actor(),
         hall,

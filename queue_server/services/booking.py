@@ -84,11 +84,13 @@ from ..store import tables
 from . import access, idempotency, lookups, views
 from .context import Actor, Deps, audit
 from .hours import hall_schedule, official_calendar, open_state
+from .issuing import issue_ticket
 from .kiosk import item_view, search_items
 from .lookups import load_rules
 from .notify import LogNotifier, Notice, Notifier, deliver
-from .queue import Outbox, issue_ticket, run
+from .queue_messages import Outbox
 from .schedule import deadline_view, parse_day
+from .unit_of_work import run
 
 B = bt.bookings
 RULES = bt.booking_rules

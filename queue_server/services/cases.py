@@ -58,7 +58,10 @@ from . import access, views
 from .booking import _id_key, id_digest
 from .context import Actor, Deps, audit
 from .hours import official_calendar
-from .queue import Outbox, current_ticket, issue_ticket, parse_priority, run, window_hall_id
+from .issuing import issue_ticket, parse_priority
+from .queue import current_ticket, window_hall_id
+from .queue_messages import Outbox
+from .unit_of_work import run
 
 C = case_tables.cases
 LIST_LIMIT = 500

@@ -30,6 +30,7 @@ from . import access, hours, views
 from .admin.change import changing
 from .admin.fields import FieldSpec, clean, field_error
 from .context import SYSTEM, Actor, Deps, audit
+from .unit_of_work import unit_of_work
 
 F = admin_tables.follow_ups
 CP = admin_tables.complaints
@@ -148,7 +149,8 @@ def recompute_estimated_deadlines(deps: Deps) -> int:
     to the official count; a due day someone chose is kept. Audited; returns how many moved."""
     now = deps.clock.now()
     moved = 0
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         calendar = hours.official_calendar(session)
         for table, start, still_open, kind in (
             (F, F.c.opened_on, F.c.stage != "closed", "follow_up"),
@@ -210,7 +212,8 @@ def open_follow_ups(deps: Deps, hall_ids: set[int] | None = None) -> int:
     now = deps.clock.now()
     opened = 0
     try:
-        with deps.db.transaction() as session:
+        with unit_of_work(deps) as uow:
+            session = uow.session
             halls = {h.id: h for h in session.scalars(select(Hall))}
             calendar = hours.official_calendar(session)
             for row in session.execute(missing).all():

@@ -11,7 +11,7 @@ import pytest
 from queue_server.domain.calendar import PublicHoliday, TableCalendar
 from queue_server.domain.errors import Conflict, Forbidden
 from queue_server.domain.model import Hall
-from queue_server.services import complaints, evaluation, hours
+from queue_server.services import complaints, evaluation, hours, issuing
 from queue_server.services import queue as q
 from queue_server.services.admin import FieldErrors
 from queue_server.services.context import Actor
@@ -38,7 +38,7 @@ def hall(deps) -> dict[str, Any]:
 
 
 def serve_and_rate(deps: Any, hall: dict[str, Any], level: str, reason: str | None = None) -> str:
-    ticket = q.issue_ticket(deps, hall["kiosk"], hall["hall"], "A")
+    ticket = issuing.issue_ticket(deps, hall["kiosk"], hall["hall"], "A")
     q.open_window(deps, hall["clerk"], hall["w1"])
     q.call_next(deps, hall["clerk"], hall["w1"])
     q.finish(deps, hall["clerk"], hall["w1"])

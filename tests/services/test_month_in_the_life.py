@@ -33,7 +33,7 @@ from sqlalchemy import select
 from queue_server.app import bootstrap
 from queue_server.domain import reports as rp
 from queue_server.domain.errors import QueueError
-from queue_server.services import auth, booking_housekeeping, reports
+from queue_server.services import auth, booking_housekeeping, issuing, reports
 from queue_server.services import booking as bk
 from queue_server.services import queue as q
 from queue_server.services.bus import RecordingBus
@@ -130,7 +130,7 @@ class Hall:
 
     def issue(self, record: Day, category: str) -> str | None:
         try:
-            number = str(q.issue_ticket(self.deps, self.kiosk, self.hall, category)["number"])
+            number = str(issuing.issue_ticket(self.deps, self.kiosk, self.hall, category)["number"])
         except QueueError as refused:
             record.kiosk_refusal = refused.message
             return None

@@ -395,7 +395,7 @@ def test_a_retry_while_the_first_check_in_is_under_way_is_asked_to_wait(
 def test_a_retry_links_the_ticket_a_first_try_issued_but_did_not_link(
     client, deps, hall, api, clock, notifier
 ):
-    from queue_server.services import queue as q
+    from queue_server.services import issuing
     from queue_server.services.auth import actor_for_token
 
     view = book(client, hall, citizen(deps))
@@ -409,7 +409,7 @@ def test_a_retry_links_the_ticket_a_first_try_issued_but_did_not_link(
         )
     kiosk = actor_for_token(deps, api.demo["kiosk_token"])
     assert kiosk is not None
-    made = q.issue_ticket(
+    made = issuing.issue_ticket(
         deps,
         kiosk,
         hall,
