@@ -148,7 +148,7 @@ def first_after(events: list[Any], kind: str, since: float) -> list[Any] | None:
 
 def change_while_down(server: Any) -> None:
     """While the server is down a colleague's process issues two tickets and calls one."""
-    from queue_server.app import bootstrap
+    from queue_server.bootstrap import bootstrap
     from queue_server.services import auth, issuing
     from queue_server.services import queue as q
     from queue_server.services.context import Actor

@@ -30,7 +30,7 @@ import chinese_calendar
 import pytest
 from sqlalchemy import select
 
-from queue_server.app import bootstrap
+from queue_server.bootstrap import JOB_MODULES, bootstrap
 from queue_server.domain import reports as rp
 from queue_server.domain.errors import QueueError
 from queue_server.services import auth, booking_housekeeping, issuing, reports
@@ -111,7 +111,7 @@ class Hall:
         self.notifier = FakeNotifier()
         self.scheduler = Scheduler(
             deps,
-            registered_jobs(),
+            registered_jobs(JOB_MODULES),
             SingleProcessLease(),
             monotonic=lambda: clock.now().timestamp(),
         )

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 
-from queue_server.app import bootstrap
+from queue_server.bootstrap import bootstrap
 from queue_server.domain.model import Hall, HallKind
 from queue_server.services import auth, complaints, evaluation, issuing
 from queue_server.services import booking as bookings
