@@ -112,6 +112,7 @@ def day(deps, clock) -> dict[str, Any]:
     clock.advance(minutes=6)  # 10:18
     q.finish(deps, clerk1, w1)
     evaluation.rate_by_token(deps, a003["token"], "dissatisfied", "efficiency", "等太久")
+    complaints.open_follow_ups(deps)  # what the rating's handler does in the app (bootstrap.py)
 
     clock.advance(minutes=2)  # 10:20
     complaints.register_complaint(
