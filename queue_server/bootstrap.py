@@ -9,7 +9,7 @@ in `JOB_MODULES`; the scheduler runs each once per deployment.
 What is wired, in the order the bus hands a batch over:
 
 1. the sockets (`realtime.publish`): every screen, counter and phone in the message's room;
-2. kiosk printing (`services/kiosk.PrintDispatcher`), off the request (`PRINTING`);
+2. kiosk printing (`services/printing.PrintDispatcher`), off the request (`PRINTING`);
 3. the console's reactions: the flexible-window watch (alarm when a queue is crowded and a
    flexible window is closed), 差评 follow-ups opened for each bad rating, and the LED boards
    and keypads following their new settings (`devices_changed`).
@@ -37,7 +37,7 @@ from .store.db import Database
 JOB_MODULES: tuple[str, ...] = (
     "queue_server.services.jobs",  # day end, device health
     "queue_server.services.retention",  # personal data retention, forgotten issue keys
-    "queue_server.services.booking_housekeeping",  # reminders, lapsed bookings
+    "queue_server.services.booking.housekeeping",  # reminders, lapsed bookings
     "queue_server.services.admin.calendar",  # the official calendar's missing year
     "queue_server.services.complaints",  # 差评 follow-ups a handler missed
 )
@@ -85,7 +85,7 @@ def wire(app: Flask, deps: Deps) -> None:
     deps.bus.subscribe(realtime.publish)
     if settings.get("PRINTING", True):
         # Kiosk tickets go to their kiosk's printer after the commit, off the request.
-        from .services.kiosk import PrintDispatcher
+        from .services.printing import PrintDispatcher
 
         printing = PrintDispatcher(
             deps,

@@ -2,7 +2,7 @@
 return for correction and refuse, the applicant's resubmission, extensions, 出件, the citizen's
 page, a hall's list and the kiosk's pickup ticket.
 
-Each use case is one transaction under the hall's lock (`queue.run`): two approvers claiming
+Each use case is one transaction under the hall's lock (`unit_of_work.run`): two approvers claiming
 the same case at once are served one after the other, and the second hears that the first has
 it. Every change is audited and announced after the commit as `case_changed` to the hall's
 back-office room (`backoffice:{hall}`, staff only; the event carries no personal data).

@@ -21,7 +21,7 @@ from ..store.statements import DriverStatement
 from . import access, idempotency, lookups, views
 from .context import Actor, Deps, audit
 from .hours import hall_schedule, official_calendar, open_state
-from .kiosk import kiosk_ticket
+from .printing import kiosk_ticket
 from .queue_messages import Outbox
 from .unit_of_work import run
 

@@ -575,12 +575,12 @@ def test_the_schedulers_minute_job_sends_a_due_reminder_once_through_the_deploym
     deps, demo, clock
 ):
     from queue_server.bootstrap import JOB_MODULES
-    from queue_server.services import booking as bk
+    from queue_server.services.booking import citizen as booking_citizen
     from queue_server.services.context import ANONYMOUS
     from queue_server.services.scheduler import registered_jobs
 
     data = citizen(deps, start=at(2026, 11, 30, 9, 0).isoformat())
-    bk.book(deps, ANONYMOUS, demo["hall"], data)
+    booking_citizen.book(deps, ANONYMOUS, demo["hall"], data)
     clock.current = at(2026, 11, 29, 10, 0)  # 23 hours before
     deps.notifier = FakeNotifier()
     [job] = [j for j in registered_jobs(JOB_MODULES) if j.name == "booking_housekeeping"]
