@@ -2,7 +2,7 @@
 return for correction and refuse, the applicant's resubmission, extensions, 出件, the citizen's
 page, a hall's list and the kiosk's pickup ticket.
 
-Each use case is one transaction under the hall's lock (`queue.run`): two approvers claiming
+Each use case is one transaction under the hall's lock (`unit_of_work.run`): two approvers claiming
 the same case at once are served one after the other, and the second hears that the first has
 it. Every change is audited and announced after the commit as `case_changed` to the hall's
 back-office room (`backoffice:{hall}`, staff only; the event carries no personal data).
@@ -58,7 +58,10 @@ from . import access, views
 from .booking import _id_key, id_digest
 from .context import Actor, Deps, audit
 from .hours import official_calendar
-from .queue import Outbox, current_ticket, issue_ticket, parse_priority, run, window_hall_id
+from .issuing import issue_ticket, parse_priority
+from .queue import current_ticket, window_hall_id
+from .queue_messages import Outbox
+from .unit_of_work import run
 
 C = case_tables.cases
 LIST_LIMIT = 500

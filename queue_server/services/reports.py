@@ -398,9 +398,6 @@ def build_report(
             "报表维度须为 大厅、类别、事项、窗口、人员、日期 或 时段",
             f"Unknown report dimension: {by}",
         )
-    with deps.db.reading() as session:
-        below = set(_scope(session, actor, hall_id)[2])
-    complaints.open_follow_ups(deps, below)  # 差评 rated since the last look get theirs first
     now = deps.clock.now()
     with deps.db.reading() as session:
         hall, parents, halls = _scope(session, actor, hall_id)
@@ -497,9 +494,6 @@ def performance_sheet(
     deps: Deps, actor: Actor, hall_id: int, period: rp.Period, clerk_id: int | None = None
 ) -> PerformanceSheet:
     """The 效能考评 sheet of the staff of a hall and the halls below it (or of one clerk)."""
-    with deps.db.reading() as session:
-        below = set(_scope(session, actor, hall_id)[2])
-    complaints.open_follow_ups(deps, below)
     now = deps.clock.now()
     with deps.db.reading() as session:
         hall, _parents, halls = _scope(session, actor, hall_id)
