@@ -377,6 +377,7 @@ EXTENSIONS = (
     "queue_server.web.booking_api",
     "queue_server.web.admin_api",
     "queue_server.web.cases_api",
+    "queue_server.web.station_api",
 )
 
 

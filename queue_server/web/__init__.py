@@ -64,7 +64,7 @@ def init_app(app: Flask) -> None:
     import kiosk
 
     from .. import admin
-    from . import booking, counter, evaluate, labels
+    from . import booking, counter, evaluate, labels, station
 
     app.register_blueprint(pages)
     table = labels.labels()
@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
     )
     for blueprint in (kiosk.bp, display.bp, counter.bp, evaluate.bp, booking.bp, admin.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(station.bp)
 
     @app.errorhandler(404)
     def _not_found(error: NotFound) -> Any:

@@ -63,6 +63,8 @@ ACCESS: dict[str, str] = {
     "front_desk": "401      401     401     401       own/403 403         tree/403 ok",
     "extend": "401      401     401     401       tree/403 403         tree/403 ok",
     "case_read": "401      401     401     401       tree/403 tree/403    tree/403 ok",
+    # 代办 at a village station: its own staff (the agent), a manager above it.
+    "station": "401      401     401     401       own/403 own/403     tree/403 ok",
     # fmt: on
 }
 REACHES = {"own": {"own"}, "tree": {"own", "child"}, "station": {"own", "parent"}}
@@ -122,7 +124,8 @@ _PUBLIC = ["GET pages.index", "GET pages.health", "GET pages.favicon", "GET stat
     "GET api.ticket", "POST api.cancel_ticket", "GET api.ticket_evaluation",
     "POST api.rate_ticket", "GET api.get_booking", "GET api.booking_calendar",
     "GET api.booking_qr", "GET api.booking_messages", "POST api.cancel_booking",
-    "POST api.move_booking", "POST api.logout", "GET api.case_by_token"]  # fmt: skip
+    "POST api.move_booking", "POST api.logout", "GET api.case_by_token",
+    "GET station.station_page"]  # fmt: skip
 
 ROUTES: dict[str, str] = {
     **{key: "public" for key in _PUBLIC},
@@ -179,6 +182,9 @@ ROUTES: dict[str, str] = {
     "POST api.case_deliver": "front_desk",
     "POST api.case_extend": "extend",
     "POST api.pickup_ticket": "issue",
+    "POST api.register_station_case": "station",
+    "GET api.station_cases": "case_read",
+    "POST api.case_send_to_station": "front_desk",
 }
 
 
@@ -285,6 +291,16 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
         "api.case_extend": {"days": 2, "reason": "需现场核查"},
         "api.case_deliver": {"how": "window"},
         "api.pickup_ticket": {"case": town.case_number},
+        "api.register_station_case": {
+            "item": town.item,
+            "applicant": {
+                "name": "李四",
+                "phone": "13712345678",
+                "id_number": "370881195001010074",
+            },
+            "materials": {"1": "provided", "2": "provided", "3": "provided", "4": "provided"},
+        },
+        "api.case_send_to_station": {},
     }
 
 
