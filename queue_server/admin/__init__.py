@@ -88,4 +88,4 @@ def _follow_bus(state: BlueprintSetupState) -> None:
 
 bp.record_once(_follow_bus)
 
-from . import views  # noqa: E402,F401  (the routes)
+from . import cases, views  # noqa: E402,F401  (the routes; cases: the case pages)

@@ -91,6 +91,7 @@ _CONSOLE_PAGES = ["audit_log", "categories", "category_edit", "category_new", "c
     "devices", "follow_up", "follow_ups", "hall", "hall_new", "hours", "item_edit", "item_new",
     "items", "items_csv", "items_json", "monitor", "monitor_live", "notice", "performance",
     "performance_clerk", "performance_csv", "report", "report_csv", "staff", "window_edit",
+    "cases", "case_report", "case_report_csv",
     "window_new", "windows"]  # fmt: skip
 _CONSOLE_FORMS = ["category_edit", "category_new", "clerk_edit", "clerk_new", "clerk_password",
     "clerk_photo", "complaint_assign", "complaint_new", "complaint_resolve", "device_delete",
