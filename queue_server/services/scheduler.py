@@ -47,6 +47,7 @@ JOB_MODULES: tuple[str, ...] = (
     "queue_server.services.jobs",
     "queue_server.services.retention",
     "queue_server.services.booking_housekeeping",
+    "queue_server.services.case_alarms",
 )
 
 # A process that does not hold a job's lease asks for it again this often.
