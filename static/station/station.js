@@ -130,6 +130,7 @@
       $("done-text").textContent = "已转报" + made.town.name + "，承诺办结日 " + made.deadline +
         (made.deadline_provisional ? "（暂定）" : "") + " · Forwarded to the town; promised by " + made.deadline;
       ["name", "phone", "id_number"].forEach(function (id) { $(id).value = ""; });
+      $("done").scrollIntoView({ block: "center" });
       $("accept").checked = false;
       load();
     }, failed).then(function () { $("submit").disabled = false; });
