@@ -6,6 +6,7 @@ report rolled up from the station, and its CSV downloads. Every page passes axe.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
@@ -97,8 +98,31 @@ def test_the_station_takes_a_case_in_and_hands_it_out_and_the_console_counts_it(
     console.goto(f"{srv.url}/admin/halls/{srv.demo['hall']}/cases")
     assert console.inner_text('#state-counts [data-state="delivered"] .n') == "1"
     assert console.locator("#no-overdue").count() == 1
+    # A second case, taken in ten days ago (written into the database: the clock cannot go
+    # back), is past its promised day.
+    agent = srv.token(srv.demo["agent"]["staff_no"], srv.demo["agent"]["password"])
+    late = requests.post(
+        f"{srv.url}/api/v1/stations/{village}/cases",
+        json={
+            "item": next(i["id"] for i in listed["items"] if i["name"] == ITEM),
+            "applicant": {
+                "name": "李奶奶",
+                "phone": "13912345678",
+                "id_number": "370881195001010074",
+            },
+            "materials": {"1": "provided", "2": "provided"},
+        },
+        headers={"Authorization": f"Bearer {agent}"},
+        timeout=10,
+    ).json()
+    with sqlite3.connect(srv.instance / "hallq.db") as db:
+        db.execute("UPDATE cases SET received_on = '2026-11-16' WHERE id = ?", (late["id"],))
+    console.reload()
+    row = console.locator("#overdue-table tbody tr").filter(has_text=late["number"])
+    assert "李家村便民服务站" in row.inner_text() and "2026-11-23" in row.inner_text()
+    assert "李**" in row.inner_text() and "李奶奶" not in console.content()
     screenshot(console, "admin-cases")
-    axe_audit(console, "admin cases")
+    axe_audit(console, "admin cases with an overdue case")
     console.click("#case-report-link")
     table = console.locator("#case-report-table")
     table.wait_for()
