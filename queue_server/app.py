@@ -13,12 +13,12 @@ import kiosk
 from . import admin, config
 from .bootstrap import bootstrap, wire
 from .http import RecordId
-from .web import account, booking, cases, counter, evaluate, home
+from .web import account, booking, cases, counter, evaluate, home, station
 
 # One front door per capability: its pages blueprint (`bp`, None for a door without pages) and
 # its /api/v1 routes (its `api` module, whose routes join the API blueprint when it is imported:
 # here, before the API is mounted). A door that cannot be imported stops the start.
-FRONT_DOORS = (home, account, kiosk, display, counter, evaluate, booking, cases, admin)
+FRONT_DOORS = (home, account, kiosk, display, counter, evaluate, booking, cases, station, admin)
 
 
 def build_app(test_config: dict[str, Any] | None = None) -> Flask:

@@ -40,6 +40,7 @@ JOB_MODULES: tuple[str, ...] = (
     "queue_server.services.booking.housekeeping",  # reminders, lapsed bookings
     "queue_server.services.admin.calendar",  # the official calendar's missing year
     "queue_server.services.complaints",  # 差评 follow-ups a handler missed
+    "queue_server.services.case_alarms",  # overdue cases raise the hall alarm
 )
 
 

@@ -57,6 +57,6 @@ def _no_store(response: Any) -> Any:
     return response
 
 
-from . import api, views  # noqa: E402,F401  (the routes)
+from . import api, cases, views  # noqa: E402,F401  (the routes; cases: the case pages)
 
 __all__ = ["api", "bp"]

@@ -109,6 +109,8 @@ def _to_case(row: Row[Any]) -> Case:
         decided_on=row.decided_on,
         delivered_how=Delivery(row.delivery) if row.delivery else None,
         tracking=row.tracking,
+        station_id=row.station_id,
+        sent_to_station_on=row.sent_to_station_on,
         id=row.id,
     )
 
@@ -139,6 +141,7 @@ def _state_values(case: Case) -> dict[str, Any]:
         "decided_on": case.decided_on,
         "delivery": case.delivered_how.value if case.delivered_how else None,
         "tracking": case.tracking,
+        "sent_to_station_on": case.sent_to_station_on,
     }
 
 
@@ -188,6 +191,8 @@ def public_view(
 ) -> dict[str, Any]:
     """The case as its applicant sees it by the token: masked, no staff names."""
     hall = session.get(Hall, case.hall_id)
+    if case.sent_to_station_on is not None and case.station_id is not None:
+        hall = session.get(Hall, case.station_id)  # sent back to the village station (代办)
     return {
         "number": case.number,
         **_state_view(case),
@@ -241,6 +246,10 @@ def staff_view(
         "decided_on": case.decided_on.isoformat() if case.decided_on else None,
         "delivery": case.delivered_how.value if case.delivered_how else None,
         "tracking": case.tracking,
+        "station_id": case.station_id,
+        "sent_to_station_on": (
+            case.sent_to_station_on.isoformat() if case.sent_to_station_on else None
+        ),
         "ticket_id": row.ticket_id,
         "window_id": row.window_id,
         "clerk_id": row.clerk_id,
@@ -589,7 +598,9 @@ def deliver(deps: Deps, actor: Actor, case_id: int, data: Any) -> dict[str, Any]
     tracking = _text(data.get("tracking"), ("运单号", "The tracking number"), 60)
 
     def act(s: Session, case: Case, today: date) -> list[CaseEvent]:
-        access.require(s, actor, case.hall_id, "case.front_desk")
+        at_station = how == Delivery.STATION.value and case.station_id is not None
+        if not (at_station and access.has_permission(s, actor, case.station_id, "case.proxy")):
+            access.require(s, actor, case.hall_id, "case.front_desk")
         return case.deliver(how, tracking)
 
     return _act(deps, actor, case_id, "deliver", act, {"how": how})
