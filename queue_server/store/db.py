@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.errors import Unavailable
@@ -88,14 +89,52 @@ def make_engine(
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     cooperative_postgres_waits()
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=10,
         max_overflow=20,
-        pool_pre_ping=True,
         connect_args={"connect_timeout": max(1, int(busy_timeout))},
         **options,
     )
+    ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection idle this long is checked (one round trip) before it is handed out.
+PING_AFTER_IDLE_SECONDS = 5.0
+_IDLE_SINCE = "hallq_idle_since"
+
+
+def ping_when_idle(engine: Engine, after: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Check a pooled connection before use only when it has been idle a while.
+
+    SQLAlchemy's `pool_pre_ping` costs a round trip at every checkout, two of them per request
+    that reads and then writes. A connection used moments ago is alive unless the server went
+    away since; then the statement fails, SQLAlchemy sees the disconnect and drops every
+    pooled connection of that moment, and the request gets a clear 503 (one request per
+    process, on a server restart under load). A connection left idle longer (where a restart,
+    a failover or a firewall's idle cut is likely to have happened unseen) is pinged, and
+    replaced by a fresh one when the ping fails, as `pool_pre_ping` does.
+    """
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < after:
+            return  # a new connection, or one in use moments ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            if not engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise
+            alive = False
+        if not alive:
+            # The pool discards this connection and checks out another (a fresh one).
+            raise DisconnectionError("a pooled connection went away while idle")
 
 
 def cooperative_postgres_waits() -> bool:
