@@ -129,7 +129,7 @@ def ping_when_idle(engine: Engine, after: float = PING_AFTER_IDLE_SECONDS) -> No
         try:
             alive = engine.dialect.do_ping(dbapi_conn)
         except Exception as exc:
-            if not engine.dialect.is_disconnect(exc, dbapi_conn, None):
+            if not engine.dialect.is_disconnect(exc, dbapi_conn, None):  # type: ignore[arg-type]
                 raise
             alive = False
         if not alive:
