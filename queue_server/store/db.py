@@ -39,6 +39,8 @@ CACHED_TABLES = {
 }
 CONFIG_TABLES = frozenset(t for t, key in CACHED_TABLES.items() if key == CONFIG_GENERATION)
 _WRITTEN = "hallq_cached_tables_written"
+# Key, in a session's `info`, of the settings versions of halls it has read (`settings_version`).
+_SETTINGS_VERSIONS = "hallq_settings_versions"
 
 
 def default_sqlite_url(instance_path: str | Path) -> str:
@@ -166,6 +168,26 @@ def cooperative_postgres_waits() -> bool:
     return changed
 
 
+def wrote_settings(conn: Any) -> bool:
+    """Whether the transaction on this connection has written a hall's settings rows."""
+    return CONFIG_GENERATION in conn.info.get(_WRITTEN, ())
+
+
+def settings_version(session: Session, hall_id: int) -> int | None:
+    """The hall's settings version (`hall_versions.config`, bumped by triggers on every
+    write to the hall's row, categories, windows and booking rules), as this transaction
+    sees it; None for a hall that has no version row yet. Read with the hall's lock when
+    the transaction took it, else now."""
+    known = session.info.setdefault(_SETTINGS_VERSIONS, {})
+    if hall_id not in known:
+        versions = tables.hall_versions
+        known[hall_id] = session.scalar(
+            select(versions.c.config).where(versions.c.hall_id == hall_id)
+        )
+    version = known[hall_id]
+    return None if version is None else int(version)
+
+
 class FifoLock:
     """A lock taken in the order it was asked for (first come, first served).
 
@@ -230,6 +252,15 @@ class Database:
         self._read_sessions = sessionmaker(
             self.read_engine, expire_on_commit=False, info={"cache": self.cache}
         )
+        self._loose_sessions = (
+            self._read_sessions
+            if self.is_sqlite
+            else sessionmaker(
+                self.read_engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+                info={"cache": self.cache},
+            )
+        )
         # SQLite has one writer: queue writers in this process politely (a gevent-aware lock
         # once monkey-patched) instead of blocking the whole process in the driver, and in
         # the order they came: a writer that just finished does not go before those waiting.
@@ -288,9 +319,14 @@ class Database:
                 lock.release()
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A session for reads only; nothing it changes is kept."""
-        with self._read_sessions() as session:
+    def reading(self, *, one_snapshot: bool = True) -> Iterator[Session]:
+        """A session for reads only; nothing it changes is kept.
+
+        `one_snapshot=False`: on PostgreSQL each statement sees what is committed when it runs
+        (no transaction, so no BEGIN and ROLLBACK round trips), for reads that need no
+        consistency between their statements."""
+        sessions = self._read_sessions if one_snapshot else self._loose_sessions
+        with sessions() as session:
             try:
                 yield session
             except OperationalError as exc:
@@ -314,11 +350,19 @@ class Database:
             ) from exc
 
     def lock_hall(self, session: Session, hall_id: int) -> None:
-        """Serialise queue changes of one hall across processes (SQLite locks the whole file)."""
+        """Serialise queue changes of one hall across processes (SQLite locks the whole file).
+
+        On PostgreSQL the same round trip reads the hall's settings version (`settings_version`)."""
         if not self.is_sqlite:
-            session.execute(
-                select(tables.halls.c.id).where(tables.halls.c.id == hall_id).with_for_update()
-            )
+            halls, versions = tables.halls, tables.hall_versions
+            row = session.execute(
+                select(halls.c.id, versions.c.config)
+                .outerjoin(versions, versions.c.hall_id == halls.c.id)
+                .where(halls.c.id == hall_id)
+                .with_for_update(of=halls)
+            ).first()
+            known = session.info.setdefault(_SETTINGS_VERSIONS, {})
+            known[hall_id] = None if row is None else row.config
 
     def lock_names(self, session: Session, *names: str) -> None:
         """Serialise transactions about the same names (a staff number, an address) across
