@@ -82,3 +82,31 @@ def test_an_idle_connection_whose_server_went_away_is_replaced(db_url):
     finally:
         database.dispose()
         other.dispose()
+
+
+class _Later:
+    """The deployment's throttle, as `hallq serve` has it: queue figures sent after the commit."""
+
+    def __init__(self) -> None:
+        self.halls: list[int] = []
+
+    def touch(self, hall_id: int) -> None:
+        self.halls.append(hall_id)
+
+
+def test_a_kiosk_ticket_is_eight_round_trips_once_the_halls_settings_are_kept(deps, demo, tmp_path):
+    from queue_server.services import queue as q
+    from queue_server.services.auth import actor_for_token
+
+    deps.queue_changes = _Later()
+    kiosk = actor_for_token(deps, demo["kiosk_token"])
+    assert kiosk is not None
+    for category in "AB":  # the hall's first change gives it its version row; then settings
+        q.issue_ticket(deps, kiosk, demo["hall"], category)  # are read and kept
+    with counting_trips(deps.db, tmp_path) as trips:
+        ticket = q.issue_ticket(deps, kiosk, demo["hall"], "B")
+    assert ticket["number"] == "B002" and ticket["position"] == 1
+    # BEGIN; the hall's lock with its settings version; the last number; the ticket; its audit
+    # entry; the people ahead with the waiting counts; the hall's version; COMMIT
+    assert trips == [8]
+    assert deps.queue_changes.halls == [demo["hall"]] * 3
