@@ -31,9 +31,10 @@ from ..domain.model import (
 )
 from ..domain.numbering import service_day
 from ..store import tables
-from ..store.db import CONFIG_GENERATION, settings_version, wrote_settings
+from ..store.db import CONFIG_GENERATION, wrote_settings
 from ..store.statements import DriverStatement
 from .bus import Message
+from .versions import settings_version
 
 T = tables.tickets
 C = tables.categories

@@ -39,8 +39,9 @@ CACHED_TABLES = {
 }
 CONFIG_TABLES = frozenset(t for t, key in CACHED_TABLES.items() if key == CONFIG_GENERATION)
 _WRITTEN = "hallq_cached_tables_written"
-# Key, in a session's `info`, of the settings versions of halls it has read (`settings_version`).
-_SETTINGS_VERSIONS = "hallq_settings_versions"
+# Key, in a session's `info`, of the settings versions of halls it has read
+# (services/versions.py `settings_version`).
+SETTINGS_VERSIONS = "hallq_settings_versions"
 
 
 def default_sqlite_url(instance_path: str | Path) -> str:
@@ -171,21 +172,6 @@ def cooperative_postgres_waits() -> bool:
 def wrote_settings(conn: Any) -> bool:
     """Whether the transaction on this connection has written a hall's settings rows."""
     return CONFIG_GENERATION in conn.info.get(_WRITTEN, ())
-
-
-def settings_version(session: Session, hall_id: int) -> int | None:
-    """The hall's settings version (`hall_versions.config`, bumped by triggers on every
-    write to the hall's row, categories, windows and booking rules), as this transaction
-    sees it; None for a hall that has no version row yet. Read with the hall's lock when
-    the transaction took it, else now."""
-    known = session.info.setdefault(_SETTINGS_VERSIONS, {})
-    if hall_id not in known:
-        versions = tables.hall_versions
-        known[hall_id] = session.scalar(
-            select(versions.c.config).where(versions.c.hall_id == hall_id)
-        )
-    version = known[hall_id]
-    return None if version is None else int(version)
 
 
 class FifoLock:
@@ -352,7 +338,8 @@ class Database:
     def lock_hall(self, session: Session, hall_id: int) -> None:
         """Serialise queue changes of one hall across processes (SQLite locks the whole file).
 
-        On PostgreSQL the same round trip reads the hall's settings version (`settings_version`)."""
+        On PostgreSQL the same round trip reads the hall's settings version
+        (services/versions.py `settings_version`)."""
         if not self.is_sqlite:
             halls, versions = tables.halls, tables.hall_versions
             row = session.execute(
@@ -361,7 +348,7 @@ class Database:
                 .where(halls.c.id == hall_id)
                 .with_for_update(of=halls)
             ).first()
-            known = session.info.setdefault(_SETTINGS_VERSIONS, {})
+            known = session.info.setdefault(SETTINGS_VERSIONS, {})
             known[hall_id] = None if row is None else row.config
 
     def lock_names(self, session: Session, *names: str) -> None:
