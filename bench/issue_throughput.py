@@ -18,8 +18,9 @@ when the machine is shared), the server's resident memory, and how fair the serv
 this load (20 clients asking for more than it can do): p99 over p50, the slowest answer, and
 the requests wrk gave up on after 5 s (those are not in its percentiles). Then it counts the
 database round trips of one ticket, in this process through the app on each deployment's
-database (SQLAlchemy's before_cursor_execute, plus the BEGIN, COMMIT and pool pings the driver
-sends), and prints each of issue 17's targets as a ratio of two rows of the same run, the
+database (on PostgreSQL exactly, from libpq's trace of the protocol: every ReadyForQuery, so
+BEGIN, COMMIT and pool pings included; statements beside them by SQLAlchemy's
+before_cursor_execute), and its CPU time there, and prints each of issue 17's targets as a ratio of two rows of the same run, the
 figure it is measured against beside it: the machine may be shared, and only ratios taken in
 one run mean anything then.
 
