@@ -195,6 +195,8 @@ class HallConfig:
     walk_in: dict[datetime, Any] = field(default_factory=dict)
     rows: tuple[Any, ...] = ()  # as read, to tell whether a later read changed anything
     version: int | None = None  # the hall's settings version they were read at
+    # The hall's booking rules by scope (`lookups.load_rules`), read when first needed.
+    booking_rules: dict[Any, Any] | None = None
 
     def category(self, ref: Any) -> Category:
         """An active category by prefix (A) or id, with `find_category`'s refusals."""

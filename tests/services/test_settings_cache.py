@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from queue_server.app import bootstrap
-from queue_server.domain.errors import CapacityReached, NotFound
+from queue_server.domain.errors import CapacityReached, Conflict, NotFound
 from queue_server.services import queue as q
 from queue_server.services import views
 from queue_server.services.auth import actor_for_token
@@ -75,3 +75,35 @@ def test_settings_are_not_read_again_while_nothing_changed(deps, demo):
     q.issue_ticket(deps, kiosk, demo["hall"], "A")
     with deps.db.reading() as s:
         assert views.hall_config(s, demo["hall"]) is kept
+
+
+def test_a_booking_rule_set_by_another_process_refuses_walk_ins_at_once(deps, demo, other, clock):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import insert, select
+
+    from queue_server.store import booking_tables as bt
+
+    clock.current = datetime(2026, 11, 28, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # 5+X
+    kiosk = actor_for_token(deps, demo["kiosk_token"])
+    assert kiosk is not None
+    assert q.issue_ticket(deps, kiosk, demo["hall"], "A")["number"] == "A001"
+    with other.db.transaction() as s:
+        category_a = s.scalar(
+            select(tables.categories.c.id).where(
+                tables.categories.c.hall_id == demo["hall"], tables.categories.c.prefix == "A"
+            )
+        )
+        s.execute(
+            insert(bt.booking_rules).values(
+                hall_id=demo["hall"],
+                category_id=category_a,
+                service_item_id=None,
+                rule={"appointment_only_kinds": ["extra_day"]},
+                updated_at=clock.now(),
+            )
+        )
+    with pytest.raises(Conflict) as refused:
+        q.issue_ticket(deps, kiosk, demo["hall"], "A")
+    assert "仅接待已预约的群众" in refused.value.message
