@@ -18,8 +18,9 @@ when the machine is shared), the server's resident memory, and how fair the serv
 this load (20 clients asking for more than it can do): p99 over p50, the slowest answer, and
 the requests wrk gave up on after 5 s (those are not in its percentiles). Then it counts the
 database round trips of one ticket, in this process through the app on each deployment's
-database (SQLAlchemy's before_cursor_execute, plus the BEGIN, COMMIT and pool pings the driver
-sends), and prints each of issue 17's targets as a ratio of two rows of the same run, the
+database (on PostgreSQL exactly, from libpq's trace of the protocol: every ReadyForQuery, so
+BEGIN, COMMIT and pool pings included; statements beside them by SQLAlchemy's
+before_cursor_execute), and its CPU time there, and prints each of issue 17's targets as a ratio of two rows of the same run, the
 figure it is measured against beside it: the machine may be shared, and only ratios taken in
 one run mean anything then.
 
@@ -149,15 +150,20 @@ def run_hallq(
 
 def in_process(deployment: Any, printer: str | None = None, tickets: int = 300) -> dict[str, float]:
     """A ticket's CPU time and round trips to the database, in this process: the app on the
-    deployment's database (threads, not gevent), kiosk requests through Flask's test client,
-    round the halls. CPU is this process's (the print dispatcher's and printers' threads
-    included, once they are done): without HTTP parsing, but free of other processes' load.
+    deployment's database (threads, not gevent) configured as `hallq serve` runs it (queue
+    figures for screens folded per hall every 0.5 s), kiosk requests through Flask's test
+    client, round the halls. CPU is this process's (the print dispatcher's, printers' and
+    throttle's threads included, once they are done): without HTTP parsing, but free of other
+    processes' load.
 
-    Statements are counted by SQLAlchemy's before_cursor_execute (the issuing statements sent
-    straight to the driver included); a transaction's BEGIN, COMMIT or ROLLBACK, which the
-    driver sends by itself, by the engine's begin/commit/rollback events (not on SQLite, where
-    they are no round trip, nor on autocommit connections); the pool's pre-ping by checkouts.
+    Round trips on PostgreSQL are counted exactly, from libpq's own trace of the protocol: one
+    for every ReadyForQuery the server sends (one per simple query, one per Sync of an extended
+    query), on every connection checked out while the tickets are issued; BEGIN, COMMIT and
+    pool pings included. Statements are counted beside them by SQLAlchemy's
+    before_cursor_execute (the issuing statements sent straight to the driver included).
     """
+    import tempfile
+
     from sqlalchemy import event
 
     instance, env, halls, database_url = deployment
@@ -169,27 +175,32 @@ def in_process(deployment: Any, printer: str | None = None, tickets: int = 300) 
         from queue_server import create_app
 
         app = create_app(
-            {"ASYNC_MODE": "threading", "MESSAGE_QUEUE": None, "PRINTING": printer is not None}
+            {
+                "ASYNC_MODE": "threading",
+                "MESSAGE_QUEUE": None,
+                "PRINTING": printer is not None,
+                "QUEUE_CHANGED_INTERVAL": 0.5,
+            }
         )
     finally:
         os.environ.clear()
         os.environ.update(saved)
     deps = app.extensions["hallq"]
     printing = app.extensions.get("hallq_printing")
-    counts = {"statements": 0, "transaction": 0, "pings": 0}
+    counts = {"statements": 0}
     engines = {id(e): e for e in (deps.db.engine, deps.db.read_engine)}.values()
-    network = not deps.db.is_sqlite
+    traces = Path(tempfile.mkdtemp(prefix="hallq-pq-trace-"))
+    traced: dict[int, Any] = {}
 
     def statement(*_: Any) -> None:
         counts["statements"] += 1
 
-    def transaction(conn: Any) -> None:
-        if network and conn.get_isolation_level() != "AUTOCOMMIT":
-            counts["transaction"] += 1
-
-    def checkout(*_: Any) -> None:
-        if network:
-            counts["pings"] += 1
+    def checkout(dbapi_conn: Any, *_: Any) -> None:
+        pgconn = getattr(dbapi_conn, "pgconn", None)
+        if pgconn is not None and id(dbapi_conn) not in traced:
+            handle = open(traces / f"{len(traced)}.trace", "w")  # noqa: SIM115 - closed below
+            traced[id(dbapi_conn)] = (dbapi_conn, handle)
+            pgconn.trace(handle.fileno())
 
     client = app.test_client()
     post = [
@@ -200,13 +211,12 @@ def in_process(deployment: Any, printer: str | None = None, tickets: int = 300) 
         client.post(path, json={"category": "A"}, headers=headers)
     if printing is not None:
         printing.wait_idle(60)
+    time.sleep(0.6)  # the warm-up's queue figures sent
     for engine in engines:
         event.listen(engine, "before_cursor_execute", statement)
-        event.listen(engine, "begin", transaction)
-        event.listen(engine, "commit", transaction)
-        event.listen(engine, "rollback", transaction)
-        if engine.pool._pre_ping:  # type: ignore[attr-defined]
-            event.listen(engine.pool, "checkout", checkout)
+        for record in list(engine.pool._pool.queue):  # type: ignore[attr-defined]
+            checkout(record.dbapi_connection)  # traced from now: a ping at checkout counts
+        event.listen(engine.pool, "checkout", checkout)
     cpu = time.process_time()
     for number in range(tickets):
         path, headers = post[number % len(post)]
@@ -215,13 +225,33 @@ def in_process(deployment: Any, printer: str | None = None, tickets: int = 300) 
             raise RuntimeError(f"issuing failed: {answer.status_code} {answer.get_data()!r}")
     if printing is not None:
         printing.wait_idle(60)
+    time.sleep(0.6)  # the last queue figures sent (their statements belong to these tickets)
     cpu = time.process_time() - cpu
+    for engine in engines:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine.pool, "checkout", checkout)
+    for dbapi_conn, handle in traced.values():
+        if not dbapi_conn.closed:
+            dbapi_conn.pgconn.untrace()
+        handle.close()
+    trips = sum(
+        "\tReadyForQuery" in line
+        for path in traces.iterdir()
+        for line in path.read_text().splitlines()
+    )
+    for path in traces.iterdir():
+        path.unlink()
+    traces.rmdir()
     if printing is not None:
         printing.close()
+    if deps.queue_changes is not None:
+        deps.queue_changes.close()
     deps.db.dispose()
-    total = sum(counts.values())
-    return {**{k: v / tickets for k, v in counts.items()}, "total": total / tickets,
-            "cpu_ms": cpu / tickets * 1000}  # fmt: skip
+    return {
+        "statements": counts["statements"] / tickets,
+        "total": trips / tickets if traced else float("nan"),
+        "cpu_ms": cpu / tickets * 1000,
+    }
 
 
 def run_bare(work: Path, seconds: float, deployment: Any = None) -> dict[str, Any]:
@@ -324,10 +354,14 @@ def main() -> int:
         " CPU ms a ticket and round trips to the database a ticket"
     )
     for name, count in trips.items():
+        trips_text = (
+            "no network"
+            if count["total"] != count["total"]
+            else f"{count['total']:.1f} round trips"
+        )
         print(
-            f"  {name:<21} {count['cpu_ms']:>5.2f} ms   {count['total']:>4.1f} round trips"
-            f" = {count['statements']:.1f} statements + {count['transaction']:.1f} BEGIN/COMMIT"
-            f" + {count['pings']:.1f} pool pings"
+            f"  {name:<21} {count['cpu_ms']:>5.2f} ms   {count['statements']:>4.1f} statements,"
+            f" {trips_text}"
         )
     print_targets(dict(rows), trips)
     return 0

@@ -61,9 +61,11 @@ def _require_walk_in_category(
     key = ("category", now.replace(second=0, microsecond=0), category.id)
     if key not in config.walk_in:
         hall = config.hall
+        if config.booking_rules is None:  # kept with the settings (same version)
+            config.booking_rules = lookups.load_rules(session, hall.id or 0)
         config.walk_in[key] = walk_in_refusal(  # type: ignore[index]
             hall_schedule(hall, official_calendar(session)),
-            lookups.load_rules(session, hall.id or 0),
+            config.booking_rules,
             category.id or 0,
             now,
             ZoneInfo(hall.timezone),

@@ -99,10 +99,10 @@ class QueueChangedThrottle:
 
     def send(self, hall_id: int) -> None:
         """Read the hall's committed queue figures and publish them now."""
-        with self.deps.db.reading() as session:
-            # The hall, its categories and windows come from the settings cache (a window
-            # opened or paused in this process drops it at once); counts are read now, so the
-            # figures a screen is left with are the committed ones.
+        with self.deps.db.reading(one_snapshot=False) as session:
+            # The hall, its categories and windows come from the settings cache (while the
+            # hall's settings version stays put); counts are read now, so the figures a screen
+            # is left with are the committed ones. Two statements, no transaction around them.
             config = views.hall_config(session, hall_id)
             status = views.QueueStatus(
                 session,

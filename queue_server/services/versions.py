@@ -8,14 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..store import tables
+from ..store.db import SETTINGS_VERSIONS
+from ..store.statements import DriverStatement
 from .bus import Message
 
 V = tables.hall_versions
+
+_BUMP = DriverStatement(
+    update(V)
+    .where(V.c.hall_id == bindparam("hall"))
+    .values(version=V.c.version + 1)
+    .returning(V.c.version)
+)
+_SETTINGS = DriverStatement(select(V.c.config).where(V.c.hall_id == bindparam("hall")))
 
 # Added to the payload of every event a change sends to its hall's rooms.
 KEY = "hall_version"
@@ -23,12 +33,7 @@ KEY = "hall_version"
 
 def bump(session: Session, hall_id: int) -> int:
     """Move the hall's version on; the new version."""
-    version = session.execute(
-        update(V)
-        .where(V.c.hall_id == hall_id)
-        .values(version=V.c.version + 1)
-        .returning(V.c.version)
-    ).scalar()
+    version = _BUMP.scalar(session.connection(), {"hall": hall_id})
     if version is not None:
         return int(version)
     try:
@@ -53,3 +58,15 @@ def tag(messages: Iterable[Message], hall_id: int, version: int) -> list[Message
         else m
         for m in messages
     ]
+
+
+def settings_version(session: Session, hall_id: int) -> int | None:
+    """The hall's settings version (`hall_versions.config`, bumped by triggers on every write
+    to the hall's row, categories, windows and booking rules), as this transaction sees it;
+    None for a hall that has no version row yet. Read with the hall's lock when the
+    transaction took it (store/db.py `lock_hall`), else now."""
+    known = session.info.setdefault(SETTINGS_VERSIONS, {})
+    if hall_id not in known:
+        known[hall_id] = _SETTINGS.scalar(session.connection(), {"hall": hall_id})
+    version = known[hall_id]
+    return None if version is None else int(version)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, literal, null, or_, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -31,9 +31,10 @@ from ..domain.model import (
 )
 from ..domain.numbering import service_day
 from ..store import tables
-from ..store.db import CONFIG_GENERATION
+from ..store.db import CONFIG_GENERATION, wrote_settings
 from ..store.statements import DriverStatement
 from .bus import Message
+from .versions import settings_version
 
 T = tables.tickets
 C = tables.categories
@@ -166,9 +167,12 @@ def forget_service_times(session: Session, hall_id: int) -> None:
 # -- a hall's settings, read once and kept a moment -------------------------------------------
 
 # The hall row, its categories and its windows change rarely (a manager's edit, a window opened)
-# but are read by every ticket issued. Each database object keeps them this long; any write to
-# those tables through it clears them at once (see store/db.py), so one process never reads its
-# own change late. Another process's change is seen within this time.
+# but are read by every ticket issued. Each database object keeps them while the hall's settings
+# version (`hall_versions.config`, bumped by the database's triggers on any write to those rows,
+# whichever process makes it) stays put: the issuing path reads that version with the hall's
+# lock, in the same round trip. Any write through this database object also clears them at once
+# (see store/db.py). A hall without a version row yet (before its first change) is kept this
+# long only.
 CONFIG_SECONDS = 1.0
 
 
@@ -190,6 +194,9 @@ class HallConfig:
     loaded_at: float
     walk_in: dict[datetime, Any] = field(default_factory=dict)
     rows: tuple[Any, ...] = ()  # as read, to tell whether a later read changed anything
+    version: int | None = None  # the hall's settings version they were read at
+    # The hall's booking rules by scope (`lookups.load_rules`), read when first needed.
+    booking_rules: dict[Any, Any] | None = None
 
     def category(self, ref: Any) -> Category:
         """An active category by prefix (A) or id, with `find_category`'s refusals."""
@@ -219,10 +226,12 @@ def hall_config(session: Session, hall_id: int) -> HallConfig:
     configs: dict[int, HallConfig] = cache.setdefault("hall_config", {})
     found = configs.get(hall_id)
     now = time.monotonic()
+    version = settings_version(session, hall_id)
     if (
         found is not None
         and found.generation == generation
-        and now - found.loaded_at < CONFIG_SECONDS
+        and found.version == version
+        and (version is not None or now - found.loaded_at < CONFIG_SECONDS)
     ):
         return found
     conn = session.connection()
@@ -236,9 +245,15 @@ def hall_config(session: Session, hall_id: int) -> HallConfig:
     ).all()
     window_rows = conn.execute(select(W).where(W.c.hall_id == hall_id).order_by(W.c.number)).all()
     rows = (tuple(hall_row), *map(tuple, category_rows), None, *map(tuple, window_rows))
-    if found is not None and found.generation == generation and found.rows == rows:
+    if (
+        found is not None
+        and found.generation == generation
+        and found.version is None
+        and version is None
+        and found.rows == rows
+    ):
         # Nothing changed since: keep the objects and what was worked out from them (this
-        # minute's walk-in verdicts), fresh for another CONFIG_SECONDS.
+        # minute's walk-in verdicts, which the booking rules also decide), for CONFIG_SECONDS.
         found.loaded_at = now
         return found
     config = HallConfig(
@@ -248,9 +263,11 @@ def hall_config(session: Session, hall_id: int) -> HallConfig:
         generation=generation,
         loaded_at=now,
         rows=rows,
+        version=version,
     )
-    # A write that happened while reading bumped the generation: such a read is not kept.
-    if cache.get(CONFIG_GENERATION, 0) == generation:
+    # A write that happened while reading bumped the generation: such a read is not kept, nor
+    # one by a transaction that wrote the settings itself (not committed: it may roll back).
+    if cache.get(CONFIG_GENERATION, 0) == generation and not wrote_settings(conn):
         configs[hall_id] = config
     return config
 
@@ -382,19 +399,27 @@ class QueueStatus:
     def count_ahead(self, ticket: policy.Queued) -> int:
         """People ahead of a ticket, counted by the database (same order as the policy)."""
         lead = timedelta(minutes=self.rules.appointment_lead_minutes)
-        ahead = _AHEAD.scalar(
-            self.connection,
-            {
-                "hall": self.hall.id,
-                "category": ticket.category_id,
-                "day": today(self.hall, self.now),
-                "ticket": ticket.id or 0,
-                "due_by": self.now + lead,
-                "mine": ticket.rank(self.now, self.rules),
-                "key": ticket.sort_key,
-            },
-        )
-        return int(ahead or 0)
+        params = {
+            "hall": self.hall.id,
+            "category": ticket.category_id,
+            "day": today(self.hall, self.now),
+            "ticket": ticket.id or 0,
+            "due_by": self.now + lead,
+            "mine": ticket.rank(self.now, self.rules),
+            "key": ticket.sort_key,
+        }
+        if self._counts is not None:
+            return int(_AHEAD.scalar(self.connection, params) or 0)
+        # The estimate needs the waiting counts too: both in one round trip.
+        ahead = 0
+        counts: dict[int, int] = {}
+        for category_id, n, is_ahead in _AHEAD_AND_COUNTS.rows(self.connection, params):
+            if is_ahead:
+                ahead = int(n or 0)
+            else:
+                counts[int(category_id)] = int(n)
+        self._counts = counts
+        return ahead
 
     def categories_view(self) -> list[dict[str, Any]]:
         """Every active category with its live waiting count and estimated wait."""
@@ -445,6 +470,20 @@ def _ahead_statement() -> Any:
 
 
 _AHEAD = DriverStatement(_ahead_statement())
+# The same and the waiting counts per category in one round trip (a ticket just issued needs
+# both): rows (category, count, False) and one (None, people ahead, True).
+_AHEAD_AND_COUNTS = DriverStatement(
+    union_all(
+        select(T.c.category_id, func.count(), literal(False))
+        .where(
+            T.c.hall_id == bindparam("hall"),
+            T.c.state == TicketState.WAITING,
+            T.c.service_day == bindparam("day", type_=T.c.service_day.type),
+        )
+        .group_by(T.c.category_id),
+        select(null(), _ahead_statement().scalar_subquery(), literal(True)),
+    )
+)
 
 
 def ticket_view(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..domain.errors import Unavailable
@@ -38,6 +39,9 @@ CACHED_TABLES = {
 }
 CONFIG_TABLES = frozenset(t for t, key in CACHED_TABLES.items() if key == CONFIG_GENERATION)
 _WRITTEN = "hallq_cached_tables_written"
+# Key, in a session's `info`, of the settings versions of halls it has read
+# (services/versions.py `settings_version`).
+SETTINGS_VERSIONS = "hallq_settings_versions"
 
 
 def default_sqlite_url(instance_path: str | Path) -> str:
@@ -88,14 +92,52 @@ def make_engine(
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     cooperative_postgres_waits()
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=10,
         max_overflow=20,
-        pool_pre_ping=True,
         connect_args={"connect_timeout": max(1, int(busy_timeout))},
         **options,
     )
+    ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection idle this long is checked (one round trip) before it is handed out.
+PING_AFTER_IDLE_SECONDS = 5.0
+_IDLE_SINCE = "hallq_idle_since"
+
+
+def ping_when_idle(engine: Engine, after: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Check a pooled connection before use only when it has been idle a while.
+
+    SQLAlchemy's `pool_pre_ping` costs a round trip at every checkout, two of them per request
+    that reads and then writes. A connection used moments ago is alive unless the server went
+    away since; then the statement fails, SQLAlchemy sees the disconnect and drops every
+    pooled connection of that moment, and the request gets a clear 503 (one request per
+    process, on a server restart under load). A connection left idle longer (where a restart,
+    a failover or a firewall's idle cut is likely to have happened unseen) is pinged, and
+    replaced by a fresh one when the ping fails, as `pool_pre_ping` does.
+    """
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < after:
+            return  # a new connection, or one in use moments ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            if not engine.dialect.is_disconnect(exc, dbapi_conn, None):  # type: ignore[arg-type]
+                raise
+            alive = False
+        if not alive:
+            # The pool discards this connection and checks out another (a fresh one).
+            raise DisconnectionError("a pooled connection went away while idle")
 
 
 def cooperative_postgres_waits() -> bool:
@@ -125,6 +167,11 @@ def cooperative_postgres_waits() -> bool:
         waiting.DefaultSelector = selectors.DefaultSelector  # type: ignore[misc]
         changed = True
     return changed
+
+
+def wrote_settings(conn: Any) -> bool:
+    """Whether the transaction on this connection has written a hall's settings rows."""
+    return CONFIG_GENERATION in conn.info.get(_WRITTEN, ())
 
 
 class FifoLock:
@@ -191,6 +238,15 @@ class Database:
         self._read_sessions = sessionmaker(
             self.read_engine, expire_on_commit=False, info={"cache": self.cache}
         )
+        self._loose_sessions = (
+            self._read_sessions
+            if self.is_sqlite
+            else sessionmaker(
+                self.read_engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+                info={"cache": self.cache},
+            )
+        )
         # SQLite has one writer: queue writers in this process politely (a gevent-aware lock
         # once monkey-patched) instead of blocking the whole process in the driver, and in
         # the order they came: a writer that just finished does not go before those waiting.
@@ -249,9 +305,14 @@ class Database:
                 lock.release()
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A session for reads only; nothing it changes is kept."""
-        with self._read_sessions() as session:
+    def reading(self, *, one_snapshot: bool = True) -> Iterator[Session]:
+        """A session for reads only; nothing it changes is kept.
+
+        `one_snapshot=False`: on PostgreSQL each statement sees what is committed when it runs
+        (no transaction, so no BEGIN and ROLLBACK round trips), for reads that need no
+        consistency between their statements."""
+        sessions = self._read_sessions if one_snapshot else self._loose_sessions
+        with sessions() as session:
             try:
                 yield session
             except OperationalError as exc:
@@ -275,11 +336,20 @@ class Database:
             ) from exc
 
     def lock_hall(self, session: Session, hall_id: int) -> None:
-        """Serialise queue changes of one hall across processes (SQLite locks the whole file)."""
+        """Serialise queue changes of one hall across processes (SQLite locks the whole file).
+
+        On PostgreSQL the same round trip reads the hall's settings version
+        (services/versions.py `settings_version`)."""
         if not self.is_sqlite:
-            session.execute(
-                select(tables.halls.c.id).where(tables.halls.c.id == hall_id).with_for_update()
-            )
+            halls, versions = tables.halls, tables.hall_versions
+            row = session.execute(
+                select(halls.c.id, versions.c.config)
+                .outerjoin(versions, versions.c.hall_id == halls.c.id)
+                .where(halls.c.id == hall_id)
+                .with_for_update(of=halls)
+            ).first()
+            known = session.info.setdefault(SETTINGS_VERSIONS, {})
+            known[hall_id] = None if row is None else row.config
 
     def lock_names(self, session: Session, *names: str) -> None:
         """Serialise transactions about the same names (a staff number, an address) across

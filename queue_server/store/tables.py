@@ -130,6 +130,10 @@ hall_versions = Table(
     metadata,
     Column("hall_id", ForeignKey("halls.id"), primary_key=True, autoincrement=False),
     Column("version", BigInteger, nullable=False),
+    # Bumped by triggers (migration 0017) on every write to the hall's row, categories,
+    # windows or booking rules: what a process keeps of the hall's settings is valid while
+    # this stays put.
+    Column("config", BigInteger, nullable=False, server_default="0"),
 )
 
 window_posts = Table(
