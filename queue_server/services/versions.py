@@ -7,6 +7,7 @@ takes a fresh snapshot. Kept in the database, so every process and every restart
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -53,7 +54,7 @@ def tag(messages: Iterable[Message], hall_id: int, version: int) -> list[Message
     """The messages, those for the hall's screens (its hall and window rooms) saying the hall
     version they bring their room to."""
     return [
-        Message(m.event, m.room, {**m.payload, KEY: version}, m.device_id)
+        replace(m, payload={**m.payload, KEY: version})
         if m.room == f"hall:{hall_id}" or m.room.startswith("window:")
         else m
         for m in messages

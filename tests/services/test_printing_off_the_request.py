@@ -14,7 +14,7 @@ from sqlalchemy import update
 from devices.printer import DummyPrinterLink
 from queue_server.services import issuing
 from queue_server.services.context import Actor
-from queue_server.services.printing import PrintDispatcher
+from queue_server.services.printing import KioskTicket, PrintDispatcher
 from queue_server.store import tables
 
 
@@ -95,3 +95,13 @@ def test_the_ticket_prints_the_place_the_kiosk_showed(deps, demo):
             assert view["phone_url"].encode() in data
     finally:
         printing.close()
+
+
+def test_a_kiosk_ticket_hands_its_print_content_to_the_printer_with_its_message(deps, demo):
+    """What the kiosk showed travels with the committed `ticket_issued`, so the print worker
+    prints it without reading the ticket again (the screens' version tag keeps it too)."""
+    view = issuing.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
+    issued = [m for m in deps.bus.events("ticket_issued") if m.device_id == demo["kiosk_id"]]
+    assert issued, "the kiosk's ticket_issued reaches the device workers"
+    content = [m.detail for m in issued if isinstance(m.detail, KioskTicket)]
+    assert content and all(view["number"] in repr(c.content) for c in content)
