@@ -7,6 +7,8 @@ kiosk with the receipt's QR code and the clerk who calls it hands the case out."
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import shutil
@@ -22,6 +24,7 @@ from .conftest import (
     Server,
     axe_audit,
     screenshot,
+    sign_in_console,
     sign_in_counter,
 )
 
@@ -246,3 +249,16 @@ def test_a_case_from_the_window_through_two_departments_to_the_pickup(hall, new_
     assert "已出件" in counter.inner_text("#case-state")
     phone.reload()
     phone.wait_for_selector("#case-page[data-state=delivered]")
+
+    # -- the console's report counts it: decided within its promised days ----------------------
+    console = sign_in_console(new_page(1366, 900), srv)
+    reply = console.request.get(
+        f"{srv.url}/admin/halls/{srv.demo['hall']}/cases/report.csv?period=day&by=item"
+    )
+    assert reply.ok and reply.headers["content-type"] == "text/csv; charset=utf-8"
+    lines = list(csv.reader(io.StringIO(reply.text().lstrip("\ufeff"))))
+    header = lines[1]
+    row_of_item = next(line for line in lines[2:] if line[0] == ITEM)
+    figures = dict(zip(header, row_of_item, strict=True))
+    assert figures["办结 Decided"] == "1" and figures["按时办结 On time"] == "1", figures
+    assert figures["按时办结率(%) On-time rate (%)"] == "100.0", figures
