@@ -33,11 +33,18 @@
       return { socket: null, state: state, now: function () { return new Date(); } };
     }
     var socket = window.io("/live", {
+      // Straight onto a websocket (one request, where a polling handshake upgraded later takes
+      // four or five); long-polling where websockets do not get through.
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
       reconnection: true,
-      reconnectionDelay: 300,
-      reconnectionDelayMax: 2000,
-      randomizationFactor: 0.3,
-      timeout: 4000,
+      // After a restart every screen comes back at once: spread them out (the first retry
+      // after 0.25-0.75 s, then doubling to at most 3 s, each delay ±50 %), and give a busy
+      // server 20 s to answer instead of giving up and asking again.
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 3000,
+      randomizationFactor: 0.5,
+      timeout: 20000,
     });
 
     function setOnline(online) {
