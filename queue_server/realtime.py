@@ -10,7 +10,7 @@ from typing import Any
 
 import socketio as python_socketio
 from flask import Flask, request
-from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room, rooms
+from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room
 from sqlalchemy import select
 
 from .domain.errors import InvalidInput, NotFound, QueueError, in_english
@@ -122,6 +122,9 @@ FLOOD_MESSAGES = 30
 FLOOD_SECONDS = 10.0
 MAX_ROOMS = 8
 _recent: dict[str, deque[float]] = defaultdict(deque)
+# The rooms each connection of this process has joined (python-socketio's `rooms()` looks
+# through every room of the namespace, one per connection at least, for each join).
+_joined: dict[str, set[str]] = defaultdict(set)
 
 
 def flooding(sid: str) -> bool:
@@ -151,6 +154,7 @@ def guard() -> bool:
 def on_disconnect(*_: Any) -> None:
     """Forget a client's message history."""
     _recent.pop(request.sid, None)  # type: ignore[attr-defined]
+    _joined.pop(request.sid, None)  # type: ignore[attr-defined]
 
 
 def _positive_id(kind: str, value: Any) -> int:
@@ -273,7 +277,7 @@ def on_join(data: Any) -> dict[str, Any]:
     """Join a room: the snapshot comes first, then the room's events."""
     if not guard():
         return {"ok": False, **_error("too_many", "请求过于频繁", "Too many messages")}
-    if len(rooms()) > MAX_ROOMS:  # its own sid counts as one room
+    if len(_joined.get(request.sid, ())) >= MAX_ROOMS:  # type: ignore[attr-defined]
         reply = _error("too_many_rooms", "加入的房间过多", f"At most {MAX_ROOMS} rooms per client")
         emit("error", reply)
         return {"ok": False, **reply}
@@ -303,6 +307,7 @@ def on_join(data: Any) -> dict[str, Any]:
 
 def _join(room: str, snapshot: dict[str, Any]) -> None:
     join_room(room)
+    _joined[request.sid].add(room)  # type: ignore[attr-defined]
     # Straight to this connection, never through the message queue: it is here.
     emit("snapshot", {"room": room, **snapshot}, ignore_queue=True)
 
@@ -333,6 +338,7 @@ def on_leave(data: Any) -> dict[str, Any]:
         ((kind, value),) = data.items()
         if kind in ("hall", "window", "ticket"):
             leave_room(f"{kind}:{value}")
+            _joined[request.sid].discard(f"{kind}:{value}")  # type: ignore[attr-defined]
             return {"ok": True}
     return {"ok": False, **_error("invalid", "离开请求无效", "Invalid leave request")}
 

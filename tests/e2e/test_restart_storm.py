@@ -305,3 +305,53 @@ def test_joins_close_together_share_a_snapshot_that_is_never_older_than_the_last
     assert waiting_a(join()) == 1  # shared: shown the hall as of less than the period ago
     clock.advance(seconds=60)
     assert waiting_a(join()) == 0
+
+
+def test_an_event_of_the_hall_arriving_from_anywhere_ends_the_sharing_at_once(
+    live_client, api, deps, monkeypatch
+):
+    """A change made by another process reaches this one as an event in the hall's room (the
+    message queue): the next join reads the hall again, though the sharing would go on."""
+    from sqlalchemy import update
+
+    from queue_server import realtime
+    from queue_server.store import tables
+
+    monkeypatch.setattr(realtime, "SNAPSHOT_REUSE_SECONDS", 60.0)
+    hall = api.demo["hall"]
+
+    def waiting_a() -> int:
+        screen = live_client()
+        screen.emit("join", {"hall": hall}, namespace=NAMESPACE)
+        snapshot = screen.get_received(NAMESPACE)[0]["args"][0]
+        return next(c["waiting"] for c in snapshot["categories"] if c["prefix"] == "A")
+
+    assert waiting_a() == 0
+    api.issue("A")  # heard here: read again
+    assert waiting_a() == 1
+    # Another process cancels it: the row changed, its event is still on the way.
+    with deps.db.transaction() as session:
+        session.execute(update(tables.tickets).values(state="cancelled"))
+    assert waiting_a() == 1  # nothing heard yet: shared
+    realtime.socketio.emit("queue_changed", {"hall": hall}, to=f"hall:{hall}", namespace=NAMESPACE)
+    assert waiting_a() == 0  # its event arrived: read again
+
+
+def test_the_rooms_of_a_deployment_with_a_message_queue_count_the_events_of_other_processes():
+    """What arrives from another process through Redis counts for the room it is for."""
+    from queue_server import realtime
+
+    rooms = realtime._QueuedRooms("redis://127.0.0.1:1/0", channel="hallq-test")  # never used
+    before = realtime.heard("hall:7"), realtime.heard("hall:8")
+    rooms._handle_emit(
+        {
+            "method": "emit",
+            "event": "ticket_called",
+            "data": [{"number": "A001"}],
+            "namespace": NAMESPACE,
+            "room": "hall:7",
+            "host_id": "another process",
+        }
+    )
+    assert realtime.heard("hall:7") == before[0] + 1
+    assert realtime.heard("hall:8") == before[1] or hash("hall:7") % 4096 == hash("hall:8") % 4096
