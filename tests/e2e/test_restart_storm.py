@@ -355,3 +355,36 @@ def test_the_rooms_of_a_deployment_with_a_message_queue_count_the_events_of_othe
     )
     assert realtime.heard("hall:7") == before[0] + 1
     assert realtime.heard("hall:8") == before[1] or hash("hall:7") % 4096 == hash("hall:8") % 4096
+
+
+def test_a_thousand_screens_connecting_at_once_to_a_busy_server_wait_their_turn():
+    """Right after a restart every screen connects before the server accepts any: each waits
+    in the listen queue; none is dropped to retry seconds later (gevent's default queue is
+    128 long)."""
+    import selectors
+    import socket
+
+    from queue_server.cli import _make_server
+
+    server = _make_server(lambda environ, start_response: [], "127.0.0.1", 0)
+    server.init_socket()  # listening, never accepting: a server still busy starting
+    port = server.socket.getsockname()[1]
+    screens = [socket.socket() for _ in range(1000)]
+    try:
+        for screen in screens:
+            screen.setblocking(False)
+            screen.connect_ex(("127.0.0.1", port))
+        connected: set[int] = set()
+        with selectors.DefaultSelector() as selector:
+            for screen in screens:
+                selector.register(screen, selectors.EVENT_WRITE)
+            deadline = time.monotonic() + 5
+            while len(connected) < len(screens) and time.monotonic() < deadline:
+                for key, _ in selector.select(timeout=0.2):
+                    connected.add(key.fd)
+                    selector.unregister(key.fileobj)
+        assert len(connected) == len(screens), f"{len(screens) - len(connected)} left waiting"
+    finally:
+        for screen in screens:
+            screen.close()
+        server.close()
