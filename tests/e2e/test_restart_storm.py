@@ -3,8 +3,9 @@ themselves, re-join their hall and get a snapshot of the state as it is now (cha
 server was down) within 5 s; every call made afterwards reaches every one of them.
 
 The clients are python-socketio clients on the websocket transport, spread over a few client
-processes (this file run as a script), reconnecting as the lobby display does
-(static/display/live.js: first retry after 0.3 s, then at most every 2 s). Only 127.0.0.1.
+processes (this file run as a script), reconnecting by themselves and joining again (first
+retry after 0.3 s, then at most every 2 s; the lobby display, static/display/live.js, spreads
+its retries wider: 0.5 s ±50 % doubling to 3 s). Only 127.0.0.1.
 """
 
 from __future__ import annotations
