@@ -215,8 +215,8 @@ def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]
     """
     shared = d.db.cache.setdefault(_SNAPSHOTS, {})
     room = f"hall:{hall_id}"
-    for _ in range(20):
-        version = (heard(room), d.db.cache.get(CONFIG_GENERATION, 0))
+
+    def fitting(version: tuple[int, int]) -> dict[str, Any] | None:
         found = shared.get(hall_id)
         if found is not None:
             taken_version, taken, taken_now, snapshot = found
@@ -226,14 +226,26 @@ def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]
                 and timedelta(0) <= now - taken_now < timedelta(seconds=SNAPSHOT_REUSE_SECONDS)
             ):
                 return {**snapshot, "server_time": views.iso(now)}
+        return None
+
+    while True:
+        version = (heard(room), d.db.cache.get(CONFIG_GENERATION, 0))
+        found = fitting(version)
+        if found is not None:
+            return found
         with _reading_lock:
             reading = _reading.get(hall_id)
             if reading is None:
                 reading = _reading[hall_id] = threading.Event()
                 break
-        reading.wait(5)  # another join reads this hall now: share what it reads
-    else:
-        reading = None
+        # Another join reads this hall now: share what it reads, if nothing was heard between
+        # the start of its read and this join's arrival (what is heard later, the join's own
+        # check sees). Never more than one read of a hall at a time: under a storm with
+        # events arriving, every join reading for itself took all the database's connections.
+        reading.wait(5)
+        found = fitting(version)
+        if found is not None:
+            return found
     try:
         with d.db.reading() as session:
             # The version first: the state read next is at least as new.
@@ -243,10 +255,9 @@ def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]
         shared[hall_id] = (version, time.monotonic(), now, snapshot)
         return snapshot
     finally:
-        if reading is not None:
-            with _reading_lock:
-                _reading.pop(hall_id, None)
-            reading.set()
+        with _reading_lock:
+            _reading.pop(hall_id, None)
+        reading.set()
 
 
 # The halls whose snapshot a join is reading now (the others wait for it): guarded by a lock
