@@ -181,7 +181,9 @@ def measure(servers: list[b.Server], demo: dict[str, Any], args: Any) -> dict[st
         for server in servers:
             server.stop()
         prober = Prober(servers, demo).start()
-        starting = [threading.Thread(target=server.start, args=("/healthz", 300)) for server in servers]
+        starting = [
+            threading.Thread(target=server.start, args=("/healthz", 300)) for server in servers
+        ]
         for thread in starting:  # every server at once, as after a machine's restart
             thread.start()
         for thread in starting:
