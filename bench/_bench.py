@@ -147,9 +147,9 @@ def hallq_env(
     return env
 
 
-def hallq(env: dict[str, str], *args: str) -> str:
+def hallq(env: dict[str, str], *args: str, timeout: float = 300) -> str:
     """Run a hallq command; its output."""
-    done = subprocess.run([HALLQ, *args], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run([HALLQ, *args], env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"hallq {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return done.stdout
@@ -158,7 +158,10 @@ def hallq(env: dict[str, str], *args: str) -> str:
 def seed_halls(env: dict[str, str], halls: int) -> list[dict[str, Any]]:
     """Migrate and seed `halls` demo halls; their credentials."""
     hallq(env, "db", "upgrade")
-    seeded = json.loads(hallq(env, "demo", "--json", "--halls", str(halls)))
+    # A city of halls takes minutes to seed on a busy machine.
+    seeded = json.loads(
+        hallq(env, "demo", "--json", "--halls", str(halls), timeout=300 + 20 * halls)
+    )
     return list(seeded["halls"]) if "halls" in seeded else [seeded]
 
 

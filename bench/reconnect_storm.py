@@ -2,9 +2,9 @@
 the Redis message queue.
 
 Two `hallq serve` processes on one PostgreSQL database and one Redis channel; several client
-processes hold the screens between them (python-socketio asyncio clients on the websocket
-transport, half on each server, all in one hall's room), reconnecting as the lobby display does
-(static/display/live.js: first retry after 0.3 s, then at most every 2 s, with jitter, 4 s for a
+processes hold the screens between them (`_screen.py`: the Socket.IO protocol over a
+websocket, half on each server, all in one hall's room), reconnecting as the lobby display does
+(static/common/live.js: first retry after 0.5 s ±50 %, doubling to at most 3 s, 20 s for a
 handshake) and joining their hall again on every connect. Both servers are stopped and started again on the
 same ports; from the moment they answer again, every screen's fresh snapshot is timed, while a
 kiosk takes tickets and a page asks for the hall list on each server, one request after another,
@@ -19,7 +19,7 @@ Run from the repository root: .venv/bin/python bench/reconnect_storm.py [--scree
 from __future__ import annotations
 
 import argparse
-import contextlib
+import asyncio
 import json
 import resource
 import subprocess
@@ -40,63 +40,28 @@ NAMESPACE = "/live"
 def client_process(url: str, hall: int, count: int) -> int:
     """Hold `count` screens; print READY once each has a snapshot; on REPORT print the
     wall-clock times of every screen's snapshots; on STOP end."""
-    import asyncio
-
     return asyncio.run(_screens(url, hall, count))
 
 
 async def _screens(url: str, hall: int, count: int) -> int:
-    import asyncio
-    import random
+    import aiohttp
+    from _screen import is_event, keep_connected
 
     snapshots: list[list[float]] = [[] for _ in range(count)]
     stopping = asyncio.Event()
+    # Enough sockets for every screen of this process; one HTTP session for all of them.
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    session = aiohttp.ClientSession(connector=connector)
 
     async def screen(index: int) -> None:
-        """One screen: connect, join, and on every disconnect connect again as live.js does
-        (first after 0.3 s, doubling to at most 2 s, ±30 %; a handshake may take 4 s). The
-        client's own reconnection is not used: it gives a handshake 1 s, which a loaded
-        server misses again and again."""
-        import socketio
-
+        """One screen: connect, join, and on every loss connect again as live.js does."""
         await asyncio.sleep(index * 0.01)  # the screens were switched on over a while
-        delay = 0.3
-        while not stopping.is_set():
-            client = socketio.AsyncClient(reconnection=False)
-            gone = asyncio.Event()
 
-            async def on_connect(client: Any = client) -> None:
-                await client.emit("join", {"hall": hall}, namespace=NAMESPACE)
-
-            async def on_snapshot(_: dict[str, Any]) -> None:
+        def on_packet(text: str) -> None:
+            if is_event(text, "snapshot"):
                 snapshots[index].append(time.time())
 
-            async def on_disconnect(*_: Any, gone: asyncio.Event = gone) -> None:
-                gone.set()
-
-            client.on("connect", on_connect, namespace=NAMESPACE)
-            client.on("snapshot", on_snapshot, namespace=NAMESPACE)
-            client.on("disconnect", on_disconnect, namespace=NAMESPACE)
-            try:
-                await client.connect(
-                    url, transports=["websocket"], namespaces=[NAMESPACE], wait_timeout=4
-                )
-            except Exception:  # refused, or no answer in time: try again later
-                with contextlib.suppress(Exception):
-                    await client.disconnect()
-            else:
-                delay = 0.3
-                stop = asyncio.ensure_future(stopping.wait())
-                await asyncio.wait(
-                    [asyncio.ensure_future(gone.wait()), stop],
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                if stopping.is_set():
-                    with contextlib.suppress(Exception):
-                        await client.disconnect()
-                    return
-            await asyncio.sleep(min(delay, 2.0) * (1 + 0.3 * (2 * random.random() - 1)))
-            delay *= 2
+        await keep_connected(session, url, [{"hall": hall}], on_packet, stopping)
 
     tasks = [asyncio.ensure_future(screen(i)) for i in range(count)]
     while not all(snapshots):
@@ -110,6 +75,7 @@ async def _screens(url: str, hall: int, count: int) -> int:
         print(json.dumps(snapshots), flush=True)
     stopping.set()
     await asyncio.wait(tasks, timeout=20)
+    await session.close()
     return 0
 
 
@@ -215,7 +181,9 @@ def measure(servers: list[b.Server], demo: dict[str, Any], args: Any) -> dict[st
         for server in servers:
             server.stop()
         prober = Prober(servers, demo).start()
-        starting = [threading.Thread(target=server.start) for server in servers]
+        starting = [
+            threading.Thread(target=server.start, args=("/healthz", 300)) for server in servers
+        ]
         for thread in starting:  # every server at once, as after a machine's restart
             thread.start()
         for thread in starting:
@@ -277,7 +245,7 @@ def main() -> int:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 8192)), hard))
     print(b.machine())
     print(
-        f"screens: {args.screens} python-socketio asyncio clients (websocket) in "
+        f"screens: {args.screens} screens (bench/_screen.py: Socket.IO over websocket) in "
         f"{args.processes} processes, one hall room, spread over {args.servers} hallq serve "
         "processes on PostgreSQL + Redis\n"
     )

@@ -212,7 +212,15 @@ def _make_server(app: Any, host: str, port: int) -> Any:
                 self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().handle()
 
-    return pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
+    # After a restart every screen connects at once: gevent's listen backlog (128) would drop
+    # the connections beyond it until their TCP retries, seconds later.
+    return pywsgi.WSGIServer(
+        (host, port), app, handler_class=NoDelayHandler, log=None, backlog=LISTEN_BACKLOG
+    )
+
+
+# Connections waiting to be accepted (the kernel caps it at net.core.somaxconn, 4096 here).
+LISTEN_BACKLOG = 2048
 
 
 @cli.command()

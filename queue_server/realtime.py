@@ -8,8 +8,9 @@ from collections import defaultdict, deque
 from datetime import datetime, timedelta
 from typing import Any
 
+import socketio as python_socketio
 from flask import Flask, request
-from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room, rooms
+from flask_socketio import SocketIO, disconnect, emit, join_room, leave_room
 from sqlalchemy import select
 
 from .domain.errors import InvalidInput, NotFound, QueueError, in_english
@@ -26,15 +27,57 @@ NAMESPACE = "/live"
 socketio = SocketIO()
 
 # A late joiner must get its snapshot before any event of its room: joining and sending the
-# snapshot happen under the same lock that local publishing takes, and only if nothing was
-# published since the snapshot was read.
+# snapshot happen under the same lock that delivering events to this process's connections
+# takes, and only if no event of the room was delivered here since the snapshot was read.
 _publish_lock = threading.RLock()
-# Bumped by every local publish: a hall snapshot read before it may no longer be true.
-_published = 0
 # A burst of joins to one hall (every screen reconnecting after a restart) shares a snapshot for
-# this long while nothing is published; each join still gets it before any later event.
+# this long while no event of the hall arrives; each join still gets it before any later event.
 SNAPSHOT_REUSE_SECONDS = 1.0
 _SNAPSHOTS = "hall_snapshots"
+
+
+# What this process has delivered to its connections, counted per room (rooms hashed into a
+# fixed number of counters, so a ticket's room costs nothing once gone; two rooms sharing a
+# counter only cost a join one more read). Every event reaches the connections here through
+# `_Rooms.emit` or, with a message queue, `_QueuedRooms._handle_emit`, whichever process made
+# it: a snapshot read while its room's count stayed put is still true for that room's
+# connections, to the last event they were sent.
+_HEARD_SLOTS = 4096
+_heard = [0] * _HEARD_SLOTS
+
+
+def heard(room: str) -> int:
+    """How many events this process has delivered to `room` so far (or to a room sharing
+    its counter)."""
+    return _heard[hash(room) % _HEARD_SLOTS]
+
+
+def _hear(room: Any) -> None:
+    if isinstance(room, str):
+        _heard[hash(room) % _HEARD_SLOTS] += 1
+    else:  # to everyone, or to a list of rooms: every count moves
+        for slot in range(_HEARD_SLOTS):
+            _heard[slot] += 1
+
+
+class _Rooms(python_socketio.Manager):
+    """The rooms of one process without a message queue, counting what they are sent."""
+
+    def emit(self, event: str, data: Any, namespace: Any, room: Any = None, **kwargs: Any) -> Any:
+        to = kwargs.pop("to", None) or room
+        with _publish_lock:
+            _hear(to)
+            return super().emit(event, data, namespace, room=to, **kwargs)
+
+
+class _QueuedRooms(python_socketio.RedisManager):
+    """The rooms of one process of several on the Redis message queue, counting what they are
+    sent: this process's own events and those of the others as they arrive."""
+
+    def _handle_emit(self, message: dict[str, Any]) -> None:
+        with _publish_lock:
+            _hear(message.get("room"))
+            super()._handle_emit(message)
 
 
 # The events a lobby waits for. Within one change (call-next finishes a ticket, calls the next
@@ -46,11 +89,9 @@ URGENT = frozenset({"ticket_called", "ticket_recalled"})
 
 def publish(messages: list[Message]) -> None:
     """Send committed messages to their rooms (through Redis when running at scale)."""
-    global _published
     urgent = [m for m in messages if m.event in URGENT]
     rest = [m for m in messages if m.event not in URGENT] if urgent else messages
     with _publish_lock:
-        _published += 1
         for message in urgent:
             _emit(message)
         if urgent and rest:
@@ -81,6 +122,9 @@ FLOOD_MESSAGES = 30
 FLOOD_SECONDS = 10.0
 MAX_ROOMS = 8
 _recent: dict[str, deque[float]] = defaultdict(deque)
+# The rooms each connection of this process has joined (python-socketio's `rooms()` looks
+# through every room of the namespace, one per connection at least, for each join).
+_joined: dict[str, set[str]] = defaultdict(set)
 
 
 def flooding(sid: str) -> bool:
@@ -110,6 +154,7 @@ def guard() -> bool:
 def on_disconnect(*_: Any) -> None:
     """Forget a client's message history."""
     _recent.pop(request.sid, None)  # type: ignore[attr-defined]
+    _joined.pop(request.sid, None)  # type: ignore[attr-defined]
 
 
 def _positive_id(kind: str, value: Any) -> int:
@@ -161,19 +206,21 @@ def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
 def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]:
     """A hall's snapshot, shared by joins close together while the hall stays as it was.
 
-    Every change a hall's screens hear of moves its version (`services/versions.py`) in the
-    database, whichever process made it; a snapshot is shared while that version, this
-    process's own publishing (`_published`) and its settings writes (`CONFIG_GENERATION`)
-    stay put, for at most `SNAPSHOT_REUSE_SECONDS` by the clock and the hall's clock. Every
-    screen reconnecting after a restart, on any number of processes, reads the hall's version
-    (one row) rather than its whole state, and while one join reads the state the others of
-    that hall wait for it instead of reading it too. No lock is held while reading.
+    A snapshot is shared while no event of the hall's room has reached this process's
+    connections since it was read (`heard`: this process's own changes and, through the
+    message queue, those of every other process), nor a settings write of this process
+    (`CONFIG_GENERATION`), for at most `SNAPSHOT_REUSE_SECONDS` by the clock and the hall's
+    clock. Every screen reconnecting after a restart, on any number of processes, costs no
+    read of the database while its hall's snapshot is shared, and while one join reads the
+    state the others of that hall wait for it instead of reading it too. No lock is held while
+    reading. (A change whose event has not reached this process yet is not in a shared
+    snapshot, and the joining screen is in the room when the event arrives; a change whose
+    event was lost shows once the sharing ends, and in the screen's version check.)
     """
     shared = d.db.cache.setdefault(_SNAPSHOTS, {})
-    for _ in range(20):
-        with d.db.reading() as session:
-            hall_version = versions.current(session, hall_id)
-        version = (hall_version, _published, d.db.cache.get(CONFIG_GENERATION, 0))
+    room = f"hall:{hall_id}"
+
+    def fitting(version: tuple[int, int]) -> dict[str, Any] | None:
         found = shared.get(hall_id)
         if found is not None:
             taken_version, taken, taken_now, snapshot = found
@@ -183,25 +230,38 @@ def shared_hall_snapshot(d: Deps, hall_id: int, now: datetime) -> dict[str, Any]
                 and timedelta(0) <= now - taken_now < timedelta(seconds=SNAPSHOT_REUSE_SECONDS)
             ):
                 return {**snapshot, "server_time": views.iso(now)}
+        return None
+
+    while True:
+        version = (heard(room), d.db.cache.get(CONFIG_GENERATION, 0))
+        found = fitting(version)
+        if found is not None:
+            return found
         with _reading_lock:
             reading = _reading.get(hall_id)
             if reading is None:
                 reading = _reading[hall_id] = threading.Event()
                 break
-        reading.wait(5)  # another join reads this hall now: share what it reads
-    else:
-        reading = None
+        # Another join reads this hall now: share what it reads, if nothing was heard between
+        # the start of its read and this join's arrival (what is heard later, the join's own
+        # check sees). Never more than one read of a hall at a time: under a storm with
+        # events arriving, every join reading for itself took all the database's connections.
+        reading.wait(5)
+        found = fitting(version)
+        if found is not None:
+            return found
     try:
         with d.db.reading() as session:
+            # The version first: the state read next is at least as new.
+            hall_version = versions.current(session, hall_id)
             snapshot = views.hall_snapshot(session, views.get_hall(session, hall_id), now)
         snapshot["version"] = hall_version
         shared[hall_id] = (version, time.monotonic(), now, snapshot)
         return snapshot
     finally:
-        if reading is not None:
-            with _reading_lock:
-                _reading.pop(hall_id, None)
-            reading.set()
+        with _reading_lock:
+            _reading.pop(hall_id, None)
+        reading.set()
 
 
 # The halls whose snapshot a join is reading now (the others wait for it): guarded by a lock
@@ -232,7 +292,7 @@ def on_join(data: Any) -> dict[str, Any]:
     """Join a room: the snapshot comes first, then the room's events."""
     if not guard():
         return {"ok": False, **_error("too_many", "请求过于频繁", "Too many messages")}
-    if len(rooms()) > MAX_ROOMS:  # its own sid counts as one room
+    if len(_joined.get(request.sid, ())) >= MAX_ROOMS:  # type: ignore[attr-defined]
         reply = _error("too_many_rooms", "加入的房间过多", f"At most {MAX_ROOMS} rooms per client")
         emit("error", reply)
         return {"ok": False, **reply}
@@ -240,11 +300,13 @@ def on_join(data: Any) -> dict[str, Any]:
         # The snapshot is read without holding up publishing; it is sent, and the room joined,
         # under the lock only if nothing was published here meanwhile (else it is read again),
         # so it still comes before any later event of the room.
+        kind, value = _one_room(data)
+        asked = f"{kind}:{value}"
         for _ in range(JOIN_TRIES):
-            published = _published
+            before = heard(asked)
             room, snapshot = room_snapshot(data)
             with _publish_lock:
-                if published == _published:
+                if before == heard(room):
                     _join(room, snapshot)
                     break
         else:
@@ -260,12 +322,13 @@ def on_join(data: Any) -> dict[str, Any]:
 
 def _join(room: str, snapshot: dict[str, Any]) -> None:
     join_room(room)
+    _joined[request.sid].add(room)  # type: ignore[attr-defined]
     # Straight to this connection, never through the message queue: it is here.
     emit("snapshot", {"room": room, **snapshot}, ignore_queue=True)
 
 
-# How often a join reads its snapshot again because something was published meanwhile, before
-# it reads under the publishing lock.
+# How often a join reads its snapshot again because an event of its room arrived meanwhile,
+# before it reads under the publishing lock.
 JOIN_TRIES = 3
 
 
@@ -290,6 +353,7 @@ def on_leave(data: Any) -> dict[str, Any]:
         ((kind, value),) = data.items()
         if kind in ("hall", "window", "ticket", "backoffice", "case"):
             leave_room(f"{kind}:{value}")
+            _joined[request.sid].discard(f"{kind}:{value}")  # type: ignore[attr-defined]
             return {"ok": True}
     return {"ok": False, **_error("invalid", "离开请求无效", "Invalid leave request")}
 
@@ -313,14 +377,18 @@ def on_unknown(event: str, *args: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach Socket.IO to the app and its message queue."""
-    # Flask-SocketIO keeps the message queue of an earlier app when the next one has none: an
-    # app without a queue must start without one (one process builds several apps in tests).
-    socketio.server_options.pop("client_manager", None)
+    # Flask-SocketIO keeps the options of an earlier app (one process builds several apps in
+    # tests): each app brings its own rooms, and its own message queue or none. The rooms are
+    # ours (`_Rooms`, `_QueuedRooms`: they count what each room is sent); the message queue is
+    # Redis (README: HALLQ_MESSAGE_QUEUE).
+    for option in ("client_manager", "message_queue", "channel"):
+        socketio.server_options.pop(option, None)
+    queue = app.config.get("MESSAGE_QUEUE")
+    channel = app.config.get("MESSAGE_QUEUE_CHANNEL") or "hallq"
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
-        message_queue=app.config.get("MESSAGE_QUEUE"),
-        channel=app.config.get("MESSAGE_QUEUE_CHANNEL") or "hallq",
+        client_manager=_QueuedRooms(queue, channel=channel) if queue else _Rooms(),
         cors_allowed_origins=app.config.get("CORS_ORIGINS", []),
         max_http_buffer_size=64 * 1024,
         ping_interval=10,

@@ -536,25 +536,53 @@ def window_brief(window: Window) -> dict[str, Any]:
 
 def window_view(session: Session, window: Window) -> dict[str, Any]:
     """A window as its display and the lobby screen show it."""
-    clerk = session.get(Clerk, window.active_clerk_id) if window.active_clerk_id else None
-    current = session.scalars(
-        select(Ticket)
-        .where(
-            T.c.window_id == window.id,
-            T.c.state.in_([TicketState.CALLED, TicketState.SERVING]),
-        )
-        .limit(1)
-    ).first()
-    category_names = []
-    if window.category_ids:
-        names = dict(
+    return window_views(session, [window])[0]
+
+
+def window_views(session: Session, windows: list[Window]) -> list[dict[str, Any]]:
+    """Windows as `window_view` shows them, read together: three queries for any number of
+    windows (a hall's snapshot, read again by every screen of a city after a restart)."""
+    clerk_ids = {w.active_clerk_id for w in windows if w.active_clerk_id}
+    clerks = (
+        {c.id: c for c in session.scalars(select(Clerk).where(tables.clerks.c.id.in_(clerk_ids)))}
+        if clerk_ids
+        else {}
+    )
+    current: dict[int, Ticket] = {}
+    if windows:
+        for ticket in session.scalars(
+            select(Ticket).where(
+                T.c.window_id.in_([w.id for w in windows]),
+                T.c.state.in_([TicketState.CALLED, TicketState.SERVING]),
+            )
+        ):
+            current.setdefault(ticket.window_id or 0, ticket)
+    category_ids = {c for w in windows for c in w.category_ids}
+    names = (
+        dict(
             session.execute(
                 select(tables.categories.c.id, tables.categories.c.name).where(
-                    tables.categories.c.id.in_(window.category_ids)
+                    tables.categories.c.id.in_(category_ids)
                 )
             ).all()
         )
-        category_names = [names[c] for c in window.category_ids if c in names]
+        if category_ids
+        else {}
+    )
+    return [
+        _window_view(
+            w,
+            clerks.get(w.active_clerk_id) if w.active_clerk_id else None,
+            current.get(w.id or 0),
+            [names[c] for c in w.category_ids if c in names],
+        )
+        for w in windows
+    ]
+
+
+def _window_view(
+    window: Window, clerk: Clerk | None, current: Ticket | None, category_names: list[str]
+) -> dict[str, Any]:
     type_zh, type_en = WINDOW_TYPE_NAMES[window.type]
     return {
         "id": window.id,
@@ -628,7 +656,7 @@ def hall_snapshot(session: Session, hall: Hall, now: datetime) -> dict[str, Any]
         "hall": {**hall_view(hall), "notice": hall.notice},
         "service_day": today(hall, now).isoformat(),
         "categories": status.categories_view(),
-        "windows": [window_view(session, w) for w in status.windows],
+        "windows": window_views(session, status.windows),
         "recent_calls": recent_calls(session, hall, now),
         "server_time": iso(now),
     }

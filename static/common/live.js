@@ -4,7 +4,7 @@
 
    HallqLive.connect({rooms, mark, onSnapshot, onEvent, onStatus, onError, onMissing,
    events, backoff}): `events` adds event names to the common ones, `backoff` is socket.io's
-   [first, longest] reconnection delay in ms (screens: [300, 2000]), `onMissing` replaces the
+   [first, longest] reconnection delay in ms (screens: [500, 3000]), `onMissing` replaces the
    notice written into `mark` when the socket.io script did not load.
    A screen heals itself: every `checkSeconds` (about 30 s) it asks the hall's version (`check`);
    when it differs from the version its snapshot and events brought, it missed something (a
@@ -20,7 +20,7 @@
     "ticket_called", "ticket_recalled", "ticket_finished", "window_changed",
     "queue_changed", "ticket_issued", "ticket_evaluated", "alarm", "alarm_cleared",
   ];
-  var SCREEN_BACKOFF = [300, 2000];
+  var SCREEN_BACKOFF = [500, 3000];
 
   function connect(options) {
     var rooms = options.rooms || [];
@@ -43,11 +43,18 @@
     }
     var backoff = options.backoff || SCREEN_BACKOFF;
     var socket = window.io("/live", {
+      // Straight onto a websocket (one request, where a polling handshake upgraded later takes
+      // four or five); long-polling where websockets do not get through.
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
       reconnection: true,
+      // After a restart every screen comes back at once: spread them out (the first retry
+      // after backoff[0] ±50 %, then doubling to at most backoff[1], each delay ±50 %), and give
+      // a busy server 20 s to answer instead of giving up and asking again.
       reconnectionDelay: backoff[0],
       reconnectionDelayMax: backoff[1],
-      randomizationFactor: 0.3,
-      timeout: 4000,
+      randomizationFactor: 0.5,
+      timeout: 20000,
     });
 
     function setOnline(online) {

@@ -3,8 +3,9 @@ themselves, re-join their hall and get a snapshot of the state as it is now (cha
 server was down) within 5 s; every call made afterwards reaches every one of them.
 
 The clients are python-socketio clients on the websocket transport, spread over a few client
-processes (this file run as a script), reconnecting as the lobby display does
-(static/common/live.js: first retry after 0.3 s, then at most every 2 s). Only 127.0.0.1.
+processes (this file run as a script), reconnecting by themselves and joining again (first
+retry after 0.3 s, then at most every 2 s; the lobby display, static/common/live.js, spreads
+its retries wider: 0.5 s ±50 % doubling to 3 s). Only 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -310,3 +311,86 @@ def test_joins_close_together_share_a_snapshot_that_is_never_older_than_the_last
     assert waiting_a(join()) == 1  # shared: shown the hall as of less than the period ago
     clock.advance(seconds=60)
     assert waiting_a(join()) == 0
+
+
+def test_an_event_of_the_hall_arriving_from_anywhere_ends_the_sharing_at_once(
+    live_client, api, deps, monkeypatch
+):
+    """A change made by another process reaches this one as an event in the hall's room (the
+    message queue): the next join reads the hall again, though the sharing would go on."""
+    from sqlalchemy import update
+
+    from queue_server import realtime
+    from queue_server.store import tables
+
+    monkeypatch.setattr(realtime, "SNAPSHOT_REUSE_SECONDS", 60.0)
+    hall = api.demo["hall"]
+
+    def waiting_a() -> int:
+        screen = live_client()
+        screen.emit("join", {"hall": hall}, namespace=NAMESPACE)
+        snapshot = screen.get_received(NAMESPACE)[0]["args"][0]
+        return next(c["waiting"] for c in snapshot["categories"] if c["prefix"] == "A")
+
+    assert waiting_a() == 0
+    api.issue("A")  # heard here: read again
+    assert waiting_a() == 1
+    # Another process cancels it: the row changed, its event is still on the way.
+    with deps.db.transaction() as session:
+        session.execute(update(tables.tickets).values(state="cancelled"))
+    assert waiting_a() == 1  # nothing heard yet: shared
+    realtime.socketio.emit("queue_changed", {"hall": hall}, to=f"hall:{hall}", namespace=NAMESPACE)
+    assert waiting_a() == 0  # its event arrived: read again
+
+
+def test_the_rooms_of_a_deployment_with_a_message_queue_count_the_events_of_other_processes():
+    """What arrives from another process through Redis counts for the room it is for."""
+    from queue_server import realtime
+
+    rooms = realtime._QueuedRooms("redis://127.0.0.1:1/0", channel="hallq-test")  # never used
+    before = realtime.heard("hall:7"), realtime.heard("hall:8")
+    rooms._handle_emit(
+        {
+            "method": "emit",
+            "event": "ticket_called",
+            "data": [{"number": "A001"}],
+            "namespace": NAMESPACE,
+            "room": "hall:7",
+            "host_id": "another process",
+        }
+    )
+    assert realtime.heard("hall:7") == before[0] + 1
+    assert realtime.heard("hall:8") == before[1] or hash("hall:7") % 4096 == hash("hall:8") % 4096
+
+
+def test_a_thousand_screens_connecting_at_once_to_a_busy_server_wait_their_turn():
+    """Right after a restart every screen connects before the server accepts any: each waits
+    in the listen queue; none is dropped to retry seconds later (gevent's default queue is
+    128 long)."""
+    import selectors
+    import socket
+
+    from queue_server.cli import _make_server
+
+    server = _make_server(lambda environ, start_response: [], "127.0.0.1", 0)
+    server.init_socket()  # listening, never accepting: a server still busy starting
+    port = server.socket.getsockname()[1]
+    screens = [socket.socket() for _ in range(1000)]
+    try:
+        for screen in screens:
+            screen.setblocking(False)
+            screen.connect_ex(("127.0.0.1", port))
+        connected: set[int] = set()
+        with selectors.DefaultSelector() as selector:
+            for screen in screens:
+                selector.register(screen, selectors.EVENT_WRITE)
+            deadline = time.monotonic() + 5
+            while len(connected) < len(screens) and time.monotonic() < deadline:
+                for key, _ in selector.select(timeout=0.2):
+                    connected.add(key.fd)
+                    selector.unregister(key.fileobj)
+        assert len(connected) == len(screens), f"{len(screens) - len(connected)} left waiting"
+    finally:
+        for screen in screens:
+            screen.close()
+        server.close()
