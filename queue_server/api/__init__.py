@@ -24,6 +24,8 @@ from ..services import auth, ratelimit, views
 from ..services import queue as q
 from ..services.kiosk import MAX_QUERY
 from ..store import tables
+from . import models as m
+from .openapi import Media  # noqa: F401  (for the route modules)
 from .spec import Param, documented, openapi_document
 
 PREFIX = "/api/v1"
@@ -51,7 +53,8 @@ def body() -> dict[str, Any]:
 # -- halls and tickets -----------------------------------------------------------------------
 
 
-@documented(api, "GET", "/halls", "List the halls (city → county → town → village)")
+@documented(api, "GET", "/halls", "List the halls (city → county → town → village)",
+            returns=m.HallList)  # fmt: skip
 def list_halls() -> Any:
     with deps().db.reading() as session_:
         halls = session_.scalars(select(Hall).order_by(tables.halls.c.id)).all()
@@ -64,6 +67,7 @@ def list_halls() -> Any:
     f"/halls/{HALL}/categories",
     "Categories with their waiting count and estimated wait",
     errors=(404,),
+    returns=m.CategoryList,
 )
 def hall_categories(hall: int) -> Any:
     with deps().db.reading() as s:
@@ -77,6 +81,7 @@ def hall_categories(hall: int) -> Any:
     f"/halls/{HALL}/snapshot",
     "Everything a lobby screen needs to draw the hall",
     errors=(404,),
+    returns=m.HallSnapshot,
 )
 def hall_snapshot(hall: int) -> Any:
     with deps().db.reading() as s:
@@ -108,6 +113,7 @@ ISSUE_BODY = {
     auth="kiosk",
     status=201,
     errors=(404, 409),
+    returns=m.IssuedTicket,
 )
 def issue(hall: int) -> Any:
     data = body()
@@ -130,6 +136,7 @@ def issue(hall: int) -> Any:
     "/tickets/<string:token>",
     "A ticket by its token (the citizen's page)",
     errors=(404,),
+    returns=m.Ticket,
 )
 def ticket(token: str) -> Any:
     return jsonify(q.ticket_status(deps(), token))
@@ -142,6 +149,7 @@ def ticket(token: str) -> Any:
     "The citizen gives up their ticket",
     body=EMPTY,
     errors=(404, 409),
+    returns=m.TicketReply,
 )
 def cancel_ticket(token: str) -> Any:
     return jsonify(q.cancel(deps(), token))
@@ -157,6 +165,7 @@ def cancel_ticket(token: str) -> Any:
     "The counter panel's view of a window (posted clerk)",
     auth="clerk",
     errors=(404,),
+    returns=m.WindowPanel,
 )
 def window_panel(window: int) -> Any:
     return jsonify(q.window_panel(deps(), current_actor(), window))
@@ -175,7 +184,11 @@ def _window_action(name: str, summary: str, schema: dict[str, Any] | None, run: 
         body=schema or EMPTY,
         auth="clerk",
         errors=(404, 409),
+        returns=m.WindowReply if name in WINDOW_CHANGES else m.TicketReply,
     )(view)
+
+
+WINDOW_CHANGES = ("open", "close", "pause", "resume")
 
 
 _window_action("open", "Open the window (or take it over as the B post)", None,
@@ -291,6 +304,7 @@ _window_action("resume", "Resume the window after a pause", None,
         },
     },
     errors=(401, 403, 429),
+    returns=m.SignedIn,
 )
 def login() -> Any:
     data = body()
@@ -320,6 +334,7 @@ def login() -> Any:
         },
     },
     errors=(401, 422, 429),
+    returns=m.SignedIn,
 )
 def change_password() -> Any:
     data = body()
@@ -340,7 +355,7 @@ def change_password() -> Any:
 
 
 @documented(api, "POST", "/auth/logout", "Sign out (AB岗: your windows pause for the B post)",
-            body=EMPTY)  # fmt: skip
+            body=EMPTY, returns=m.Done)  # fmt: skip
 def logout() -> Any:
     actor = current_actor()
     q.sign_out_of_windows(deps(), actor)
@@ -353,7 +368,7 @@ def logout() -> Any:
     return jsonify({"ok": True})
 
 
-@documented(api, "GET", "/auth/me", "Who is signed in", auth="clerk")
+@documented(api, "GET", "/auth/me", "Who is signed in", auth="clerk", returns=m.Me)
 def me() -> Any:
     from ..services import access
 
@@ -392,7 +407,8 @@ def load_extensions() -> None:
                 raise
 
 
-@documented(api, "GET", f"/halls/{HALL}/alarms", "Open device alarms of a hall", errors=(404,))
+@documented(api, "GET", f"/halls/{HALL}/alarms", "Open device alarms of a hall", errors=(404,),
+            returns=m.Alarms)  # fmt: skip
 def hall_alarms(hall: int) -> Any:
     from ..services.alarms import open_alarms
 

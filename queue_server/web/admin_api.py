@@ -11,6 +11,7 @@ from typing import Any
 from flask import Response, jsonify
 
 from ..api import HALL, api, body
+from ..api.openapi import CSV
 from ..api.spec import DATE, Param, documented, query
 from ..domain import reports as rp
 from ..domain.errors import InvalidInput
@@ -32,7 +33,8 @@ def actor() -> Actor:
 
 
 def _csv(text: str, filename: str) -> Response:
-    response = Response(text.encode("utf-8"), mimetype="text/csv; charset=utf-8")
+    # Werkzeug names the charset of a text/* mimetype itself: text/csv; charset=utf-8.
+    response = Response(text.encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -254,7 +256,7 @@ def admin_update_item(item: int) -> Any:
 @documented(
     api, "GET", f"/admin/halls/{HALL}/service-items/export",
     "Export the catalogue: JSON {items: [...]}, or CSV with ?format=csv", auth=MANAGER,
-    errors=(403, 404), query=(FORMAT,),
+    errors=(403, 404), query=(FORMAT,), media=(CSV,),
 )  # fmt: skip
 def admin_export_items(hall: int) -> Any:
     rows = admin.export_items(deps(), actor(), hall)
@@ -408,6 +410,7 @@ def admin_monitor(hall: int) -> Any:
         ),
         FORMAT,
     ),
+    media=(CSV,),
 )  # fmt: skip
 def admin_report(hall: int) -> Any:
     period = _period(hall)
@@ -422,6 +425,7 @@ def admin_report(hall: int) -> Any:
     "效能考评 sheet of the staff: ?period=…&clerk=<id>&format=csv", auth=MANAGER,
     errors=(403, 404, 422),
     query=(*PERIOD, Param("clerk", ID, "只看这位工作人员", "Only this clerk (id)"), FORMAT),
+    media=(CSV,),
 )  # fmt: skip
 def admin_performance(hall: int) -> Any:
     period = _period(hall)

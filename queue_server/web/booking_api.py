@@ -16,6 +16,7 @@ import qrcode.image.svg
 from flask import Response, current_app, jsonify, request
 
 from ..api import HALL, SEARCH, WINDOW, api, body
+from ..api.openapi import ICS, SVG
 from ..api.spec import DATE, Param, documented, query
 from ..domain.booking import (
     BookingKind,
@@ -201,7 +202,7 @@ def move_booking(code: str) -> Any:
 
 @documented(
     api, "GET", f"/bookings/{CODE}/calendar.ics", "The booking as a calendar file (.ics)",
-    errors=(404, 429),
+    errors=(404, 429), media=(ICS,),
 )  # fmt: skip
 def booking_calendar(code: str) -> Any:
     filename, text = by_code(code, lambda c: bookings.booking_ics(deps(), c))
@@ -212,7 +213,7 @@ def booking_calendar(code: str) -> Any:
 
 @documented(
     api, "GET", f"/bookings/{CODE}/qr.svg",
-    "The booking code as a QR code, to scan at the kiosk", errors=(404, 429),
+    "The booking code as a QR code, to scan at the kiosk", errors=(404, 429), media=(SVG,),
 )  # fmt: skip
 def booking_qr(code: str) -> Any:
     def draw(c: str) -> bytes:
