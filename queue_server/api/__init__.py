@@ -26,7 +26,7 @@ from ..services.kiosk import MAX_QUERY
 from ..store import tables
 from . import models as m
 from .openapi import Media  # noqa: F401  (for the route modules)
-from .spec import Param, documented, openapi_document
+from .spec import IDEMPOTENCY_KEY, Param, documented, openapi_document
 
 PREFIX = "/api/v1"
 api = Blueprint("api", __name__, url_prefix=PREFIX)
@@ -114,6 +114,7 @@ ISSUE_BODY = {
     status=201,
     errors=(404, 409),
     returns=m.IssuedTicket,
+    headers=(IDEMPOTENCY_KEY,),
 )
 def issue(hall: int) -> Any:
     data = body()
@@ -185,6 +186,7 @@ def _window_action(name: str, summary: str, schema: dict[str, Any] | None, run: 
         auth="clerk",
         errors=(404, 409),
         returns=m.WindowReply if name in WINDOW_CHANGES else m.TicketReply,
+        headers=(IDEMPOTENCY_KEY,) if name == "call-next" else (),
     )(view)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from ..http import RECORD_ID_MAX
@@ -64,9 +64,13 @@ STATUS_TEXT = {
 class Error(BaseModel):
     """Every refusal: a code, a Chinese and an English message."""
 
-    error: str
-    message: str
-    message_en: str
+    error: str = Field(description="错误代码，如 not_found / Error code, e.g. not_found")
+    message: str = Field(description="中文说明 / The message in Chinese")
+    message_en: str = Field(description="英文说明 / The message in English")
+    missing: list[Any] | None = Field(
+        None,
+        description="材料不全时缺少的材料（一次性告知） / Missing materials, when that is why",
+    )
 
 
 def bilingual(zh: str, en: str) -> str:
@@ -95,6 +99,8 @@ def openapi30(node: Any) -> Any:
         node["nullable"] = True
     if "const" in node:
         node["enum"] = [node.pop("const")]
+    if node.get("nullable") and "enum" in node and None not in node["enum"]:
+        node["enum"] = [*node["enum"], None]  # OpenAPI 3.0.3: a nullable enum lists null
     if "$ref" in node and len(node) > 1:
         node = {"allOf": [{"$ref": node.pop("$ref")}], **node}
     return node
@@ -184,26 +190,39 @@ def render_document(operations: list[Operation], prefix: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
         path = prefix + openapi_path(op.rule)
-        parameters = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer", "minimum": 0, "maximum": RECORD_ID_MAX}
-                if kind == "int"
-                else {"type": "string"},
-            }
-            for kind, name in _PARAM.findall(op.rule)
-        ] + [
-            {
-                "name": param.name,
-                "in": "query",
-                "required": param.required,
-                "description": param.description,
-                "schema": param.schema,
-            }
-            for param in op.query
-        ]
+        parameters = (
+            [
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0, "maximum": RECORD_ID_MAX}
+                    if kind == "int"
+                    else {"type": "string"},
+                }
+                for kind, name in _PARAM.findall(op.rule)
+            ]
+            + [
+                {
+                    "name": param.name,
+                    "in": "query",
+                    "required": param.required,
+                    "description": param.description,
+                    "schema": param.schema,
+                }
+                for param in op.query
+            ]
+            + [
+                {
+                    "name": param.name,
+                    "in": "header",
+                    "required": False,
+                    "description": param.description,
+                    "schema": param.schema,
+                }
+                for param in op.headers
+            ]
+        )
         operation: dict[str, Any] = {
             "summary": op.summary,
             "operationId": operation_id(op.method, path),

@@ -33,6 +33,14 @@ class Param:
         return f"{self.zh} / {self.en}"
 
 
+# A retry that sends the same key gets the same answer (issuing a ticket, calling the next).
+IDEMPOTENCY_KEY = Param(
+    "Idempotency-Key",
+    {"type": "string", "maxLength": 200},
+    "重试时发送同一键，得到同一结果（不会重复取号或叫号）",
+    "Send the same key on a retry to get the same result (no second ticket or call)",
+)
+
 # A day written as 2026-11-27, in the years the halls' calendars and reports can speak of.
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 DATE: dict[str, Any] = {
@@ -57,6 +65,7 @@ class Operation:
     returns: Model | None = None
     media: tuple[Media, ...] = ()
     body_model: Model | None = None
+    headers: tuple[Param, ...] = ()
 
 
 OPERATIONS: list[Operation] = []
@@ -75,6 +84,7 @@ def documented(
     query: tuple[Param, ...] = (),
     returns: Model | None = None,
     media: tuple[Media, ...] = (),
+    headers: tuple[Param, ...] = (),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a route on the blueprint and describe it for the OpenAPI document: `body` the
     JSON it accepts (a model, or a schema), `returns` the model of what it answers with
@@ -107,6 +117,7 @@ def documented(
                 returns,
                 media,
                 body_model,
+                tuple(headers),
             )
         )
 
