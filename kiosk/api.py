@@ -8,6 +8,7 @@ from flask import current_app, jsonify
 
 from kiosk import booking_url
 from queue_server.api import HALL, SEARCH, api, body, documented
+from queue_server.api import models as m
 from queue_server.api.spec import Param, query
 from queue_server.domain.errors import InvalidInput
 from queue_server.http import current_actor, deps
@@ -44,6 +45,7 @@ def printing() -> kiosk_service.PrintDispatcher | None:
             "At most this many items",
         ),
     ),
+    returns=m.ServiceItemList,
 )
 def service_items(hall: int) -> Any:
     asked = query()
@@ -58,6 +60,7 @@ def service_items(hall: int) -> Any:
     f"/halls/{HALL}/service-items/<int:item>",
     "One service item's one-time notice (一次性告知): materials, conditions, fee, time limit",
     errors=(404,),
+    returns=m.ServiceItemReply,
 )
 def service_item(hall: int, item: int) -> Any:
     return jsonify(kiosk_service.get_item(deps(), hall, item))
@@ -70,6 +73,7 @@ def service_item(hall: int, item: int) -> Any:
     "The kiosk's home: open state and next opening, categories with waiting count and "
     "estimated wait, 绿色通道 kinds, whether 预约签到 and phone booking are offered",
     errors=(404,),
+    returns=m.KioskHome,
 )
 def kiosk_home(hall: int) -> Any:
     appointments = CHECK_IN_ENDPOINT in current_app.view_functions
@@ -84,6 +88,7 @@ def kiosk_home(hall: int) -> Any:
     "/kiosk/me",
     "The kiosk device asking (device token): its hall and its printer's state",
     auth="kiosk",
+    returns=m.KioskMe,
 )
 def kiosk_me() -> Any:
     return jsonify(kiosk_service.kiosk_me(deps(), current_actor()))
@@ -112,6 +117,7 @@ PRINTER_BODY = {
     body=PRINTER_BODY,
     auth="manager",
     errors=(404,),
+    returns=m.PrinterReply,
 )
 def set_kiosk_printer(device: int) -> Any:
     return jsonify(kiosk_service.set_printer(deps(), current_actor(), device, body()))
@@ -126,6 +132,7 @@ def set_kiosk_printer(device: int) -> Any:
     auth="manager",
     status=202,
     errors=(404,),
+    returns=m.Queued,
 )
 def test_kiosk_printer(device: int) -> Any:
     kiosk_service.require_printer_manager(deps(), current_actor(), device)

@@ -381,3 +381,346 @@ class Me(Resource):
 
 class Done(Resource):
     ok: bool
+
+
+# -- service items (办事指南) and the kiosk ---------------------------------------------------
+
+FIELDS.update(
+    {
+        "code": ("编码", "Code"),
+        "conditions": ("办理条件", "Conditions"),
+        "conditions_en": ("办理条件（英文）", "Conditions in English"),
+        "department_en": ("所属部门（英文）", "Department in English"),
+        "fee": ("收费标准", "Fee"),
+        "fee_en": ("收费标准（英文）", "Fee in English"),
+        "item_type": ("事项类型", "Item type"),
+        "legal_basis": ("设定依据", "Legal basis"),
+        "materials": ("申请材料", "Materials to bring"),
+        "materials_en": ("申请材料（英文）", "Materials to bring, in English"),
+        "online": ("是否可网上办理", "Whether it can be done online"),
+        "steps": ("办理流程", "Steps"),
+        "steps_en": ("办理流程（英文）", "Steps in English"),
+        "time_limit": ("承诺时限", "Promised time limit"),
+        "time_limit_days": ("承诺时限（工作日）", "Promised time limit in working days"),
+        "time_limit_en": ("承诺时限（英文）", "Promised time limit in English"),
+        "village_proxy": ("村（社区）可代办", "A village station may file it for the citizen"),
+        "query": ("搜索词", "The search"),
+        "total": ("总数", "How many in all"),
+        "item": ("办事事项", "Service item"),
+        "appointments": ("是否接受预约", "Whether bookings are taken"),
+        "booking_url": ("预约页面网址", "Booking page URL"),
+        "green_channel": ("绿色通道（优先类别）", "Green channel (priorities)"),
+        "open": ("是否正在办公", "Whether the hall is open now"),
+        "appointment_only": ("是否只接待预约", "Whether only booked citizens are served"),
+        "next_opening": ("下次开门时间；无则为 null", "Next opening; null if none known"),
+        "notice_en": ("说明（英文）", "Notice in English"),
+        "session": ("当前时段", "Current session"),
+        "device": ("设备", "Device"),
+        "printer": ("打印机", "Printer"),
+        "configured": ("是否已设置", "Whether it is set up"),
+        "encoding": ("字符编码", "Character encoding"),
+        "last_number": ("最近打印的号码", "Last number printed"),
+        "mode": ("打印方式", "Print mode"),
+        "paper_mm": ("纸宽（毫米）", "Paper width in mm"),
+        "scheme": ("连接方式", "Connection scheme"),
+        "updated_at": ("更新时间", "Updated at"),
+        "url": ("地址", "Address"),
+        "queued": ("是否已排入打印队列", "Whether it was queued for printing"),
+    }
+)
+
+
+class CategoryBrief(Resource):
+    """A category as a service item names it."""
+
+    id: int
+    name: str
+    name_en: str
+    prefix: str
+
+
+class ServiceItem(Resource):
+    """A service item (办事事项) of the hall's guide: what to bring, how long it takes."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str
+    category: CategoryBrief | None
+    item_type: str
+    department: str
+    department_en: str
+    conditions: str
+    conditions_en: str
+    materials: list[str]
+    materials_en: list[str]
+    steps: list[str]
+    steps_en: list[str]
+    fee: str
+    fee_en: str
+    legal_basis: str
+    online: bool
+    village_proxy: bool
+    time_limit: str
+    time_limit_en: str
+    time_limit_days: int | None
+
+
+class ServiceItemList(Resource):
+    items: list[ServiceItem] = text("找到的事项", "Items found")
+    query: str
+    total: int
+
+
+class ServiceItemReply(Resource):
+    item: ServiceItem
+
+
+class KioskCategory(CategoryLive):
+    items: int
+
+
+class Priority(Resource):
+    kind: str = text("优先类别", "Priority")
+    name: str
+    name_en: str
+
+
+class OpenNow(Resource):
+    """Whether the hall is open now, and the notice the kiosk shows."""
+
+    open: bool
+    appointment_only: bool
+    session: str | None = text("当前时段；不在办公时为 null", "Current session; null when closed")
+    notice: str = text("说明", "Notice")
+    notice_en: str
+    next_opening: Time | None
+
+
+class KioskHome(Resource):
+    """What the kiosk's home screen shows."""
+
+    hall: HallWithNotice
+    service_day: Day
+    server_time: Time
+    open: OpenNow = text("是否正在办公", "Open now or not")
+    categories: list[KioskCategory]
+    green_channel: list[Priority]
+    appointments: bool
+    booking_url: str
+
+
+class DeviceRef(Resource):
+    id: int
+    hall_id: int
+    kind: str = text("设备类型", "Device kind")
+    name: str
+
+
+class Printer(Resource):
+    """A kiosk's printer as its settings page and the kiosk see it (no secrets)."""
+
+    configured: bool
+    url: str
+    scheme: str | None = text("连接方式；未设置时为 null", "Connection scheme; null when unset")
+    mode: str
+    encoding: str
+    paper_mm: int
+    state: str = text("打印机状态", "Printer state")
+    last_number: str | None
+    updated_at: Time | None
+    alarms: list[dict[str, Any]]
+
+
+class KioskMe(Resource):
+    """The kiosk a device token belongs to."""
+
+    device: DeviceRef
+    hall: HallRef
+    printer: Printer
+
+
+class PrinterReply(Resource):
+    device: DeviceRef
+    printer: Printer
+
+
+class Queued(Resource):
+    queued: bool
+
+
+# -- evaluation (好差评) -----------------------------------------------------------------------
+
+FIELDS.update(
+    {
+        "score": ("分值", "Score"),
+        "needs_reason": ("差评时须选原因", "Whether a reason must be chosen"),
+        "levels": ("评价等级", "Rating levels"),
+        "reasons": ("差评原因", "Reasons for a bad rating"),
+        "pending": ("待评价的号；无则为 null", "The visit awaiting a rating; null if none"),
+        "deadline": ("评价截止时间", "Rating deadline"),
+        "can_evaluate": ("现在能否评价", "Whether it can be rated now"),
+        "evaluation": ("已有的评价；无则为 null", "The rating given; null if none"),
+        "time_limit_minutes": ("可评价的时限（分钟）", "Minutes allowed to rate"),
+        "level": ("评价等级", "Rating level"),
+        "level_name": ("等级名称", "Level's name"),
+        "level_name_en": ("等级英文名称", "Level's name in English"),
+        "reason": ("原因", "Reason"),
+        "comment": ("意见", "Comment"),
+        "created_at": ("创建时间", "Created at"),
+        "source": ("来源", "Source"),
+    }
+)
+
+
+class Level(Resource):
+    code: str
+    name: str
+    name_en: str
+    score: int
+    needs_reason: bool
+
+
+class Reason(Resource):
+    code: str
+    name: str
+    name_en: str
+
+
+class PendingVisit(Resource):
+    number: str
+    finished_at: Time | None
+    deadline: Time | None
+
+
+class WindowEvaluation(Resource):
+    """What the evaluation pad at a window asks about now."""
+
+    window: WindowRef
+    pending: PendingVisit | None
+    levels: list[Level]
+    reasons: list[Reason]
+    server_time: Time
+
+
+class Evaluation(Resource):
+    level: str
+    level_name: str
+    level_name_en: str
+    score: int
+    reason: str
+    comment: str
+    source: str
+    created_at: Time
+
+
+class TicketEvaluation(Resource):
+    """A ticket's rating, or what its holder may still rate."""
+
+    number: str
+    state: TicketState
+    window: WindowRef | None
+    can_evaluate: bool
+    deadline: Time | None
+    time_limit_minutes: int
+    evaluation: Evaluation | None
+    levels: list[Level]
+    reasons: list[Reason]
+
+
+# -- the counter panel -----------------------------------------------------------------------
+
+FIELDS.update(
+    {
+        "me": ("登录的工作人员", "Who is signed in"),
+        "post": ("岗位：A 岗或 B 岗", "Post: A or B"),
+        "partner": ("AB 岗的另一位", "The other clerk of the A/B pair"),
+        "staffed_by_me": ("是否由我当班", "Whether I am on duty there"),
+        "clerks": ("工作人员", "Clerks"),
+        "outcomes": ("办理结果", "Outcomes"),
+        "pause_reasons": ("暂停原因", "Pause reasons"),
+        "service_items": ("办事事项", "Service items"),
+        "window_id": ("窗口编号", "Window's id"),
+        "ticket_items": ("各号所办事项，按号的编号", "Each open ticket's service item, by id"),
+        "held": ("暂离", "Held"),
+        "no_show": ("过号", "No-shows"),
+        "rated": ("已评价", "Rated"),
+        "ratings": ("各等级的评价数", "Ratings by level"),
+        "satisfaction_percent": ("满意率（%）", "Satisfaction in percent"),
+        "served": ("已办理", "Served"),
+    }
+)
+
+
+class MyWindow(Window):
+    """A window the signed-in clerk is posted to."""
+
+    post: str
+    partner: ClerkCard | None
+    staffed_by_me: bool
+
+
+class MyWindows(Resource):
+    me: ClerkSelf
+    windows: list[MyWindow]
+
+
+class ClerkOption(Resource):
+    id: int
+    name: str
+    staff_no: str
+    department: str
+
+
+class NamedCode(Resource):
+    code: str
+    name: str
+    name_en: str
+
+
+class PauseReason(Resource):
+    name: str
+    name_en: str
+
+
+class ItemOption(Resource):
+    id: int
+    code: str
+    name: str
+    category_id: int | None
+
+
+class CounterOptions(Resource):
+    """What the counter panel offers: where to transfer, outcomes, pause reasons, items."""
+
+    allow_call_out_of_order: bool
+    categories: list[CategoryRef]
+    windows: list[WindowRef]
+    clerks: list[ClerkOption]
+    outcomes: list[NamedCode]
+    pause_reasons: list[PauseReason]
+    service_items: list[ItemOption]
+
+
+class ItemBrief(Resource):
+    id: int
+    code: str
+    name: str
+
+
+class DayFigures(Resource):
+    served: int
+    no_show: int
+    held: int
+    rated: int
+    ratings: dict[str, int]
+    satisfaction_percent: int | None
+
+
+class WindowStats(Resource):
+    """Today's figures of a window."""
+
+    window_id: int
+    today: DayFigures = text("今日数字", "Today's figures")
+    ticket_items: dict[str, ItemBrief]
+    server_time: Time

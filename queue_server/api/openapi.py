@@ -171,7 +171,7 @@ def response(op: Operation, code: int) -> dict[str, Any]:
         if op.returns is not None:
             ref = {"$ref": COMPONENTS.format(model=op.returns.__name__)}
             content["application/json"] = {"schema": ref}
-        elif not op.media:
+        elif not op.only_media:
             content["application/json"] = {"schema": {"type": "object"}}  # not yet typed
         for media in op.media:
             content[media.type] = {"schema": media.schema}

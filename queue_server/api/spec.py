@@ -66,6 +66,7 @@ class Operation:
     media: tuple[Media, ...] = ()
     body_model: Model | None = None
     headers: tuple[Param, ...] = ()
+    only_media: bool = False
 
 
 OPERATIONS: list[Operation] = []
@@ -85,10 +86,12 @@ def documented(
     returns: Model | None = None,
     media: tuple[Media, ...] = (),
     headers: tuple[Param, ...] = (),
+    only_media: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a route on the blueprint and describe it for the OpenAPI document: `body` the
     JSON it accepts (a model, or a schema), `returns` the model of what it answers with
-    `status`, `media` what it answers that is not JSON (a picture, a calendar, a table)."""
+    `status`, `media` what it answers that is not JSON (a picture, a calendar, a table), and
+    `only_media` when it never answers JSON."""
     body_model = body if isinstance(body, type) and issubclass(body, BaseModel) else None
     schema: dict[str, Any] | None = (
         request_schema(body_model) if body_model is not None else body  # type: ignore[assignment]
@@ -118,6 +121,7 @@ def documented(
                 media,
                 body_model,
                 tuple(headers),
+                only_media,
             )
         )
 

@@ -202,7 +202,7 @@ def move_booking(code: str) -> Any:
 
 @documented(
     api, "GET", f"/bookings/{CODE}/calendar.ics", "The booking as a calendar file (.ics)",
-    errors=(404, 429), media=(ICS,),
+    errors=(404, 429), media=(ICS,), only_media=True,
 )  # fmt: skip
 def booking_calendar(code: str) -> Any:
     filename, text = by_code(code, lambda c: bookings.booking_ics(deps(), c))
@@ -214,6 +214,7 @@ def booking_calendar(code: str) -> Any:
 @documented(
     api, "GET", f"/bookings/{CODE}/qr.svg",
     "The booking code as a QR code, to scan at the kiosk", errors=(404, 429), media=(SVG,),
+    only_media=True,
 )  # fmt: skip
 def booking_qr(code: str) -> Any:
     def draw(c: str) -> bytes:

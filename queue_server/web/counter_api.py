@@ -9,6 +9,7 @@ from flask import jsonify
 from sqlalchemy import select
 
 from ..api import WINDOW, api
+from ..api import models as m
 from ..api.spec import documented
 from ..domain.errors import NotFound
 from ..domain.model import OUTCOME_NAMES, Category, Clerk, Role, ServiceItem, Window, WindowPost
@@ -31,6 +32,7 @@ def _signed_in() -> Actor:
 @documented(
     api, "GET", "/me/windows", "The windows where the signed-in clerk holds the A or B post",
     auth="clerk",
+    returns=m.MyWindows,
 )  # fmt: skip
 def my_windows() -> Any:
     actor = _signed_in()
@@ -92,6 +94,7 @@ def _posted_window(session: Any, actor: Actor, window_id: int) -> Window:
     "service items, outcomes and pause reasons",
     auth="clerk",
     errors=(404,),
+    returns=m.CounterOptions,
 )
 def counter_options(window: int) -> Any:
     actor = _signed_in()
@@ -163,6 +166,7 @@ def counter_options(window: int) -> Any:
     "Today's figures of a window (served, no-shows, ratings), the service items of open tickets, and the server's time",
     auth="clerk",
     errors=(404,),
+    returns=m.WindowStats,
 )
 def window_stats(window: int) -> Any:
     actor = _signed_in()

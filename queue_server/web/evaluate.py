@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, render_template
 from sqlalchemy import select
 
 from ..api import WINDOW, api, body
+from ..api import models as m
 from ..api.spec import documented
 from ..domain.errors import NotFound
 from ..domain.model import Window
@@ -84,6 +85,7 @@ def ticket_page(token: str) -> Any:
     f"/windows/{WINDOW}/evaluation",
     "The finished visit the window's evaluation pad asks about now (pending: null when none)",
     errors=(404,),
+    returns=m.WindowEvaluation,
 )
 def window_evaluation(window: int) -> Any:
     return jsonify(evaluation.pending_at_window(deps(), window))
@@ -121,6 +123,7 @@ def rate_at_window(window: int) -> Any:
     "/tickets/<string:token>/evaluation",
     "Whether the ticket can be rated now (一次一评), its rating, the levels and reasons",
     errors=(404,),
+    returns=m.TicketEvaluation,
 )
 def ticket_evaluation(token: str) -> Any:
     return jsonify(evaluation.ticket_evaluation(deps(), token))
