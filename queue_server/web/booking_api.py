@@ -16,6 +16,7 @@ import qrcode.image.svg
 from flask import Response, current_app, jsonify, request
 
 from ..api import HALL, SEARCH, WINDOW, api, body
+from ..api import booking_models as bm
 from ..api.openapi import ICS, SVG
 from ..api.spec import DATE, Param, documented, query
 from ..domain.booking import (
@@ -97,6 +98,7 @@ def _json(data: Any, status: int = 200) -> Response:
     "searches Chinese names and pinyin initials",
     errors=(404, 422),
     query=(SEARCH,),
+    returns=bm.BookableItems,
 )
 def booking_items(hall: int) -> Any:
     return jsonify(bookings.bookable_items(deps(), hall, query()["q"]))
@@ -108,6 +110,7 @@ def booking_items(hall: int) -> Any:
     f"/halls/{HALL}/booking/items/<int:item>/days",
     "The days from today to the booking horizon: open, free places, or why not",
     errors=(404, 409),
+    returns=bm.ItemDays,
 )
 def booking_days(hall: int, item: int) -> Any:
     return jsonify(bookings.bookable_days(deps(), hall, item))
@@ -120,6 +123,7 @@ def booking_days(hall: int, item: int) -> Any:
     "The slots of one day (?date=2026-11-27) with their free places",
     errors=(404, 409, 422),
     query=(Param("date", DATE, "哪一天的时段", "The day of the slots", required=True),),
+    returns=bm.DaySlots,
 )
 def booking_slots(hall: int, item: int) -> Any:
     return jsonify(bookings.free_slots(deps(), hall, item, query()["date"]))
@@ -154,13 +158,21 @@ BOOK_BODY = {
     body=BOOK_BODY,
     status=201,
     errors=(403, 404, 409),
+    returns=bm.Booking,
 )
 def create_booking(hall: int) -> Any:
     view = bookings.book(deps(), current_actor(), hall, body(), notifier())
     return _json(view, 201)
 
 
-@documented(api, "GET", f"/bookings/{CODE}", "A booking by its code (masked)", errors=(404, 429))
+@documented(
+    api,
+    "GET",
+    f"/bookings/{CODE}",
+    "A booking by its code (masked)",
+    errors=(404, 429),
+    returns=bm.Booking,
+)
 def get_booking(code: str) -> Any:
     return _json(by_code(code, lambda c: bookings.find_booking(deps(), c)))
 
@@ -172,6 +184,7 @@ def get_booking(code: str) -> Any:
     "Cancel a booking by its code",
     body={"type": "object", "properties": {}},
     errors=(404, 409, 429),
+    returns=bm.Booking,
 )
 def cancel_booking(code: str) -> Any:
     return _json(
@@ -190,6 +203,7 @@ def cancel_booking(code: str) -> Any:
         "properties": {"start": {"type": "string", "maxLength": 40}},
     },
     errors=(404, 409, 429),
+    returns=bm.Booking,
 )
 def move_booking(code: str) -> Any:
     start = body().get("start")
@@ -238,6 +252,7 @@ def booking_qr(code: str) -> Any:
     f"/bookings/{CODE}/messages",
     "The messages sent about a booking (confirmation, reminder, move, cancellation)",
     errors=(404, 429),
+    returns=bm.MessageList,
 )
 def booking_messages(code: str) -> Any:
     def read(c: str) -> dict[str, Any]:
@@ -313,6 +328,7 @@ def window_bookings(window: int) -> Any:
             "Only bookings in this state",
         ),
     ),
+    returns=bm.BookingList,
 )
 def hall_bookings(hall: int) -> Any:
     asked = query()
@@ -326,6 +342,7 @@ def hall_bookings(hall: int) -> Any:
 @documented(
     api, "GET", "/me/bookings",
     "The bookings the signed-in agent made on citizens' behalf (with their codes)", auth="clerk",
+    returns=bm.BookingList,
 )  # fmt: skip
 def my_bookings() -> Any:
     return _json(bookings.my_bookings(deps(), current_actor()))
@@ -345,6 +362,7 @@ def my_bookings() -> Any:
     },
     auth="manager",
     errors=(404, 409),
+    returns=bm.Booking,
 )
 def assign_home_visit(booking: int) -> Any:
     return _json(
@@ -372,6 +390,7 @@ def assign_home_visit(booking: int) -> Any:
     },
     auth="clerk",
     errors=(404, 409),
+    returns=bm.Booking,
 )
 def close_home_visit(booking: int) -> Any:
     data = body()
@@ -386,6 +405,7 @@ def close_home_visit(booking: int) -> Any:
     api, "GET", f"/halls/{HALL}/messages",
     "The latest messages sent to citizens about bookings (staff; codes hidden)",
     auth="clerk", errors=(404,),
+    returns=bm.MessageList,
 )  # fmt: skip
 def hall_messages(hall: int) -> Any:
     from ..services import access, views
@@ -403,6 +423,7 @@ def hall_messages(hall: int) -> Any:
     "personal data (manager or admin)",
     body={"type": "object", "properties": {}},
     auth="manager",
+    returns=bm.Housekeeping,
 )
 def booking_housekeeping() -> Any:
     from ..services import access
@@ -565,6 +586,7 @@ def remove_hours_override(hall: int, day: str) -> Any:
     "办理时限 counted in official working days from ?from= (default today)",
     errors=(404, 409, 422),
     query=(FROM,),
+    returns=bm.Deadline,
 )
 def item_deadline(hall: int, item: int) -> Any:
     return jsonify(schedule.deadline(deps(), hall, item, query()["from"]))
