@@ -3,11 +3,20 @@ item's promised deadline. See models.py for how the fields are described."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
-from .models import FIELDS, CategoryBrief, ClerkCard, Day, HallRef, Resource, ServiceItem, Time
+from .models import (
+    FIELDS,
+    ClerkCard,
+    Day,
+    HallRef,
+    IssuedTicket,
+    OpenNow,
+    Resource,
+    ServiceItem,
+    Time,
+    WindowRef,
+)
 from .models import text as text_field
 
 FIELDS.update(
@@ -272,4 +281,282 @@ class Housekeeping(Resource):
     reminded: int
 
 
-__all__ = ["Any", "CategoryBrief"]
+# -- check-in and the counter's bookings -----------------------------------------------------
+
+FIELDS.update(
+    {
+        "message": ("中文说明", "Message in Chinese"),
+        "message_en": ("英文说明", "Message in English"),
+        "time": ("时段，如 09:30–10:00", "Slot, e.g. 09:30–10:00"),
+        "status_name": ("状态名称", "Status's name"),
+        "status_name_en": ("状态英文名称", "Status's name in English"),
+        "counts": ("人数", "Counts"),
+        "booked": ("待签到", "Booked, not checked in"),
+        "checked_in": ("已签到", "Checked in"),
+    }
+)
+
+
+class CheckedIn(IssuedTicket):
+    """A booking checked in at the kiosk: its ticket, the booking, and what to tell the citizen."""
+
+    booking: Booking = text_field("签到的预约", "The booking checked in")
+    late: bool = text_field(
+        "是否超过签到时间（取普通号）", "Whether past check-in (ordinary ticket)"
+    )
+    message: str
+    message_en: str
+
+
+class CategoryTag(Resource):
+    id: int
+    prefix: str
+    name: str
+
+
+class CounterBooking(Resource):
+    """A booking as the counter's list of the day shows it."""
+
+    id: int
+    time: str
+    start: Time | None
+    state: str = text_field("预约状态", "Booking's state")
+    status: str = text_field("签到情况", "Check-in status")
+    status_name: str
+    status_name_en: str
+    item: ItemName | None = text_field("办事事项", "Service item")
+    category: CategoryTag | None = text_field("业务类别", "Category")
+    citizen: Citizen
+    proxy: bool
+    ticket: TicketBrief | None = text_field("签到后取得的号", "The ticket taken at check-in")
+
+
+class BookingCounts(Resource):
+    booked: int
+    checked_in: int
+
+
+class WindowBookings(Resource):
+    """Today's bookings a window serves."""
+
+    window: WindowRef = text_field("窗口", "Window")
+    date: Day
+    bookings: list[CounterBooking]
+    counts: BookingCounts
+
+
+# -- opening hours (办公时间) -------------------------------------------------------------------
+
+FIELDS.update(
+    {
+        "weekday": ("星期几，1 为周一", "Weekday, 1 for Monday"),
+        "weekday_name": ("星期名称", "Weekday's name"),
+        "weekday_name_en": ("星期英文名称", "Weekday's name in English"),
+        "override": ("该日的特别安排；无则为 null", "The day's exception; null if none"),
+        "workday": ("是否工作日；该年日历缺失时为 null", "Working day; null when unknown"),
+        "holiday": ("节日名称", "Holiday's name"),
+        "holiday_en": ("节日英文名称", "Holiday's name in English"),
+        "swapped_workday": ("是否调休上班日", "Whether a swapped working day"),
+        "sessions": ("办公时段；未设置时为 null", "Sessions; null when not configured"),
+        "closed": ("是否闭厅", "Whether closed"),
+        "weekdays": ("适用的星期（1–7）", "Weekdays it applies to (1–7)"),
+        "configured": ("是否已设置办公时间", "Whether hours are configured"),
+        "hours": ("办公时间设置（可原样提交修改）", "The hours as set (PUT takes the same)"),
+        "year_round": ("是否全年无休", "Whether served all year round"),
+        "open_now": ("现在是否办公", "Open now or not"),
+        "calendar": ("节假日日历", "Holiday calendar"),
+        "problems": ("缺少节假日安排的年份", "Years without a holiday schedule"),
+        "years": ("各年日历是否已知", "Whether each year's calendar is known"),
+        "year": ("年份", "Year"),
+        "bookings_on_that_day": ("该日已有的预约数", "Bookings already on that day"),
+        "regular": ("常规办公时段", "Regular sessions"),
+        "extra_days": ("周末等加开日", "Extra days such as Saturdays"),
+        "extended": ("延时服务", "Extended hours"),
+        "overrides": ("特定日期的安排", "Dated exceptions"),
+        "swapped_workday_follows": (
+            "调休上班日按星期几办公",
+            "Weekday a swapped working day follows",
+        ),
+    }
+)
+
+
+class SessionTimes(Resource):
+    start: str = text_field("开始，如 09:00", "Start, e.g. 09:00")
+    end: str = text_field("结束，如 17:00", "End, e.g. 17:00")
+    appointment_only: bool
+
+
+class WeeklySession(SessionTimes):
+    weekdays: list[int]
+
+
+class DatedOverride(Resource):
+    date: Day
+    closed: bool | None = None
+    sessions: list[SessionTimes] | None = None
+    reason: str | None = text_field("原因", "Reason", default=None)
+
+
+class HoursSettings(Resource):
+    """A hall's opening hours as set."""
+
+    timezone: str
+    swapped_workday_follows: int
+    regular: list[WeeklySession]
+    extra_days: list[WeeklySession]
+    extended: list[WeeklySession]
+    holiday: list[SessionTimes] = text_field("节假日值班时段", "Sessions on holidays")
+    year_round: list[SessionTimes] = text_field("全年无休时段", "Sessions all year round")
+    overrides: list[DatedOverride]
+
+
+class DayOverride(Resource):
+    closed: bool
+    reason: str = text_field("原因", "Reason")
+
+
+class DaySession(SessionTimes):
+    kind: str = text_field("时段类别", "Session kind")
+    kind_name: str
+    kind_name_en: str
+    label: str
+
+
+class HoursDay(Resource):
+    """What a date holds: working day or not, holiday, 调休, sessions, in words."""
+
+    date: Day
+    weekday: int
+    weekday_name: str
+    weekday_name_en: str
+    label: str
+    label_en: str
+    override: DayOverride | None
+    known: bool
+    workday: bool | None
+    holiday: str | None
+    holiday_en: str | None
+    swapped_workday: bool | None
+    provisional: bool | None = None
+    message: str | None = None
+    message_en: str | None = None
+    sessions: list[DaySession] | None
+    text: str
+    text_en: str
+
+
+class CalendarCoverage(Resource):
+    source: str = text_field("日历来源", "Calendar source")
+    years: dict[str, bool]
+    provisional: list[int] = text_field("暂按法定节日计算的年份", "Years counted provisionally")
+
+
+class YearProblem(Resource):
+    year: int
+    message: str
+    message_en: str
+
+
+class HallHours(Resource):
+    """A hall's configured hours, the calendar years known, and the coming days in words."""
+
+    hall: HallRef
+    configured: bool
+    hours: HoursSettings | None
+    year_round: bool
+    open_now: OpenNow
+    calendar: CalendarCoverage
+    problems: list[YearProblem]
+    days: list[HoursDay]
+
+
+class OverrideSet(Resource):
+    day: HoursDay = text_field("该日", "The day")
+    bookings_on_that_day: int
+
+
+class OverrideRemoved(Resource):
+    day: HoursDay = text_field("该日", "The day")
+
+
+# -- booking rules and policy ----------------------------------------------------------------
+
+FIELDS.update(
+    {
+        "appointment_only_kinds": (
+            "只接待预约的时段类别",
+            "Session kinds for booked citizens only",
+        ),
+        "bookable_kinds": ("可预约的时段类别", "Session kinds that can be booked"),
+        "only_appointment_sessions": (
+            "只能预约只接待预约的时段",
+            "Whether only appointment-only sessions can be booked",
+        ),
+        "block_days": ("爽约后限制预约的天数", "Days a citizen is blocked after no-shows"),
+        "check_in_after_minutes": (
+            "预约时间后多少分钟内可签到",
+            "Minutes after the slot to check in",
+        ),
+        "check_in_before_minutes": (
+            "预约时间前多少分钟起可签到",
+            "Minutes before the slot to check in",
+        ),
+        "keep_personal_days": ("个人信息保留天数", "Days personal data is kept"),
+        "max_no_shows": ("限制前允许的爽约次数", "No-shows allowed before a block"),
+        "no_show_window_days": ("统计爽约的天数", "Days over which no-shows count"),
+        "remind_hours_before": ("提前多少小时提醒", "Hours before the slot a reminder goes"),
+        "policy": ("预约规则总则", "Booking policy"),
+        "default": ("大厅默认的预约规则", "The hall's default rule"),
+        "default_is_builtin": ("默认规则是否为系统内置", "Whether the default is the built-in one"),
+    }
+)
+
+
+class BookingRule(Resource):
+    days_ahead: int
+    places_per_slot: int
+    slot_minutes: int
+    appointment_only_kinds: list[str]
+    bookable_kinds: list[str] | None = None
+    only_appointment_sessions: bool | None = None
+
+
+class BookingPolicy(Resource):
+    block_days: int
+    check_in_after_minutes: int
+    check_in_before_minutes: int
+    keep_personal_days: int
+    max_no_shows: int
+    no_show_window_days: int
+    remind_hours_before: int
+
+
+class CategoryRule(Resource):
+    id: int
+    prefix: str
+    name: str
+    rule: BookingRule | None = text_field(
+        "该类别的规则；无则用默认", "Its rule; null for the default"
+    )
+
+
+class ItemRule(Resource):
+    id: int
+    name: str
+    rule: BookingRule = text_field("该事项的规则", "The item's rule")
+
+
+class BookingRules(Resource):
+    """The hall's booking policy and every rule by scope."""
+
+    hall: HallRef
+    policy: BookingPolicy
+    default: BookingRule
+    default_is_builtin: bool
+    categories: list[CategoryRule] = text_field("各类别的规则", "Rules by category")
+    items: list[ItemRule] = text_field("各事项的规则", "Rules by item")
+
+
+class PolicyReply(Resource):
+    policy: BookingPolicy

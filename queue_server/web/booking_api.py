@@ -18,7 +18,7 @@ from flask import Response, current_app, jsonify, request
 from ..api import HALL, SEARCH, WINDOW, api, body
 from ..api import booking_models as bm
 from ..api.openapi import ICS, SVG
-from ..api.spec import DATE, Param, documented, query
+from ..api.spec import DATE, IDEMPOTENCY_KEY, Param, documented, query
 from ..domain.booking import (
     BookingKind,
     BookingNotFound,
@@ -283,6 +283,8 @@ CHECK_IN_BODY = {
     auth="kiosk",
     status=201,
     errors=(404, 409, 422, 429, 503),
+    returns=bm.CheckedIn,
+    headers=(IDEMPOTENCY_KEY,),
 )
 def appointment_check_in(hall: int) -> Any:
     actor = current_actor()
@@ -301,6 +303,7 @@ def appointment_check_in(hall: int) -> Any:
     "Today's bookings for the window's categories, earliest first (posted clerk)",
     auth="clerk",
     errors=(404,),
+    returns=bm.WindowBookings,
 )
 def window_bookings(window: int) -> Any:
     return _json(bookings.window_bookings(deps(), current_actor(), window))
@@ -438,6 +441,7 @@ def booking_housekeeping() -> Any:
 @documented(
     api, "GET", f"/halls/{HALL}/booking-rules",
     "Booking policy and slot rules of the hall, its categories and items", errors=(404,),
+    returns=bm.BookingRules,
 )  # fmt: skip
 def booking_rules(hall: int) -> Any:
     return jsonify(bookings.rules_view(deps(), hall))
@@ -475,6 +479,7 @@ RULE_SCHEMA = {
     },
     auth="manager",
     errors=(404,),
+    returns=bm.BookingRules,
 )
 def set_booking_rule(hall: int) -> Any:
     return jsonify(bookings.set_rule(deps(), current_actor(), hall, body()))
@@ -492,6 +497,7 @@ def set_booking_rule(hall: int) -> Any:
     },
     auth="manager",
     errors=(404,),
+    returns=bm.PolicyReply,
 )
 def set_booking_policy(hall: int) -> Any:
     return jsonify(bookings.set_policy(deps(), current_actor(), hall, body()))
@@ -516,6 +522,7 @@ def set_booking_policy(hall: int) -> Any:
             "How many days to list",
         ),
     ),
+    returns=bm.HallHours,
 )
 def hall_hours(hall: int) -> Any:
     asked = query()
@@ -541,6 +548,7 @@ SESSION_SCHEMA = {
     body={"type": "object", "properties": {"timezone": {"type": "string", "maxLength": 64}}},
     auth="manager",
     errors=(404,),
+    returns=bm.HallHours,
 )
 def set_hall_hours(hall: int) -> Any:
     return jsonify(schedule.set_hours(deps(), current_actor(), hall, body()))
@@ -562,6 +570,7 @@ def set_hall_hours(hall: int) -> Any:
     },
     auth="manager",
     errors=(404,),
+    returns=bm.OverrideSet,
 )
 def set_hours_override(hall: int, day: str) -> Any:
     return jsonify(schedule.set_override(deps(), current_actor(), hall, day, body()))
@@ -574,6 +583,7 @@ def set_hours_override(hall: int, day: str) -> Any:
     "Remove a date's override (manager)",
     auth="manager",
     errors=(404, 422),
+    returns=bm.OverrideRemoved,
 )
 def remove_hours_override(hall: int, day: str) -> Any:
     return jsonify(schedule.remove_override(deps(), current_actor(), hall, day))

@@ -18,18 +18,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # the opening hours'. The list may only shrink; a new operation must declare its reply.
 UNTYPED_PREFIXES = ("/admin/", "/cases", "/windows/<int:window>/cases", "/halls/<int:hall>/cases")
 UNTYPED = {
-    "DELETE /halls/<int:hall>/hours/overrides/<string:day>",
-    "GET /halls/<int:hall>/booking-rules",
-    "GET /halls/<int:hall>/hours",
-    "GET /windows/<int:window>/bookings",
-    "POST /halls/<int:hall>/checkin",
     "POST /halls/<int:hall>/pickup-tickets",
     "POST /tickets/<string:token>/evaluation",
     "POST /windows/<int:window>/evaluation",
-    "PUT /halls/<int:hall>/booking-policy",
-    "PUT /halls/<int:hall>/booking-rules",
-    "PUT /halls/<int:hall>/hours",
-    "PUT /halls/<int:hall>/hours/overrides/<string:day>",
 }
 
 
