@@ -101,6 +101,7 @@ def window_evaluation(window: int) -> Any:
     auth="evaluator",
     status=201,
     errors=(404, 409),
+    returns=m.TicketEvaluation,
 )
 def rate_at_window(window: int) -> Any:
     data = body()
@@ -137,6 +138,7 @@ def ticket_evaluation(token: str) -> Any:
     body=RATING_BODY,
     status=201,
     errors=(404, 409),
+    returns=m.TicketEvaluation,
 )
 def rate_ticket(token: str) -> Any:
     data = body()
