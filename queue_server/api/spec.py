@@ -36,9 +36,10 @@ class Param:
 # A retry that sends the same key gets the same answer (issuing a ticket, calling the next).
 IDEMPOTENCY_KEY = Param(
     "Idempotency-Key",
-    {"type": "string", "maxLength": 200},
-    "重试时发送同一键，得到同一结果（不会重复取号或叫号）",
-    "Send the same key on a retry to get the same result (no second ticket or call)",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+    "8 到 64 个字母、数字、- 或 _；重试时发送同一键，得到同一结果（不会重复取号或叫号）",
+    "8 to 64 letters, digits, - or _; send the same key on a retry to get the same result "
+    "(no second ticket or call)",
 )
 
 # A day written as 2026-11-27, in the years the halls' calendars and reports can speak of.
