@@ -12,13 +12,15 @@ from queue_server.api import models as m
 from queue_server.api.spec import Param, query
 from queue_server.domain.errors import InvalidInput
 from queue_server.http import current_actor, deps
+from queue_server.services import guide
 from queue_server.services import kiosk as kiosk_service
+from queue_server.services import printing as print_service
 
 # The appointment engineer's check-in route; the kiosk offers 预约签到 once it exists.
 CHECK_IN_ENDPOINT = "api.appointment_check_in"
 
 
-def printing() -> kiosk_service.PrintDispatcher | None:
+def printing() -> print_service.PrintDispatcher | None:
     """The app's print dispatcher, when printing is on."""
     return current_app.extensions.get("hallq_printing")
 
@@ -49,9 +51,7 @@ def printing() -> kiosk_service.PrintDispatcher | None:
 )
 def service_items(hall: int) -> Any:
     asked = query()
-    return jsonify(
-        kiosk_service.search_items(deps(), hall, asked["q"], asked["category"], asked["limit"])
-    )
+    return jsonify(guide.search_items(deps(), hall, asked["q"], asked["category"], asked["limit"]))
 
 
 @documented(
@@ -63,7 +63,7 @@ def service_items(hall: int) -> Any:
     returns=m.ServiceItemReply,
 )
 def service_item(hall: int, item: int) -> Any:
-    return jsonify(kiosk_service.get_item(deps(), hall, item))
+    return jsonify(guide.get_item(deps(), hall, item))
 
 
 @documented(
@@ -120,7 +120,7 @@ PRINTER_BODY = {
     returns=m.PrinterReply,
 )
 def set_kiosk_printer(device: int) -> Any:
-    return jsonify(kiosk_service.set_printer(deps(), current_actor(), device, body()))
+    return jsonify(print_service.set_printer(deps(), current_actor(), device, body()))
 
 
 @documented(
@@ -135,7 +135,7 @@ def set_kiosk_printer(device: int) -> Any:
     returns=m.Queued,
 )
 def test_kiosk_printer(device: int) -> Any:
-    kiosk_service.require_printer_manager(deps(), current_actor(), device)
+    print_service.require_printer_manager(deps(), current_actor(), device)
     dispatcher = printing()
     if dispatcher is None:
         raise InvalidInput("本服务器未启用打印", "Printing is switched off on this server")

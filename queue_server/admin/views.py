@@ -1030,7 +1030,7 @@ def _printer_form(device_id: int) -> Form:
 @bp.post("/devices/<int:device>/printer")
 def device_printer(device: int) -> Any:
     """A kiosk's ticket printer, saved by the kiosk module's own use case."""
-    from ..services import kiosk
+    from ..services import printing
 
     actor = me()
     found = admin.get_device(deps(), actor, device)
@@ -1039,7 +1039,7 @@ def device_printer(device: int) -> Any:
         data = forms.parse(PRINTER_FIELDS, request.form)
         form.values.update(data)
         data["paper_mm"] = int(data.get("paper_mm") or 80)
-        kiosk.set_printer(deps(), actor, device, data)
+        printing.set_printer(deps(), actor, device, data)
     except FieldErrors as problem:
         form.fail(problem)
     except InvalidInput as problem:

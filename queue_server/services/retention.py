@@ -44,7 +44,7 @@ from ..domain.errors import InvalidInput
 from ..domain.model import Hall
 from ..store import admin_tables, booking_tables, tables
 from . import idempotency
-from .booking import load_policy as booking_policy
+from .booking.rules import load_policy as booking_policy
 from .complaints import STAGES
 from .context import SYSTEM, Actor, Deps, audit
 from .scheduler import periodic

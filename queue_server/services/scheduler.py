@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 JOB_MODULES: tuple[str, ...] = (
     "queue_server.services.jobs",
     "queue_server.services.retention",
-    "queue_server.services.booking_housekeeping",
+    "queue_server.services.booking.housekeeping",
 )
 
 # A process that does not hold a job's lease asks for it again this often.

@@ -1,7 +1,7 @@
 """API routes of appointments (预约), hours and the calendar, on the /api/v1 blueprint.
 
 Imported by `queue_server.api.load_extensions`. Routes stay thin: they read the request, run
-a use case of `services.booking` or `services.schedule`, and return JSON. Lookups by booking
+a use case of `services.booking` modules or `services.schedule`, and return JSON. Lookups by booking
 code count wrong codes per address (or kiosk) and refuse a source that guesses.
 """
 
@@ -22,15 +22,15 @@ from ..api.spec import DATE, IDEMPOTENCY_KEY, Param, documented, query
 from ..domain.booking import (
     BookingKind,
     BookingNotFound,
+    BookingPolicy,
     BookingState,
     no_such_booking,
     normalize_code,
 )
 from ..domain.errors import InvalidInput
 from ..http import current_actor, deps
-from ..services import booking as bookings
-from ..services import booking_housekeeping as booking_housekeeping_
 from ..services import notify, ratelimit, schedule
+from ..services.booking import availability, checkin, citizen, housekeeping, ics, settings, staff
 from ..services.notify import Notifier
 
 T = TypeVar("T")
@@ -101,7 +101,7 @@ def _json(data: Any, status: int = 200) -> Response:
     returns=bm.BookableItems,
 )
 def booking_items(hall: int) -> Any:
-    return jsonify(bookings.bookable_items(deps(), hall, query()["q"]))
+    return jsonify(availability.bookable_items(deps(), hall, query()["q"]))
 
 
 @documented(
@@ -113,7 +113,7 @@ def booking_items(hall: int) -> Any:
     returns=bm.ItemDays,
 )
 def booking_days(hall: int, item: int) -> Any:
-    return jsonify(bookings.bookable_days(deps(), hall, item))
+    return jsonify(availability.bookable_days(deps(), hall, item))
 
 
 @documented(
@@ -126,7 +126,7 @@ def booking_days(hall: int, item: int) -> Any:
     returns=bm.DaySlots,
 )
 def booking_slots(hall: int, item: int) -> Any:
-    return jsonify(bookings.free_slots(deps(), hall, item, query()["date"]))
+    return jsonify(availability.free_slots(deps(), hall, item, query()["date"]))
 
 
 # -- booking, by code ------------------------------------------------------------------------
@@ -161,7 +161,7 @@ BOOK_BODY = {
     returns=bm.Booking,
 )
 def create_booking(hall: int) -> Any:
-    view = bookings.book(deps(), current_actor(), hall, body(), notifier())
+    view = citizen.book(deps(), current_actor(), hall, body(), notifier())
     return _json(view, 201)
 
 
@@ -174,7 +174,7 @@ def create_booking(hall: int) -> Any:
     returns=bm.Booking,
 )
 def get_booking(code: str) -> Any:
-    return _json(by_code(code, lambda c: bookings.find_booking(deps(), c)))
+    return _json(by_code(code, lambda c: citizen.find_booking(deps(), c)))
 
 
 @documented(
@@ -188,7 +188,7 @@ def get_booking(code: str) -> Any:
 )
 def cancel_booking(code: str) -> Any:
     return _json(
-        by_code(code, lambda c: bookings.cancel_booking(deps(), current_actor(), c, notifier()))
+        by_code(code, lambda c: citizen.cancel_booking(deps(), current_actor(), c, notifier()))
     )
 
 
@@ -208,9 +208,7 @@ def cancel_booking(code: str) -> Any:
 def move_booking(code: str) -> Any:
     start = body().get("start")
     return _json(
-        by_code(
-            code, lambda c: bookings.move_booking(deps(), current_actor(), c, start, notifier())
-        )
+        by_code(code, lambda c: citizen.move_booking(deps(), current_actor(), c, start, notifier()))
     )
 
 
@@ -219,7 +217,7 @@ def move_booking(code: str) -> Any:
     errors=(404, 429), media=(ICS,), only_media=True,
 )  # fmt: skip
 def booking_calendar(code: str) -> Any:
-    filename, text = by_code(code, lambda c: bookings.booking_ics(deps(), c))
+    filename, text = by_code(code, lambda c: ics.booking_ics(deps(), c))
     response = Response(text, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _no_store(response)
@@ -232,7 +230,7 @@ def booking_calendar(code: str) -> Any:
 )  # fmt: skip
 def booking_qr(code: str) -> Any:
     def draw(c: str) -> bytes:
-        bookings.find_booking(deps(), c)  # 404 for a code that is no booking
+        citizen.find_booking(deps(), c)  # 404 for a code that is no booking
         image = qrcode.make(
             c,
             image_factory=qrcode.image.svg.SvgPathImage,
@@ -256,7 +254,7 @@ def booking_qr(code: str) -> Any:
 )
 def booking_messages(code: str) -> Any:
     def read(c: str) -> dict[str, Any]:
-        view = bookings.find_booking(deps(), c)
+        view = citizen.find_booking(deps(), c)
         return {"messages": notify.messages_of_booking(deps(), view["id"])}
 
     return _json(by_code(code, read))
@@ -291,7 +289,7 @@ def appointment_check_in(hall: int) -> Any:
     key = request.headers.get("Idempotency-Key")
     result = by_code(
         body().get("code"),
-        lambda c: bookings.check_in(deps(), actor, hall, c, idempotency_key=key),
+        lambda c: checkin.check_in(deps(), actor, hall, c, idempotency_key=key),
     )
     return _json(result, 201)
 
@@ -306,7 +304,7 @@ def appointment_check_in(hall: int) -> Any:
     returns=bm.WindowBookings,
 )
 def window_bookings(window: int) -> Any:
-    return _json(bookings.window_bookings(deps(), current_actor(), window))
+    return _json(staff.window_bookings(deps(), current_actor(), window))
 
 
 @documented(
@@ -336,7 +334,7 @@ def window_bookings(window: int) -> Any:
 def hall_bookings(hall: int) -> Any:
     asked = query()
     return _json(
-        bookings.hall_bookings(
+        staff.hall_bookings(
             deps(), current_actor(), hall, asked["date"], asked["kind"], asked["state"]
         )
     )
@@ -348,7 +346,7 @@ def hall_bookings(hall: int) -> Any:
     returns=bm.BookingList,
 )  # fmt: skip
 def my_bookings() -> Any:
-    return _json(bookings.my_bookings(deps(), current_actor()))
+    return _json(staff.my_bookings(deps(), current_actor()))
 
 
 @documented(
@@ -369,9 +367,7 @@ def my_bookings() -> Any:
 )
 def assign_home_visit(booking: int) -> Any:
     return _json(
-        bookings.assign_home_visit(
-            deps(), current_actor(), booking, body().get("clerk"), notifier()
-        )
+        staff.assign_home_visit(deps(), current_actor(), booking, body().get("clerk"), notifier())
     )
 
 
@@ -398,7 +394,7 @@ def assign_home_visit(booking: int) -> Any:
 def close_home_visit(booking: int) -> Any:
     data = body()
     return _json(
-        bookings.close_home_visit(
+        staff.close_home_visit(
             deps(), current_actor(), booking, data.get("outcome"), data.get("note", "")
         )
     )
@@ -432,7 +428,7 @@ def booking_housekeeping() -> Any:
     from ..services import access
 
     access.require_anywhere(current_actor(), "booking.housekeeping")
-    return _json(booking_housekeeping_.housekeeping(deps(), notifier()))
+    return _json(housekeeping.housekeeping(deps(), notifier()))
 
 
 # -- rules and policy ------------------------------------------------------------------------
@@ -444,7 +440,7 @@ def booking_housekeeping() -> Any:
     returns=bm.BookingRules,
 )  # fmt: skip
 def booking_rules(hall: int) -> Any:
-    return jsonify(bookings.rules_view(deps(), hall))
+    return jsonify(settings.rules_view(deps(), hall))
 
 
 RULE_SCHEMA = {
@@ -482,7 +478,7 @@ RULE_SCHEMA = {
     returns=bm.BookingRules,
 )
 def set_booking_rule(hall: int) -> Any:
-    return jsonify(bookings.set_rule(deps(), current_actor(), hall, body()))
+    return jsonify(settings.set_rule(deps(), current_actor(), hall, body()))
 
 
 @documented(
@@ -493,14 +489,14 @@ def set_booking_rule(hall: int) -> Any:
     "long personal data is kept (manager)",
     body={
         "type": "object",
-        "properties": {key: {"type": "integer"} for key in bookings.BookingPolicy.LIMITS},
+        "properties": {key: {"type": "integer"} for key in BookingPolicy.LIMITS},
     },
     auth="manager",
     errors=(404,),
     returns=bm.PolicyReply,
 )
 def set_booking_policy(hall: int) -> Any:
-    return jsonify(bookings.set_policy(deps(), current_actor(), hall, body()))
+    return jsonify(settings.set_policy(deps(), current_actor(), hall, body()))
 
 
 # -- hours and the calendar ------------------------------------------------------------------

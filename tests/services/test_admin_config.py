@@ -261,7 +261,7 @@ ENGLISH = {
 
 def test_service_items_keep_their_english_fields_through_the_form_and_csv(deps, towns):
     from queue_server.domain.model import ServiceItem
-    from queue_server.services.kiosk import item_view
+    from queue_server.services.guide import item_view
 
     hall, manager = towns["one"]["hall"], towns["manager"]
     saved = admin.save_item(

@@ -16,8 +16,20 @@ from sqlalchemy import func, select
 from queue_server.domain.booking import walk_in_refusal
 from queue_server.domain.identity import id_check_character
 from queue_server.domain.model import Clerk, Role, ServiceItem
-from queue_server.services import booking as bk
-from queue_server.services import booking_housekeeping
+from queue_server.services.booking import citizen as booking_citizen
+from queue_server.services.booking import housekeeping as booking_housekeeping
+from queue_server.services.booking.availability import bookable_days, free_slots
+from queue_server.services.booking.checkin import check_in
+from queue_server.services.booking.citizen import cancel_booking, find_booking, move_booking
+from queue_server.services.booking.housekeeping import mark_missed
+from queue_server.services.booking.settings import rules_view, set_policy, set_rule
+from queue_server.services.booking.staff import (
+    assign_home_visit,
+    close_home_visit,
+    hall_bookings,
+    my_bookings,
+    window_bookings,
+)
 from queue_server.services.context import ANONYMOUS, Actor, Deps
 from queue_server.services.hours import hall_schedule, official_calendar
 from queue_server.services.lookups import load_rules
@@ -104,7 +116,7 @@ class Booker:
             "id_number": id_number(person),
             **extra,
         }
-        return bk.book(self.deps, actor, self.hall, data, self.notifier)
+        return booking_citizen.book(self.deps, actor, self.hall, data, self.notifier)
 
     def rule(self, scope: str = "category", item: int | None = None, **rule: Any) -> None:
         """Set a booking rule as the manager (category A by default)."""
@@ -113,7 +125,7 @@ class Booker:
             data["category"] = "A"
         if item is not None:
             data["item"] = item
-        bk.set_rule(self.deps, manager(self.deps, self.demo), self.hall, data)
+        set_rule(self.deps, manager(self.deps, self.demo), self.hall, data)
 
     def service_item(self, code: str) -> ServiceItem:
         with self.deps.db.reading() as s:
@@ -200,7 +212,7 @@ def test_places_are_never_oversold_and_a_full_slot_says_so(booker, deps):
     assert caught.value.code == "full" and "约满" in caught.value.message
     bilingual(caught.value)
     assert booking_count(deps) == before
-    slots = bk.free_slots(deps, booker.hall, booker.item(), "2026-11-27")["slots"]
+    slots = free_slots(deps, booker.hall, booker.item(), "2026-11-27")["slots"]
     nine = next(s for s in slots if s["label"] == "09:00–09:30")
     assert (nine["capacity"], nine["taken"], nine["free"]) == (2, 2, 0)
     # Another category has its own places.
@@ -216,7 +228,7 @@ def test_an_item_with_its_own_rule_has_its_own_places(booker, deps):
         booker.book(FRI_9, person=3)
     with pytest.raises(InvalidInput, match="60-minute slot"):
         booker.book(at(2026, 11, 27, 9, 30), person=4, item=DISABILITY)
-    rules = bk.rules_view(deps, booker.hall)
+    rules = rules_view(deps, booker.hall)
     assert rules["items"][0]["rule"]["slot_minutes"] == 60
     assert (
         next(c for c in rules["categories"] if c["prefix"] == "A")["rule"]["places_per_slot"] == 1
@@ -224,7 +236,7 @@ def test_an_item_with_its_own_rule_has_its_own_places(booker, deps):
 
 
 def test_the_days_show_5_plus_x_saturday_a_closed_sunday_and_what_is_left_today(booker, deps):
-    days = {d["date"]: d for d in bk.bookable_days(deps, booker.hall, booker.item())["days"]}
+    days = {d["date"]: d for d in bookable_days(deps, booker.hall, booker.item())["days"]}
     assert len(days) == 8  # today and 7 days ahead
     thursday = days["2026-11-26"]
     # From 09:30: 5 morning, 7 afternoon and 4 evening (延时服务) slots of 3 places.
@@ -235,17 +247,17 @@ def test_the_days_show_5_plus_x_saturday_a_closed_sunday_and_what_is_left_today(
     assert (sunday["open"], sunday["bookable"], sunday["reason_text"]) == (False, False, "休息")
     assert days["2026-11-27"]["free"] == 13 * 3  # Friday: no evening
     # A citizen reads the Saturday session by its day and time, not as "5+X".
-    slots = bk.free_slots(deps, booker.hall, booker.item(), "2026-11-28")["slots"]
+    slots = free_slots(deps, booker.hall, booker.item(), "2026-11-28")["slots"]
     assert {(s["session_name"], s["session_name_en"]) for s in slots} == {
         ("周六上午服务", "Saturday morning service")
     }
     booker.rule(appointment_only_kinds=["extra_day"])
-    slots = bk.free_slots(deps, booker.hall, booker.item(), "2026-11-28")["slots"]
+    slots = free_slots(deps, booker.hall, booker.item(), "2026-11-28")["slots"]
     assert {s["session_name"] for s in slots} == {"周六上午预约服务"}
 
 
 def test_extended_evening_slots_are_marked_appointment_only(booker, deps):
-    slots = bk.free_slots(deps, booker.hall, booker.item(), "2026-11-26")["slots"]
+    slots = free_slots(deps, booker.hall, booker.item(), "2026-11-26")["slots"]
     evening = [s for s in slots if s["session_kind"] == "extended"]
     assert [s["label"] for s in evening] == [
         "17:00–17:30",
@@ -262,14 +274,14 @@ def test_national_day_2026_is_closed_and_its_swapped_saturday_keeps_weekday_hour
 ):
     clock.current = at(2026, 9, 28, 10, 0)  # Monday
     booker.rule(days_ahead=14)
-    days = {d["date"]: d for d in bk.bookable_days(deps, booker.hall, booker.item())["days"]}
+    days = {d["date"]: d for d in bookable_days(deps, booker.hall, booker.item())["days"]}
     for day in range(1, 8):
         assert days[f"2026-10-{day:02d}"]["reason"] == "closed", day
     assert days["2026-09-30"]["free"] == 13 * 3
     # Saturday 10 October is worked for the holiday: full weekday hours, not 5+X mornings.
     assert days["2026-10-10"]["free"] == 13 * 3
     assert days["2026-10-11"]["reason"] == "closed"  # the Sunday after: an ordinary rest day
-    slots = bk.free_slots(deps, booker.hall, booker.item(), "2026-10-10")
+    slots = free_slots(deps, booker.hall, booker.item(), "2026-10-10")
     assert "调休上班" in slots["text"]
 
 
@@ -279,11 +291,11 @@ def test_a_year_without_its_notice_is_booked_provisionally_and_moved_when_it_arr
     from queue_server.services import admin
 
     clock.current = at(2026, 12, 29, 10, 0)
-    days = {d["date"]: d for d in bk.bookable_days(deps, booker.hall, booker.item())["days"]}
+    days = {d["date"]: d for d in bookable_days(deps, booker.hall, booker.item())["days"]}
     assert days["2027-01-01"]["reason"] == "closed" and days["2027-01-01"]["provisional"]
     assert days["2027-01-04"]["bookable"] and days["2027-01-04"]["provisional"]
     assert days["2026-12-31"]["provisional"] is False
-    slots = bk.free_slots(deps, booker.hall, booker.item(), "2027-01-04")
+    slots = free_slots(deps, booker.hall, booker.item(), "2027-01-04")
     assert slots["provisional"] is True and slots["slots"]
     booked = booker.book(at(2027, 1, 4, 9, 0))
     assert booked["state"] == "booked" and booked["provisional"] is True
@@ -312,7 +324,7 @@ def test_a_year_without_its_notice_is_booked_provisionally_and_moved_when_it_arr
     told = booker.notifier.sent[-1]
     assert told.booking_id == booked["id"] and "改约" in told.text and "元旦" in told.text
     assert booked["code"] in told.text
-    assert bk.find_booking(deps, kept["code"])["provisional"] is False
+    assert find_booking(deps, kept["code"])["provisional"] is False
     # Told once, however often the housekeeping looks again.
     assert booking_housekeeping.housekeeping(deps, booker.notifier)["holiday_moves"] == 0
     assert booker.notifier.kinds().count("holiday") == 1
@@ -367,7 +379,7 @@ def test_one_active_booking_per_id_number_service_and_day(booker, deps):
     booker.book(at(2026, 11, 27, 14, 0), item=PENSION)  # another service: fine
     booker.book(at(2026, 11, 30, 9, 0))  # another day: fine
     booker.book(at(2026, 11, 27, 14, 0), person=2)  # another person: fine
-    bk.cancel_booking(deps, ANONYMOUS, first["code"], booker.notifier)
+    cancel_booking(deps, ANONYMOUS, first["code"], booker.notifier)
     booker.book(at(2026, 11, 27, 14, 0))  # after cancelling: fine again
 
 
@@ -381,8 +393,8 @@ def test_repeated_no_shows_pause_booking_for_a_while(booker, deps, clock):
     assert "from 2026-12-16" in caught.value.message_en
     booker.book(at(2026, 12, 3, 9, 0), person=6)  # others are not affected
     # The sweep marks them as no-shows; the hall may allow more.
-    assert bk.mark_missed(deps) == 3
-    bk.set_policy(deps, manager(deps, booker.demo), booker.hall, {"max_no_shows": 4})
+    assert mark_missed(deps) == 3
+    set_policy(deps, manager(deps, booker.demo), booker.hall, {"max_no_shows": 4})
     assert booker.book(at(2026, 12, 3, 9, 0), person=5)["state"] == "booked"
 
 
@@ -403,13 +415,13 @@ def test_cancelling_frees_the_place_and_moving_keeps_the_code(booker, deps, cloc
     with pytest.raises(CapacityReached):
         booker.book(FRI_9, person=2)
     ten = at(2026, 11, 27, 10, 0)
-    moved = bk.move_booking(deps, ANONYMOUS, mine["code"].lower(), ten.isoformat(), booker.notifier)
+    moved = move_booking(deps, ANONYMOUS, mine["code"].lower(), ten.isoformat(), booker.notifier)
     assert moved["code"] == mine["code"] and moved["when"] == "11月27日（周五）10:00–10:30"
     assert moved["moves"] == 1
     booker.book(FRI_9, person=2)  # the old place is free
     with pytest.raises(CapacityReached):
-        bk.move_booking(deps, ANONYMOUS, mine["code"], FRI_9.isoformat(), booker.notifier)
-    cancelled = bk.cancel_booking(deps, ANONYMOUS, mine["code"], booker.notifier)
+        move_booking(deps, ANONYMOUS, mine["code"], FRI_9.isoformat(), booker.notifier)
+    cancelled = cancel_booking(deps, ANONYMOUS, mine["code"], booker.notifier)
     assert cancelled["state"] == "cancelled" and cancelled["state_name"] == "已取消"
     booker.book(ten, person=3)  # 10:00 is free again
     assert booker.notifier.kinds() == [
@@ -420,19 +432,19 @@ def test_cancelling_frees_the_place_and_moving_keeps_the_code(booker, deps, cloc
         "confirmation",
     ]
     with pytest.raises(Conflict, match="cancelled"):
-        bk.cancel_booking(deps, ANONYMOUS, mine["code"], booker.notifier)
+        cancel_booking(deps, ANONYMOUS, mine["code"], booker.notifier)
     afternoon = booker.book(at(2026, 11, 27, 14, 0), person=4)
     clock.current = at(2026, 11, 27, 14, 0)
     with pytest.raises(Conflict, match="time has come"):
-        bk.cancel_booking(deps, ANONYMOUS, afternoon["code"], booker.notifier)
+        cancel_booking(deps, ANONYMOUS, afternoon["code"], booker.notifier)
 
 
 def test_an_unknown_or_malformed_code_is_refused(booker, deps):
     with pytest.raises(NotFound) as caught:
-        bk.find_booking(deps, "ABCD-EFGH")
+        find_booking(deps, "ABCD-EFGH")
     assert caught.value.message == "找不到该预约，请核对预约码"
     with pytest.raises(InvalidInput, match="never 0, 1, I or O"):
-        bk.find_booking(deps, "ABCD-EFG0")
+        find_booking(deps, "ABCD-EFG0")
 
 
 # -- check-in and the call ---------------------------------------------------------------------
@@ -450,7 +462,7 @@ def test_an_on_time_check_in_gets_an_appointment_ticket_called_around_its_slot(
     clock.current = at(2026, 11, 27, 8, 40)
     early_bird = walk_in(deps, demo)
     clock.current = at(2026, 11, 27, 8, 45)
-    result = bk.check_in(deps, kiosk(demo), demo["hall"], mine["code"])
+    result = check_in(deps, kiosk(demo), demo["hall"], mine["code"])
     assert result["appointment"] is True and result["late"] is False
     assert result["number"] == "A002" and result["token"]
     assert "优先呼叫" in result["message"] and "called first" in result["message_en"]
@@ -465,7 +477,7 @@ def test_an_on_time_check_in_gets_an_appointment_ticket_called_around_its_slot(
     called = q.call_next(deps, clerk, window)
     assert called["ticket"]["number"] == "A002"
     assert early_bird["number"] == "A001"
-    assert bk.find_booking(deps, mine["code"])["ticket"]["state"] == "called"
+    assert find_booking(deps, mine["code"])["ticket"]["state"] == "called"
 
 
 def test_a_late_arrival_gets_an_ordinary_ticket_and_is_told_so(booker, deps, demo, clock):
@@ -473,7 +485,7 @@ def test_a_late_arrival_gets_an_ordinary_ticket_and_is_told_so(booker, deps, dem
     clock.current = at(2026, 11, 27, 9, 10)
     walk_in(deps, demo)
     clock.current = at(2026, 11, 27, 9, 20)
-    result = bk.check_in(deps, kiosk(demo), demo["hall"], mine["code"])
+    result = check_in(deps, kiosk(demo), demo["hall"], mine["code"])
     assert result["late"] is True and result["appointment"] is False
     assert "普通号" in result["message"] and "ordinary ticket" in result["message_en"]
     assert result["position"] == 1  # behind the walk-in who came before
@@ -494,26 +506,26 @@ def test_check_in_at_the_wrong_time_is_refused_and_leaves_the_booking(
     mine = booker.book(FRI_9)
     clock.current = now
     with pytest.raises(Conflict) as caught:
-        bk.check_in(deps, kiosk(demo), demo["hall"], mine["code"])
+        check_in(deps, kiosk(demo), demo["hall"], mine["code"])
     assert zh in caught.value.message
-    assert bk.find_booking(deps, mine["code"])["state"] == "booked"
+    assert find_booking(deps, mine["code"])["state"] == "booked"
 
 
 def test_check_in_twice_cancelled_elsewhere_or_unauthorised_is_refused(booker, deps, demo, clock):
     mine = booker.book(FRI_9)
     gone = booker.book(FRI_9, person=2)
-    bk.cancel_booking(deps, ANONYMOUS, gone["code"])
+    cancel_booking(deps, ANONYMOUS, gone["code"])
     clock.current = at(2026, 11, 27, 8, 50)
     with pytest.raises(Unauthorized):
-        bk.check_in(deps, ANONYMOUS, demo["hall"], mine["code"])
+        check_in(deps, ANONYMOUS, demo["hall"], mine["code"])
     with pytest.raises(NotFound):
-        bk.check_in(deps, kiosk(demo), demo["village"], mine["code"])  # another hall's code
+        check_in(deps, kiosk(demo), demo["village"], mine["code"])  # another hall's code
     with pytest.raises(Conflict, match="cancelled"):
-        bk.check_in(deps, kiosk(demo), demo["hall"], gone["code"])
+        check_in(deps, kiosk(demo), demo["hall"], gone["code"])
     clerk = staff(deps, demo["clerks"][3]["staff_no"])
-    assert bk.check_in(deps, clerk, demo["hall"], mine["code"])["number"] == "A001"  # staff may
+    assert check_in(deps, clerk, demo["hall"], mine["code"])["number"] == "A001"  # staff may
     with pytest.raises(Conflict, match="already checked in"):
-        bk.check_in(deps, kiosk(demo), demo["hall"], mine["code"])
+        check_in(deps, kiosk(demo), demo["hall"], mine["code"])
 
 
 def test_a_ticket_that_cannot_be_issued_leaves_the_booking_to_check_in_again(
@@ -524,8 +536,8 @@ def test_a_ticket_that_cannot_be_issued_leaves_the_booking_to_check_in_again(
         s.scalars(select(Category).where(tables.categories.c.prefix == "A")).first().active = False
     clock.current = at(2026, 11, 27, 8, 50)
     with pytest.raises(NotFound):
-        bk.check_in(deps, kiosk(demo), demo["hall"], mine["code"])
-    assert bk.find_booking(deps, mine["code"])["state"] == "booked"
+        check_in(deps, kiosk(demo), demo["hall"], mine["code"])
+    assert find_booking(deps, mine["code"])["state"] == "booked"
 
 
 def test_the_evening_is_for_booked_citizens_only_and_the_kiosk_says_why(booker, deps, demo, clock):
@@ -536,10 +548,10 @@ def test_the_evening_is_for_booked_citizens_only_and_the_kiosk_says_why(booker, 
         q.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
     assert "仅接待已预约的群众" in caught.value.message
     assert "appointments only" in caught.value.message_en
-    ticket = bk.check_in(deps, kiosk(demo), demo["hall"], on_time["code"])
+    ticket = check_in(deps, kiosk(demo), demo["hall"], on_time["code"])
     assert ticket["appointment"] is True and not ticket["late"]
     # Late for 17:00, but booked: still served in the evening, after those on time.
-    lagging = bk.check_in(deps, kiosk(demo), demo["hall"], late["code"])
+    lagging = check_in(deps, kiosk(demo), demo["hall"], late["code"])
     assert lagging["late"] is True
     assert lagging["position"] == 1
 
@@ -576,13 +588,13 @@ def test_a_village_agent_books_for_an_elderly_citizen_marked_as_proxy(booker, de
     view = booker.book(FRI_9, actor=agent, proxy_reason="elderly")
     assert view["proxy"] is True and view["proxy_reason_name"] == "老年人"
     assert view["agent"] == {"name": "李代办", "staff_no": demo["agent"]["staff_no"]}
-    mine = bk.my_bookings(deps, agent)["bookings"]
+    mine = my_bookings(deps, agent)["bookings"]
     assert [b["code"] for b in mine] == [view["code"]]
     assert mine[0]["citizen"]["name"] == "张**"
 
 
 def test_a_home_visit_is_requested_assigned_to_a_clerk_and_closed(booker, deps, demo):
-    request = bk.book(
+    request = booking_citizen.book(
         deps,
         staff(deps, demo["agent"]["staff_no"]),
         demo["hall"],
@@ -605,21 +617,21 @@ def test_a_home_visit_is_requested_assigned_to_a_clerk_and_closed(booker, deps, 
     clerk = staff(deps, demo["clerks"][0]["staff_no"])
     other = staff(deps, demo["clerks"][1]["staff_no"])
     with pytest.raises(Forbidden):
-        bk.assign_home_visit(deps, clerk, request["id"], clerk.id)
-    assigned = bk.assign_home_visit(
+        assign_home_visit(deps, clerk, request["id"], clerk.id)
+    assigned = assign_home_visit(
         deps, manager(deps, demo), request["id"], demo["clerks"][0]["staff_no"], booker.notifier
     )
     assert assigned["state"] == "assigned" and assigned["assigned_to"]["name"] == "王芳"
     with pytest.raises(Forbidden):
-        bk.close_home_visit(deps, other, request["id"], "completed")
-    closed = bk.close_home_visit(deps, clerk, request["id"], "completed", "已上门采集，代为提交")
+        close_home_visit(deps, other, request["id"], "completed")
+    closed = close_home_visit(deps, clerk, request["id"], "completed", "已上门采集，代为提交")
     assert closed["state"] == "closed" and closed["outcome_name"] == "已办结"
     assert booker.notifier.kinds() == ["confirmation", "home_visit"]
     assert "王芳" in booker.notifier.sent[1].text
-    listed = bk.hall_bookings(deps, manager(deps, demo), demo["hall"], kind="home_visit")
+    listed = hall_bookings(deps, manager(deps, demo), demo["hall"], kind="home_visit")
     assert [b["state"] for b in listed["bookings"]] == ["closed"]
     with pytest.raises(Forbidden):
-        bk.hall_bookings(deps, staff(deps, demo["agent"]["staff_no"]), demo["hall"])
+        hall_bookings(deps, staff(deps, demo["agent"]["staff_no"]), demo["hall"])
 
 
 def test_a_home_visit_must_fall_on_a_day_the_hall_works(booker, deps):
@@ -633,9 +645,11 @@ def test_a_home_visit_must_fall_on_a_day_the_hall_works(booker, deps):
         "id_number": id_number(9),
     }
     with pytest.raises(InvalidInput, match="closed that day"):
-        bk.book(deps, ANONYMOUS, booker.hall, data)
+        booking_citizen.book(deps, ANONYMOUS, booker.hall, data)
     with pytest.raises(InvalidInput, match="address"):
-        bk.book(deps, ANONYMOUS, booker.hall, {**data, "day": "2026-11-30", "address": ""})
+        booking_citizen.book(
+            deps, ANONYMOUS, booker.hall, {**data, "day": "2026-11-30", "address": ""}
+        )
 
 
 # -- the counter -------------------------------------------------------------------------------
@@ -647,10 +661,10 @@ def test_the_counter_lists_todays_bookings_of_its_categories_masked(booker, deps
     booker.book(FRI_9, person=3)  # tomorrow: not listed
     clock.current = at(2026, 11, 26, 9, 45)
     window_4 = next(c for c in demo["clerks"] if c["window_number"] == 4)  # fixed: B and C
-    pension_desk = bk.window_bookings(deps, staff(deps, window_4["staff_no"]), window_4["window"])
+    pension_desk = window_bookings(deps, staff(deps, window_4["staff_no"]), window_4["window"])
     assert [b["time"] for b in pension_desk["bookings"]] == ["14:00–14:30"]
     window_1 = demo["clerks"][0]  # comprehensive: every category
-    all_of_them = bk.window_bookings(deps, staff(deps, window_1["staff_no"]), window_1["window"])
+    all_of_them = window_bookings(deps, staff(deps, window_1["staff_no"]), window_1["window"])
     first, second = all_of_them["bookings"]
     assert (first["time"], first["status"], first["status_name"]) == (
         "10:00–10:30",
@@ -665,4 +679,4 @@ def test_the_counter_lists_todays_bookings_of_its_categories_masked(booker, deps
     }
     assert all_of_them["counts"] == {"booked": 2, "checked_in": 0}
     with pytest.raises(Forbidden):
-        bk.window_bookings(deps, staff(deps, window_4["staff_no"]), window_1["window"])
+        window_bookings(deps, staff(deps, window_4["staff_no"]), window_1["window"])

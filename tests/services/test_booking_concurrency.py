@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from queue_server.domain.errors import QueueError
-from queue_server.services import booking as bk
+from queue_server.services.booking import citizen as booking_citizen
+from queue_server.services.booking.availability import free_slots
+from queue_server.services.booking.holidays import notify_holiday_moves
 from queue_server.services.context import ANONYMOUS
 from queue_server.store import booking_tables as bt
 from tests.services.test_booking import Booker, at, id_number
@@ -41,7 +43,9 @@ def test_100_concurrent_bookings_for_10_places_exactly_10_succeed(deps, demo, db
         }
         barrier.wait()
         try:
-            outcomes[index] = bk.book(deps, ANONYMOUS, booker.hall, data, booker.notifier)
+            outcomes[index] = booking_citizen.book(
+                deps, ANONYMOUS, booker.hall, data, booker.notifier
+            )
         except QueueError as error:
             outcomes[index] = error
 
@@ -64,7 +68,7 @@ def test_100_concurrent_bookings_for_10_places_exactly_10_succeed(deps, demo, db
         stored = s.scalar(select(func.count()).select_from(bt.bookings))
     assert stored == PLACES
     assert len(booker.notifier.sent) == PLACES  # a confirmation for each booking, none for refusals
-    slots = bk.free_slots(deps, booker.hall, item, "2026-11-27")["slots"]
+    slots = free_slots(deps, booker.hall, item, "2026-11-27")["slots"]
     assert next(s for s in slots if s["label"] == "09:00–09:30")["free"] == 0
     print(f"\n{db_url.split(':')[0]}: {CITIZENS} concurrent bookings in {elapsed:.2f} s")
 
@@ -99,7 +103,7 @@ def test_two_processes_noticing_a_booking_on_a_new_holiday_tell_its_citizen_once
     def housekeeping(index: int) -> None:
         worker = Deps(db=processes[index], bus=deps.bus, clock=deps.clock)
         barrier.wait()
-        told.append(bk.notify_holiday_moves(worker, notifiers[index]))
+        told.append(notify_holiday_moves(worker, notifiers[index]))
 
     threads = [threading.Thread(target=housekeeping, args=(i,)) for i in range(2)]
     for thread in threads:

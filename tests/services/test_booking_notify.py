@@ -12,8 +12,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlalchemy import select
 
-from queue_server.services import booking as bk
-from queue_server.services import booking_housekeeping, notify, retention
+from queue_server.services import notify, retention
+from queue_server.services.booking import housekeeping as booking_housekeeping
+from queue_server.services.booking.checkin import check_in
+from queue_server.services.booking.citizen import cancel_booking, find_booking, move_booking
+from queue_server.services.booking.housekeeping import mark_missed, send_due_reminders
+from queue_server.services.booking.settings import set_policy
 from queue_server.services.context import ANONYMOUS
 from queue_server.store import booking_tables as bt
 from queue_server.store import tables
@@ -31,12 +35,12 @@ def booker(deps, demo) -> Booker:
 def test_a_reminder_goes_once_within_the_reminder_time(booker, deps, clock):
     booker.book(MON_9)  # booked on Thursday: more than a day ahead
     booker.book(FRI_9, person=2)  # booked less than a day ahead: the confirmation suffices
-    assert bk.send_due_reminders(deps, booker.notifier) == 0
+    assert send_due_reminders(deps, booker.notifier) == 0
     clock.current = at(2026, 11, 29, 8, 0)  # 25 hours before Monday 09:00
-    assert bk.send_due_reminders(deps, booker.notifier) == 0
+    assert send_due_reminders(deps, booker.notifier) == 0
     clock.current = at(2026, 11, 29, 10, 0)  # 23 hours before
-    assert bk.send_due_reminders(deps, booker.notifier) == 1
-    assert bk.send_due_reminders(deps, booker.notifier) == 0
+    assert send_due_reminders(deps, booker.notifier) == 1
+    assert send_due_reminders(deps, booker.notifier) == 0
     reminder = booker.notifier.sent[-1]
     assert reminder.kind == "reminder"
     assert "预约提醒" in reminder.text and "11月30日（周一）09:00–09:30" in reminder.text
@@ -44,19 +48,19 @@ def test_a_reminder_goes_once_within_the_reminder_time(booker, deps, clock):
 
 
 def test_the_reminder_time_is_the_halls_and_a_moved_booking_is_reminded_again(booker, deps, clock):
-    bk.set_policy(deps, manager(deps, booker.demo), booker.hall, {"remind_hours_before": 2})
+    set_policy(deps, manager(deps, booker.demo), booker.hall, {"remind_hours_before": 2})
     mine = booker.book(MON_9)
     clock.current = at(2026, 11, 30, 7, 30)
-    assert bk.send_due_reminders(deps, booker.notifier) == 1
-    bk.move_booking(deps, ANONYMOUS, mine["code"], at(2026, 11, 30, 14, 0).isoformat())
-    assert bk.send_due_reminders(deps, booker.notifier) == 0
+    assert send_due_reminders(deps, booker.notifier) == 1
+    move_booking(deps, ANONYMOUS, mine["code"], at(2026, 11, 30, 14, 0).isoformat())
+    assert send_due_reminders(deps, booker.notifier) == 0
     clock.current = at(2026, 11, 30, 12, 30)
-    assert bk.send_due_reminders(deps, booker.notifier) == 1
+    assert send_due_reminders(deps, booker.notifier) == 1
 
 
 def test_messages_are_kept_for_the_citizen_and_the_manager_sees_them_without_codes(booker, deps):
     mine = booker.book(FRI_9)
-    bk.cancel_booking(deps, ANONYMOUS, mine["code"], booker.notifier)
+    cancel_booking(deps, ANONYMOUS, mine["code"], booker.notifier)
     kept = notify.messages_of_booking(deps, mine["id"])
     assert [m["kind"] for m in kept] == ["confirmation", "cancellation"]
     assert kept[0]["phone"] == "138****5678" and mine["code"] in kept[0]["text"]
@@ -124,10 +128,10 @@ def test_personal_data_stays_out_of_logs_audit_entries_and_socket_events(
     booker.notifier = notify.LogNotifier()  # type: ignore[assignment]
     first = booker.book(FRI_9, name="欧阳娜娜", phone="13987654321")
     second = booker.book(at(2026, 11, 27, 10, 0), person=2, name="欧阳娜娜", phone="13987654321")
-    bk.move_booking(deps, ANONYMOUS, second["code"], MON_9.isoformat(), booker.notifier)
-    bk.cancel_booking(deps, ANONYMOUS, second["code"], booker.notifier)
+    move_booking(deps, ANONYMOUS, second["code"], MON_9.isoformat(), booker.notifier)
+    cancel_booking(deps, ANONYMOUS, second["code"], booker.notifier)
     clock.current = at(2026, 11, 27, 8, 50)
-    bk.check_in(deps, kiosk(demo), demo["hall"], first["code"])
+    check_in(deps, kiosk(demo), demo["hall"], first["code"])
     secrets = ["欧阳娜娜", "13987654321", id_number(1), id_number(2), "娜娜"]
     with deps.db.reading() as s:
         audit = [repr(tuple(row)) for row in s.execute(select(tables.audit_log))]
@@ -151,11 +155,11 @@ def erase_bookings(deps) -> int:
 def test_personal_data_of_finished_bookings_is_erased_after_the_kept_days(booker, deps, clock):
     kept = booker.book(at(2026, 12, 3, 9, 0), person=1)
     gone = booker.book(FRI_9, person=2)
-    bk.cancel_booking(deps, ANONYMOUS, gone["code"])
+    cancel_booking(deps, ANONYMOUS, gone["code"])
     clock.current = at(2026, 12, 20, 9, 0)
     assert erase_bookings(deps) == 0  # 30 days not yet passed
     clock.current = at(2026, 12, 28, 9, 0)
-    assert bk.mark_missed(deps) == 1  # the 3 December booking was missed
+    assert mark_missed(deps) == 1  # the 3 December booking was missed
     assert erase_bookings(deps) == 1  # only the cancelled one is old enough
     with deps.db.reading() as s:
         rows = {r.id: r for r in s.execute(select(bt.bookings))}
@@ -166,7 +170,7 @@ def test_personal_data_of_finished_bookings_is_erased_after_the_kept_days(booker
     )
     assert rows[gone["id"]].id_masked == gone["citizen"]["id_number"]  # lists stay readable
     assert rows[kept["id"]].citizen_name == "张三丰"
-    assert bk.find_booking(deps, gone["code"])["citizen"]["name"] == ""
+    assert find_booking(deps, gone["code"])["citizen"]["name"] == ""
 
 
 def test_housekeeping_runs_everything_at_once(booker, deps, clock):
@@ -181,7 +185,7 @@ def test_housekeeping_runs_everything_at_once(booker, deps, clock):
 
 
 def test_a_booking_still_to_come_keeps_its_citizen_however_early_it_was_made(booker, deps, clock):
-    bk.set_policy(
+    set_policy(
         deps,
         manager(deps, booker.demo),
         booker.hall,
@@ -189,7 +193,7 @@ def test_a_booking_still_to_come_keeps_its_citizen_however_early_it_was_made(boo
     )
     ahead = booker.book(at(2026, 12, 3, 9, 0), person=1)
     done = booker.book(FRI_9, person=2)
-    bk.cancel_booking(deps, ANONYMOUS, done["code"])
+    cancel_booking(deps, ANONYMOUS, done["code"])
     clock.current = at(2026, 11, 29, 9, 0)  # two days later: past the one day kept
     assert erase_bookings(deps) == 1
     with deps.db.reading() as s:

@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from queue_server.domain.calendar import LayeredCalendar, OfficialCalendar
 from queue_server.domain.errors import Forbidden, InvalidInput, NotFound
-from queue_server.services import admin, booking_housekeeping, hours, schedule
-from queue_server.services import booking as bk
+from queue_server.services import admin, hours, schedule
 from queue_server.services.admin import calendar as admin_calendar
+from queue_server.services.booking import housekeeping as booking_housekeeping
+from queue_server.services.booking.availability import bookable_days, free_slots
+from queue_server.services.booking.citizen import find_booking
 from queue_server.store import tables
 from queue_server.store.calendar_tables import calendar_days
 from tests.services.test_booking import Booker, at, booking_count, item_id, manager, staff
@@ -49,7 +51,7 @@ def stored_days(deps) -> int:
 def test_after_an_admin_enters_2027_bookings_into_january_follow_it(booker, deps, demo, clock):
     clock.current = at(2026, 12, 29, 10, 0)
     # Before: provisional, from the statutory days (no 调休: Saturday 9 January rests).
-    days = {d["date"]: d for d in bk.bookable_days(deps, booker.hall, booker.item())["days"]}
+    days = {d["date"]: d for d in bookable_days(deps, booker.hall, booker.item())["days"]}
     assert days["2027-01-04"]["bookable"] and days["2027-01-04"]["provisional"]
     assert not days["2027-01-01"]["bookable"] and days["2026-12-30"]["provisional"] is False
 
@@ -57,11 +59,11 @@ def test_after_an_admin_enters_2027_bookings_into_january_follow_it(booker, deps
     assert saved["source"] == "entered"
     assert saved["holidays"] == [{"day": "2027-01-01", "name": "元旦", "name_en": "New Year's Day"}]
 
-    days = {d["date"]: d for d in bk.bookable_days(deps, booker.hall, booker.item())["days"]}
+    days = {d["date"]: d for d in bookable_days(deps, booker.hall, booker.item())["days"]}
     assert days["2027-01-04"]["known"] and days["2027-01-04"]["bookable"]
     assert days["2027-01-04"]["provisional"] is False
     assert days["2027-01-01"]["known"] and not days["2027-01-01"]["bookable"]
-    assert bk.free_slots(deps, booker.hall, booker.item(), "2027-01-04")["slots"]
+    assert free_slots(deps, booker.hall, booker.item(), "2027-01-04")["slots"]
     before = booking_count(deps)
     booker.book(at(2027, 1, 4, 9, 0))
     assert booking_count(deps) == before + 1
@@ -301,7 +303,7 @@ def test_a_newer_package_replaces_the_provisional_days_and_tells_booked_citizens
         "holidays": [{"day": "2027-01-01", "until": "2027-01-04", "name": "元旦"}],
         "swapped_workdays": ["2027-01-09"],
     })  # fmt: skip
-    assert bk.find_booking(deps, booked["code"])["provisional"] is False
+    assert find_booking(deps, booked["code"])["provisional"] is False
     assert booking_housekeeping.housekeeping(deps, booker.notifier)["holiday_moves"] == 1
     assert booker.notifier.kinds() == ["confirmation", "holiday"]
     assert booking_housekeeping.housekeeping(deps, booker.notifier)["holiday_moves"] == 0

@@ -9,7 +9,7 @@ from typing import Any
 from devices.printer import run_directly
 from queue_server.services import queue as q
 from queue_server.services.context import Actor
-from queue_server.services.kiosk import PrintDispatcher, default_runner
+from queue_server.services.printing import PrintDispatcher, default_runner
 
 
 def kiosk_actor(demo: dict[str, Any]) -> Actor:

@@ -10,17 +10,17 @@ import pytest
 
 from queue_server.domain.errors import InvalidInput, NotFound
 from queue_server.domain.model import Category, ServiceItem
-from queue_server.services import kiosk
+from queue_server.services import guide, kiosk
 from queue_server.services import queue as q
 from queue_server.services.context import Actor
-from queue_server.services.kiosk import (
-    PrinterSettings,
+from queue_server.services.guide import (
     SearchEntry,
     match_cost,
     normalize,
     rank_entries,
     tokens_of,
 )
+from queue_server.services.printing import PrinterSettings
 
 SOCIAL = Category(hall_id=1, prefix="B", name="社会保险", name_en="Social insurance", id=2)
 HOUSEHOLD = Category(hall_id=1, prefix="D", name="户籍办理", name_en="Household", id=4)
@@ -125,14 +125,14 @@ def test_search_over_a_large_catalogue_stays_quick():
 
 
 def test_search_items_on_the_demo_hall_returns_one_time_notices(deps, demo):
-    result = kiosk.search_items(deps, demo["hall"], "sb")
+    result = guide.search_items(deps, demo["hall"], "sb")
     first = result["items"][0]
     assert "社" in first["name"] or first["code"].endswith(("SB-001", "SB-002", "SB-003"))
     card = next(i for i in result["items"] if i["name"] == "社会保障卡申领")
     assert card["materials"] == ["居民身份证", "近期免冠照片"]
     assert card["time_limit"].startswith("即办") and card["fee"] == "不收费"
     assert card["category"]["prefix"] == "B"
-    everything = kiosk.search_items(deps, demo["hall"], "")
+    everything = guide.search_items(deps, demo["hall"], "")
     assert everything["total"] == 14
     assert [i["category"]["prefix"] for i in everything["items"]] == sorted(
         i["category"]["prefix"] for i in everything["items"]
@@ -140,16 +140,16 @@ def test_search_items_on_the_demo_hall_returns_one_time_notices(deps, demo):
 
 
 def test_search_filters_by_category_and_refuses_bad_input(deps, demo):
-    household = kiosk.search_items(deps, demo["hall"], "", category="D")
+    household = guide.search_items(deps, demo["hall"], "", category="D")
     assert {i["name"] for i in household["items"]} == {"出生登记", "户口迁移"}
     with pytest.raises(InvalidInput):
-        kiosk.search_items(deps, demo["hall"], "x" * 41)
+        guide.search_items(deps, demo["hall"], "x" * 41)
     with pytest.raises(InvalidInput):
-        kiosk.search_items(deps, demo["hall"], "", limit=0)
+        guide.search_items(deps, demo["hall"], "", limit=0)
     with pytest.raises(NotFound):
-        kiosk.search_items(deps, demo["hall"], "", category="Z")
+        guide.search_items(deps, demo["hall"], "", category="Z")
     with pytest.raises(NotFound):
-        kiosk.search_items(deps, 999, "sb")
+        guide.search_items(deps, 999, "sb")
 
 
 def test_kiosk_home_counts_waiting_and_items_and_says_when_the_hall_opens(deps, demo, clock):

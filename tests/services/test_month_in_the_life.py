@@ -33,9 +33,11 @@ from sqlalchemy import select
 from queue_server.app import bootstrap
 from queue_server.domain import reports as rp
 from queue_server.domain.errors import QueueError
-from queue_server.services import auth, booking_housekeeping, reports
-from queue_server.services import booking as bk
+from queue_server.services import auth, reports
 from queue_server.services import queue as q
+from queue_server.services.booking import checkin as booking_checkin
+from queue_server.services.booking import citizen as booking_citizen
+from queue_server.services.booking import housekeeping as booking_housekeeping
 from queue_server.services.bus import RecordingBus
 from queue_server.services.clock import FakeClock
 from queue_server.services.context import ANONYMOUS, Actor, Deps
@@ -188,7 +190,9 @@ class Hall:
             "id_number": id_number(self.person),
         }
         try:
-            code = bk.book(self.deps, ANONYMOUS, self.hall, data, self.notifier)["code"]
+            code = booking_citizen.book(self.deps, ANONYMOUS, self.hall, data, self.notifier)[
+                "code"
+            ]
         except QueueError:
             return  # e.g. the next working day's hours are not known yet
         self.bookings[following].append(code)
@@ -197,7 +201,7 @@ class Hall:
     def check_in(self, record: Day) -> None:
         for code in self.bookings.pop(record.day, []):
             try:
-                ticket = bk.check_in(self.deps, self.kiosk, self.hall, code)
+                ticket = booking_checkin.check_in(self.deps, self.kiosk, self.hall, code)
             except QueueError:
                 continue
             record.issued.append(ticket["number"])

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from devices.printer import DummyPrinterLink
 from queue_server.services import queue as q
 from queue_server.services.context import Actor
-from queue_server.services.kiosk import PrintDispatcher
+from queue_server.services.printing import PrintDispatcher
 from queue_server.store import tables
 
 

@@ -47,7 +47,7 @@ def admin_actor(deps: Any) -> Actor:
 def a_busy_morning(api: Any, deps: Any, demo: dict[str, Any]) -> None:
     """Tickets with a phone, served and rated; a booking with a full ID number and a home
     visit; a complaint with the citizen's contact."""
-    from queue_server.services import booking as bk
+    from queue_server.services.booking.citizen import book
 
     served = api.issue("A", phone=PHONE)
     api.issue("A", phone=PHONE)
@@ -62,7 +62,7 @@ def a_busy_morning(api: Any, deps: Any, demo: dict[str, Any]) -> None:
         item = s.scalar(
             select(tables.service_items.c.id).where(tables.service_items.c.code == "370800-MZ-001")
         )
-    bk.book(
+    book(
         deps,
         Actor("anonymous"),
         demo["hall"],

@@ -20,8 +20,9 @@ from sqlalchemy import delete, select, update
 from queue_server.app import bootstrap
 from queue_server.domain.model import Hall, HallKind
 from queue_server.services import auth, complaints, evaluation
-from queue_server.services import booking as bookings
 from queue_server.services import queue as q
+from queue_server.services.booking.citizen import book
+from queue_server.services.booking.staff import assign_home_visit
 from queue_server.services.bus import RecordingBus
 from queue_server.services.clock import FakeClock
 from queue_server.services.context import Actor, Deps
@@ -155,7 +156,7 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
         deps, manager, hall, {"channel": "phone", "summary": "等候时间太长"}
     )
     item = _first(deps, tables.service_items.c.id, tables.service_items.c.hall_id == hall)
-    visit = bookings.book(
+    visit = book(
         deps,
         agent,
         hall,
@@ -170,7 +171,7 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
             "proxy_reason": "elderly",
         },
     )
-    appointment = bookings.book(
+    appointment = book(
         deps,
         Actor("anonymous"),
         hall,
@@ -182,7 +183,7 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
             "id_number": id_number(person + 1),
         },
     )
-    bookings.assign_home_visit(deps, manager, visit["id"], first["staff_no"], FakeNotifier())
+    assign_home_visit(deps, manager, visit["id"], first["staff_no"], FakeNotifier())
     screen_id, screen_token = auth.register_device(deps, hall, "screen", "大厅综合屏")
     _, pad_token = auth.register_device(
         deps, hall, "evaluator", "评价器", window_id=first["window"]

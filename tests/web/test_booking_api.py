@@ -574,12 +574,12 @@ def test_a_signed_in_agent_sees_that_they_book_on_someones_behalf(client, demo, 
 def test_the_schedulers_minute_job_sends_a_due_reminder_once_through_the_deployments_notifier(
     deps, demo, clock
 ):
-    from queue_server.services import booking as bk
+    from queue_server.services.booking import citizen as booking_citizen
     from queue_server.services.context import ANONYMOUS
     from queue_server.services.scheduler import registered_jobs
 
     data = citizen(deps, start=at(2026, 11, 30, 9, 0).isoformat())
-    bk.book(deps, ANONYMOUS, demo["hall"], data)
+    booking_citizen.book(deps, ANONYMOUS, demo["hall"], data)
     clock.current = at(2026, 11, 29, 10, 0)  # 23 hours before
     deps.notifier = FakeNotifier()
     [job] = [j for j in registered_jobs() if j.name == "booking_housekeeping"]

@@ -33,7 +33,7 @@ from ...domain.errors import InvalidInput, NotFound
 from ...store.calendar_tables import HOLIDAY, WORKDAY, calendar_days, calendar_years
 from ...store.tables import halls as halls_table
 from .. import access, alarms, complaints
-from .. import booking as bookings
+from ..booking import holidays as booking_holidays
 from ..context import Actor, Deps, audit
 from ..hours import PACKAGE, PROVISIONAL, official_calendar
 from ..notify import Notifier
@@ -363,7 +363,9 @@ def calendar_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
     if view["source"] == "missing":
         return view
     view["bookings_on_holidays"] = (
-        bookings.bookings_on_holidays(deps, year, halls) if view["source"] != "provisional" else []
+        booking_holidays.bookings_on_holidays(deps, year, halls)
+        if view["source"] != "provisional"
+        else []
     )
     return view
 
@@ -409,7 +411,7 @@ def save_year(
         audit(s, at=now, actor=actor, action=action, hall_id=None, subject=f"节假日安排 {year}",
               detail={"before": _audited(before), "after": _audited(after)})  # fmt: skip
     if notifier is not None:
-        bookings.notify_holiday_moves(deps, notifier)
+        booking_holidays.notify_holiday_moves(deps, notifier)
     _recompute_deadlines(deps)
     return calendar_year(deps, actor, year)
 
