@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .booking_models import DatedOverride, WeeklySession
+from .booking_models import DatedOverride
 from .models import (
     FIELDS,
     CategoryLive,
@@ -148,14 +148,23 @@ class FlexibleRule(Resource):
     waiting_over: int
 
 
+class StoredSession(Resource):
+    """A weekly session as stored (appointment_only left out where it was never set)."""
+
+    weekdays: list[int] = text_field("适用的星期（1–7）", "Weekdays it applies to (1–7)")
+    start: str = text_field("开始，如 09:00", "Start, e.g. 09:00")
+    end: str = text_field("结束，如 17:00", "End, e.g. 17:00")
+    appointment_only: bool | None = None
+
+
 class StoredHours(Resource):
     """The opening hours as stored (what was set; parts never set are left out)."""
 
     timezone: str | None = None
     swapped_workday_follows: int | None = None
-    regular: list[WeeklySession] | None = None
-    extra_days: list[WeeklySession] | None = None
-    extended: list[WeeklySession] | None = None
+    regular: list[StoredSession] | None = None
+    extra_days: list[StoredSession] | None = None
+    extended: list[StoredSession] | None = None
     holiday: list[dict[str, Any]] | None = text_field(
         "节假日值班时段", "Holiday sessions", default=None
     )
@@ -592,6 +601,11 @@ class CalendarYear(Resource):
     bookings_on_holidays: list[dict[str, Any]]
     entered_at: Time | None = None
     entered_by: str | None = None
+    version: str | None = text_field(
+        "日历软件包的版本（来源为软件包时）",
+        "The calendar package's version (when the source)",
+        default=None,
+    )
 
 
 class CalendarDeleted(Resource):

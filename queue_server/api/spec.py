@@ -283,8 +283,9 @@ def validate(schema: dict[str, Any], value: Any, where: str = "body", noun: str 
 # -- the OpenAPI document --------------------------------------------------------------------
 
 _PARAM = re.compile(r"<(?:(int|string|path):)?(\w+)>")
-# Any operation may meet a fault of its own (500) or a database that does not answer (503).
-ALWAYS = (500, 503)
+# Any operation refuses an address or query carrying a NUL or a lone surrogate (422, before the
+# route runs), and may meet a fault of its own (500) or a database that does not answer (503).
+ALWAYS = (422, 500, 503)
 
 
 def openapi_document(app: Flask, prefix: str) -> dict[str, Any]:
