@@ -88,19 +88,7 @@ def hall_snapshot(hall: int) -> Any:
         return jsonify(views.hall_snapshot(s, views.get_hall(s, hall), deps().clock.now()))
 
 
-ISSUE_BODY = {
-    "type": "object",
-    "required": ["category"],
-    "properties": {
-        "category": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]},
-        "priority": {
-            "type": "string",
-            "enum": ["none", "elderly", "disabled", "pregnant", "military"],
-        },
-        "phone": {"type": "string", "maxLength": 20, "nullable": True},
-        "service_item": {"type": "integer", "nullable": True},
-    },
-}
+ISSUE_BODY = m.TicketRequest
 
 
 @documented(
@@ -297,14 +285,7 @@ _window_action("resume", "Resume the window after a pause", None,
     "Sign in with staff number and password: a session cookie and a bearer token "
     "(5 wrong passwords in 15 minutes lock the staff number from that address, 20 lock the "
     "address: 429; after an admin's reset: 403 password_change_required)",
-    body={
-        "type": "object",
-        "required": ["staff_no", "password"],
-        "properties": {
-            "staff_no": {"type": "string", "maxLength": 32},
-            "password": {"type": "string", "maxLength": 128},
-        },
-    },
+    body=m.LoginRequest,
     errors=(401, 403, 429),
     returns=m.SignedIn,
 )

@@ -289,6 +289,11 @@ class AdminClerk(Resource):
     role_name: str
     role_name_en: str
     active: bool
+    password: str | None = text_field(
+        "初始密码（只在新建时给出，首次登录须修改）",
+        "First password (when created; to change at first sign-in)",
+        default=None,
+    )
 
 
 class AdminClerkList(Resource):

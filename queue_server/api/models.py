@@ -8,7 +8,7 @@ may give a field its own description where the name means something else there."
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -724,3 +724,34 @@ class WindowStats(Resource):
     today: DayFigures = text("今日数字", "Today's figures")
     ticket_items: dict[str, ItemBrief]
     server_time: Time
+
+
+# -- requests: the same fields, as the API accepts them --------------------------------------
+
+FIELDS.update(
+    {
+        "phone": ("手机号（可选，用于叫号提醒）", "Phone (optional, for a call reminder)"),
+        "service_item": ("所办事项的编号（可选）", "Service item's id (optional)"),
+        "password": ("密码", "Password"),
+    }
+)
+
+
+class TicketRequest(Resource):
+    """Take a ticket: a category by id or prefix, a priority, a phone for the reminder."""
+
+    category: int | Annotated[str, Field(max_length=12)] = text(
+        "业务类别：编号或前缀字母", "Category: its id or prefix letter"
+    )
+    priority: Literal["none", "elderly", "disabled", "pregnant", "military"] = text(
+        "优先类别（绿色通道）", "Priority (green channel)", default="none"
+    )
+    phone: Annotated[str, Field(max_length=20)] | None = None
+    service_item: int | None = None
+
+
+class LoginRequest(Resource):
+    """Sign in with a staff number and password."""
+
+    staff_no: Annotated[str, Field(max_length=32)]
+    password: Annotated[str, Field(max_length=128)]
