@@ -79,8 +79,13 @@ lint: install-dev
 types: install-dev
 	$(BIN)/mypy
 
+# The suite on both cores (pytest-xdist: a worker per core, a test module's tests together), then
+# the few tests that time themselves or load the machine, one at a time on a quiet machine.
+TEST_WORKERS ?= 2
+
 test: install-dev browser-deps lint types
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope -m "not solo"
+	$(BIN)/pytest -m solo
 
 # Benchmarks (not part of `make test`): each prints its figures and the machine; wrk (Debian) and
 # PostgreSQL/Redis at HALLQ_TEST_PG_URL / HALLQ_TEST_REDIS_URL for the scenarios that need them.

@@ -1,20 +1,22 @@
-"""The kiosk's API routes under /api/v1 (imported by queue_server.api.load_extensions)."""
+"""The kiosk's API routes under /api/v1: categories and tickets (issue, look up, give up), the
+办事指南 search, the kiosk's home and device, and its printer's settings."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
-from kiosk import booking_url
-from queue_server.api import HALL, SEARCH, api, body, documented
+from kiosk.pages import booking_url
+from queue_server.api import EMPTY, HALL, SEARCH, api, body, documented
 from queue_server.api import models as m
-from queue_server.api.spec import Param, query
+from queue_server.api.spec import IDEMPOTENCY_KEY, Param, query
 from queue_server.domain.errors import InvalidInput
 from queue_server.http import current_actor, deps
-from queue_server.services import guide
+from queue_server.services import guide, views
 from queue_server.services import kiosk as kiosk_service
 from queue_server.services import printing as print_service
+from queue_server.services import queue as q
 
 # The appointment engineer's check-in route; the kiosk offers 预约签到 once it exists.
 CHECK_IN_ENDPOINT = "api.appointment_check_in"
@@ -23,6 +25,76 @@ CHECK_IN_ENDPOINT = "api.appointment_check_in"
 def printing() -> print_service.PrintDispatcher | None:
     """The app's print dispatcher, when printing is on."""
     return current_app.extensions.get("hallq_printing")
+
+
+@documented(
+    api,
+    "GET",
+    f"/halls/{HALL}/categories",
+    "Categories with their waiting count and estimated wait",
+    errors=(404,),
+    returns=m.CategoryList,
+)
+def hall_categories(hall: int) -> Any:
+    with deps().db.reading() as s:
+        status = views.QueueStatus(s, views.get_hall(s, hall), deps().clock.now())
+        return jsonify({"categories": status.categories_view()})
+
+
+ISSUE_BODY = m.TicketRequest
+
+
+@documented(
+    api,
+    "POST",
+    f"/halls/{HALL}/tickets",
+    "Issue a ticket (kiosk device token or signed-in staff); a retry that sends the same "
+    "Idempotency-Key header within 10 minutes gets the same ticket",
+    body=ISSUE_BODY,
+    auth="kiosk",
+    status=201,
+    errors=(404, 409),
+    returns=m.IssuedTicket,
+    headers=(IDEMPOTENCY_KEY,),
+)
+def issue(hall: int) -> Any:
+    data = body()
+    view = q.issue_ticket(
+        deps(),
+        current_actor(),
+        hall,
+        data.get("category"),
+        data.get("priority"),
+        data.get("phone"),
+        data.get("service_item"),
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
+    return jsonify(view), 201
+
+
+@documented(
+    api,
+    "GET",
+    "/tickets/<string:token>",
+    "A ticket by its token (the citizen's page)",
+    errors=(404,),
+    returns=m.Ticket,
+)
+def ticket(token: str) -> Any:
+    return jsonify(q.ticket_status(deps(), token))
+
+
+@documented(
+    api,
+    "POST",
+    "/tickets/<string:token>/cancel",
+    "The citizen gives up their ticket",
+    body=EMPTY,
+    errors=(404, 409),
+    returns=m.TicketReply,
+)
+def cancel_ticket(token: str) -> Any:
+    return jsonify(q.cancel(deps(), token))
 
 
 @documented(

@@ -7,14 +7,22 @@ from typing import Any
 
 from flask import Flask
 
+import display
+import kiosk
 from devices.addresses import DevicePolicy
 
-from . import config
+from . import admin, config
 from .http import RecordId
 from .services.bus import MessageBus
 from .services.clock import Clock, OffsetClock, SystemClock
 from .services.context import Deps
 from .store.db import Database
+from .web import account, booking, cases, counter, evaluate, home
+
+# One front door per capability: its pages blueprint (`bp`, None for a door without pages) and
+# its /api/v1 routes (its `api` module, whose routes join the API blueprint when it is imported:
+# here, before the API is mounted). A door that cannot be imported stops the start.
+FRONT_DOORS = (home, account, kiosk, display, counter, evaluate, booking, cases, admin)
 
 
 def make_clock(settings: dict[str, Any]) -> Clock:
@@ -83,13 +91,15 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import api, realtime, web
 
-    # Parts that add API routes do so at import, before the API blueprint is registered.
-    api.load_extensions()
     realtime.init_app(app)
     deps.bus.subscribe(realtime.publish)
+    from .services.case_followers import CaseFollowers
+
+    # A case's citizen hears of its changes: their page (live) and their phone (notices).
+    deps.bus.subscribe(CaseFollowers(deps).on_messages)
     if app.config.get("PRINTING", True):
         # Kiosk tickets go to their kiosk's printer after the commit, off the request.
-        from .services.kiosk import PrintDispatcher
+        from .services.printing import PrintDispatcher
 
         printing = PrintDispatcher(
             deps,
@@ -109,7 +119,10 @@ def build_app(test_config: dict[str, Any] | None = None) -> Flask:
         from .services.scheduler import start_scheduler
 
         app.extensions["hallq_scheduler"] = start_scheduler(deps)
-    api.init_app(app)
+    api.init_app(app)  # every door's API routes, imported with FRONT_DOORS above
+    for door in FRONT_DOORS:
+        if door.bp is not None:
+            app.register_blueprint(door.bp)
     web.init_app(app)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:

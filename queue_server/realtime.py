@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from .domain.errors import InvalidInput, NotFound, QueueError, in_english
 from .domain.model import Window
-from .http import deps
+from .http import current_actor, deps
+from .services import case_desk, versions, views
 from .services import queue as q
-from .services import versions, views
 from .services.bus import Message
 from .services.context import Deps
 from .store import tables
@@ -121,8 +121,10 @@ def _positive_id(kind: str, value: Any) -> int:
 def _one_room(data: Any) -> tuple[str, Any]:
     if not isinstance(data, dict) or len(data) != 1:
         raise InvalidInput(
-            "加入请求须为 {hall: id}、{window: id} 或 {ticket: token} 之一",
-            "join takes exactly one of {hall: id}, {window: id} or {ticket: token}",
+            "加入请求须为 {hall: id}、{window: id}、{ticket: token}、{backoffice: id} 或 "
+            "{case: token} 之一",
+            "join takes exactly one of {hall: id}, {window: id}, {ticket: token}, "
+            "{backoffice: id} or {case: token}",
         )
     ((kind, value),) = data.items()
     return kind, value
@@ -147,6 +149,8 @@ def room_snapshot(data: Any) -> tuple[str, dict[str, Any]]:
             version = versions.current(session, window.hall_id)
             snapshot = views.window_snapshot(session, window, now)
             return f"window:{value}", {**snapshot, "version": version}
+    if kind in ("backoffice", "case"):
+        return case_desk.live_room(d, current_actor(), kind, value)
     if kind == "ticket":
         if not isinstance(value, str):
             raise InvalidInput("号码凭据须为字符串", "ticket must be a token string")
@@ -284,7 +288,7 @@ def on_leave(data: Any) -> dict[str, Any]:
         return {"ok": False, **_error("too_many", "请求过于频繁", "Too many messages")}
     if isinstance(data, dict) and len(data) == 1:
         ((kind, value),) = data.items()
-        if kind in ("hall", "window", "ticket"):
+        if kind in ("hall", "window", "ticket", "backoffice", "case"):
             leave_room(f"{kind}:{value}")
             return {"ok": True}
     return {"ok": False, **_error("invalid", "离开请求无效", "Invalid leave request")}

@@ -1,5 +1,6 @@
-"""The manager console (/admin): configuration, live monitor, reports, 差评 follow-ups and
-complaints, each page scoped to the halls the signed-in manager runs.
+"""The manager console's front door (/admin): configuration, live monitor, reports, 差评
+follow-ups and complaints, each page scoped to the halls the signed-in manager runs (views.py),
+and the console's API under /api/v1/admin (api.py).
 
 Pages are server-rendered with plain forms; every form carries the session's CSRF token and
 every change goes through a use case of services/admin/ or services/complaints.py, which
@@ -88,4 +89,6 @@ def _follow_bus(state: BlueprintSetupState) -> None:
 
 bp.record_once(_follow_bus)
 
-from . import views  # noqa: E402,F401  (the routes)
+from . import api, views  # noqa: E402,F401  (the routes)
+
+__all__ = ["api", "bp"]

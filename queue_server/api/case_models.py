@@ -88,6 +88,9 @@ class Step(Resource):
     department: str = text_field("审批部门", "Reviewing department")
     state: str = text_field("该步状态", "Step's state")
     approver_id: int | None
+    approver: str | None = text_field(
+        "认领或签批人的姓名（审批工作台）", "Who claimed or signed it (the workbench)", default=None
+    )
 
 
 class Extension(Resource):
@@ -122,6 +125,9 @@ class Case(CaseDeadline):
     ticket_id: int | None
     window_id: int | None
     clerk_id: int | None
+    my_step: Step | None = text_field(
+        "本部门的审批步骤（审批工作台）", "My department's step (the workbench)", default=None
+    )
 
 
 class CaseList(Resource):
@@ -156,3 +162,37 @@ class PickupTicket(IssuedTicket):
     """A ticket of the hall's 出件 category for a ready case."""
 
     case: CaseBrief = text_field("取件的办件", "The case to pick up")
+
+
+class WindowCase(Resource):
+    """The case of the ticket served at a window: registered for it, or picked up with it."""
+
+    ticket: str | None = text_field("正在办理的号码；无则为 null", "Number served; null if none")
+    case: Case | None = text_field("该号的办件；无则为 null", "That ticket's case; null if none")
+    pickup: bool = text_field("是否出件号", "Whether it is a pickup ticket")
+
+
+class Approver(Resource):
+    id: int
+    name: str
+
+
+class Workbench(Resource):
+    """审批工作台: the undecided cases of the approver's department."""
+
+    hall_id: int
+    department: str = text_field("审批部门", "Reviewing department")
+    me: Approver = text_field("审批人", "The approver")
+    cases: list[Case]
+
+
+class Printed(Resource):
+    """A slip sent to a printer."""
+
+    printed: bool = text_field("是否已发送打印", "Whether it was sent to the printer")
+    device: int | None = text_field("打印的设备编号", "Printing device's id")
+    number: str | None = text_field("办件编号（回执）", "Case number (a receipt)", default=None)
+    bytes: int | None = text_field("发送的字节数", "Bytes sent", default=None)
+    missing: list[str] | None = text_field(
+        "告知的缺少材料（告知单）", "Missing materials told (a notice)", default=None
+    )

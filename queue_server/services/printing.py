@@ -3,7 +3,7 @@ in the background.
 
 Printing never holds up a citizen. The kiosk's ticket is committed first; the message bus then
 hands `ticket_issued` to `PrintDispatcher`, whose own worker renders the ticket and gives the
-bytes to the kiosk printer's `devices.printer.PrintWorker`. A fault raises a device alarm
+bytes to the kiosk printer's `devices.print_worker.PrintWorker`. A fault raises a device alarm
 (`services.alarms`) and a `print_status` event, so the kiosk can tell the citizen to take a
 photo of the ticket on screen instead.
 """
@@ -25,15 +25,17 @@ from sqlalchemy import select, update
 from devices.addresses import DevicePolicy
 from devices.errors import DeviceConfigError, DeviceNotAllowed
 from devices.escpos_ticket import REPLACEMENT, printable_ticket
-from devices.printer import (
+from devices.print_worker import (
     ALARM_PAPER_OUT,
     ALARM_PRINT_FAILED,
     ALARM_PRINTER_OFFLINE,
+    PrintWorker,
+)
+from devices.printer import (
     BlockingRunner,
     PrinterError,
     PrinterLink,
     PrinterStatus,
-    PrintWorker,
     TicketPrint,
     open_printer,
     render_ticket,
@@ -347,6 +349,19 @@ class PrintDispatcher:
         self._without_printer.pop(device_id, None)
         self._settings.pop(device_id, None)
         self._put(lambda: self._print_sample(device_id))
+
+    def print_bytes(
+        self, hall_id: int, device_id: int, settings: PrinterSettings, label: str, data: bytes
+    ) -> None:
+        """Queue a document already rendered for this printer (a case's receipt) behind the
+        tickets it is printing; faults raise the same alarms as a ticket's."""
+        ref = PrintRef(hall_id, device_id, 0, label)
+
+        def job() -> None:
+            with self._lock:
+                self._worker_for(ref, settings).submit(ref, data)
+
+        self._put(job)
 
     def _put(self, job: _Issued | Callable[[], None]) -> None:
         with self._queue_lock:

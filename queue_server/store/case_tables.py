@@ -54,9 +54,12 @@ cases = Table(
     Column("decided_on", Date, nullable=True),
     Column("delivery", String(16), nullable=True),
     Column("tracking", String(60), nullable=False, default=""),
+    # The kiosk's pickup ticket (统一出件): the clerk who calls it sees the case.
+    Column("pickup_ticket_id", ForeignKey("tickets.id"), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("hall_id", "received_on", "seq", name="uq_cases_hall_day_seq"),
     Index("ix_cases_hall_state", "hall_id", "state"),
     Index("ix_cases_ticket", "ticket_id"),
+    Index("ix_cases_pickup_ticket", "pickup_ticket_id"),
 )

@@ -73,21 +73,23 @@
   // Redrawn now and then even without events: when the message queue is down no event comes,
   // and the redraw is what shows the fault.
   setInterval(schedule, 30000);
-  if (typeof window.io !== "function") {
-    // the live-connection script did not load: say so instead of a page that never changes
-    conn.dataset.state = "missing";
-    conn.innerHTML = '实时连接无法加载，页面不会自动更新 <small lang="en">Live updates failed to load</small>';
-    return;
-  }
-  var socket = window.io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
-  socket.on("connect", function () {
-    setConn("live");
-    socket.emit("join", { hall: hall });
+  // static/common/live.js: joins the hall's room, rejoins after every reconnect.
+  var seen = false;
+  window.HallqLive.connect({
+    rooms: [{ hall: hall }],
+    backoff: [1000, 10000],
+    events: ["window_removed", "devices_changed", "hall_changed"],
+    onMissing: function () {
+      // the live-connection script did not load: say so instead of a page that never changes
+      conn.dataset.state = "missing";
+      conn.innerHTML = '实时连接无法加载，页面不会自动更新 <small lang="en">Live updates failed to load</small>';
+    },
+    onStatus: function (online) {
+      // "连接中" until the first snapshot; after that, live or reconnecting.
+      if (online) seen = true;
+      if (seen) setConn(online ? "live" : "offline");
+    },
+    onSnapshot: schedule,
+    onEvent: schedule,
   });
-  socket.on("disconnect", function () { setConn("offline"); });
-  socket.on("connect_error", function () { setConn("offline"); });
-  socket.on("snapshot", schedule);
-  ["ticket_issued", "ticket_called", "ticket_recalled", "ticket_finished", "window_changed",
-   "window_removed", "queue_changed", "ticket_evaluated", "alarm", "alarm_cleared",
-   "devices_changed", "hall_changed"].forEach(function (name) { socket.on(name, schedule); });
 })();

@@ -33,26 +33,9 @@
     ]);
   }
 
+  // static/common/http.js: a refusal is the API's bilingual error (status, message, message_en).
   function api(method, path, body) {
-    var headers = { Accept: "application/json" };
-    var init = { method: method, headers: headers, credentials: "same-origin" };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    if (CSRF && method !== "GET") headers["X-CSRF-Token"] = CSRF;
-    return fetch("/api/v1" + path, init).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.ok) return data;
-        throw {
-          status: response.status,
-          message: data.message || "系统繁忙，请稍后再试",
-          message_en: data.message_en || "Something went wrong; please try again",
-        };
-      });
-    }, function () {
-      throw { status: 0, message: "网络连接失败，请检查网络后重试", message_en: "No connection; check the network and try again" };
-    });
+    return window.HallqHttp.request(method, path, body, { csrf: CSRF });
   }
 
   function say(error, ok) {

@@ -54,13 +54,8 @@
     }
 
     function refresh() {
-      return fetch("/api/v1/windows/" + windowId + "/bookings", {
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      }).then(function (response) {
-        if (!response.ok) throw new Error(String(response.status));
-        return response.json();
-      }).then(render, function () {
+      // static/common/http.js (a refusal is the API's bilingual error).
+      return window.HallqHttp.get("/windows/" + windowId + "/bookings").then(render, function () {
         container.dataset.loaded = "error";
       });
     }

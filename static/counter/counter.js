@@ -24,35 +24,22 @@
   var STATE_NAMES = window.HallqLabels.states; // one name per state (domain/model.py)
 
   // -- HTTP --------------------------------------------------------------------------------
+  // One helper for every page (static/common/http.js); a refusal carries the API's bilingual
+  // error (error.status, error.data.message, error.data.message_en).
   function request(method, url, body) {
-    var init = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (method !== "GET") {
-      init.headers["Content-Type"] = "application/json";
-      init.headers["X-CSRF-Token"] = csrf;
-      init.body = JSON.stringify(body || {});
-    }
-    return fetch(url, init).then(
-      function (res) {
-        return res.json().catch(function () { return null; }).then(function (data) {
-          if (!res.ok) {
-            var error = new Error((data && data.message_en) || res.statusText);
-            error.status = res.status;
-            error.data = data || { message: "请求失败", message_en: "Request failed" };
-            throw error;
-          }
-          return data;
-        });
-      },
-      function () {
-        var error = new Error("network");
-        error.status = 0;
-        error.data = { message: "网络连接中断，请稍后再试", message_en: "Network error; try again" };
-        throw error;
-      }
-    );
+    return window.HallqHttp.request(method, url, method === "GET" ? undefined : body || {}, { csrf: csrf });
   }
 
   function serverNow() { return Date.now() + serverOffset; }
+
+  // What the case card (case.js) shares with the panel: the same requests and messages.
+  window.HallqCounter = {
+    request: function (method, url, body) { return request(method, url, body); },
+    refresh: function () { return refreshNow(); },
+    toast: function (zh, en, kind) { toast(zh, en, kind); },
+    failed: function (error) { failed(error); },
+    windowId: windowId,
+  };
 
   // -- messages ----------------------------------------------------------------------------
   var toastTimer = null;
@@ -271,6 +258,8 @@
     renderLists();
     renderCounts();
     renderButtons();
+    // The case card (case.js) follows the ticket served.
+    document.dispatchEvent(new CustomEvent("hallq:panel", { detail: { panel: panel, mine: isMine() } }));
   }
 
   function renderBanner(w) {

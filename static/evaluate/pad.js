@@ -46,8 +46,7 @@
       idPrefix: "pad",
       onSubmit: function (rating) {
         rating.number = number;
-        var auth = token ? { Authorization: "Bearer " + token } : {};
-        return R.postJson("/api/v1/windows/" + windowId + "/evaluation", rating, auth).then(function (reply) {
+        return window.HallqHttp.post("/windows/" + windowId + "/evaluation", rating, { token: token }).then(function (reply) {
           thanks(reply.evaluation.level_name);
         });
       },
@@ -64,7 +63,7 @@
   }
 
   function load() {
-    return R.getJson("/api/v1/windows/" + windowId + "/evaluation").then(function (reply) {
+    return window.HallqHttp.get("/windows/" + windowId + "/evaluation").then(function (reply) {
       if (reply.pending) {
         if (asking !== reply.pending.number) ask(reply.pending.number);
       } else if (asking) {

@@ -144,35 +144,11 @@
     var self = this;
     this.error.textContent = "";
     return this.onSubmit(data).catch(function (error) {
-      var body = error && error.data ? error.data : { message: "提交失败，请重试", message_en: "Could not send" };
-      self.error.textContent = body.message + " " + (body.message_en || "");
+      // static/common/http.js: a refusal is the API's bilingual error.
+      var said = error && error.message_en !== undefined ? error : { message: "提交失败，请重试", message_en: "Could not send" };
+      self.error.textContent = said.message + " " + (said.message_en || "");
     });
   };
 
-  function postJson(url, body, extraHeaders) {
-    var headers = { "Content-Type": "application/json", Accept: "application/json" };
-    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
-    return fetch(url, {
-      method: "POST",
-      headers: headers,
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (data) {
-        if (!res.ok) { var e = new Error(data.message_en || "failed"); e.data = data; e.status = res.status; throw e; }
-        return data;
-      });
-    });
-  }
-
-  function getJson(url) {
-    return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(function (res) {
-      return res.json().then(function (data) {
-        if (!res.ok) { var e = new Error(data.message_en || "failed"); e.data = data; e.status = res.status; throw e; }
-        return data;
-      });
-    });
-  }
-
-  window.HallqRating = { RatingForm: RatingForm, postJson: postJson, getJson: getJson };
+  window.HallqRating = { RatingForm: RatingForm };
 })();

@@ -22,7 +22,7 @@
     }
 
     function refresh() {
-      return R.getJson(url).then(function (status) {
+      return window.HallqHttp.get(url).then(function (status) {
         if (status.evaluation) { showDone(status.evaluation); return status; }
         if (!status.can_evaluate) { section.hidden = true; return status; }
         section.hidden = false;
@@ -34,7 +34,7 @@
             reasons: status.reasons,
             idPrefix: "phone-rating",
             onSubmit: function (rating) {
-              return R.postJson(url, rating).then(function (reply) { showDone(reply.evaluation); });
+              return window.HallqHttp.post(url, rating).then(function (reply) { showDone(reply.evaluation); });
             },
           });
         }

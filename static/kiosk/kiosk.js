@@ -26,6 +26,11 @@
   var TAKE_RETRY_MS = [1000, 2000, 4000];
   var TAKE_TIMEOUT_MS = 10000; // no reply by then: count it as lost and try again
 
+  // The 绿色通道 kinds by their one name (static/common/labels.js, from domain/model.py).
+  var GREEN_KINDS = ["elderly", "disabled", "pregnant", "military"].map(function (kind) {
+    return window.HallqLabels.priorities[kind];
+  });
+
   var TEXT = {
     kiosk_title: ["自助取号机", "Self-service kiosk"],
     clock: ["当前时间", "Current time"],
@@ -37,7 +42,10 @@
     no_wait: ["无需等候", "No wait"],
     paused: ["暂停取号", "No tickets now"],
     green: ["绿色通道", "Priority lane"],
-    green_sub: ["老年人 · 残疾人 · 孕妇 · 军人", "Elderly, disabled, pregnant, military"],
+    green_sub: [
+      GREEN_KINDS.map(function (names) { return names[0]; }).join(" · "),
+      GREEN_KINDS.map(function (names) { return names[1]; }).join(", "),
+    ],
     checkin: ["预约签到", "Appointment check-in"],
     checkin_sub: ["输入或扫描预约码", "Type or scan your code"],
     guide: ["办事指南", "Service guide"],
@@ -95,9 +103,12 @@
       "Staff: create a device token for this kiosk in the admin pages, then open /kiosk/{hall}?token=TOKEN."
     ],
     error_help: ["请稍后再试，或到服务台请工作人员帮助取号", "Please try again, or ask at the service desk"],
-    network: ["网络故障，请稍后再试", "Network problem; please try again"],
     retrying: ["系统繁忙，请稍候，正在为您重新取号…", "The system is busy. Please wait, trying again…"],
-    retrying_checkin: ["系统繁忙，请稍候，正在为您重新签到…", "The system is busy. Please wait, checking you in again…"]
+    retrying_checkin: ["系统繁忙，请稍候，正在为您重新签到…", "The system is busy. Please wait, checking you in again…"],
+    pickup: ["办件取件", "Pick up a case"],
+    pickup_sub: ["扫描受理回执二维码", "Scan your receipt"],
+    pickup_prompt: ["请把受理回执上的二维码对准扫描口，或输入回执上的办件编号", "Hold the receipt's QR code to the scanner, or type the case number on it"],
+    pickup_refused_help: ["如有疑问，请到服务台咨询", "Any questions? Please ask at the service desk"]
   };
 
   var state = {
@@ -120,6 +131,7 @@
     serverOffset: 0,
     connected: true,
     checkinCode: "",
+    pickupCode: "",
     query: "",
     guideCategory: null,
     searchSeq: 0,
@@ -181,32 +193,12 @@
   }
 
   // -- the API ---------------------------------------------------------------------------------
+  // static/common/http.js: a refusal is the API's bilingual error (status, message, message_en).
   function api(method, path, body, extra) {
-    var headers = { Accept: "application/json" };
-    if (state.token) headers.Authorization = "Bearer " + state.token;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    Object.keys((extra && extra.headers) || {}).forEach(function (k) { headers[k] = extra.headers[k]; });
-    var abort = extra && extra.timeout && typeof AbortController === "function" ? new AbortController() : null;
-    var timer = abort ? setTimeout(function () { abort.abort(); }, extra.timeout) : null;
-    return fetch("/api/v1" + path, {
-      method: method,
-      headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: "no-store",
-      signal: abort ? abort.signal : undefined
-    }).then(function (response) {
-      clearTimeout(timer);
-      return response.json().catch(function () { return null; }).then(function (data) {
-        if (response.ok) return data;
-        var error = data && data.message ? data : {
-          error: "http", message: "服务器出现问题（" + response.status + "）", message_en: "Server error " + response.status
-        };
-        error.status = response.status;
-        throw error;
-      });
-    }, function () {
-      clearTimeout(timer);
-      throw { error: "network", message: TEXT.network[0], message_en: TEXT.network[1], status: 0 };
+    return window.HallqHttp.request(method, path, body, {
+      token: state.token,
+      headers: extra && extra.headers,
+      timeout: extra && extra.timeout,
     });
   }
   function requestKey() {
@@ -217,7 +209,7 @@
   }
 
   // -- screens ---------------------------------------------------------------------------------
-  var SUB_SCREENS = ["items", "notice", "green", "green-categories", "checkin", "guide", "message"];
+  var SUB_SCREENS = ["items", "notice", "green", "green-categories", "checkin", "pickup", "guide", "message"];
 
   function show(screen) {
     var sections = document.querySelectorAll(".screen");
@@ -695,6 +687,41 @@
     });
   }
 
+  // -- 统一出件: a pickup ticket for a decided case, by the receipt's QR or its number -------------
+  var PICKUP_KEYS = "0123456789".split("").concat(["-"]).concat("ABCDEFGHIJKLMNOPQRSTUVWXYZ".split(""));
+  function renderPickup() {
+    $("pickup-code").textContent = state.pickupCode;
+    var pad = $("pickup-keypad");
+    if (pad.childElementCount) return;
+    PICKUP_KEYS.concat(["delete", "clear"]).forEach(function (key) {
+      var wide = key.length > 1;
+      pad.appendChild(el("button", {
+        type: "button", className: "key" + (wide ? " key-wide" : ""),
+        "data-action": "pickup-key", "data-key": key, text: wide ? t(key) : key
+      }, []));
+      if (wide) pad.lastChild.setAttribute("data-t", key);
+    });
+    pad.appendChild(el("button", { type: "button", className: "key key-ok", "data-action": "pickup-ok", "data-t": "ok", text: t("ok") }));
+  }
+  function submitPickup(code) {
+    if (state.busy || !code) return;
+    state.busy = true;
+    postRetrying("/halls/" + HALL + "/pickup-tickets", { case: code }, "retrying", function (ticket) {
+      state.pickupCode = "";
+      state.notice = null;
+      state.stack = [];
+      renderTicket(ticket);
+      show("ticket");
+      startTicketTimers();
+    }, function (error) {
+      state.busy = false;
+      state.pickupCode = "";
+      if (error.status === 401 || error.status === 403) return unauthorized();
+      var refused = error.status === 404 || error.status === 409 || error.status === 422;
+      showMessage(error, refused ? t("pickup_refused_help") : undefined);
+    });
+  }
+
   // -- 办事指南 -----------------------------------------------------------------------------------
   var LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ".split("");
   function renderGuide() {
@@ -779,6 +806,19 @@
         return;
       }
       case "checkin-ok": return submitCheckin(state.checkinCode);
+      case "pickup":
+        state.pickupCode = "";
+        renderPickup();
+        return go("pickup");
+      case "pickup-key": {
+        var pkey = button.dataset.key;
+        if (pkey === "clear") state.pickupCode = "";
+        else if (pkey === "delete") state.pickupCode = state.pickupCode.slice(0, -1);
+        else if (state.pickupCode.length < 24) state.pickupCode += pkey;
+        $("pickup-code").textContent = state.pickupCode;
+        return;
+      }
+      case "pickup-ok": return submitPickup(state.pickupCode);
       case "guide":
         state.query = "";
         state.guideCategory = null;
@@ -848,7 +888,11 @@
     if (event.key === "Enter") {
       var code = scan.text.trim();
       scan.text = "";
-      if (code.length >= 4 && state.device) {
+      if (code.length >= 4 && state.device && (state.screen === "pickup" || code.indexOf("/c/") >= 0)) {
+        event.preventDefault();  // a receipt's QR (its case page's address) or a typed number
+        state.pickupCode = code.slice(0, 300);
+        submitPickup(state.pickupCode);
+      } else if (code.length >= 4 && state.device) {
         event.preventDefault();
         state.checkinCode = code.slice(0, 40);
         submitCheckin(state.checkinCode);
@@ -880,34 +924,36 @@
 
   // -- live updates ------------------------------------------------------------------------------
   function connectLive() {
-    if (typeof io !== "function") {
-      // the live-connection script did not load: say so, rather than show figures that never move
-      var banner = $("offline-banner");
-      banner.dataset.t = "live_missing";
-      banner.textContent = t("live_missing");
-      banner.hidden = false;
-      return;
-    }
-    var socket = io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 10000 });
     var lostTimer = null;
-    socket.on("connect", function () {
-      clearTimeout(lostTimer);
-      $("offline-banner").hidden = true;
-      socket.emit("join", { hall: HALL });
+    // static/common/live.js: joins the hall's room, rejoins after every reconnect.
+    window.HallqLive.connect({
+      rooms: [{ hall: HALL }],
+      backoff: [1000, 10000],
+      events: ["print_status"],
+      onMissing: function () {
+        // the live-connection script did not load: say so, rather than show figures that never move
+        var banner = $("offline-banner");
+        banner.dataset.t = "live_missing";
+        banner.textContent = t("live_missing");
+        banner.hidden = false;
+      },
+      onStatus: function (online) {
+        clearTimeout(lostTimer);
+        if (online) $("offline-banner").hidden = true;
+        else lostTimer = setTimeout(function () { $("offline-banner").hidden = false; }, 3000);
+      },
+      onSnapshot: function (snapshot) {
+        if (snapshot.categories) updateCategories(snapshot.categories);
+        if (snapshot.server_time) syncClock(snapshot.server_time);
+        if (state.device) loadHome().catch(function () {}); // resync opening state after a gap
+      },
+      onEvent: function (name, payload) {
+        if (name === "queue_changed") updateCategories(payload.categories);
+        else if (name === "alarm") onAlarm(payload);
+        else if (name === "alarm_cleared") onAlarmCleared(payload);
+        else if (name === "print_status") onPrintStatus(payload);
+      },
     });
-    socket.on("disconnect", function () {
-      clearTimeout(lostTimer);
-      lostTimer = setTimeout(function () { $("offline-banner").hidden = false; }, 3000);
-    });
-    socket.on("snapshot", function (snapshot) {
-      if (snapshot.categories) updateCategories(snapshot.categories);
-      if (snapshot.server_time) syncClock(snapshot.server_time);
-      if (state.device) loadHome().catch(function () {}); // resync opening state after a gap
-    });
-    socket.on("queue_changed", function (payload) { updateCategories(payload.categories); });
-    socket.on("alarm", onAlarm);
-    socket.on("alarm_cleared", onAlarmCleared);
-    socket.on("print_status", onPrintStatus);
   }
 
   // -- start ---------------------------------------------------------------------------------------

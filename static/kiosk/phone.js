@@ -131,34 +131,16 @@
   }
 
   function poll() {
-    fetch("/api/v1/tickets/" + encodeURIComponent(TOKEN), { cache: "no-store" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (view) { if (view) { fromView(view); stamp("已更新 Updated"); } })
-      .catch(function () { stamp("网络中断，稍后自动重试 Offline, retrying"); });
+    window.HallqHttp.get("/tickets/" + encodeURIComponent(TOKEN)).then(function (view) {
+      fromView(view);
+      stamp("已更新 Updated");
+    }, function (error) {
+      if (error.status === 0) stamp("网络中断，稍后自动重试 Offline, retrying");
+    });
   }
 
   function connect() {
-    if (typeof io !== "function") {
-      // the live-connection script did not load: the page will not update by itself
-      stamp("实时更新无法加载，请下拉刷新页面 Live updates failed to load; refresh the page");
-      return;
-    }
-    var socket = io("/live", { reconnectionDelay: 1000, reconnectionDelayMax: 15000 });
-    socket.on("connect", function () { socket.emit("join", { ticket: TOKEN }); });
-    socket.on("disconnect", function () { stamp("连接中断，正在重连 Reconnecting"); });
-    socket.on("snapshot", function (snapshot) {
-      if (snapshot.ticket) fromView(snapshot.ticket);
-      stamp("实时更新中 Live");
-    });
-    socket.on("ticket_changed", function (change) {
-      ticket.state = change.state;
-      if ("position" in change) {
-        ticket.position = change.position;
-        ticket.estimated_wait_minutes = change.estimated_wait_minutes;
-      }
-      render();
-      stamp("实时更新中 Live");
-    });
+    var online = false;
     function called(call) {
       ticket.state = call.state || "called";
       ticket.window_number = call.window_number;
@@ -167,11 +149,39 @@
       announceCall(call.number + "@" + call.called_at);
       stamp("实时更新中 Live");
     }
-    socket.on("ticket_called", called);
-    socket.on("ticket_recalled", called);
-    socket.on("ticket_finished", function (end) {
-      ticket.state = end.state;
-      render();
+    // static/common/live.js: joins the ticket's room, rejoins after every reconnect.
+    window.HallqLive.connect({
+      rooms: [{ ticket: TOKEN }],
+      backoff: [1000, 15000],
+      events: ["ticket_changed"],
+      onMissing: function () {
+        // the live-connection script did not load: the page will not update by itself
+        stamp("实时更新无法加载，请下拉刷新页面 Live updates failed to load; refresh the page");
+      },
+      onStatus: function (up) {
+        if (online && !up) stamp("连接中断，正在重连 Reconnecting");
+        online = up;
+      },
+      onSnapshot: function (snapshot) {
+        if (snapshot.ticket) fromView(snapshot.ticket);
+        stamp("实时更新中 Live");
+      },
+      onEvent: function (name, change) {
+        if (name === "ticket_called" || name === "ticket_recalled") {
+          called(change);
+        } else if (name === "ticket_finished") {
+          ticket.state = change.state;
+          render();
+        } else if (name === "ticket_changed") {
+          ticket.state = change.state;
+          if ("position" in change) {
+            ticket.position = change.position;
+            ticket.estimated_wait_minutes = change.estimated_wait_minutes;
+          }
+          render();
+          stamp("实时更新中 Live");
+        }
+      },
     });
   }
 

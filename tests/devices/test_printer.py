@@ -18,17 +18,19 @@ from typing import Any
 import pytest
 
 from devices.errors import DeviceConfigError
-from devices.printer import (
+from devices.print_worker import (
     ALARM_PAPER_OUT,
     ALARM_PRINT_FAILED,
     ALARM_PRINTER_OFFLINE,
+    PrintWorker,
+)
+from devices.printer import (
     DummyPrinterLink,
     EncodingProblem,
     FilePrinterLink,
     FontNotFound,
     PrinterOffline,
     PrinterStatus,
-    PrintWorker,
     SerialPrinterLink,
     TcpPrinterLink,
     TicketPrint,

@@ -19,6 +19,9 @@ from queue_server.store import tables
 
 from .conftest import OPEN_HOURS, Server
 
+# Timed against the clock or loading the machine: run alone, after the parallel part.
+pytestmark = pytest.mark.solo
+
 
 class Busy:
     """Two kiosks issuing and a clerk calling next, as fast as the server answers."""

@@ -4,7 +4,7 @@ server was down) within 5 s; every call made afterwards reaches every one of the
 
 The clients are python-socketio clients on the websocket transport, spread over a few client
 processes (this file run as a script), reconnecting as the lobby display does
-(static/display/live.js: first retry after 0.3 s, then at most every 2 s). Only 127.0.0.1.
+(static/common/live.js: first retry after 0.3 s, then at most every 2 s). Only 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -20,6 +20,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+# Timed against the clock or loading the machine: run alone, after the parallel part.
+pytestmark = pytest.mark.solo
 
 NAMESPACE = "/live"
 CLIENTS = int(os.environ.get("HALLQ_STORM_CLIENTS", "500"))

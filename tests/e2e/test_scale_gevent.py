@@ -11,6 +11,9 @@ import textwrap
 
 import pytest
 
+# Timed against the clock or loading the machine: run alone, after the parallel part.
+pytestmark = pytest.mark.solo
+
 # Greenlet A runs `SELECT pg_sleep(0.6)`; greenlet B ticks every 20 ms meanwhile. Prints how
 # many ticks fell inside the query and which waiting function psycopg used.
 EXPERIMENT = textwrap.dedent(

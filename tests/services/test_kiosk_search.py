@@ -111,6 +111,7 @@ def test_tiers_prefix_substring_gaps():
     assert match_cost("", name) is None
 
 
+@pytest.mark.solo
 def test_search_over_a_large_catalogue_stays_quick():
     catalogue = [
         item(f"{'社会保障城乡居民事项'[i % 10 :]}测试{i}", SOCIAL, item_id=i) for i in range(600)

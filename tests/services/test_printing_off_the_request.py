@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from devices.printer import DummyPrinterLink
@@ -44,6 +45,7 @@ def set_paper(deps: Any, device_id: int, paper_mm: int) -> None:
         )
 
 
+@pytest.mark.solo
 def test_a_stuck_printer_never_holds_up_issuing(deps, demo):
     links: list[StuckPrinter] = []
 

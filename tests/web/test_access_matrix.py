@@ -122,7 +122,9 @@ _PUBLIC = ["GET pages.index", "GET pages.health", "GET pages.favicon", "GET stat
     "GET api.ticket", "POST api.cancel_ticket", "GET api.ticket_evaluation",
     "POST api.rate_ticket", "GET api.get_booking", "GET api.booking_calendar",
     "GET api.booking_qr", "GET api.booking_messages", "POST api.cancel_booking",
-    "POST api.move_booking", "POST api.logout", "GET api.case_by_token"]  # fmt: skip
+    "POST api.move_booking", "POST api.logout", "GET api.case_by_token",
+    # the back office's page (its sign-in form), the case's page by its token
+    "GET cases.workbench", "GET cases.case_page"]  # fmt: skip
 
 ROUTES: dict[str, str] = {
     **{key: "public" for key in _PUBLIC},
@@ -179,6 +181,10 @@ ROUTES: dict[str, str] = {
     "POST api.case_deliver": "front_desk",
     "POST api.case_extend": "extend",
     "POST api.pickup_ticket": "issue",
+    "GET api.window_case": "posted",
+    "POST api.print_missing_notice": "posted",
+    "POST api.print_case_receipt": "front_desk",
+    "GET api.backoffice_cases": "staff",  # the cases of one's own department, where one works
 }
 
 
@@ -198,7 +204,7 @@ def url_for_rule(rule: Any, town: Town) -> str:
         ids["device"] = town.kiosk  # the console's two deletions take a device each
     if rule.endpoint == "static":
         return "/static/css/base.css"
-    if rule.endpoint == "api.case_by_token":
+    if rule.endpoint in ("api.case_by_token", "cases.case_page"):
         ids["token"] = town.case_token
     if rule.endpoint == "display.voice":
         return "/display/voice/A001/1.wav"
@@ -285,6 +291,8 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
         "api.case_extend": {"days": 2, "reason": "需现场核查"},
         "api.case_deliver": {"how": "window"},
         "api.pickup_ticket": {"case": town.case_number},
+        "api.print_case_receipt": {},
+        "api.print_missing_notice": {"item": town.item, "missing": ["户口簿"]},
     }
 
 

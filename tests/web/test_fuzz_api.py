@@ -35,6 +35,9 @@ from queue_server.store import admin_tables
 
 from .hall_world import World, database_digest, hall_world, make_app, make_deps  # noqa: F401
 
+# Timed against the clock or loading the machine: run alone, after the parallel part.
+pytestmark = pytest.mark.solo
+
 EXAMPLES = int(os.environ.get("HALLQ_FUZZ_EXAMPLES", "8"))  # per operation and mode
 BUDGET_SECONDS = float(os.environ.get("HALLQ_FUZZ_SECONDS", "90"))
 SEED = int(os.environ.get("HALLQ_FUZZ_SEED", "0"))

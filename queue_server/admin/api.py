@@ -1,4 +1,4 @@
-"""The manager console's JSON API under /api/v1/admin (imported by `api.load_extensions`).
+"""The manager console's JSON API under /api/v1/admin.
 
 Every route needs a signed-in manager or admin (bearer token, or the session cookie with its
 CSRF header); the use cases check the hall scope and write the audit log.
@@ -610,7 +610,7 @@ def admin_calendar_year(year: int) -> Any:
     returns=am.CalendarYear,
 )  # fmt: skip
 def admin_save_calendar_year(year: int) -> Any:
-    from .booking_api import notifier
+    from ..web.booking.api import notifier
 
     return jsonify(admin.save_year(deps(), actor(), year, body(), notifier()))
 

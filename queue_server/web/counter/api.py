@@ -1,23 +1,23 @@
-"""API routes the counter panel needs beyond the window actions: the signed-in clerk's windows,
-what a transfer or finish can choose from, and today's figures of a window."""
+"""The counter's API routes: the signed-in clerk's windows, what a transfer or finish can choose
+from, today's figures of a window, and the window's actions (open, call next, finish…)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from sqlalchemy import select
 
-from ..api import WINDOW, api
-from ..api import models as m
-from ..api.spec import documented
-from ..domain.errors import NotFound
-from ..domain.model import OUTCOME_NAMES, Category, Clerk, Role, ServiceItem, Window, WindowPost
-from ..http import current_actor, deps
-from ..services import access, evaluation, views
-from ..services.context import Actor
-from ..store import tables
-from . import evaluate  # noqa: F401  (its API routes join the blueprint here, before it mounts)
+from ...api import EMPTY, TICKET_REF, WINDOW, api, body
+from ...api import models as m
+from ...api.spec import IDEMPOTENCY_KEY, documented
+from ...domain.errors import NotFound
+from ...domain.model import OUTCOME_NAMES, Category, Clerk, Role, ServiceItem, Window, WindowPost
+from ...http import current_actor, deps
+from ...services import access, evaluation, views
+from ...services import queue as q
+from ...services.context import Actor
+from ...store import tables
 
 # The reasons the pause dialog offers; "other" lets the clerk type one.
 PAUSE_REASONS = [("休息", "Break"), ("会议", "Meeting"), ("外出", "Out of office")]
@@ -83,7 +83,7 @@ def _posted_window(session: Any, actor: Actor, window_id: int) -> Window:
     if window is None:
         raise NotFound("找不到该窗口", "No such window")
     access.require(session, actor, window.hall_id, "window.operate", window=window)
-    return window  # type: ignore[no-any-return]
+    return window
 
 
 @documented(
@@ -198,3 +198,134 @@ def window_stats(window: int) -> Any:
             "server_time": views.iso(now),
         }
     )
+
+
+# -- the window's actions -----------------------------------------------------------------
+
+
+@documented(
+    api,
+    "GET",
+    f"/windows/{WINDOW}",
+    "The counter panel's view of a window (posted clerk)",
+    auth="clerk",
+    errors=(404,),
+    returns=m.WindowPanel,
+)
+def window_panel(window: int) -> Any:
+    return jsonify(q.window_panel(deps(), current_actor(), window))
+
+
+def _window_action(name: str, summary: str, schema: dict[str, Any] | None, run: Any) -> None:
+    def view(window: int) -> Any:
+        return jsonify(run(current_actor(), window, body()))
+
+    view.__name__ = f"window_{name.replace('-', '_')}"
+    documented(
+        api,
+        "POST",
+        f"/windows/{WINDOW}/{name}",
+        summary,
+        body=schema or EMPTY,
+        auth="clerk",
+        errors=(404, 409),
+        returns=m.WindowReply if name in WINDOW_CHANGES else m.TicketReply,
+        headers=(IDEMPOTENCY_KEY,) if name == "call-next" else (),
+    )(view)
+
+
+WINDOW_CHANGES = ("open", "close", "pause", "resume")
+
+
+_window_action("open", "Open the window (or take it over as the B post)", None,
+               lambda a, w, b: q.open_window(deps(), a, w))  # fmt: skip
+_window_action("close", "Close the window", None, lambda a, w, b: q.close_window(deps(), a, w))
+_window_action(
+    "call-next",
+    "Finish the current ticket, if any, and call the next one ({ticket: null} when none waits); "
+    "a retry that sends the same Idempotency-Key header gets the same ticket, and without a key "
+    "a ticket called moments ago (queue rule call_next_guard_seconds, 10) is not finished: 409",
+    None,
+    lambda a, w, b: q.call_next(deps(), a, w, request.headers.get("Idempotency-Key")),
+)
+_window_action(
+    "call",
+    "Call a chosen ticket out of order (where the hall allows it; audited)",
+    {"type": "object", "required": ["ticket"], "properties": {"ticket": TICKET_REF}},
+    lambda a, w, b: q.call_ticket(deps(), a, w, b.get("ticket")),
+)
+_window_action("recall", "Call the current ticket again (重呼)", None,
+               lambda a, w, b: q.recall(deps(), a, w))  # fmt: skip
+_window_action("start", "The citizen arrived: start serving", None,
+               lambda a, w, b: q.start(deps(), a, w))  # fmt: skip
+_window_action(
+    "finish",
+    "Finish the current service with the items done and an outcome (default 办结)",
+    {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"type": "integer"}, "maxItems": 50},
+            "outcome": {
+                "type": "string",
+                "enum": [
+                    "completed",
+                    "needs_correction",
+                    "back_office",
+                    "办结",
+                    "需补正",
+                    "转后台",
+                ],
+            },
+        },
+    },
+    lambda a, w, b: q.finish(deps(), a, w, b.get("items"), b.get("outcome")),
+)
+_window_action("no-show", "Mark the called ticket as a no-show (过号)", None,
+               lambda a, w, b: q.no_show(deps(), a, w))  # fmt: skip
+_window_action("hold", "Park the current ticket (暂离)", None, lambda a, w, b: q.hold(deps(), a, w))
+_window_action(
+    "resume-held",
+    "Continue serving a held ticket",
+    {"type": "object", "properties": {"ticket": TICKET_REF}},
+    lambda a, w, b: q.resume_ticket(deps(), a, w, b.get("ticket")),
+)
+_window_action(
+    "return",
+    "A no-show citizen came back: the ticket re-enters near the front",
+    {"type": "object", "required": ["ticket"], "properties": {"ticket": TICKET_REF}},
+    lambda a, w, b: q.return_ticket(deps(), a, w, b.get("ticket")),
+)
+_window_action(
+    "transfer",
+    "Transfer the current ticket to a category, window or named clerk (转移)",
+    {
+        "type": "object",
+        "properties": {
+            "category": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]},
+            "window": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]},
+            "clerk": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 32}]},
+            "note": {"type": "string", "maxLength": 200},
+        },
+    },
+    lambda a, w, b: q.transfer(
+        deps(),
+        a,
+        w,
+        category=b.get("category"),
+        to_window=b.get("window"),
+        clerk=b.get("clerk"),
+        note=b.get("note", ""),
+    ),
+)
+_window_action(
+    "pause",
+    "Pause the window with a reason (暂停服务)",
+    {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 40}},
+    },
+    lambda a, w, b: q.pause_window(deps(), a, w, b.get("reason")),
+)
+_window_action("resume", "Resume the window after a pause", None,
+               lambda a, w, b: q.resume_window(deps(), a, w))  # fmt: skip

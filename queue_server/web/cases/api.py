@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import jsonify
 
-from ..api import HALL, WINDOW, api, body
-from ..api import case_models as cm
-from ..api.spec import Param, documented, query
-from ..domain.cases import MaterialsMissing
-from ..http import current_actor, deps
-from ..services import cases
+from ...api import HALL, WINDOW, api, body
+from ...api import case_models as cm
+from ...api.spec import Param, documented, query
+from ...domain.cases import MaterialsMissing
+from ...http import current_actor, deps
+from ...services import case_desk, cases
 
 CASE = "<int:case>"
 TEXT = {"type": "string", "maxLength": 500}
@@ -213,12 +213,13 @@ _case_action(
     api,
     "POST",
     f"/halls/{HALL}/pickup-tickets",
-    "统一出件: a ticket of the hall's 出件 category for a ready case, by its number or the "
-    "token of the receipt's QR (kiosk device token)",
+    "统一出件: a ticket of the hall's 出件 category for a ready case, by its number, the "
+    "token of the receipt's QR or its whole address (kiosk device token)",
     body={
         "type": "object",
         "required": ["case"],
-        "properties": {"case": {"type": "string", "maxLength": 40}},
+        # The number, the token, or the receipt QR's whole address as a scanner types it.
+        "properties": {"case": {"type": "string", "maxLength": 300}},
     },
     auth="kiosk",
     status=201,
@@ -226,4 +227,5 @@ _case_action(
     returns=cm.PickupTicket,
 )
 def pickup_ticket(hall: int) -> Any:
-    return jsonify(cases.pickup_ticket(deps(), current_actor(), hall, body().get("case"))), 201
+    made = case_desk.pickup_ticket_for_case(deps(), current_actor(), hall, body().get("case"))
+    return jsonify(made), 201

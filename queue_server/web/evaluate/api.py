@@ -1,23 +1,17 @@
-"""好差评: the evaluation pad facing the citizen at a window (/evaluate/<window>), and the
-rating API of the pad, the phone page and the keypad's service."""
+"""好差评's API routes: the rating API of the evaluation pad, the phone page and the keypad's
+service."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
-from sqlalchemy import select
+from flask import jsonify
 
-from ..api import WINDOW, api, body
-from ..api import models as m
-from ..api.spec import documented
-from ..domain.errors import NotFound
-from ..domain.model import Window
-from ..http import current_actor, deps
-from ..services import evaluation, views
-from ..store import tables
-
-bp = Blueprint("evaluate", __name__)
+from ...api import WINDOW, api, body
+from ...api import models as m
+from ...api.spec import documented
+from ...http import current_actor, deps
+from ...services import evaluation
 
 RATING_BODY: dict[str, Any] = {
     "type": "object",
@@ -42,41 +36,6 @@ PAD_BODY: dict[str, Any] = {
         "number": {"type": "string", "maxLength": 8, "nullable": True},
     },
 }
-
-
-@bp.get("/evaluate/<int:window>")
-def pad(window: int) -> Any:
-    """The tablet facing the citizen: five big buttons after each finished service."""
-    with deps().db.reading() as session:
-        win = session.scalars(select(Window).where(tables.windows.c.id == window)).first()
-        if win is None:
-            return (
-                render_template(
-                    "evaluate/missing.html", message="找不到该窗口", message_en="No such window"
-                ),
-                404,
-            )
-        hall = views.get_hall(session, win.hall_id)
-        return render_template(
-            "evaluate/pad.html",
-            window=views.window_view(session, win),
-            hall=views.hall_view(hall),
-            levels=evaluation.levels_view(),
-            reasons=evaluation.reasons_view(),
-        )
-
-
-@bp.get("/evaluate/ticket/<string:token>")
-def ticket_page(token: str) -> Any:
-    """The phone widget on a page of its own (a link the phone page or an SMS can give)."""
-    try:
-        status = evaluation.ticket_evaluation(deps(), token)
-    except NotFound as error:
-        page = render_template(
-            "evaluate/missing.html", message=error.message, message_en=error.message_en
-        )
-        return page, 404
-    return render_template("evaluate/ticket.html", token=token, status=status)
 
 
 @documented(

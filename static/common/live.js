@@ -1,5 +1,11 @@
-/* hallq live connection: joins rooms on namespace /live, renders from each snapshot, applies
-   events, shows 连接中断 while down and rejoins after every reconnect (socket.io backs off).
+/* hallq live connection, shared by every page (screens, counter, pad, kiosk, phone, console):
+   joins rooms on namespace /live, renders from each snapshot, applies events, shows 连接中断
+   while down and rejoins after every reconnect (socket.io backs off).
+
+   HallqLive.connect({rooms, mark, onSnapshot, onEvent, onStatus, onError, onMissing,
+   events, backoff}): `events` adds event names to the common ones, `backoff` is socket.io's
+   [first, longest] reconnection delay in ms (screens: [300, 2000]), `onMissing` replaces the
+   notice written into `mark` when the socket.io script did not load.
    A screen heals itself: every `checkSeconds` (about 30 s) it asks the hall's version (`check`);
    when it differs from the version its snapshot and events brought, it missed something (a
    Redis blip, a network drop without a disconnect) and joins again for a fresh snapshot. A
@@ -14,6 +20,7 @@
     "ticket_called", "ticket_recalled", "ticket_finished", "window_changed",
     "queue_changed", "ticket_issued", "ticket_evaluated", "alarm", "alarm_cleared",
   ];
+  var SCREEN_BACKOFF = [300, 2000];
 
   function connect(options) {
     var rooms = options.rooms || [];
@@ -24,7 +31,9 @@
       // The live-connection script did not load (not served, or blocked): this screen would
       // never change. Say so where the connection's state is shown.
       document.documentElement.dataset.live = "missing";
-      if (mark) {
+      if (options.onMissing) {
+        options.onMissing();
+      } else if (mark) {
         mark.innerHTML = '实时连接无法加载，本屏幕不会更新，请联系管理员 ' +
           '<small lang="en">Live updates failed to load; this screen will not update</small>';
         mark.hidden = false;
@@ -32,10 +41,11 @@
       if (options.onStatus) options.onStatus(false);
       return { socket: null, state: state, now: function () { return new Date(); } };
     }
+    var backoff = options.backoff || SCREEN_BACKOFF;
     var socket = window.io("/live", {
       reconnection: true,
-      reconnectionDelay: 300,
-      reconnectionDelayMax: 2000,
+      reconnectionDelay: backoff[0],
+      reconnectionDelayMax: backoff[1],
       randomizationFactor: 0.3,
       timeout: 4000,
     });
@@ -61,7 +71,7 @@
       setOnline(true);
       if (options.onSnapshot) options.onSnapshot(data);
     });
-    EVENTS.forEach(function (name) {
+    EVENTS.concat(options.events || []).forEach(function (name) {
       socket.on(name, function (payload) {
         if (payload && typeof payload.hall_version === "number") state.version = payload.hall_version;
         if (options.onEvent) options.onEvent(name, payload || {});

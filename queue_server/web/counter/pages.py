@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from ..http import csrf_token, session_actor
+from ...http import csrf_token, session_actor
 
 bp = Blueprint("counter", __name__)
 

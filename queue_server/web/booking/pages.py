@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template
 
-from ..domain.errors import NotFound
-from ..domain.model import Role
-from ..http import csrf_token, deps, session_actor
-from ..services import views
+from ...domain.errors import NotFound
+from ...domain.model import Role
+from ...http import csrf_token, deps, session_actor
+from ...services import views
 
 log = logging.getLogger(__name__)
 bp = Blueprint("booking", __name__)

@@ -1,8 +1,8 @@
 """API routes of appointments (预约), hours and the calendar, on the /api/v1 blueprint.
 
-Imported by `queue_server.api.load_extensions`. Routes stay thin: they read the request, run
-a use case of `services.booking` modules or `services.schedule`, and return JSON. Lookups by booking
-code count wrong codes per address (or kiosk) and refuse a source that guesses.
+Routes stay thin: they read the request, run a use case of `services.booking` modules or
+`services.schedule`, and return JSON. Lookups by booking code count wrong codes per address (or
+kiosk) and refuse a source that guesses.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import qrcode
 import qrcode.image.svg
 from flask import Response, current_app, jsonify, request
 
-from ..api import HALL, SEARCH, WINDOW, api, body
-from ..api import booking_models as bm
-from ..api.openapi import ICS, SVG
-from ..api.spec import DATE, IDEMPOTENCY_KEY, Param, documented, query
-from ..domain.booking import (
+from ...api import HALL, SEARCH, WINDOW, api, body
+from ...api import booking_models as bm
+from ...api.openapi import ICS, SVG
+from ...api.spec import DATE, IDEMPOTENCY_KEY, Param, documented, query
+from ...domain.booking import (
     BookingKind,
     BookingNotFound,
     BookingPolicy,
@@ -27,11 +27,11 @@ from ..domain.booking import (
     no_such_booking,
     normalize_code,
 )
-from ..domain.errors import InvalidInput
-from ..http import current_actor, deps
-from ..services import notify, ratelimit, schedule
-from ..services.booking import availability, checkin, citizen, housekeeping, ics, settings, staff
-from ..services.notify import Notifier
+from ...domain.errors import InvalidInput
+from ...http import current_actor, deps
+from ...services import notify, ratelimit, schedule
+from ...services.booking import availability, checkin, citizen, housekeeping, ics, settings, staff
+from ...services.notify import Notifier
 
 T = TypeVar("T")
 CODE = "<string:code>"
@@ -407,7 +407,7 @@ def close_home_visit(booking: int) -> Any:
     returns=bm.MessageList,
 )  # fmt: skip
 def hall_messages(hall: int) -> Any:
-    from ..services import access, views
+    from ...services import access, views
 
     with deps().db.reading() as session:
         access.require(session, current_actor(), views.get_hall(session, hall), "booking.staff")
@@ -425,7 +425,7 @@ def hall_messages(hall: int) -> Any:
     returns=bm.Housekeeping,
 )
 def booking_housekeeping() -> Any:
-    from ..services import access
+    from ...services import access
 
     access.require_anywhere(current_actor(), "booking.housekeeping")
     return _json(housekeeping.housekeeping(deps(), notifier()))
