@@ -13,7 +13,7 @@ from queue_server.api import models as m
 from queue_server.api.spec import IDEMPOTENCY_KEY, Param, query
 from queue_server.domain.errors import InvalidInput
 from queue_server.http import current_actor, deps
-from queue_server.services import guide, views
+from queue_server.services import guide, issuing, views
 from queue_server.services import kiosk as kiosk_service
 from queue_server.services import printing as print_service
 from queue_server.services import queue as q
@@ -59,7 +59,7 @@ ISSUE_BODY = m.TicketRequest
 )
 def issue(hall: int) -> Any:
     data = body()
-    view = q.issue_ticket(
+    view = issuing.issue_ticket(
         deps(),
         current_actor(),
         hall,

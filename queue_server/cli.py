@@ -75,7 +75,7 @@ def restore(path: str, yes: bool) -> None:
 
 
 def _deps() -> Any:
-    from .app import bootstrap
+    from .bootstrap import bootstrap
 
     return bootstrap(config.from_environment())
 

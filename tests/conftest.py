@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 
-from queue_server.app import bootstrap
+from queue_server.bootstrap import bootstrap
 from queue_server.services.bus import RecordingBus
 from queue_server.services.clock import FakeClock
 from queue_server.services.context import Deps

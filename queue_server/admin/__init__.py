@@ -12,14 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, session, url_for
-from flask.blueprints import BlueprintSetupState
 
 from ..domain.errors import QueueError
-from ..domain.evaluation import LEVELS_NEEDING_REASON
 from ..http import STATUS, current_actor, deps, signed_in_too_long
-from ..services import admin as admin_service
-from ..services import complaints
-from ..services.bus import Message
 from .blueprint import bp
 
 PUBLIC_ENDPOINTS = ("admin.login", "admin.photo", "admin.password")
@@ -62,33 +57,6 @@ def _no_store(response: Any) -> Any:
     return response
 
 
-def _follow_bus(state: BlueprintSetupState) -> None:
-    """Wire the console's listeners to this app's bus once."""
-    app: Any = state.app
-    hallq = app.extensions["hallq"]
-    watch = admin_service.FlexibleWatch(hallq)
-
-    def on_messages(batch: list[Message]) -> None:
-        watch.on_messages(batch)
-        rated = {
-            int(m.payload.get("hall") or m.room.split(":", 1)[1])
-            for m in batch
-            if m.event == "ticket_evaluated"
-            and m.room.startswith("hall:")
-            and m.payload.get("level") in LEVELS_NEEDING_REASON
-        }
-        if rated:
-            complaints.open_follow_ups(hallq, rated)
-        if any(m.event == "devices_changed" for m in batch):
-            workers = app.extensions.get("hallq_devices")
-            if workers is not None:
-                workers.reload()  # LED boards and keypads follow their new windows and ports
-
-    hallq.bus.subscribe(on_messages)
-
-
-bp.record_once(_follow_bus)
-
-from . import api, views  # noqa: E402,F401  (the routes)
+from . import api, cases, views  # noqa: E402,F401  (the routes; cases: the case pages)
 
 __all__ = ["api", "bp"]

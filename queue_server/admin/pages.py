@@ -22,6 +22,7 @@ SECTIONS = (
     ("admin.monitor", "实时监控", "Live monitor"),
     ("admin.report", "统计报表", "Reports"),
     ("admin.performance", "效能考评", "Performance"),
+    ("admin.cases", "办件", "Cases"),
     ("admin.follow_ups", "差评整改", "Bad-review follow-ups"),
     ("admin.complaints_list", "投诉处理", "Complaints"),
     ("admin.windows", "窗口", "Windows"),

@@ -264,6 +264,8 @@ class Case:
     decided_on: date | None = None
     delivered_how: Delivery | None = None
     tracking: str = ""
+    station_id: int | None = None  # 代办: the village station that received it (转报)
+    sent_to_station_on: date | None = None  # the decision went back to the station that day
     id: int | None = None
 
     # -- the back office -----------------------------------------------------------------------
@@ -377,6 +379,23 @@ class Case:
         return [self._event("extended")]
 
     # -- 统一出件 ------------------------------------------------------------------------------
+
+    def send_to_station(self, on: date) -> list[CaseEvent]:
+        """A decided case received at a village station goes back there to be handed out."""
+        if self.state not in (CaseState.APPROVED, CaseState.REFUSED):
+            raise Conflict(
+                f"办件{self.state.label}，尚不能送回站点",
+                f"The case is {self.state.label_en.lower()}: there is nothing to send back yet",
+            )
+        if self.source is not Source.STATION:
+            raise Conflict(
+                "只有村（社区）代办的件可以送回站点",
+                "Only a case received at a village station can be sent back there",
+            )
+        if self.sent_to_station_on is not None:
+            raise Conflict("该件已送回站点", "The case has already been sent to the station")
+        self.sent_to_station_on = on
+        return [self._event("sent_to_station")]
 
     def deliver(self, how: Delivery | str, tracking: str = "") -> list[CaseEvent]:
         """出件: the decision reaches the applicant at a window, by post or at the station."""

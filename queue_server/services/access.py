@@ -207,6 +207,18 @@ PERMISSIONS: dict[str, Permission] = {
         },
         ("只有本大厅的工作人员可以办理", "Only staff of the case's hall may do this"),
     ),
+    "case.proxy": Permission(  # 代办 at a village station, sent on to the town (转报); 出件 there
+        {
+            Role.AGENT.value: Reach.OWN,
+            Role.CLERK.value: Reach.OWN,
+            Role.MANAGER.value: Reach.TREE,
+            Role.ADMIN.value: Reach.ALL,
+        },
+        (
+            "只有本站点的代办员或工作人员可以代办",
+            "Only the station's agent or staff may receive a case on a citizen's behalf",
+        ),
+    ),
     "case.read": Permission(  # a hall's cases: its staff and the staff of the halls above
         _staff(Reach.TREE, admin=Reach.ALL),
         ("您无权查看该大厅的办件", "You may not see this hall's cases"),

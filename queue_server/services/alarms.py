@@ -9,6 +9,7 @@ from sqlalchemy import insert, select, update
 from ..store import tables
 from .bus import Message
 from .context import Deps
+from .unit_of_work import unit_of_work
 from .views import iso
 
 A = tables.alarms
@@ -25,7 +26,8 @@ def raise_alarm(
 ) -> int:
     """Record an alarm (or keep the open one of the same kind and device) and announce it."""
     now = deps.clock.now()
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         existing = session.scalar(
             select(A.c.id).where(
                 A.c.hall_id == hall_id,
@@ -49,22 +51,23 @@ def raise_alarm(
             )
             .returning(A.c.id)
         ).scalar_one()
-    payload = {
-        "id": alarm_id,
-        "kind": kind,
-        "device_id": device_id,
-        "message": message,
-        "message_en": message_en,
-        "raised_at": iso(now),
-    }
-    deps.bus.publish([Message("alarm", f"hall:{hall_id}", payload)])
+        payload = {
+            "id": alarm_id,
+            "kind": kind,
+            "device_id": device_id,
+            "message": message,
+            "message_en": message_en,
+            "raised_at": iso(now),
+        }
+        uow.publish([Message("alarm", f"hall:{hall_id}", payload)])
     return int(alarm_id)
 
 
 def clear_alarms(deps: Deps, hall_id: int, kind: str, device_id: int | None = None) -> int:
     """Close the open alarms of a kind (the device recovered); returns how many."""
     now = deps.clock.now()
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         result = session.execute(
             update(A)
             .where(
@@ -76,10 +79,9 @@ def clear_alarms(deps: Deps, hall_id: int, kind: str, device_id: int | None = No
             .values(cleared_at=now)
         )
         count = int(result.rowcount or 0)  # type: ignore[attr-defined]
-    if count:
-        deps.bus.publish(
-            [Message("alarm_cleared", f"hall:{hall_id}", {"kind": kind, "device_id": device_id})]
-        )
+        if count:
+            payload = {"kind": kind, "device_id": device_id}
+            uow.publish([Message("alarm_cleared", f"hall:{hall_id}", payload)])
     return count
 
 

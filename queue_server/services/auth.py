@@ -18,6 +18,7 @@ from ..domain.model import Clerk, Role
 from ..store import tables
 from ..store.db import ACCOUNTS_GENERATION
 from .context import Actor, Deps, audit
+from .unit_of_work import unit_of_work
 
 # OWASP's minimum for argon2id: 19 MiB, two passes.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
@@ -129,7 +130,8 @@ def login(deps: Deps, staff_no: Any, password: Any) -> dict[str, Any]:
     clerk = _check_credentials(deps, staff_no, password)
     if clerk.must_change_password:
         raise PasswordChangeRequired()
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         return _sign_in(deps, session, clerk, "auth.login")
 
 
@@ -145,7 +147,8 @@ def change_password(deps: Deps, staff_no: Any, password: Any, new_password: Any)
             "新密码不能与当前密码相同", "Choose a password other than the current one"
         )
     new_hash = hash_password(new_password)
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         session.execute(
             update(tables.clerks)
             .where(tables.clerks.c.id == clerk.id)
@@ -214,7 +217,8 @@ def clerk_self_view(clerk: Clerk) -> dict[str, Any]:
 
 def logout(deps: Deps, token: str) -> None:
     """Forget a bearer token."""
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         session.execute(
             delete(tables.auth_tokens).where(tables.auth_tokens.c.token_hash == token_digest(token))
         )
@@ -333,7 +337,8 @@ def register_device(
     if kind not in ("kiosk", "printer", "board", "evaluator", "screen"):
         raise InvalidInput("未知设备类型", "Unknown device kind")
     token = new_secret()
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         device_id = session.execute(
             insert(tables.devices)
             .values(
@@ -354,7 +359,8 @@ def rotate_device_token(deps: Deps, actor: Actor, device_id: int) -> str:
     """Give a device a new token; the old one stops working at once."""
     token = new_secret()
     now: datetime = deps.clock.now()
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         hall_id = session.scalar(
             select(tables.devices.c.hall_id).where(tables.devices.c.id == device_id)
         )

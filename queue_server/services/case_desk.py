@@ -19,6 +19,7 @@ from .cases import _to_case, backoffice_room, find_by_token, list_cases, pickup_
 from .context import Actor, Deps
 from .hours import official_calendar
 from .queue import current_ticket
+from .unit_of_work import unit_of_work
 
 C = case_tables.cases
 OPEN_STATES = (CaseState.RECEIVED, CaseState.IN_REVIEW, CaseState.CORRECTION)
@@ -59,7 +60,8 @@ def pickup_ticket_for_case(deps: Deps, actor: Actor, hall_id: int, ref: Any) -> 
     if isinstance(ref, str) and "/c/" in ref:
         ref = ref.rsplit("/c/", 1)[1].split("?", 1)[0].strip("/")
     made = pickup_ticket(deps, actor, hall_id, ref)
-    with deps.db.transaction() as s:
+    with unit_of_work(deps) as uow:
+        s = uow.session
         s.execute(update(C).where(C.c.id == made["case"]["id"]).values(pickup_ticket_id=made["id"]))
     return made
 

@@ -21,6 +21,7 @@ from ..store import case_tables, tables
 from .bus import Message
 from .context import Actor, Deps, audit
 from .notify import LogNotifier, Notice
+from .unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 C = case_tables.cases
@@ -111,7 +112,8 @@ class CaseFollowers:
             status = "failed"
             log.warning("case %s: %s notice not sent (%s)", row.id, kind, type(error).__name__)
         try:
-            with self.deps.db.transaction() as s:
+            with unit_of_work(self.deps) as uow:
+                s = uow.session
                 audit(
                     s,
                     at=self.deps.clock.now(),

@@ -27,6 +27,7 @@ from .cases import _provisional, _to_case
 from .context import Actor, Deps, audit
 from .hours import official_calendar
 from .printing import PrintDispatcher, PrinterSettings
+from .unit_of_work import unit_of_work
 
 C = case_tables.cases
 D = tables.devices
@@ -117,7 +118,8 @@ def print_receipt(
     deps: Deps, actor: Actor, case_id: int, printing: PrintDispatcher | None
 ) -> dict[str, Any]:
     """Print a case's 受理回执 (again, when the applicant lost it) for the hall's staff."""
-    with deps.db.transaction() as s:
+    with unit_of_work(deps) as uow:
+        s = uow.session
         row = s.execute(select(C).where(C.c.id == case_id)).first()
         if row is None:
             raise NotFound("找不到该办件", "No such case")
@@ -152,7 +154,8 @@ def print_missing_notice(
         raise InvalidInput("请选择办理事项", "Choose the service item")
     if not isinstance(missing, list) or not missing or not all(isinstance(m, str) for m in missing):
         raise InvalidInput("请列出缺少的材料", "List the missing materials")
-    with deps.db.transaction() as s:
+    with unit_of_work(deps) as uow:
+        s = uow.session
         window = s.get(Window, window_id)
         if window is None:
             raise NotFound("找不到该窗口", "No such window")

@@ -2,7 +2,7 @@
 return for correction and refuse, the applicant's resubmission, extensions, 出件, the citizen's
 page, a hall's list and the kiosk's pickup ticket.
 
-Each use case is one transaction under the hall's lock (`queue.run`): two approvers claiming
+Each use case is one transaction under the hall's lock (`unit_of_work.run`): two approvers claiming
 the same case at once are served one after the other, and the second hears that the first has
 it. Every change is audited and announced after the commit as `case_changed` to the hall's
 back-office room (`backoffice:{hall}`, staff only; the event carries no personal data).
@@ -58,7 +58,10 @@ from . import access, views
 from .booking import _id_key, id_digest
 from .context import Actor, Deps, audit
 from .hours import official_calendar
-from .queue import Outbox, current_ticket, issue_ticket, parse_priority, run, window_hall_id
+from .issuing import issue_ticket, parse_priority
+from .queue import current_ticket, window_hall_id
+from .queue_messages import Outbox
+from .unit_of_work import run
 
 C = case_tables.cases
 LIST_LIMIT = 500
@@ -106,6 +109,8 @@ def _to_case(row: Row[Any]) -> Case:
         decided_on=row.decided_on,
         delivered_how=Delivery(row.delivery) if row.delivery else None,
         tracking=row.tracking,
+        station_id=row.station_id,
+        sent_to_station_on=row.sent_to_station_on,
         id=row.id,
     )
 
@@ -136,6 +141,7 @@ def _state_values(case: Case) -> dict[str, Any]:
         "decided_on": case.decided_on,
         "delivery": case.delivered_how.value if case.delivered_how else None,
         "tracking": case.tracking,
+        "sent_to_station_on": case.sent_to_station_on,
     }
 
 
@@ -185,6 +191,8 @@ def public_view(
 ) -> dict[str, Any]:
     """The case as its applicant sees it by the token: masked, no staff names."""
     hall = session.get(Hall, case.hall_id)
+    if case.sent_to_station_on is not None and case.station_id is not None:
+        hall = session.get(Hall, case.station_id)  # sent back to the village station (代办)
     return {
         "number": case.number,
         **_state_view(case),
@@ -238,6 +246,10 @@ def staff_view(
         "decided_on": case.decided_on.isoformat() if case.decided_on else None,
         "delivery": case.delivered_how.value if case.delivered_how else None,
         "tracking": case.tracking,
+        "station_id": case.station_id,
+        "sent_to_station_on": (
+            case.sent_to_station_on.isoformat() if case.sent_to_station_on else None
+        ),
         "ticket_id": row.ticket_id,
         "window_id": row.window_id,
         "clerk_id": row.clerk_id,
@@ -586,7 +598,9 @@ def deliver(deps: Deps, actor: Actor, case_id: int, data: Any) -> dict[str, Any]
     tracking = _text(data.get("tracking"), ("运单号", "The tracking number"), 60)
 
     def act(s: Session, case: Case, today: date) -> list[CaseEvent]:
-        access.require(s, actor, case.hall_id, "case.front_desk")
+        at_station = how == Delivery.STATION.value and case.station_id is not None
+        if not (at_station and access.has_permission(s, actor, case.station_id, "case.proxy")):
+            access.require(s, actor, case.hall_id, "case.front_desk")
         return case.deliver(how, tracking)
 
     return _act(deps, actor, case_id, "deliver", act, {"how": how})

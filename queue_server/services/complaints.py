@@ -30,6 +30,8 @@ from . import access, hours, views
 from .admin.change import changing
 from .admin.fields import FieldSpec, clean, field_error
 from .context import SYSTEM, Actor, Deps, audit
+from .scheduler import periodic
+from .unit_of_work import unit_of_work
 
 F = admin_tables.follow_ups
 CP = admin_tables.complaints
@@ -148,7 +150,8 @@ def recompute_estimated_deadlines(deps: Deps) -> int:
     to the official count; a due day someone chose is kept. Audited; returns how many moved."""
     now = deps.clock.now()
     moved = 0
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         calendar = hours.official_calendar(session)
         for table, start, still_open, kind in (
             (F, F.c.opened_on, F.c.stage != "closed", "follow_up"),
@@ -210,7 +213,8 @@ def open_follow_ups(deps: Deps, hall_ids: set[int] | None = None) -> int:
     now = deps.clock.now()
     opened = 0
     try:
-        with deps.db.transaction() as session:
+        with unit_of_work(deps) as uow:
+            session = uow.session
             halls = {h.id: h for h in session.scalars(select(Hall))}
             calendar = hours.official_calendar(session)
             for row in session.execute(missing).all():
@@ -244,6 +248,13 @@ def open_follow_ups(deps: Deps, hall_ids: set[int] | None = None) -> int:
     except IntegrityError:
         return 0  # another process opened them at the same moment
     return opened
+
+
+@periodic("follow_ups", every=timedelta(minutes=1))
+def open_missed_follow_ups(deps: Deps) -> None:
+    """Follow-ups of 差评 no handler opened: a rating handled by a process that stopped before
+    its handler ran (the rating's own handler opens them at once: `bootstrap.py`)."""
+    open_follow_ups(deps)
 
 
 def _overdue(stage: str, due_on: date, closed_on: date | None, today: date) -> bool:
@@ -389,11 +400,9 @@ def list_follow_ups(
     deps: Deps, actor: Actor, hall_id: int, state: str = "open"
 ) -> list[dict[str, Any]]:
     """Follow-ups of a hall and the halls below it: open, overdue, closed or all."""
-    with deps.db.reading() as session:
-        halls = _reachable(session, actor, hall_id)
-    open_follow_ups(deps, halls)
     now = deps.clock.now()
     with deps.db.reading() as session:
+        halls = _reachable(session, actor, hall_id)
         return _listed(session, FOLLOW_UPS, halls, state, now)
 
 

@@ -23,6 +23,7 @@ from ..domain.model import (
 from ..store import tables
 from .auth import hash_password, register_device
 from .context import SYSTEM, Deps, audit
+from .unit_of_work import unit_of_work
 
 DEFAULT_HOURS: dict[str, Any] = {
     "timezone": "Asia/Shanghai",
@@ -284,7 +285,8 @@ def seed_demo(deps: Deps, halls: int = 1, printer_url: str | None = None) -> lis
 
 def _seed_admin(deps: Deps, hall_id: int) -> dict[str, Any]:
     """The demo's system admin (管理后台: every hall), staff number "admin"."""
-    with deps.db.transaction() as s:
+    with unit_of_work(deps) as uow:
+        s = uow.session
         exists = s.scalar(
             select(tables.clerks.c.id).where(tables.clerks.c.staff_no == ADMIN_STAFF_NO)
         )
@@ -304,7 +306,8 @@ def _seed_admin(deps: Deps, hall_id: int) -> dict[str, Any]:
 
 def _seed_town(deps: Deps, printer_url: str | None) -> dict[str, Any]:
     now = deps.clock.now()
-    with deps.db.transaction() as s:
+    with unit_of_work(deps) as uow:
+        s = uow.session
         count = s.scalar(select(func.count()).select_from(tables.halls)) or 0
         town_name, town_en = TOWN_NAMES[(count // 2) % len(TOWN_NAMES)]
         suffix = f"（{count // 2 + 1}）" if count >= 2 * len(TOWN_NAMES) else ""

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain import evaluation as rules
@@ -17,9 +16,11 @@ from ..store import tables
 from . import views
 from .bus import Message
 from .context import ANONYMOUS, SYSTEM, Actor, Deps, audit
+from .unit_of_work import unit_of_work
 
 E = tables.evaluations
 T = tables.tickets
+RATED_ALREADY = ("该号已评价过，感谢您", "This ticket is already rated")
 
 
 def levels_view() -> list[dict[str, Any]]:
@@ -155,7 +156,7 @@ def _new_view(rating: rules.Rating, source: str, now: datetime) -> dict[str, Any
     }
 
 
-def _publish(deps: Deps, ticket: Ticket, view: dict[str, Any]) -> None:
+def _messages(ticket: Ticket, view: dict[str, Any]) -> list[Message]:
     payload = {
         "number": ticket.number,
         "window_id": ticket.window_id,
@@ -166,20 +167,17 @@ def _publish(deps: Deps, ticket: Ticket, view: dict[str, Any]) -> None:
     rooms = [f"hall:{ticket.hall_id}", f"ticket:{ticket.token}"]
     if ticket.window_id:
         rooms.append(f"window:{ticket.window_id}")
-    deps.bus.publish([Message("ticket_evaluated", room, payload) for room in rooms])
+    return [Message("ticket_evaluated", room, payload) for room in rooms]
 
 
 def _commit_rating(deps: Deps, find: Any, rating: rules.Rating, source: str, actor: Actor) -> Any:
-    now = deps.clock.now()
-    try:
-        with deps.db.transaction() as session:
-            ticket = find(session, now)
-            hall = views.get_hall(session, ticket.hall_id)
-            view = _store(deps, session, hall, ticket, rating, source, actor, now)
-    except IntegrityError:
-        # Two sources rated the same ticket at the same moment: the first one counts.
-        raise Conflict("该号已评价过，感谢您", "This ticket is already rated") from None
-    _publish(deps, ticket, view)
+    # Two sources rating the same ticket at the same moment: the first one counts.
+    with unit_of_work(deps, conflict=RATED_ALREADY) as uow:
+        session, now = uow.session, uow.now
+        ticket = find(session, now)
+        hall = views.get_hall(session, ticket.hall_id)
+        view = _store(deps, session, hall, ticket, rating, source, actor, now)
+        uow.publish(_messages(ticket, view))
     return view
 
 

@@ -18,8 +18,10 @@ from ..store import tables
 from . import alarms, views
 from .context import SYSTEM, Deps, audit
 from .hours import last_day_end, official_calendar, open_state
-from .queue import Outbox, end_service_record, run
+from .queue import end_service_record
+from .queue_messages import Outbox
 from .scheduler import periodic
+from .unit_of_work import run, unit_of_work
 
 T = tables.tickets
 W = tables.windows
@@ -184,7 +186,8 @@ def note_device_seen(deps: Deps, device_id: int, last_seen_at: datetime | None) 
     now = deps.clock.now()
     if last_seen_at is not None and now - last_seen_at < SEEN_EVERY:
         return
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         session.execute(update(D).where(D.c.id == device_id).values(last_seen_at=now))
 
 

@@ -10,17 +10,14 @@ from . import access, views
 from .context import Actor, Deps
 from .guide import MAX_QUERY, hall_entries
 from .hours import official_calendar, open_state
-from .printing import PrintDispatcher, device_alarms, device_row, kiosk_ticket, printer_view
+from .printing import device_alarms, device_row, printer_view
 
-# MAX_QUERY, PrintDispatcher and kiosk_ticket are also read from here (by the search API, the
-# app factory and the ticket issuing); they live in `guide` and `printing`.
+# MAX_QUERY is also read from here (by the search API); it lives in `guide`.
 __all__ = [
     "GREEN_CHANNEL",
     "MAX_QUERY",
-    "PrintDispatcher",
     "kiosk_home",
     "kiosk_me",
-    "kiosk_ticket",
 ]
 
 GREEN_CHANNEL = [

@@ -26,6 +26,7 @@ from ..domain.booking import format_code
 from ..domain.identity import mask_phone
 from ..store import booking_tables as bt
 from .context import Deps
+from .unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,8 @@ def deliver(deps: Deps, notifier: Notifier, notices: Iterable[Notice], now: date
                 type(error).__name__,
             )
         try:
-            with deps.db.transaction() as session:
+            with unit_of_work(deps) as uow:
+                session = uow.session
                 session.execute(
                     insert(bt.booking_messages).values(
                         hall_id=notice.hall_id,

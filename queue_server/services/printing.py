@@ -58,6 +58,7 @@ from ..store.db import ACCOUNTS_GENERATION
 from . import access, alarms, views
 from .bus import Message
 from .context import Actor, Deps, audit
+from .unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,8 @@ def set_printer(deps: Deps, actor: Actor, device_id: int, data: dict[str, Any]) 
     """A manager sets a kiosk's ticket printer (URL, paper, text or image mode, encoding)."""
     access.require_anywhere(actor, "device.manage")
     now = deps.clock.now()
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         row = device_row(session, device_id)
         _check_printer_manager(session, actor, row)
         config = {k: v for k, v in (row.config or {}).items() if k not in PRINTER_KEYS}
@@ -689,7 +691,8 @@ class PrintDispatcher:
         if printer is not None and printer.state == key:
             return
         now = self.deps.clock.now()
-        with self.deps.db.transaction() as session:
+        with unit_of_work(self.deps) as uow:
+            session = uow.session
             row = session.execute(select(D.c.health).where(D.c.id == ref.device_id)).first()
             if row is None:
                 return

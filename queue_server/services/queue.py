@@ -1,20 +1,19 @@
-"""Queue use cases: one function each, one transaction each, events published after commit."""
+"""Tickets at the windows: calling, serving, finishing, holding, returning and transferring
+them, a citizen cancelling theirs, and the window's own state (open, paused, closed). Each is one
+use case in one unit of work (`services/unit_of_work.py`); issuing is `services/issuing.py`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain import events as ev
 from ..domain import policy
-from ..domain.booking import walk_in_refusal
 from ..domain.errors import Conflict, Forbidden, InvalidInput, NotFound, QueueError
 from ..domain.model import (
     ACTIVE_AT_WINDOW,
@@ -22,206 +21,19 @@ from ..domain.model import (
     Clerk,
     Hall,
     Outcome,
-    Priority,
-    ServiceItem,
     ServiceRecord,
     Ticket,
     TicketState,
     Window,
 )
-from ..domain.numbering import format_number, next_seq
 from ..store import tables
-from ..store.statements import DriverStatement
-from . import access, idempotency, lookups, versions, views
-from .bus import Message
+from . import access, idempotency, lookups, views
 from .context import Actor, Deps, audit
-from .hours import hall_schedule, official_calendar, open_state
-from .kiosk import kiosk_ticket
+from .queue_messages import Outbox
+from .unit_of_work import run
 
 R = TypeVar("R")
 T = tables.tickets
-
-
-@dataclass
-class Outbox:
-    """Domain events of one transaction, turned into room messages before the commit."""
-
-    session: Session
-    hall: Hall
-    now: datetime
-    events: list[ev.Event] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)
-    queue_touched: bool = False
-    moved_categories: set[int] = field(default_factory=set)
-    # When set, `queue_changed` is left to the deployment's throttle (services/queue_changes.py),
-    # which sends it after the commit at most every few hundred milliseconds per hall.
-    queue_changed_later: bool = False
-    # Objects the use case wrote without the ORM (the issuing path), for the translation.
-    known: dict[tuple[type, int], Any] = field(default_factory=dict)
-    # What a kiosk prints of a ticket it issued, by ticket id: handed to the printing with
-    # `ticket_issued`, so that it need not read the ticket and its place again.
-    printed: dict[int, Any] = field(default_factory=dict)
-
-    def add(self, event: str, rooms: list[str], payload: dict[str, Any]) -> None:
-        """Queue one event for several rooms."""
-        self.messages.extend(Message(event, room, payload) for room in rooms)
-
-    def record(self, events: list[ev.Event]) -> None:
-        """Keep domain events; they are translated once the use case's work is done."""
-        self.events.extend(events)
-
-    def get(self, cls: type[R], ident: int | None) -> R | None:
-        """An object of this transaction by id: one the use case made itself, or the session's."""
-        if ident is None:
-            return None
-        known = self.known.get((cls, ident))
-        return known if known is not None else self.session.get(cls, ident)
-
-    def finalize(self) -> list[Message]:
-        """Translate the events from the final state, then add the hall's queue figures and
-        the new places of the tickets at the front of each queue that moved."""
-        self.session.flush()
-        for event in self.events:
-            translate(self, event)
-        if self.queue_touched and not (self.queue_changed_later and not self.moved_categories):
-            status = views.QueueStatus(self.session, self.hall, self.now)
-            if not self.queue_changed_later:
-                self.messages.append(views.queue_changed(status))
-            for category_id in sorted(self.moved_categories):
-                front = sorted(
-                    status.waiting_in(category_id),
-                    key=lambda t: (t.rank(self.now, status.rules), t.sort_key, t.id),
-                )[:FRONT_NOTICES]
-                for ticket in front:
-                    ahead, minutes = status.position_of(ticket)
-                    self.messages.append(
-                        Message(
-                            "ticket_changed",
-                            f"ticket:{ticket.token}",
-                            {
-                                "number": ticket.number,
-                                "state": ticket.state.value,
-                                "position": ahead,
-                                "estimated_wait_minutes": minutes,
-                            },
-                        )
-                    )
-        return _last_window_states(self.messages)
-
-
-def _last_window_states(messages: list[Message]) -> list[Message]:
-    """A window's state is sent once per transaction, after the rest: call-next finishes one
-    ticket and calls another, and both say the same final `window_changed` (every screen of the
-    hall would get it twice). Several windows changed together (the day end) each say theirs."""
-    changed = [(i, m) for i, m in enumerate(messages) if m.event == "window_changed"]
-    last = {(m.room, m.payload.get("id")): i for i, m in changed}
-    return [
-        m
-        for i, m in enumerate(messages)
-        if m.event != "window_changed" or last[(m.room, m.payload.get("id"))] == i
-    ]
-
-
-# Phones of this many tickets at the front of a queue hear of their new place at once; the
-# others refresh their place from the ticket API.
-FRONT_NOTICES = 10
-
-
-def translate(out: Outbox, event: ev.Event) -> None:
-    """One domain event → messages for the hall, window and ticket rooms."""
-    s = out.session
-    hall_room = f"hall:{event.hall_id}"
-    if isinstance(event, ev.WindowChanged):
-        window = s.get(Window, event.window_id)
-        if window is not None:
-            out.add(
-                "window_changed",
-                [hall_room, f"window:{window.id}"],
-                views.window_view(s, window),
-            )
-        out.queue_touched = True
-        return
-    ticket = out.get(Ticket, getattr(event, "ticket_id", 0))
-    if ticket is None:
-        return
-    ticket_room = f"ticket:{ticket.token}"
-    category = out.get(Category, ticket.category_id)
-    out.queue_touched = True
-    if not isinstance(event, ev.TicketIssued) or ticket.priority != Priority.NONE:
-        # A ticket left or re-entered a queue, or jumped ahead: places at the front changed.
-        out.moved_categories.add(ticket.category_id)
-    if isinstance(event, ev.TicketIssued):
-        out.messages.append(
-            Message(
-                "ticket_issued",
-                hall_room,
-                {"number": ticket.number, "category_id": ticket.category_id},
-                device_id=ticket.device_id,
-                detail=out.printed.get(ticket.id or 0),
-            )
-        )
-    elif isinstance(event, ev.TicketCalled):
-        window = s.get(Window, event.window_id)
-        assert window is not None
-        payload = views.call_payload(ticket, window, category)
-        name = "ticket_recalled" if event.recall else "ticket_called"
-        out.add(name, [hall_room, f"window:{window.id}", ticket_room], payload)
-        out.add("window_changed", [hall_room, f"window:{window.id}"], views.window_view(s, window))
-    elif isinstance(event, ev.TicketFinished | ev.TicketCancelled):
-        window_id = event.window_id
-        payload = {
-            "number": ticket.number,
-            "state": ticket.state.value,
-            "outcome": ticket.outcome.value if ticket.outcome else None,
-            "window_id": window_id or None,
-        }
-        rooms = [hall_room, ticket_room]
-        window = s.get(Window, window_id) if window_id else None
-        if window is not None:
-            rooms.append(f"window:{window.id}")
-        out.add("ticket_finished", rooms, payload)
-        if window is not None:
-            out.add(
-                "window_changed", [hall_room, f"window:{window.id}"], views.window_view(s, window)
-            )
-    else:
-        other_window: int | None = getattr(event, "window_id", None) or getattr(
-            event, "from_window_id", None
-        )
-        window = s.get(Window, other_window) if other_window else None
-        out.add(
-            "ticket_changed",
-            [ticket_room],
-            {"number": ticket.number, "state": ticket.state.value},
-        )
-        if window is not None:
-            out.add(
-                "window_changed", [hall_room, f"window:{window.id}"], views.window_view(s, window)
-            )
-
-
-def run(deps: Deps, hall_id: int, work: Callable[[Outbox], R], *, settings_only: bool = False) -> R:
-    """Run one use case for a hall: lock the hall, work, commit, then publish.
-
-    A use case that only reads the hall's settings (`settings_only`) gets the cached, shared
-    hall of `views.hall_config` instead of one loaded into its session: it must not change it.
-    """
-    throttle = deps.queue_changes
-    with deps.db.transaction() as session:
-        deps.db.lock_hall(session, hall_id)
-        if settings_only:
-            hall = views.hall_config(session, hall_id).hall
-        else:
-            hall = views.get_hall(session, hall_id)
-        out = Outbox(session, hall, deps.clock.now(), queue_changed_later=throttle is not None)
-        result = work(out)
-        messages = out.finalize()
-        if messages:
-            messages = versions.tag(messages, hall_id, versions.bump(session, hall_id))
-    deps.bus.publish(messages)
-    if throttle is not None and out.queue_touched:
-        throttle.touch(hall_id)
-    return result
 
 
 def window_hall_id(deps: Deps, window_id: int) -> int:
@@ -233,208 +45,6 @@ def window_hall_id(deps: Deps, window_id: int) -> int:
     if hall_id is None:
         raise NotFound("找不到该窗口", "No such window")
     return int(hall_id)
-
-
-# --------------------------------------------------------------------------------------------
-# Issuing
-
-
-_LAST_SEQ = DriverStatement(
-    select(func.max(T.c.seq)).where(
-        T.c.hall_id == bindparam("hall"),
-        T.c.category_id == bindparam("category"),
-        T.c.service_day == bindparam("day", type_=T.c.service_day.type),
-    )
-)
-# The ticket's columns, all of them written from the domain object, as the ORM would.
-_TICKET_FIELDS = [c.name for c in T.columns if c.name in {f.name for f in fields(Ticket)}]
-_TICKET_FIELDS.remove("id")
-_INSERT_TICKET = DriverStatement(insert(T).returning(T.c.id), column_keys=_TICKET_FIELDS)
-
-
-def _require_walk_in_open(config: views.HallConfig, session: Session, now: datetime) -> None:
-    """`require_walk_in_open`, its verdict kept for the minute (hours are set to the minute)."""
-    minute = now.replace(second=0, microsecond=0)
-    state = config.walk_in.get(minute)
-    if state is None:
-        state = open_state(config.hall, now, official_calendar(session))
-        config.walk_in.clear()
-        config.walk_in[minute] = state
-    if not state.open:
-        raise Conflict(state.notice, state.notice_en)
-
-
-def _require_walk_in_category(
-    config: views.HallConfig, session: Session, category: Category, now: datetime
-) -> None:
-    """Refuse a walk-in ticket in a session its booking rule keeps for booked citizens."""
-    key = ("category", now.replace(second=0, microsecond=0), category.id)
-    if key not in config.walk_in:
-        hall = config.hall
-        config.walk_in[key] = walk_in_refusal(  # type: ignore[index]
-            hall_schedule(hall, official_calendar(session)),
-            lookups.load_rules(session, hall.id or 0),
-            category.id or 0,
-            now,
-            ZoneInfo(hall.timezone),
-        )
-    refusal = config.walk_in[key]  # type: ignore[index]
-    if refusal is not None:
-        raise Conflict(*refusal)
-
-
-def parse_priority(value: Any) -> Priority:
-    """绿色通道 kind from the request."""
-    if value is None or value == "":
-        return Priority.NONE
-    try:
-        return Priority(value)
-    except ValueError:
-        raise InvalidInput(
-            "优先类型须为 none、elderly、disabled、pregnant 或 military",
-            "priority must be none, elderly, disabled, pregnant or military",
-        ) from None
-
-
-def issue_ticket(
-    deps: Deps,
-    actor: Actor,
-    hall_id: int,
-    category: Any,
-    priority: Any = None,
-    phone: str | None = None,
-    service_item_id: int | None = None,
-    appointment: tuple[int, datetime] | None = None,
-    idempotency_key: str | None = None,
-) -> dict[str, Any]:
-    """Take a ticket: the next number of the category today, its place and estimated wait.
-
-    A request that repeats the `idempotency_key` of a recent one from the same issuer gets the
-    ticket that one made (a retry after a lost reply), and nothing new is issued."""
-    prio = parse_priority(priority)
-    key = idempotency.check_key(idempotency_key)
-    issuer = idempotency.issuer_of(actor) if key is not None else None
-    if phone is not None:
-        phone = str(phone).strip() or None
-        if phone is not None and not (phone.isdigit() and len(phone) == 11 and phone[0] == "1"):
-            raise InvalidInput("手机号码须为 11 位数字", "A phone number has 11 digits")
-
-    def work(out: Outbox) -> dict[str, Any]:
-        s, hall, now = out.session, out.hall, out.now
-        # The busiest use case: the hall's settings come from the short-lived cache and the
-        # ticket is written with plain statements, not through the ORM (same rows, same events).
-        config = views.hall_config(s, hall.id or 0)
-        access.require(s, actor, hall, "ticket.issue")
-        if actor.kind == "device" and appointment is None:
-            _require_walk_in_open(config, s, now)
-        if key is not None and issuer is not None:
-            earlier = idempotency.earlier_ticket(s, issuer, key, now)
-            if earlier is not None:
-                booked = appointment[0] if appointment else None
-                return _issued_before(deps, out, config, earlier, category, booked)
-        cat = config.category(category)
-        if actor.kind == "device" and appointment is None:
-            _require_walk_in_category(config, s, cat, now)
-        item_id: int | None = None
-        item: ServiceItem | None = None
-        if service_item_id is not None:
-            item = s.get(ServiceItem, service_item_id)
-            if item is None or item.hall_id != hall.id or not item.active:
-                raise NotFound("本大厅没有该事项", "This hall has no such service item")
-            item_id = item.id
-        day = views.today(hall, now)
-        conn = s.connection()
-        last = _LAST_SEQ.scalar(conn, {"hall": hall.id, "category": cat.id, "day": day})
-        seq = next_seq(last, cat.daily_cap, cat.name)
-        ticket = Ticket(
-            hall_id=hall.id or 0,
-            category_id=cat.id or 0,
-            service_day=day,
-            seq=seq,
-            number=format_number(cat.prefix, seq),
-            token=deps.new_token(),
-            issued_at=now,
-            sort_key=now.timestamp(),
-            priority=prio,
-            phone=phone,
-            source="appointment"
-            if appointment
-            else ("kiosk" if actor.kind == "device" else actor.kind),
-            service_item_id=item_id,
-            appointment_id=appointment[0] if appointment else None,
-            appointment_due_at=appointment[1] if appointment else None,
-            device_id=actor.id if actor.kind == "device" else None,
-            agent_id=actor.id if actor.is_staff else None,
-        )
-        values = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
-        ticket.id = _INSERT_TICKET.scalar(conn, values)
-        if key is not None and issuer is not None:
-            idempotency.remember(s, issuer, key, hall.id or 0, ticket.id or 0, now)
-        out.known[(Ticket, ticket.id or 0)] = ticket
-        out.known[(Category, cat.id or 0)] = cat
-        audit(
-            s,
-            at=now,
-            actor=actor,
-            action="ticket.issue",
-            hall_id=hall.id,
-            subject=ticket.number,
-            detail={"ticket": ticket.id, "category": cat.prefix, "priority": prio.value},
-        )
-        out.record([ev.TicketIssued(hall.id or 0, ticket.id or 0, cat.id or 0)])
-        view = _issued_view(deps, out, config, ticket, cat)
-        if ticket.device_id is not None:
-            ahead, minutes = view["position"] or 0, view["estimated_wait_minutes"] or 0
-            out.printed[ticket.id or 0] = kiosk_ticket(
-                deps, hall, ticket, cat, item, ahead, minutes
-            )
-        return view
-
-    try:
-        return run(deps, hall_id, work, settings_only=True)
-    except IntegrityError:
-        # Another process took the same number between our read and our write (only possible
-        # without the hall lock): the database refused the duplicate; the citizen retries.
-        raise Conflict("取号繁忙，请再试一次", "Busy issuing tickets; please try again") from None
-
-
-def _issued_view(
-    deps: Deps, out: Outbox, config: views.HallConfig, ticket: Ticket, cat: Category
-) -> dict[str, Any]:
-    """What the issuer is shown of a ticket: its place, estimated wait and phone page."""
-    status = views.QueueStatus(
-        out.session, out.hall, out.now, categories=config.categories, windows=config.windows
-    )
-    view = views.ticket_view(ticket, cat, status=status, include_token=True)
-    view["hall"] = views.hall_view(out.hall)
-    view["phone_url"] = f"{deps.public_url.rstrip('/')}/t/{ticket.token}"
-    return view
-
-
-def _issued_before(
-    deps: Deps,
-    out: Outbox,
-    config: views.HallConfig,
-    ticket_id: int,
-    category: Any,
-    appointment_id: int | None,
-) -> dict[str, Any]:
-    """The ticket an earlier request with the same idempotency key made, as it stands now:
-    the same category, and for a plain ticket no appointment's (a check-in's key is not a
-    ticket's; a late check-in's ticket has lost its appointment)."""
-    ticket = out.session.get(Ticket, ticket_id)
-    cat = config.category(category)
-    if (
-        ticket is None
-        or ticket.hall_id != out.hall.id
-        or ticket.category_id != cat.id
-        or ticket.appointment_id not in (None, appointment_id)
-    ):
-        raise Conflict(
-            "该取号请求编号已用于另一张号，请重新取号",
-            "This Idempotency-Key was used for another ticket; take a new one",
-        )
-    return _issued_view(deps, out, config, ticket, cat)
 
 
 # --------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ..domain.errors import QueueError, Unauthorized
 from ..store import admin_tables
 from . import auth
 from .context import Deps
+from .unit_of_work import unit_of_work
 
 LA = admin_tables.login_attempts
 CG = admin_tables.code_guesses
@@ -80,7 +81,8 @@ def begin_attempt(deps: Deps, staff_no: Any, address: str | None) -> int:
     now = deps.clock.now()
     key, addr = _key(staff_no), _address(address)
     since = now - WINDOW
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         deps.db.lock_names(session, f"sign-in:{key}", f"sign-in-from:{addr}")
         last_ok = session.scalar(
             select(func.max(LA.c.at)).where(LA.c.staff_no == key, LA.c.address == addr, LA.c.ok)
@@ -112,14 +114,16 @@ def begin_attempt(deps: Deps, staff_no: Any, address: str | None) -> int:
 def attempt_succeeded(deps: Deps, attempt_id: int) -> None:
     """The password was right: the attempt clears its count (old ones are forgotten)."""
     now = deps.clock.now()
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         session.execute(update(LA).where(LA.c.id == attempt_id).values(ok=True, at=now))
         session.execute(delete(LA).where(LA.c.at < now - KEEP))
 
 
 def _attempt_void(deps: Deps, attempt_id: int) -> None:
     """No password was checked (the request was malformed): the attempt does not count."""
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         session.execute(delete(LA).where(LA.c.id == attempt_id))
 
 
@@ -190,7 +194,8 @@ def begin_code_guess(deps: Deps, source: str) -> int:
     take turns, so no burst of them, on any number of processes, gets past the limit."""
     now = deps.clock.now()
     source = _source(source)
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         deps.db.lock_names(session, f"code-guess:{source}")
         count = session.scalar(
             select(func.count())
@@ -209,5 +214,6 @@ def begin_code_guess(deps: Deps, source: str) -> int:
 
 def code_guess_done(deps: Deps, guess_id: int) -> None:
     """The lookup found its booking (or failed for another reason): it was no wrong code."""
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         session.execute(delete(CG).where(CG.c.id == guess_id))

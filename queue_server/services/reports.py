@@ -19,7 +19,7 @@ from ..domain import reports as rp
 from ..domain.errors import InvalidInput
 from ..domain.model import Category, Clerk, Hall, Role, ServiceItem, Window
 from ..store import admin_tables, tables
-from . import access, complaints, views
+from . import access, case_reports, complaints, views
 from .context import Actor, Deps
 
 T = tables.tickets
@@ -398,9 +398,6 @@ def build_report(
             "报表维度须为 大厅、类别、事项、窗口、人员、日期 或 时段",
             f"Unknown report dimension: {by}",
         )
-    with deps.db.reading() as session:
-        below = set(_scope(session, actor, hall_id)[2])
-    complaints.open_follow_ups(deps, below)  # 差评 rated since the last look get theirs first
     now = deps.clock.now()
     with deps.db.reading() as session:
         hall, parents, halls = _scope(session, actor, hall_id)
@@ -475,6 +472,11 @@ class PerformanceSheet:
     series: list[Row] = field(default_factory=list)
     bad_reviews: list[dict[str, Any]] = field(default_factory=list)
     complaints: list[dict[str, Any]] = field(default_factory=list)
+    cases_received: dict[int, int] = field(default_factory=dict)  # 受理办件 by clerk
+
+    def values(self, row: Row) -> dict[str, Any]:
+        """A clerk's line of the sheet: their figures and the cases they received."""
+        return {**row.figures.as_dict(), "cases_received": self.cases_received.get(row.key, 0)}
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON for the API."""
@@ -485,7 +487,10 @@ class PerformanceSheet:
                 "start": self.period.start.isoformat(),
                 "end": self.period.end.isoformat(),
             },
-            "rows": [r.as_dict() for r in self.rows],
+            "rows": [
+                {**r.as_dict(), "cases_received": self.cases_received.get(r.key, 0)}
+                for r in self.rows
+            ],
             "clerk": self.clerk,
             "series": [r.as_dict() for r in self.series],
             "bad_reviews": self.bad_reviews,
@@ -497,14 +502,12 @@ def performance_sheet(
     deps: Deps, actor: Actor, hall_id: int, period: rp.Period, clerk_id: int | None = None
 ) -> PerformanceSheet:
     """The 效能考评 sheet of the staff of a hall and the halls below it (or of one clerk)."""
-    with deps.db.reading() as session:
-        below = set(_scope(session, actor, hall_id)[2])
-    complaints.open_follow_ups(deps, below)
     now = deps.clock.now()
     with deps.db.reading() as session:
         hall, _parents, halls = _scope(session, actor, hall_id)
         facts = load_facts(session, halls, period, now)
         labels = _labels(session, halls)
+        received = case_reports.received_by_clerk(session, set(halls), period)
         session.expunge_all()  # the names stay readable once the read is over
     clerk_info = None
     if clerk_id is not None:
@@ -533,7 +536,9 @@ def performance_sheet(
         Row(k.id, labels.label("clerk", k.id), grouped.get(k.id or 0, rp.Figures()))
         for k in sorted(staff, key=lambda k: k.staff_no)
     ]
-    sheet = PerformanceSheet(views.hall_view(hall), period, rows, clerk_info)
+    sheet = PerformanceSheet(
+        views.hall_view(hall), period, rows, clerk_info, cases_received=received
+    )
     if clerk_id is not None:
         by_day = rp.group(facts, "day")
         sheet.series = [Row(d, d.isoformat(), by_day.get(d, rp.Figures())) for d in period.days]
@@ -554,6 +559,7 @@ def performance_sheet(
 
 PERFORMANCE_COLUMNS = (
     ("served", "办结", "Served"),
+    ("cases_received", "受理办件", "Cases received"),
     ("no_show", "过号", "No-show"),
     ("service_avg_minutes", "平均办理(分)", "Avg service (min)"),
     ("service_p90_minutes", "90%办理(分)", "P90 service (min)"),
@@ -575,7 +581,7 @@ def performance_csv(sheet: PerformanceSheet) -> str:
     writer.writerow([f"{sheet.hall['name']} 效能考评 {sheet.period.label}"])
     writer.writerow(["工作人员 Clerk", *(f"{z} {e}" for _, z, e in PERFORMANCE_COLUMNS)])
     for row in sheet.rows:
-        values = row.figures.as_dict()
+        values = sheet.values(row)
         writer.writerow(
             [
                 row.label,

@@ -48,6 +48,7 @@ from .booking.rules import load_policy as booking_policy
 from .complaints import STAGES
 from .context import SYSTEM, Actor, Deps, audit
 from .scheduler import periodic
+from .unit_of_work import unit_of_work
 
 DEFAULT_DAYS = 180
 LIMITS = (1, 3650)
@@ -275,7 +276,8 @@ def erase_hall(
     """Erase the personal data of one hall's records older than `days` (every kind, or the
     `kinds` named), in one transaction; counts per kind."""
     wanted = list(ERASERS) if kinds is None else [k for k in ERASERS if k in set(kinds)]
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         keep_bookings = min(days, booking_policy(session, hall_id).keep_personal_days)
         period = Period(
             hall_id=hall_id,
@@ -385,5 +387,6 @@ def erase_expired_personal_data(deps: Deps, kinds: Iterable[str] | None = None) 
 @periodic("forget_issue_keys", every=timedelta(minutes=10))
 def forget_issue_keys(deps: Deps) -> int:
     """Idempotency keys of ticket requests are only needed for retries: clear old ones."""
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         return idempotency.forget_before(session, deps.clock.now() - idempotency.KEEP)

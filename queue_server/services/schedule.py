@@ -28,7 +28,8 @@ from ..store import booking_tables as bt
 from . import access, views
 from .context import Actor, Deps, audit
 from .hours import hall_schedule, official_calendar, open_state
-from .queue import Outbox, run
+from .queue_messages import Outbox
+from .unit_of_work import run
 
 MAX_DAYS = 62
 

@@ -9,7 +9,8 @@ Registering a job is one decorator on a function that takes the `Deps`:
     def send_booking_reminders(deps: Deps) -> None:
         ...
 
-and, if nothing imports that module when the app starts, its name in `JOB_MODULES`. A job
+and the module's name in `JOB_MODULES` of `queue_server/bootstrap.py`, where every periodic job
+and event handler is wired. A job
 should be idempotent (do only what is still to do, as of `deps.clock.now()`), because after a
 process dies another one takes its jobs over and may repeat the last run.
 
@@ -41,13 +42,6 @@ from sqlalchemy.pool import NullPool
 from .context import Deps
 
 log = logging.getLogger(__name__)
-
-# Modules whose @periodic jobs `hallq serve` runs; add yours here if nothing else imports it.
-JOB_MODULES: tuple[str, ...] = (
-    "queue_server.services.jobs",
-    "queue_server.services.retention",
-    "queue_server.services.booking.housekeeping",
-)
 
 # A process that does not hold a job's lease asks for it again this often.
 STANDBY_SECONDS = 10.0
@@ -81,7 +75,7 @@ def periodic(name: str, every: timedelta) -> Callable[[JobFunction], JobFunction
     return register
 
 
-def registered_jobs(modules: Iterable[str] = JOB_MODULES) -> list[Job]:
+def registered_jobs(modules: Iterable[str]) -> list[Job]:
     """Every registered job, once the modules that register them are imported."""
     for module in modules:
         importlib.import_module(module)
@@ -251,6 +245,6 @@ class Scheduler:
         self.lease.close()
 
 
-def start_scheduler(deps: Deps, modules: Iterable[str] = JOB_MODULES) -> Scheduler:
+def start_scheduler(deps: Deps, modules: Iterable[str]) -> Scheduler:
     """The scheduler of `hallq serve`: every registered job, the database's lease, running."""
     return Scheduler(deps, registered_jobs(modules), lease_for(deps)).start()

@@ -56,10 +56,16 @@ cases = Table(
     Column("tracking", String(60), nullable=False, default=""),
     # The kiosk's pickup ticket (统一出件): the clerk who calls it sees the case.
     Column("pickup_ticket_id", ForeignKey("tickets.id"), nullable=True),
+    # 代办: the village station that received it for the town's back office (转报), and the
+    # day the decision was sent back there to be handed out.
+    Column("station_id", ForeignKey("halls.id"), nullable=True),
+    Column("sent_to_station_on", Date, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("hall_id", "received_on", "seq", name="uq_cases_hall_day_seq"),
     Index("ix_cases_hall_state", "hall_id", "state"),
     Index("ix_cases_ticket", "ticket_id"),
     Index("ix_cases_pickup_ticket", "pickup_ticket_id"),
+    Index("ix_cases_station", "station_id"),
+    Index("ix_cases_hall_received", "hall_id", "received_on"),
 )

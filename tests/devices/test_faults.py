@@ -89,7 +89,7 @@ def ports(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 def test_a_misbehaving_printer_board_and_keypad_raise_alarms_and_never_slow_the_queue(
     tmp_path: Path, ports: Callable[..., Any]
 ):
-    from queue_server.app import bootstrap
+    from queue_server.bootstrap import bootstrap
     from queue_server.services.auth import register_device
     from tests.e2e.conftest import OPEN_HOURS, Server
 

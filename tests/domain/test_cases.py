@@ -293,3 +293,18 @@ def test_a_hall_without_a_chosen_code_gets_h_and_its_id_in_letters():
     assert len(codes) == 2000
     # Every code makes a valid case number.
     assert case_number(default_hall_code(1999), date(2026, 12, 8), 1).startswith("H")
+
+
+def test_a_village_stations_decided_case_is_sent_back_there_once():
+    proxied = in_review(date(2026, 11, 2), source=Source.STATION, station_id=9)
+    with pytest.raises(Conflict):
+        proxied.send_to_station(date(2026, 11, 2))  # nothing decided yet
+    proxied.approve("社保所", 11, on=date(2026, 11, 3))
+    assert [e.what for e in proxied.send_to_station(date(2026, 11, 4))] == ["sent_to_station"]
+    assert proxied.sent_to_station_on == date(2026, 11, 4)
+    with pytest.raises(Conflict):
+        proxied.send_to_station(date(2026, 11, 5))
+    walk_in = in_review(date(2026, 11, 2))
+    walk_in.approve("社保所", 11, on=date(2026, 11, 3))
+    with pytest.raises(Conflict):
+        walk_in.send_to_station(date(2026, 11, 4))

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from queue_server.app import bootstrap
+from queue_server.bootstrap import bootstrap
 from queue_server.services import auth
 from queue_server.services import queue as q
 from queue_server.store import tables

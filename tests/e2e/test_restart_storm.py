@@ -153,8 +153,8 @@ def first_after(events: list[Any], kind: str, since: float) -> list[Any] | None:
 
 def change_while_down(server: Any) -> None:
     """While the server is down a colleague's process issues two tickets and calls one."""
-    from queue_server.app import bootstrap
-    from queue_server.services import auth
+    from queue_server.bootstrap import bootstrap
+    from queue_server.services import auth, issuing
     from queue_server.services import queue as q
     from queue_server.services.context import Actor
 
@@ -167,7 +167,7 @@ def change_while_down(server: Any) -> None:
     )
     try:
         for _ in range(2):
-            q.issue_ticket(deps, Actor("system"), server.demo["hall"], "B")
+            issuing.issue_ticket(deps, Actor("system"), server.demo["hall"], "B")
         clerk = next(c for c in server.demo["clerks"] if c["window_number"] == 1)
         from sqlalchemy import select
 

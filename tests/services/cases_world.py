@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 
 from queue_server.domain.identity import id_check_character
 from queue_server.domain.model import Role
+from queue_server.services import issuing
 from queue_server.services import queue as q
 from queue_server.services.context import Actor, Deps
 from queue_server.services.demo import demo_password, seed_demo
@@ -49,7 +50,7 @@ class World:
 
     def serve(self) -> dict[str, Any]:
         """Issue a ticket at the kiosk and call it at window 1."""
-        q.issue_ticket(self.deps, self.kiosk, self.hall, "A")
+        issuing.issue_ticket(self.deps, self.kiosk, self.hall, "A")
         return q.call_next(self.deps, self.clerk, self.window)
 
     def register(self, **extra: Any) -> dict[str, Any]:

@@ -3,19 +3,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from queue_server.bootstrap import JOB_MODULES, console_handlers
+from queue_server.domain import reports as rp
 from queue_server.domain.calendar import PublicHoliday, TableCalendar
 from queue_server.domain.errors import Conflict, Forbidden
 from queue_server.domain.model import Hall
-from queue_server.services import complaints, evaluation, hours
+from queue_server.services import complaints, evaluation, hours, issuing, reports
 from queue_server.services import queue as q
 from queue_server.services.admin import FieldErrors
 from queue_server.services.context import Actor
 from queue_server.services.demo import seed_demo
+from queue_server.services.scheduler import registered_jobs
 
 from .conftest import staff
 
@@ -38,7 +44,7 @@ def hall(deps) -> dict[str, Any]:
 
 
 def serve_and_rate(deps: Any, hall: dict[str, Any], level: str, reason: str | None = None) -> str:
-    ticket = q.issue_ticket(deps, hall["kiosk"], hall["hall"], "A")
+    ticket = issuing.issue_ticket(deps, hall["kiosk"], hall["hall"], "A")
     q.open_window(deps, hall["clerk"], hall["w1"])
     q.call_next(deps, hall["clerk"], hall["w1"])
     q.finish(deps, hall["clerk"], hall["w1"])
@@ -73,6 +79,7 @@ def test_each_bad_review_opens_one_follow_up_due_in_fifteen_working_days(deps, h
 
 def test_a_follow_up_goes_verify_rectify_call_back_close(deps, hall, clock):
     serve_and_rate(deps, hall, "dissatisfied", "efficiency")
+    complaints.open_follow_ups(deps)  # what the rating's handler does in the app
     (item,) = complaints.list_follow_ups(deps, hall["manager"], hall["hall"])
     manager = hall["manager"]
     with pytest.raises(FieldErrors) as empty:
@@ -100,6 +107,50 @@ def test_a_follow_up_goes_verify_rectify_call_back_close(deps, hall, clock):
         complaints.advance_follow_up(deps, manager, item["id"], {"stage": "verify", "note": "x"})
     assert complaints.list_follow_ups(deps, manager, hall["hall"], "open") == []
     assert len(complaints.list_follow_ups(deps, manager, hall["hall"], "closed")) == 1
+
+
+@contextmanager
+def statements_that_write(deps: Any) -> Iterator[list[str]]:
+    """The INSERT, UPDATE and DELETE statements sent to the database inside the block."""
+    written: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            written.append(statement)
+
+    engines = {deps.db.engine, deps.db.read_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield written
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", note)
+
+
+def test_reading_a_report_or_the_follow_ups_opens_no_follow_up(deps, hall):
+    serve_and_rate(deps, hall, "very_dissatisfied", "attitude")  # no handler listens here
+    manager, town, today = hall["manager"], hall["hall"], rp.period_of("day", date(2026, 11, 26))
+    with statements_that_write(deps) as written:
+        reports.build_report(deps, manager, town, today)
+        sheet = reports.performance_sheet(deps, manager, town, today, hall["clerk"].id)
+        assert complaints.list_follow_ups(deps, manager, town, "all") == []
+    assert written == []
+    assert sheet.bad_reviews == []  # its follow-up is opened by the handler or the job
+    assert complaints.list_follow_ups(deps, manager, town, "all") == []
+
+
+def test_a_bad_rating_gets_its_follow_up_from_the_periodic_job_or_its_handler(deps, hall):
+    manager, town = hall["manager"], hall["hall"]
+    serve_and_rate(deps, hall, "dissatisfied", "efficiency")  # no handler listens yet
+    [job] = [j for j in registered_jobs(JOB_MODULES) if j.name == "follow_ups"]
+    job.run(deps)
+    (first,) = complaints.list_follow_ups(deps, manager, town)
+    assert first["level_name"] == "不满意"
+    deps.bus.subscribe(console_handlers(deps, {}))  # what the app wires (bootstrap.py)
+    serve_and_rate(deps, hall, "very_dissatisfied", "attitude")
+    levels = {f["level_name"] for f in complaints.list_follow_ups(deps, manager, town)}
+    assert levels == {"不满意", "非常不满意"}
 
 
 def test_a_follow_up_still_open_after_its_due_day_is_overdue(deps, hall, clock):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from queue_server.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from queue_server.services import access, admin, alarms, auth
+from queue_server.services import access, admin, alarms, auth, issuing
 from queue_server.services import queue as q
 from queue_server.services.admin import FieldErrors
 from queue_server.services.context import ANONYMOUS, Actor
@@ -163,7 +163,7 @@ def test_a_new_window_gets_its_posts_and_the_clerk_can_open_it(deps, towns):
     admin.delete_window(deps, manager, created["id"])
     assert all(w["number"] != 9 for w in admin.list_windows(deps, manager, hall))
     w1 = window_of(towns["one"], 1)
-    q.issue_ticket(deps, Actor("system"), hall, "A")
+    issuing.issue_ticket(deps, Actor("system"), hall, "A")
     q.open_window(deps, clerk, w1)
     q.call_next(deps, clerk, w1)
     q.finish(deps, clerk, w1)
@@ -205,7 +205,7 @@ def test_categories_prefix_is_unique_upper_case_and_kept_while_tickets_exist(dep
     with pytest.raises(FieldErrors) as bad:
         admin.save_category(deps, manager, hall, None, {"prefix": "G1", "name": "x"})
     assert "prefix" in bad.value.errors
-    q.issue_ticket(deps, Actor("system"), hall, "G")
+    issuing.issue_ticket(deps, Actor("system"), hall, "G")
     with pytest.raises(FieldErrors, match="after hours"):
         admin.save_category(deps, manager, None, created["id"], {"prefix": "H"})
     renamed = admin.save_category(deps, manager, None, created["id"], {"name": "住房公积金"})
@@ -469,7 +469,7 @@ def test_the_flexible_watch_follows_queue_changes_on_the_bus(deps, towns, bus):
     )
     kiosk = Actor("device", towns["one"]["kiosk_id"], hall, device_kind="kiosk")
     for _ in range(3):
-        q.issue_ticket(deps, kiosk, hall, "F")
+        issuing.issue_ticket(deps, kiosk, hall, "F")
     assert bus.events("alarm", f"hall:{hall}")[-1].payload["kind"] == admin.FLEXIBLE_ALARM
 
 
@@ -598,8 +598,8 @@ def test_saved_queue_rules_reach_the_running_queue_at_once(deps, towns):
 
     hall, manager = towns["one"]["hall"], towns["manager"]
     kiosk = Actor("device", towns["one"]["kiosk_id"], hall, device_kind="kiosk")
-    q.issue_ticket(deps, kiosk, hall, "A")
-    q.issue_ticket(deps, kiosk, hall, "A")
+    issuing.issue_ticket(deps, kiosk, hall, "A")
+    issuing.issue_ticket(deps, kiosk, hall, "A")
     clerk, w1 = towns["clerk"], window_of(towns["one"], 1)
     q.open_window(deps, clerk, w1)
     with pytest.raises(Forbidden):
@@ -623,7 +623,7 @@ def test_the_monitor_flags_a_service_longer_than_its_target(deps, towns, clock):
     item = admin.list_items(deps, manager, hall)[0]
     admin.save_item(deps, manager, None, item["id"], {"target_service_minutes": 5})
     kiosk = Actor("device", towns["one"]["kiosk_id"], hall, device_kind="kiosk")
-    q.issue_ticket(deps, kiosk, hall, "A", service_item_id=item["id"])
+    issuing.issue_ticket(deps, kiosk, hall, "A", service_item_id=item["id"])
     q.open_window(deps, clerk, w1)
     q.call_next(deps, clerk, w1)
     q.start(deps, clerk, w1)

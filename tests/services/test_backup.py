@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from queue_server.cli import cli
-from queue_server.services import queue as q
+from queue_server.services import issuing
 from queue_server.services.context import Actor
 from queue_server.store import tables
 
@@ -19,7 +19,7 @@ def test_a_backup_restores_exactly_what_it_held(deps, demo, db_url, tmp_path: Pa
     monkeypatch.setenv("HALLQ_DATABASE_URL", db_url)
     system = Actor("system")
     for _ in range(3):
-        q.issue_ticket(deps, system, demo["hall"], "A")
+        issuing.issue_ticket(deps, system, demo["hall"], "A")
     with deps.db.reading() as s:
         clerks_before = s.scalar(select(func.count()).select_from(tables.clerks))
     runner = CliRunner()
@@ -29,7 +29,7 @@ def test_a_backup_restores_exactly_what_it_held(deps, demo, db_url, tmp_path: Pa
     assert target.stat().st_size > 0
 
     for _ in range(2):  # tickets after the backup are lost by a restore
-        q.issue_ticket(deps, system, demo["hall"], "A")
+        issuing.issue_ticket(deps, system, demo["hall"], "A")
     deps.db.dispose()
     result = runner.invoke(cli, ["restore", "--yes", str(target)])
     assert result.exit_code == 0, result.output
@@ -40,7 +40,7 @@ def test_a_backup_restores_exactly_what_it_held(deps, demo, db_url, tmp_path: Pa
     assert numbers == ["A001", "A002", "A003"]
     assert clerks == clerks_before
     # Numbering goes on from the restored state.
-    assert q.issue_ticket(deps, system, demo["hall"], "A")["number"] == "A004"
+    assert issuing.issue_ticket(deps, system, demo["hall"], "A")["number"] == "A004"
 
 
 def test_restore_refuses_a_file_that_is_not_a_database(deps, db_url, tmp_path, monkeypatch):

@@ -152,6 +152,7 @@ from queue_server.domain.errors import (  # noqa: E402
     Unauthorized,
 )
 from queue_server.domain.model import Category  # noqa: E402
+from queue_server.services import issuing  # noqa: E402
 from queue_server.services import queue as q  # noqa: E402
 
 FRI_9 = at(2026, 11, 27, 9, 0)
@@ -452,7 +453,9 @@ def test_an_unknown_or_malformed_code_is_refused(booker, deps):
 
 def walk_in(deps, demo, category="A"):
     """A walk-in ticket taken for a citizen by the clerk of window 1 (no hours check)."""
-    return q.issue_ticket(deps, staff(deps, demo["clerks"][0]["staff_no"]), demo["hall"], category)
+    return issuing.issue_ticket(
+        deps, staff(deps, demo["clerks"][0]["staff_no"]), demo["hall"], category
+    )
 
 
 def test_an_on_time_check_in_gets_an_appointment_ticket_called_around_its_slot(
@@ -545,7 +548,7 @@ def test_the_evening_is_for_booked_citizens_only_and_the_kiosk_says_why(booker, 
     late = booker.book(at(2026, 11, 26, 17, 0), person=2)
     clock.current = at(2026, 11, 26, 17, 20)
     with pytest.raises(Conflict) as caught:
-        q.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
+        issuing.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
     assert "仅接待已预约的群众" in caught.value.message
     assert "appointments only" in caught.value.message_en
     ticket = check_in(deps, kiosk(demo), demo["hall"], on_time["code"])
@@ -575,9 +578,9 @@ def test_a_category_rule_can_keep_5_plus_x_saturdays_for_booked_citizens(booker,
         )
     # The kiosk refuses a walk-in ticket of A with that reason, and still issues B.
     with pytest.raises(Conflict) as refused:
-        q.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
+        issuing.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
     assert "周六上午预约服务时段仅接待已预约的群众" in refused.value.message
-    assert q.issue_ticket(deps, kiosk(demo), demo["hall"], "B")["number"] == "B001"
+    assert issuing.issue_ticket(deps, kiosk(demo), demo["hall"], "B")["number"] == "B001"
 
 
 # -- agents and home visits --------------------------------------------------------------------

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from queue_server.app import bootstrap
+from queue_server.bootstrap import bootstrap
 from queue_server.domain.errors import Conflict, Forbidden, InvalidInput, QueueError
 from queue_server.services import cases
 from queue_server.services import queue as q

@@ -22,6 +22,7 @@ from queue_server.domain.model import (
     WindowStatus,
     WindowType,
 )
+from queue_server.services import issuing
 from queue_server.services import queue as q
 from queue_server.services.context import Actor, Deps
 from queue_server.store import tables
@@ -89,7 +90,7 @@ def test_fifty_concurrent_issuers_get_contiguous_unique_numbers(deps: Deps, db_u
 
     def issue(index: int) -> None:
         worker = Deps(db=processes[index % 5], bus=deps.bus, clock=deps.clock)
-        ticket = q.issue_ticket(worker, kiosk, hall_id, "A")
+        ticket = issuing.issue_ticket(worker, kiosk, hall_id, "A")
         with lock:
             numbers.append(ticket["number"])
 
@@ -108,7 +109,7 @@ def test_fifty_concurrent_issuers_get_contiguous_unique_numbers(deps: Deps, db_u
 def test_ten_windows_calling_at_once_call_every_ticket_exactly_once(deps: Deps, db_url: str):
     hall_id, staffed = busy_hall(deps, WINDOWS)
     for _ in range(TICKETS):
-        q.issue_ticket(deps, Actor("system"), hall_id, "A")
+        issuing.issue_ticket(deps, Actor("system"), hall_id, "A")
     processes = [Database(db_url) for _ in range(WINDOWS // 2)]
     called: list[tuple[int, str]] = []
     lock = threading.Lock()

@@ -10,8 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select
 
-from queue_server.services import idempotency
-from queue_server.services import queue as q
+from queue_server.services import idempotency, issuing
 from queue_server.services.auth import register_device
 from queue_server.store import migrate, tables
 from queue_server.store.db import make_engine
@@ -103,7 +102,7 @@ def test_the_same_key_sent_eight_times_at_once_makes_one_ticket(deps, demo, db_u
         start.wait()
         try:
             numbers.append(
-                q.issue_ticket(deps, kiosk, demo["hall"], "A", idempotency_key=KEY)["number"]
+                issuing.issue_ticket(deps, kiosk, demo["hall"], "A", idempotency_key=KEY)["number"]
             )
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from devices.printer import run_directly
-from queue_server.services import queue as q
+from queue_server.services import issuing
 from queue_server.services.context import Actor
 from queue_server.services.printing import PrintDispatcher, default_runner
 
@@ -21,7 +21,7 @@ def test_dispatcher_prints_kiosk_tickets_and_sleeps_when_idle(deps, demo):
     deps.bus.subscribe(printing.on_messages)
     try:
         started = time.perf_counter()
-        first = q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
+        first = issuing.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
         assert time.perf_counter() - started < 0.5
         assert printing.wait_idle(5)
         deadline = time.monotonic() + 5
@@ -29,7 +29,7 @@ def test_dispatcher_prints_kiosk_tickets_and_sleeps_when_idle(deps, demo):
             time.sleep(0.01)
         assert not printing.running, "the dispatcher thread ends when there is no work"
         assert printing.printers[demo["kiosk_id"]].worker is None, "and so do idle workers"
-        second = q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
+        second = issuing.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
         assert printing.wait_idle(5)
         data = printing.link_for(demo["kiosk_id"]).received  # type: ignore[union-attr]
         assert data.index(first["number"].encode()) < data.index(second["number"].encode())
@@ -41,7 +41,7 @@ def test_tickets_not_taken_at_a_kiosk_are_not_printed(deps, demo):
     printing = PrintDispatcher(deps, base_delay=0.01, idle_seconds=0.05)
     deps.bus.subscribe(printing.on_messages)
     try:
-        q.issue_ticket(deps, Actor("system"), demo["hall"], "B")
+        issuing.issue_ticket(deps, Actor("system"), demo["hall"], "B")
         assert printing.wait_idle(5)
         assert printing.link_for(demo["kiosk_id"]) is None
         assert deps.bus.events("print_status") == []
@@ -53,7 +53,7 @@ def test_a_closed_dispatcher_ignores_new_tickets(deps, demo):
     printing = PrintDispatcher(deps, idle_seconds=0.05)
     deps.bus.subscribe(printing.on_messages)
     printing.close()
-    q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "C")
+    issuing.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "C")
     assert printing.wait_idle(1)
     assert printing.link_for(demo["kiosk_id"]) is None
 
@@ -84,11 +84,11 @@ def test_a_printer_set_up_on_a_kiosk_prints_its_next_ticket(deps, demo):
     deps.bus.subscribe(printing.on_messages)
     try:
         set_config({})
-        unprinted = q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
+        unprinted = issuing.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
         assert printing.wait_idle(5)
         assert printing.link_for(demo["kiosk_id"]) is None
         set_config(config)
-        printed = q.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
+        printed = issuing.issue_ticket(deps, kiosk_actor(demo), demo["hall"], "A")
         assert printing.wait_idle(5)
         data = printing.link_for(demo["kiosk_id"]).received  # type: ignore[union-attr]
         assert printed["number"].encode() in data

@@ -10,8 +10,7 @@ import pytest
 
 from queue_server.domain.errors import InvalidInput, NotFound
 from queue_server.domain.model import Category, ServiceItem
-from queue_server.services import guide, kiosk
-from queue_server.services import queue as q
+from queue_server.services import guide, issuing, kiosk
 from queue_server.services.context import Actor
 from queue_server.services.guide import (
     SearchEntry,
@@ -155,7 +154,7 @@ def test_search_filters_by_category_and_refuses_bad_input(deps, demo):
 
 def test_kiosk_home_counts_waiting_and_items_and_says_when_the_hall_opens(deps, demo, clock):
     kiosk_actor = Actor("device", demo["kiosk_id"], demo["hall"], device_kind="kiosk")
-    q.issue_ticket(deps, kiosk_actor, demo["hall"], "B")
+    issuing.issue_ticket(deps, kiosk_actor, demo["hall"], "B")
     home = kiosk.kiosk_home(deps, demo["hall"])
     assert home["open"]["open"] is True
     b = next(c for c in home["categories"] if c["prefix"] == "B")

@@ -30,10 +30,10 @@ import chinese_calendar
 import pytest
 from sqlalchemy import select
 
-from queue_server.app import bootstrap
+from queue_server.bootstrap import JOB_MODULES, bootstrap
 from queue_server.domain import reports as rp
 from queue_server.domain.errors import QueueError
-from queue_server.services import auth, reports
+from queue_server.services import auth, issuing, reports
 from queue_server.services import queue as q
 from queue_server.services.booking import checkin as booking_checkin
 from queue_server.services.booking import citizen as booking_citizen
@@ -113,7 +113,7 @@ class Hall:
         self.notifier = FakeNotifier()
         self.scheduler = Scheduler(
             deps,
-            registered_jobs(),
+            registered_jobs(JOB_MODULES),
             SingleProcessLease(),
             monotonic=lambda: clock.now().timestamp(),
         )
@@ -132,7 +132,7 @@ class Hall:
 
     def issue(self, record: Day, category: str) -> str | None:
         try:
-            number = str(q.issue_ticket(self.deps, self.kiosk, self.hall, category)["number"])
+            number = str(issuing.issue_ticket(self.deps, self.kiosk, self.hall, category)["number"])
         except QueueError as refused:
             record.kiosk_refusal = refused.message
             return None

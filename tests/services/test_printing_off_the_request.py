@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from devices.printer import DummyPrinterLink
-from queue_server.services import queue as q
+from queue_server.services import issuing
 from queue_server.services.context import Actor
 from queue_server.services.printing import PrintDispatcher
 from queue_server.store import tables
@@ -59,7 +59,7 @@ def test_a_stuck_printer_never_holds_up_issuing(deps, demo):
     printing = PrintDispatcher(deps, base_delay=0.01, idle_seconds=5, open_link=open_link)
     deps.bus.subscribe(printing.on_messages)
     try:
-        q.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
+        issuing.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
         deadline = time.monotonic() + 5
         while not links and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -67,12 +67,12 @@ def test_a_stuck_printer_never_holds_up_issuing(deps, demo):
         # the manager switches the kiosk to 58 mm paper: the next ticket must stop the stuck
         # worker (which waits for the printer) before a new one prints
         set_paper(deps, demo["kiosk_id"], 58)
-        q.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
+        issuing.issue_ticket(deps, kiosk(demo), demo["hall"], "A")
         time.sleep(0.2)  # the dispatcher is now stopping the stuck worker
         timings = []
         for _ in range(3):
             started = time.perf_counter()
-            q.issue_ticket(deps, kiosk(demo), demo["hall"], "B")
+            issuing.issue_ticket(deps, kiosk(demo), demo["hall"], "B")
             timings.append(time.perf_counter() - started)
         assert max(timings) < 0.5, timings
     finally:
@@ -85,7 +85,7 @@ def test_the_ticket_prints_the_place_the_kiosk_showed(deps, demo):
     printing = PrintDispatcher(deps, base_delay=0.01, idle_seconds=0.05)
     deps.bus.subscribe(printing.on_messages)
     try:
-        shown = [q.issue_ticket(deps, kiosk(demo), demo["hall"], "A") for _ in range(3)]
+        shown = [issuing.issue_ticket(deps, kiosk(demo), demo["hall"], "A") for _ in range(3)]
         assert printing.wait_idle(5)
         data = printing.link_for(demo["kiosk_id"]).received  # type: ignore[union-attr]
         for view in shown:

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from queue_server.domain.errors import NotFound
-from queue_server.services import queue as q
-from queue_server.services import views
+from queue_server.services import issuing, views
 from queue_server.services.bus import RecordingBus
 from queue_server.services.context import Actor, Deps
 from queue_server.services.queue_changes import QueueChangedThrottle
@@ -72,12 +71,12 @@ def test_a_burst_of_tickets_gives_one_message_at_once_and_one_with_the_final_fig
 ):
     hall = demo["hall"]
     room = f"hall:{hall}"
-    q.issue_ticket(deps, KIOSK, hall, "A")
+    issuing.issue_ticket(deps, KIOSK, hall, "A")
     # The first change after a quiet spell goes out at once: the throttle's clock stands still.
     wait_for(lambda: bus.events("queue_changed", room))
     assert waiting_in(bus.events("queue_changed", room)[0], "A") == 1
     for _ in range(9):
-        q.issue_ticket(deps, KIOSK, hall, "A")
+        issuing.issue_ticket(deps, KIOSK, hall, "A")
     assert len(bus.events("ticket_issued", room)) == 10  # every ticket is still announced
     advance(throttled, ticking, 0.5)  # within the interval: the nine changes wait
     time.sleep(0.2)
@@ -96,8 +95,8 @@ def test_with_the_throttle_the_use_case_itself_sends_no_queue_figures_but_still_
     hall = demo["hall"]
     batches: list[list[Any]] = []
     bus.subscribe(batches.append)
-    regular = q.issue_ticket(deps, KIOSK, hall, "A")
-    q.issue_ticket(deps, KIOSK, hall, "A", priority="elderly")
+    regular = issuing.issue_ticket(deps, KIOSK, hall, "A")
+    issuing.issue_ticket(deps, KIOSK, hall, "A", priority="elderly")
     issued = [b for b in batches if any(m.event == "ticket_issued" for m in b)]
     assert len(issued) == 2
     assert all(m.event != "queue_changed" for batch in issued for m in batch)
@@ -109,8 +108,8 @@ def test_with_the_throttle_the_use_case_itself_sends_no_queue_figures_but_still_
 def test_without_the_throttle_each_change_carries_its_queue_figures(
     deps: Deps, demo: dict[str, Any], bus: RecordingBus
 ):
-    q.issue_ticket(deps, KIOSK, demo["hall"], "A")
-    q.issue_ticket(deps, KIOSK, demo["hall"], "A")
+    issuing.issue_ticket(deps, KIOSK, demo["hall"], "A")
+    issuing.issue_ticket(deps, KIOSK, demo["hall"], "A")
     messages = bus.events("queue_changed", f"hall:{demo['hall']}")
     assert [waiting_in(m, "A") for m in messages] == [1, 2]
 
@@ -119,8 +118,8 @@ def test_halls_are_throttled_apart(deps: Deps, bus: RecordingBus, throttled: Que
     from queue_server.services.demo import seed_demo
 
     first, second = (h["hall"] for h in seed_demo(deps, halls=2))
-    q.issue_ticket(deps, KIOSK, first, "A")
-    q.issue_ticket(deps, KIOSK, second, "B")
+    issuing.issue_ticket(deps, KIOSK, first, "A")
+    issuing.issue_ticket(deps, KIOSK, second, "B")
     wait_for(lambda: bus.events("queue_changed", f"hall:{first}"))
     wait_for(lambda: bus.events("queue_changed", f"hall:{second}"))
 
@@ -130,7 +129,7 @@ def test_halls_are_throttled_apart(deps: Deps, bus: RecordingBus, throttled: Que
 
 def test_a_category_switched_off_takes_no_more_tickets_at_once(deps: Deps, demo: dict[str, Any]):
     hall = demo["hall"]
-    q.issue_ticket(deps, KIOSK, hall, "E")  # the settings are now cached
+    issuing.issue_ticket(deps, KIOSK, hall, "E")  # the settings are now cached
     with deps.db.transaction() as s:
         s.execute(
             update(tables.categories)
@@ -138,7 +137,7 @@ def test_a_category_switched_off_takes_no_more_tickets_at_once(deps: Deps, demo:
             .values(active=False)
         )
     with pytest.raises(NotFound):
-        q.issue_ticket(deps, KIOSK, hall, "E")
+        issuing.issue_ticket(deps, KIOSK, hall, "E")
 
 
 def test_an_opened_window_counts_in_the_next_estimate_at_once(
@@ -147,10 +146,10 @@ def test_an_opened_window_counts_in_the_next_estimate_at_once(
     hall = demo["hall"]
     api.window(6, "open")  # 户籍窗口: household registration, 10 minutes a citizen
     for _ in range(6):
-        q.issue_ticket(deps, KIOSK, hall, "D")
-    before = q.issue_ticket(deps, KIOSK, hall, "D")["estimated_wait_minutes"]
+        issuing.issue_ticket(deps, KIOSK, hall, "D")
+    before = issuing.issue_ticket(deps, KIOSK, hall, "D")["estimated_wait_minutes"]
     api.window(1, "open")  # a comprehensive window serves every category
-    after = q.issue_ticket(deps, KIOSK, hall, "D")["estimated_wait_minutes"]
+    after = issuing.issue_ticket(deps, KIOSK, hall, "D")["estimated_wait_minutes"]
     assert (before, after) == (60, 35)
 
 
@@ -159,7 +158,7 @@ def test_a_change_by_another_process_is_seen_within_the_cache_time(
 ):
     monkeypatch.setattr(views, "CONFIG_SECONDS", 0.2)
     hall = demo["hall"]
-    q.issue_ticket(deps, KIOSK, hall, "A")
+    issuing.issue_ticket(deps, KIOSK, hall, "A")
     other = Database(db_url)  # another process's database object: its writes are not seen here
     try:
         with other.transaction() as s:
@@ -171,7 +170,7 @@ def test_a_change_by_another_process_is_seen_within_the_cache_time(
     finally:
         other.dispose()
     time.sleep(0.25)
-    assert q.issue_ticket(deps, KIOSK, hall, "A")["category"]["name"] == "综合受理（新）"
+    assert issuing.issue_ticket(deps, KIOSK, hall, "A")["category"]["name"] == "综合受理（新）"
 
 
 def test_settings_read_while_a_change_was_being_written_are_dropped_at_its_commit(
@@ -200,10 +199,10 @@ def test_comprehensive_windows_busy_with_other_queues_count_for_their_share_in_t
     for number in (1, 2, 3):  # the three comprehensive windows, which serve every category
         api.window(number, "open")
     for _ in range(6):
-        q.issue_ticket(deps, KIOSK, hall, "B")
+        issuing.issue_ticket(deps, KIOSK, hall, "B")
     for _ in range(2):
-        q.issue_ticket(deps, KIOSK, hall, "A")
-    third = q.issue_ticket(deps, KIOSK, hall, "A")
+        issuing.issue_ticket(deps, KIOSK, hall, "A")
+    third = issuing.issue_ticket(deps, KIOSK, hall, "A")
     # Three windows, but two thirds of what they will call is social insurance: the two A
     # tickets ahead (8 minutes each) get one window's worth of calling, not three.
     assert third["position"] == 2

@@ -15,6 +15,7 @@ from queue_server.domain.errors import (
     InvalidInput,
     Unauthorized,
 )
+from queue_server.services import issuing
 from queue_server.services import queue as q
 from queue_server.services.auth import actor_for_token, login
 from queue_server.services.context import ANONYMOUS, Actor, Deps
@@ -48,10 +49,10 @@ def audit_actions(deps: Deps) -> list[str]:
 def test_numbers_run_per_category_and_restart_each_service_day(deps, demo, clock):
     k = kiosk(deps, demo)
     hall = demo["hall"]
-    numbers = [q.issue_ticket(deps, k, hall, c)["number"] for c in ("A", "A", "B", "A")]
+    numbers = [issuing.issue_ticket(deps, k, hall, c)["number"] for c in ("A", "A", "B", "A")]
     assert numbers == ["A001", "A002", "B001", "A003"]
     clock.advance(days=1)  # Friday morning: a new service day, numbering starts over
-    assert q.issue_ticket(deps, k, hall, "A")["number"] == "A001"
+    assert issuing.issue_ticket(deps, k, hall, "A")["number"] == "A001"
 
 
 def test_the_daily_cap_refuses_with_a_clear_message_and_issues_nothing(deps, demo):
@@ -62,10 +63,10 @@ def test_the_daily_cap_refuses_with_a_clear_message_and_issues_nothing(deps, dem
             .values(daily_cap=2)
         )
     k = kiosk(deps, demo)
-    q.issue_ticket(deps, k, demo["hall"], "E")
-    q.issue_ticket(deps, k, demo["hall"], "E")
+    issuing.issue_ticket(deps, k, demo["hall"], "E")
+    issuing.issue_ticket(deps, k, demo["hall"], "E")
     with pytest.raises(CapacityReached) as refused:
-        q.issue_ticket(deps, k, demo["hall"], "E")
+        issuing.issue_ticket(deps, k, demo["hall"], "E")
     assert "不动产登记" in refused.value.message and "2" in refused.value.message
     assert "tomorrow" in refused.value.message_en
     with deps.db.reading() as s:
@@ -75,7 +76,7 @@ def test_the_daily_cap_refuses_with_a_clear_message_and_issues_nothing(deps, dem
 def test_a_full_visit_with_events_after_each_step(deps, demo, bus):
     k = kiosk(deps, demo)
     hall = demo["hall"]
-    ticket = q.issue_ticket(deps, k, hall, "B")
+    ticket = issuing.issue_ticket(deps, k, hall, "B")
     actor, window = clerk(deps, demo, 4)
     q.open_window(deps, actor, window)
     called = q.call_next(deps, actor, window)["ticket"]
@@ -106,7 +107,7 @@ def test_a_full_visit_with_events_after_each_step(deps, demo, bus):
 
 
 def test_nothing_in_a_display_room_carries_the_citizens_phone(deps, demo, bus):
-    q.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "A", phone="13912345678")
+    issuing.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "A", phone="13912345678")
     actor, window = clerk(deps, demo, 1)
     q.open_window(deps, actor, window)
     q.call_next(deps, actor, window)
@@ -118,8 +119,8 @@ def test_nothing_in_a_display_room_carries_the_citizens_phone(deps, demo, bus):
 
 def test_call_next_finishes_the_current_ticket_first(deps, demo, clock):
     k = kiosk(deps, demo)
-    q.issue_ticket(deps, k, demo["hall"], "D")
-    q.issue_ticket(deps, k, demo["hall"], "D")
+    issuing.issue_ticket(deps, k, demo["hall"], "D")
+    issuing.issue_ticket(deps, k, demo["hall"], "D")
     actor, window = clerk(deps, demo, 6)
     q.open_window(deps, actor, window)
     assert q.call_next(deps, actor, window)["ticket"]["number"] == "D001"
@@ -143,7 +144,7 @@ def test_a_second_call_next_does_not_finish_a_ticket_called_moments_ago(deps, de
     call_next_guard_seconds (10 by default) have passed or the service has started."""
     k = kiosk(deps, demo)
     for _ in range(3):
-        q.issue_ticket(deps, k, demo["hall"], "D")
+        issuing.issue_ticket(deps, k, demo["hall"], "D")
     actor, window = clerk(deps, demo, 6)
     q.open_window(deps, actor, window)
     assert q.call_next(deps, actor, window)["ticket"]["number"] == "D001"
@@ -162,7 +163,7 @@ def test_a_second_call_next_does_not_finish_a_ticket_called_moments_ago(deps, de
 def test_a_retried_call_next_with_its_idempotency_key_calls_nobody_else(deps, demo, clock):
     k = kiosk(deps, demo)
     for _ in range(3):
-        q.issue_ticket(deps, k, demo["hall"], "D")
+        issuing.issue_ticket(deps, k, demo["hall"], "D")
     actor, window = clerk(deps, demo, 6)
     q.open_window(deps, actor, window)
     first = q.call_next(deps, actor, window, idempotency_key="tap-0001")
@@ -199,7 +200,7 @@ def test_the_api_takes_the_idempotency_key_of_call_next(api, deps):
 def test_no_show_waits_for_the_recall_rules_then_return_puts_it_near_the_front(deps, demo, clock):
     k = kiosk(deps, demo)
     for _ in range(5):
-        q.issue_ticket(deps, k, demo["hall"], "C")
+        issuing.issue_ticket(deps, k, demo["hall"], "C")
         clock.advance(seconds=20)
     actor, window = clerk(deps, demo, 5)
     q.open_window(deps, actor, window)
@@ -226,8 +227,8 @@ def test_no_show_waits_for_the_recall_rules_then_return_puts_it_near_the_front(d
 
 def test_hold_and_resume_at_the_same_window(deps, demo):
     k = kiosk(deps, demo)
-    q.issue_ticket(deps, k, demo["hall"], "A")
-    q.issue_ticket(deps, k, demo["hall"], "A")
+    issuing.issue_ticket(deps, k, demo["hall"], "A")
+    issuing.issue_ticket(deps, k, demo["hall"], "A")
     actor, window = clerk(deps, demo, 1)
     q.open_window(deps, actor, window)
     q.call_next(deps, actor, window)
@@ -246,8 +247,8 @@ def test_hold_and_resume_at_the_same_window(deps, demo):
 
 def test_transfer_to_another_window_keeps_the_original_place(deps, demo):
     k = kiosk(deps, demo)
-    first = q.issue_ticket(deps, k, demo["hall"], "A")
-    q.issue_ticket(deps, k, demo["hall"], "D")
+    first = issuing.issue_ticket(deps, k, demo["hall"], "A")
+    issuing.issue_ticket(deps, k, demo["hall"], "D")
     actor1, window1 = clerk(deps, demo, 1)
     actor6, window6 = clerk(deps, demo, 6)
     q.open_window(deps, actor1, window1)
@@ -269,7 +270,7 @@ def test_transfer_to_another_window_keeps_the_original_place(deps, demo):
 
 
 def test_transfer_to_a_named_clerk_reaches_only_that_clerk(deps, demo):
-    q.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "A")
+    issuing.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "A")
     actor1, window1 = clerk(deps, demo, 1)
     actor2, window2 = clerk(deps, demo, 2)
     actor3, window3 = clerk(deps, demo, 3)
@@ -287,8 +288,8 @@ def clerk_no(demo: dict[str, Any], window_number: int) -> str:
 
 def test_calling_out_of_order_is_off_by_default_and_audited_when_allowed(deps, demo):
     k = kiosk(deps, demo)
-    q.issue_ticket(deps, k, demo["hall"], "A")
-    q.issue_ticket(deps, k, demo["hall"], "A")
+    issuing.issue_ticket(deps, k, demo["hall"], "A")
+    issuing.issue_ticket(deps, k, demo["hall"], "A")
     actor, window = clerk(deps, demo, 1)
     q.open_window(deps, actor, window)
     with pytest.raises(Forbidden):
@@ -308,10 +309,10 @@ def test_a_hall_can_let_comprehensive_windows_first_take_queues_without_an_open_
 ):
     k = kiosk(deps, demo)
     for _ in range(3):
-        q.issue_ticket(deps, k, demo["hall"], "B")  # 社会保险: the 社保 window 4 serves it
+        issuing.issue_ticket(deps, k, demo["hall"], "B")  # 社会保险: the 社保 window 4 serves it
     clock.advance(minutes=2)
-    q.issue_ticket(deps, k, demo["hall"], "A")  # 综合受理: only comprehensive windows do
-    q.issue_ticket(deps, k, demo["hall"], "D")  # 户籍: its fixed window 6 stays closed
+    issuing.issue_ticket(deps, k, demo["hall"], "A")  # 综合受理: only comprehensive windows do
+    issuing.issue_ticket(deps, k, demo["hall"], "D")  # 户籍: its fixed window 6 stays closed
     fixed, fixed_window = clerk(deps, demo, 4)
     q.open_window(deps, fixed, fixed_window)
     comprehensive, window = clerk(deps, demo, 1)
@@ -353,7 +354,7 @@ def test_only_a_posted_clerk_acts_at_a_window(deps, demo):
     with pytest.raises(Unauthorized):
         q.call_next(deps, ANONYMOUS, window1)
     with pytest.raises(Unauthorized):
-        q.issue_ticket(deps, ANONYMOUS, demo["hall"], "A")
+        issuing.issue_ticket(deps, ANONYMOUS, demo["hall"], "A")
 
 
 def test_ab_posts_the_b_clerk_takes_over_a_paused_or_signed_out_window(deps, demo, bus):
@@ -377,7 +378,7 @@ def test_ab_posts_the_b_clerk_takes_over_a_paused_or_signed_out_window(deps, dem
 
 
 def test_pause_needs_a_reason_and_blocks_calls(deps, demo):
-    q.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "A")
+    issuing.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "A")
     actor, window = clerk(deps, demo, 1)
     q.open_window(deps, actor, window)
     from queue_server.domain.errors import InvalidInput
@@ -392,7 +393,7 @@ def test_pause_needs_a_reason_and_blocks_calls(deps, demo):
 
 
 def test_flexible_window_calls_only_once_opened(deps, demo):
-    q.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "F")
+    issuing.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "F")
     actor, window = clerk(deps, demo, 8)
     with pytest.raises(Conflict):
         q.call_next(deps, actor, window)
@@ -405,14 +406,14 @@ def test_estimated_wait_follows_recent_service_times_and_open_windows(deps, demo
     actor, window = clerk(deps, demo, 6)  # household registration: D only
     q.open_window(deps, actor, window)
     for _ in range(3):  # three visits of 4 minutes each
-        q.issue_ticket(deps, k, demo["hall"], "D")
+        issuing.issue_ticket(deps, k, demo["hall"], "D")
         q.call_next(deps, actor, window)
         q.start(deps, actor, window)
         clock.advance(minutes=4)
         q.finish(deps, actor, window)
     for _ in range(5):
-        q.issue_ticket(deps, k, demo["hall"], "D")
-    sixth = q.issue_ticket(deps, k, demo["hall"], "D")
+        issuing.issue_ticket(deps, k, demo["hall"], "D")
+    sixth = issuing.issue_ticket(deps, k, demo["hall"], "D")
     assert sixth["position"] == 5
     assert sixth["estimated_wait_minutes"] == 20  # 5 ahead × 4 min, one window
 
@@ -420,7 +421,7 @@ def test_estimated_wait_follows_recent_service_times_and_open_windows(deps, demo
 def test_cancel_from_the_phone_and_bad_tokens(deps, demo):
     from queue_server.domain.errors import NotFound
 
-    ticket = q.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "A")
+    ticket = issuing.issue_ticket(deps, kiosk(deps, demo), demo["hall"], "A")
     assert q.cancel(deps, ticket["token"])["ticket"]["state"] == "cancelled"
     with pytest.raises(Conflict):
         q.cancel(deps, ticket["token"])
@@ -431,10 +432,10 @@ def test_cancel_from_the_phone_and_bad_tokens(deps, demo):
 def test_priority_tickets_first_but_never_more_than_the_limit_in_a_row(deps, demo, clock):
     k = kiosk(deps, demo)
     for _ in range(3):
-        q.issue_ticket(deps, k, demo["hall"], "A")
+        issuing.issue_ticket(deps, k, demo["hall"], "A")
         clock.advance(seconds=5)
     for _ in range(5):
-        q.issue_ticket(deps, k, demo["hall"], "A", priority="elderly")
+        issuing.issue_ticket(deps, k, demo["hall"], "A", priority="elderly")
         clock.advance(seconds=5)
     actor, window = clerk(deps, demo, 1)
     q.open_window(deps, actor, window)

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import select
 
 from queue_server.domain import reports as rp
-from queue_server.services import complaints, evaluation, reports
+from queue_server.services import complaints, evaluation, issuing, reports
 from queue_server.services import queue as q
 from queue_server.services.context import Actor
 from queue_server.services.demo import seed_demo
@@ -67,10 +67,10 @@ def day(deps, clock) -> dict[str, Any]:
             select(tables.windows.c.id).where(tables.windows.c.hall_id == town["village"])
         )
 
-    a001 = q.issue_ticket(deps, kiosk, hall, "A")
-    q.issue_ticket(deps, kiosk, hall, "A")  # A002
-    b001 = q.issue_ticket(deps, kiosk, hall, "B")
-    q.issue_ticket(deps, agent, town["village"], "A")  # the village's A001
+    a001 = issuing.issue_ticket(deps, kiosk, hall, "A")
+    issuing.issue_ticket(deps, kiosk, hall, "A")  # A002
+    b001 = issuing.issue_ticket(deps, kiosk, hall, "B")
+    issuing.issue_ticket(deps, agent, town["village"], "A")  # the village's A001
     q.open_window(deps, clerk1, w1)
     q.open_window(deps, clerk4, w4)
     q.open_window(deps, agent, village_window)
@@ -95,14 +95,14 @@ def day(deps, clock) -> dict[str, Any]:
     q.recall(deps, clerk1, w1)
     clock.advance(minutes=1)  # 09:47
     q.no_show(deps, clerk1, w1)
-    a003 = q.issue_ticket(deps, kiosk, hall, "A")
+    a003 = issuing.issue_ticket(deps, kiosk, hall, "A")
 
     clock.advance(minutes=8)  # 09:55
     q.finish(deps, clerk4, w4)
     evaluation.rate_by_token(deps, b001["token"], "satisfied")
 
     clock.advance(minutes=5)  # 10:00
-    b002 = q.issue_ticket(deps, kiosk, hall, "B")
+    b002 = issuing.issue_ticket(deps, kiosk, hall, "B")
     clock.advance(minutes=5)  # 10:05
     q.cancel(deps, b002["token"])
 
@@ -112,6 +112,7 @@ def day(deps, clock) -> dict[str, Any]:
     clock.advance(minutes=6)  # 10:18
     q.finish(deps, clerk1, w1)
     evaluation.rate_by_token(deps, a003["token"], "dissatisfied", "efficiency", "等太久")
+    complaints.open_follow_ups(deps)  # what the rating's handler does in the app (bootstrap.py)
 
     clock.advance(minutes=2)  # 10:20
     complaints.register_complaint(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from queue_server.bootstrap import JOB_MODULES
 from queue_server.domain import reports as rp
 from queue_server.domain.model import Hall
 from queue_server.services import complaints, evaluation, reports, retention
@@ -336,7 +337,7 @@ def test_a_hall_may_keep_personal_data_for_less_time(api, deps, demo, clock, mon
 
 
 def test_the_jobs_are_registered_with_the_scheduler_and_old_idempotency_keys_go(api, deps, clock):
-    names = {job.name for job in registered_jobs()}
+    names = {job.name for job in registered_jobs(JOB_MODULES)}
     assert {"personal_data_retention", "forget_issue_keys"} <= names
     api.client.post(
         f"/api/v1/halls/{api.demo['hall']}/tickets",

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from queue_server.bootstrap import JOB_MODULES
 from queue_server.services import alarms, auth, jobs
 from queue_server.services.bus import RecordingBus
 from queue_server.services.clock import FakeClock
@@ -48,7 +49,7 @@ def ticket_states(deps: Deps, hall_id: int) -> dict[str, str]:
 
 
 def test_hallq_serve_runs_the_day_end_and_device_health_jobs():
-    names = {job.name for job in registered_jobs()}
+    names = {job.name for job in registered_jobs(JOB_MODULES)}
     assert {"day_end", "device_health"} <= names
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from queue_server.services import queue as q
+from queue_server.services import issuing
 from queue_server.services.auth import actor_for_token
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", "pg"], indirect=True)
@@ -25,7 +25,7 @@ def test_the_issuing_statements_reach_before_cursor_execute(deps, demo):
 
     event.listen(deps.db.engine, "before_cursor_execute", count)
     try:
-        q.issue_ticket(deps, actor, demo["hall"], "A")
+        issuing.issue_ticket(deps, actor, demo["hall"], "A")
     finally:
         event.remove(deps.db.engine, "before_cursor_execute", count)
     assert any(s.startswith("INSERT INTO TICKETS") for s in seen), seen

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from queue_server.domain.errors import Conflict
 from queue_server.domain.model import Priority, Ticket, TicketState
+from queue_server.services import issuing
 from queue_server.services import queue as q
 from queue_server.services.auth import actor_for_token
 from queue_server.store import tables
@@ -28,7 +29,7 @@ def kiosk(deps: Any, demo: dict[str, Any]) -> Any:
 
 
 def test_a_ticket_written_by_the_driver_reads_back_as_issued(deps, demo, clock):
-    shown = q.issue_ticket(
+    shown = issuing.issue_ticket(
         deps, kiosk(deps, demo), demo["hall"], "A", "elderly", phone="13800138000"
     )
     with deps.db.reading() as s:
@@ -54,26 +55,26 @@ def test_a_ticket_written_by_the_driver_reads_back_as_issued(deps, demo, clock):
 
 def test_the_counted_places_follow_the_queue_order(deps, demo, clock):
     actor = kiosk(deps, demo)
-    first = q.issue_ticket(deps, actor, demo["hall"], "A")
+    first = issuing.issue_ticket(deps, actor, demo["hall"], "A")
     clock.advance(minutes=1)
-    second = q.issue_ticket(deps, actor, demo["hall"], "A")
+    second = issuing.issue_ticket(deps, actor, demo["hall"], "A")
     clock.advance(minutes=1)
-    priority = q.issue_ticket(deps, actor, demo["hall"], "A", "disabled")
+    priority = issuing.issue_ticket(deps, actor, demo["hall"], "A", "disabled")
     assert (first["position"], second["position"], priority["position"]) == (0, 1, 0)
     assert q.ticket_status(deps, second["token"])["position"] == 2  # the priority went ahead
-    other = q.issue_ticket(deps, actor, demo["hall"], "B")
+    other = issuing.issue_ticket(deps, actor, demo["hall"], "B")
     assert other["position"] == 0
 
 
 def test_a_taken_number_is_sqlalchemys_integrity_error_and_a_clear_conflict(deps, demo):
     actor = kiosk(deps, demo)
-    shown = q.issue_ticket(deps, actor, demo["hall"], "A")
+    shown = issuing.issue_ticket(deps, actor, demo["hall"], "A")
     statement = DriverStatement(
-        insert(tables.tickets).returning(tables.tickets.c.id), column_keys=q._TICKET_FIELDS
+        insert(tables.tickets).returning(tables.tickets.c.id), column_keys=issuing._TICKET_FIELDS
     )
     with deps.db.reading() as s:
         row = s.execute(select(tables.tickets).where(tables.tickets.c.id == shown["id"])).one()
-    copy = {name: getattr(row, name) for name in q._TICKET_FIELDS}
+    copy = {name: getattr(row, name) for name in issuing._TICKET_FIELDS}
     copy["token"] = "another-token-000000001"
     with pytest.raises(IntegrityError), deps.db.transaction() as s:
         statement.scalar(s.connection(), copy)
@@ -81,7 +82,7 @@ def test_a_taken_number_is_sqlalchemys_integrity_error_and_a_clear_conflict(deps
     # clear 409 for the kiosk to retry, and nothing of that request is written.
     deps.new_token = lambda: shown["token"]
     with pytest.raises(Conflict):
-        q.issue_ticket(deps, actor, demo["hall"], "B")
+        issuing.issue_ticket(deps, actor, demo["hall"], "B")
     with deps.db.reading() as s:
         assert len(s.execute(select(tables.tickets.c.id)).all()) == 1
         issued = tables.audit_log.c.action == "ticket.issue"

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, update
 
-from queue_server.app import bootstrap
+from queue_server.bootstrap import bootstrap
 from queue_server.domain.model import Hall, HallKind
-from queue_server.services import auth, complaints, evaluation
+from queue_server.services import auth, complaints, evaluation, issuing
 from queue_server.services import queue as q
 from queue_server.services.booking.citizen import book
 from queue_server.services.booking.staff import assign_home_visit
@@ -142,10 +142,10 @@ def _morning(deps: Deps, seeded: dict[str, Any], person: int) -> Town:
     manager = _staff(deps, seeded["manager"]["staff_no"])
     agent = _staff(deps, seeded["agent"]["staff_no"])
     kiosk = Actor("device", seeded["kiosk_id"], hall, device_kind="kiosk")
-    done = q.issue_ticket(deps, kiosk, hall, "A")
-    called = q.issue_ticket(deps, kiosk, hall, "A")
-    waiting = q.issue_ticket(deps, kiosk, hall, "A")
-    q.issue_ticket(deps, kiosk, hall, "B")
+    done = issuing.issue_ticket(deps, kiosk, hall, "A")
+    called = issuing.issue_ticket(deps, kiosk, hall, "A")
+    waiting = issuing.issue_ticket(deps, kiosk, hall, "A")
+    issuing.issue_ticket(deps, kiosk, hall, "B")
     q.open_window(deps, clerk, first["window"])
     q.call_next(deps, clerk, first["window"])
     q.finish(deps, clerk, first["window"])

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from queue_server.services import auth, complaints, evaluation
+from queue_server.services import auth, complaints, evaluation, issuing
 from queue_server.services import queue as q
 from queue_server.services.context import Actor
 from queue_server.services.demo import demo_password, seed_demo
@@ -70,7 +70,7 @@ def world(deps) -> dict[str, Any]:
     manager = auth.actor_for_clerk(deps, staff_id(deps, theirs["manager"]["staff_no"]))
     assert clerk is not None and manager is not None
     kiosk = Actor("device", theirs["kiosk_id"], hall, device_kind="kiosk")
-    ticket = q.issue_ticket(deps, kiosk, hall, "A")
+    ticket = issuing.issue_ticket(deps, kiosk, hall, "A")
     window = theirs["clerks"][0]["window"]
     q.open_window(deps, clerk, window)
     q.call_next(deps, clerk, window)

@@ -63,6 +63,8 @@ ACCESS: dict[str, str] = {
     "front_desk": "401      401     401     401       own/403 403         tree/403 ok",
     "extend": "401      401     401     401       tree/403 403         tree/403 ok",
     "case_read": "401      401     401     401       tree/403 tree/403    tree/403 ok",
+    # 代办 at a village station: its own staff (the agent), a manager above it.
+    "station": "401      401     401     401       own/403 own/403     tree/403 ok",
     # fmt: on
 }
 REACHES = {"own": {"own"}, "tree": {"own", "child"}, "station": {"own", "parent"}}
@@ -89,6 +91,7 @@ _CONSOLE_PAGES = ["audit_log", "categories", "category_edit", "category_new", "c
     "devices", "follow_up", "follow_ups", "hall", "hall_new", "hours", "item_edit", "item_new",
     "items", "items_csv", "items_json", "monitor", "monitor_live", "notice", "performance",
     "performance_clerk", "performance_csv", "report", "report_csv", "staff", "window_edit",
+    "cases", "case_report", "case_report_csv",
     "window_new", "windows"]  # fmt: skip
 _CONSOLE_FORMS = ["category_edit", "category_new", "clerk_edit", "clerk_new", "clerk_password",
     "clerk_photo", "complaint_assign", "complaint_new", "complaint_resolve", "device_delete",
@@ -124,7 +127,8 @@ _PUBLIC = ["GET pages.index", "GET pages.health", "GET pages.favicon", "GET stat
     "GET api.booking_qr", "GET api.booking_messages", "POST api.cancel_booking",
     "POST api.move_booking", "POST api.logout", "GET api.case_by_token",
     # the back office's page (its sign-in form), the case's page by its token
-    "GET cases.workbench", "GET cases.case_page"]  # fmt: skip
+    "GET cases.workbench", "GET cases.case_page",
+    "GET station.station_page"]  # fmt: skip
 
 ROUTES: dict[str, str] = {
     **{key: "public" for key in _PUBLIC},
@@ -185,6 +189,9 @@ ROUTES: dict[str, str] = {
     "POST api.print_missing_notice": "posted",
     "POST api.print_case_receipt": "front_desk",
     "GET api.backoffice_cases": "staff",  # the cases of one's own department, where one works
+    "POST api.register_station_case": "station",
+    "GET api.station_cases": "case_read",
+    "POST api.case_send_to_station": "front_desk",
 }
 
 
@@ -293,6 +300,16 @@ def bodies(town: Town, other: Town) -> dict[str, Any]:
         "api.pickup_ticket": {"case": town.case_number},
         "api.print_case_receipt": {},
         "api.print_missing_notice": {"item": town.item, "missing": ["户口簿"]},
+        "api.register_station_case": {
+            "item": town.item,
+            "applicant": {
+                "name": "李四",
+                "phone": "13712345678",
+                "id_number": "370881195001010074",
+            },
+            "materials": {"1": "provided", "2": "provided", "3": "provided", "4": "provided"},
+        },
+        "api.case_send_to_station": {},
     }
 
 

@@ -395,7 +395,7 @@ def test_a_retry_while_the_first_check_in_is_under_way_is_asked_to_wait(
 def test_a_retry_links_the_ticket_a_first_try_issued_but_did_not_link(
     client, deps, hall, api, clock, notifier
 ):
-    from queue_server.services import queue as q
+    from queue_server.services import issuing
     from queue_server.services.auth import actor_for_token
 
     view = book(client, hall, citizen(deps))
@@ -409,7 +409,7 @@ def test_a_retry_links_the_ticket_a_first_try_issued_but_did_not_link(
         )
     kiosk = actor_for_token(deps, api.demo["kiosk_token"])
     assert kiosk is not None
-    made = q.issue_ticket(
+    made = issuing.issue_ticket(
         deps,
         kiosk,
         hall,
@@ -574,6 +574,7 @@ def test_a_signed_in_agent_sees_that_they_book_on_someones_behalf(client, demo, 
 def test_the_schedulers_minute_job_sends_a_due_reminder_once_through_the_deployments_notifier(
     deps, demo, clock
 ):
+    from queue_server.bootstrap import JOB_MODULES
     from queue_server.services.booking import citizen as booking_citizen
     from queue_server.services.context import ANONYMOUS
     from queue_server.services.scheduler import registered_jobs
@@ -582,7 +583,7 @@ def test_the_schedulers_minute_job_sends_a_due_reminder_once_through_the_deploym
     booking_citizen.book(deps, ANONYMOUS, demo["hall"], data)
     clock.current = at(2026, 11, 29, 10, 0)  # 23 hours before
     deps.notifier = FakeNotifier()
-    [job] = [j for j in registered_jobs() if j.name == "booking_housekeeping"]
+    [job] = [j for j in registered_jobs(JOB_MODULES) if j.name == "booking_housekeeping"]
     assert job.every.total_seconds() == 60
     assert job.run(deps)["reminded"] == 1
     assert job.run(deps)["reminded"] == 0  # the next minute: still one reminder

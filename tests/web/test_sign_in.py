@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from queue_server.app import bootstrap
+from queue_server.bootstrap import bootstrap
 from queue_server.services import ratelimit
 from queue_server.services.bus import RecordingBus
 from queue_server.services.demo import demo_password

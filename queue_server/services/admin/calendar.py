@@ -38,6 +38,7 @@ from ..context import Actor, Deps, audit
 from ..hours import PACKAGE, PROVISIONAL, official_calendar
 from ..notify import Notifier
 from ..scheduler import periodic
+from ..unit_of_work import unit_of_work
 
 # Who enters a year from the server's shell (`hallq calendar import`): an operator with the
 # machine in hand, audited as "operator". No web request ever acts as this kind.
@@ -391,7 +392,8 @@ def save_year(
     _require_not_in_package(year)
     table = parse_year(year, data)
     now = deps.clock.now()
-    with deps.db.transaction() as s:
+    with unit_of_work(deps) as uow:
+        s = uow.session
         before = _stored(s, year)
         s.execute(delete(calendar_days).where(calendar_days.c.year == year))
         s.execute(delete(calendar_years).where(calendar_years.c.year == year))
@@ -431,7 +433,8 @@ def delete_year(deps: Deps, actor: Actor, year: int) -> dict[str, Any]:
     _require_changer(actor)
     _check_year(year)
     now = deps.clock.now()
-    with deps.db.transaction() as s:
+    with unit_of_work(deps) as uow:
+        s = uow.session
         before = _stored(s, year)
         if before is None:
             raise NotFound(f"尚未录入 {year} 年的节假日安排", f"No schedule was entered for {year}")

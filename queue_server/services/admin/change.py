@@ -1,5 +1,5 @@
-"""One configuration change: the hall scope, the audit entry, and the messages sent after
-the commit."""
+"""One configuration change: the hall scope, the audit entry, and the messages its unit of work
+(`services/unit_of_work.py`) sends after the commit."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from ...domain.model import Hall, Window
 from .. import access, versions, views
 from ..bus import Message
 from ..context import Actor, Deps, audit
+from ..unit_of_work import unit_of_work
 from .fields import field_error
 
 R = TypeVar("R")
@@ -140,18 +141,16 @@ class Change:
 @contextmanager
 def changing(deps: Deps, actor: Actor, permission: str) -> Iterator[Change]:
     """One configuration change needing `permission` (services/access.py) at each hall it
-    touches: a transaction, then the messages once it committed."""
+    touches: a unit of work, whose messages go out once it committed."""
     access.require_anywhere(actor, permission)
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
         # Checks read the stored state; a use case flushes its own changes when it means to.
-        session.autoflush = False
-        change = Change(deps, session, actor, deps.clock.now(), permission)
+        uow.session.autoflush = False
+        change = Change(deps, uow.session, actor, uow.now, permission)
         yield change
         change.finalize()
-    deps.bus.publish(change.messages)
-    if deps.queue_changes is not None:
-        for hall_id in sorted(change.queues):
-            deps.queue_changes.touch(hall_id)
+        uow.publish(change.messages)
+        uow.queues.update(change.queues)
 
 
 def existing(session: Session, cls: type, object_id: int, missing: tuple[str, str]) -> Any:

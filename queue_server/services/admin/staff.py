@@ -13,6 +13,7 @@ from ...domain.model import Clerk, Role
 from ...store import admin_tables, tables
 from .. import access, auth
 from ..context import Actor, Deps
+from ..unit_of_work import unit_of_work
 from .change import changing, existing, read_one, refuse_taken, snapshot
 from .fields import FieldSpec, clean, enum_choices, field_error
 
@@ -213,7 +214,8 @@ def store_clerk_photo(
     """Keep an uploaded photo in the database: every process of a deployment serves it, and
     `hallq backup` has it."""
     get_clerk(deps, actor, clerk_id)  # the clerk exists and is the actor's to change
-    with deps.db.transaction() as session:
+    with unit_of_work(deps) as uow:
+        session = uow.session
         found = session.scalar(select(PHOTOS.c.name).where(PHOTOS.c.name == name))
         if found is None:
             session.execute(

@@ -13,7 +13,7 @@
 - `holidays`: booked days that became holidays when the year's official schedule arrived.
 - `housekeeping`: the periodic work (no-shows, reminders, holiday notices, erasing).
 
-Every change runs as one transaction under the hall's lock (`queue.run`), so a slot's places
+Every change runs as one transaction under the hall's lock (`unit_of_work.run`), so a slot's places
 are counted and taken by one booking at a time: never oversold, on SQLite or PostgreSQL.
 Messages to the citizen go out after the commit, through a `notify.Notifier`.
 

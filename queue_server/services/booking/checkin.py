@@ -15,7 +15,9 @@ from ...domain.model import Hall, Ticket
 from .. import access, idempotency
 from ..context import Actor, Deps, audit
 from ..hours import official_calendar, open_state
-from ..queue import Outbox, issue_ticket, run
+from ..issuing import issue_ticket
+from ..queue_messages import Outbox
+from ..unit_of_work import run
 from .records import (
     bookable_schedule,
     bookings_changed,

@@ -1,7 +1,7 @@
 """The citizen's use cases (预约): book a slot or request a home visit, look a booking up, move
 (改约) and cancel (取消预约) it by its code.
 
-Every change runs as one transaction under the hall's lock (`queue.run`), so a slot's places
+Every change runs as one transaction under the hall's lock (`unit_of_work.run`), so a slot's places
 are counted and taken by one booking at a time: never oversold, on SQLite or PostgreSQL.
 """
 
@@ -34,8 +34,9 @@ from ...domain.identity import mask_id_number, validate_id_number, validate_phon
 from .. import access, views
 from ..context import Actor, Deps, audit
 from ..notify import Notice, Notifier
-from ..queue import Outbox, run
+from ..queue_messages import Outbox
 from ..schedule import parse_day
+from ..unit_of_work import run
 from .notices import cancellation_notice, confirmation_notice, send
 from .records import (
     ACTIVE_VALUES,

@@ -17,6 +17,7 @@ from ...store import calendar_tables as ct
 from ..context import Deps
 from ..hours import hall_schedule, official_calendar
 from ..notify import Notifier
+from ..unit_of_work import unit_of_work
 from .notices import holiday_move_notice, send
 from .records import PLACE_VALUES, B, hall_zone, row_to_booking
 from .view import citizen_view, local_iso, when_text
@@ -105,7 +106,8 @@ def notify_holiday_moves(deps: Deps, notifier: Notifier | None = None) -> int:
     told = 0
     for booking, hall_id, name, notice in pending:
         try:
-            with deps.db.transaction() as session:
+            with unit_of_work(deps) as uow:
+                session = uow.session
                 session.execute(
                     insert(ct.holiday_notices).values(
                         booking_id=booking.id,

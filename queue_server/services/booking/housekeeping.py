@@ -17,6 +17,7 @@ from .. import retention, views
 from ..context import Deps
 from ..notify import LogNotifier, Notifier, deliver
 from ..scheduler import periodic
+from ..unit_of_work import unit_of_work
 from .holidays import notify_holiday_moves
 from .notices import reminder_notice
 from .records import B, row_to_booking
@@ -37,7 +38,8 @@ def mark_missed(deps: Deps) -> int:
             )
         )
     for hall_id in hall_ids:
-        with deps.db.transaction() as session:
+        with unit_of_work(deps) as uow:
+            session = uow.session
             hall = views.get_hall(session, hall_id)
             result = session.execute(
                 update(B)
@@ -81,7 +83,8 @@ def send_due_reminders(deps: Deps, notifier: Notifier | None = None) -> int:
         ahead = timedelta(hours=policy.remind_hours_before)
         if booking.slot_start - now > ahead or booking.slot_start - booking.created_at <= ahead:
             continue  # not yet; or booked so late that the confirmation is the reminder
-        with deps.db.transaction() as session:
+        with unit_of_work(deps) as uow:
+            session = uow.session
             # Only the process that flips reminded_at sends: one reminder, however many run.
             claimed = session.execute(
                 update(B)

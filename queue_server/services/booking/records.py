@@ -20,7 +20,7 @@ from ...store import booking_tables as bt
 from ..context import Deps
 from ..hours import hall_schedule, official_calendar
 from ..lookups import load_rules
-from ..queue import Outbox
+from ..queue_messages import Outbox
 from .rules import rule_for
 
 B = bt.bookings

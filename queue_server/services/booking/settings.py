@@ -15,7 +15,8 @@ from ...store import tables
 from .. import access, lookups, views
 from ..context import Actor, Deps, audit
 from ..lookups import load_rules
-from ..queue import Outbox, run
+from ..queue_messages import Outbox
+from ..unit_of_work import run
 from .rules import SETTINGS, _id_key, load_policy
 
 RULES = bt.booking_rules

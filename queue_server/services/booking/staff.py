@@ -21,8 +21,9 @@ from ...domain.model import Category, Hall, ServiceItem, Ticket, Window
 from .. import access, lookups, views
 from ..context import Actor, Deps, audit
 from ..notify import Notice, Notifier
-from ..queue import Outbox, run
+from ..queue_messages import Outbox
 from ..schedule import parse_day
+from ..unit_of_work import run
 from .citizen import parse_kind, parse_note
 from .notices import hall_names, notice_to, send
 from .records import PLACE_VALUES, B, hall_of_booking, hall_zone, load_by_id, row_to_booking, save
