@@ -125,6 +125,12 @@ class Case(CaseDeadline):
     ticket_id: int | None
     window_id: int | None
     clerk_id: int | None
+    station_id: int | None = text_field(
+        "代办的村（社区）便民服务站编号", "Id of the village station that filed it", default=None
+    )
+    sent_to_station_on: Day | None = text_field(
+        "送回服务站的日期", "Day it was sent back to the station", default=None
+    )
     my_step: Step | None = text_field(
         "本部门的审批步骤（审批工作台）", "My department's step (the workbench)", default=None
     )
@@ -196,3 +202,43 @@ class Printed(Resource):
     missing: list[str] | None = text_field(
         "告知的缺少材料（告知单）", "Missing materials told (a notice)", default=None
     )
+
+
+class HallName(Resource):
+    id: int
+    name: str
+
+
+class StationRef(HallName):
+    name_en: str
+
+
+class StationItem(Resource):
+    id: int
+    name: str
+    name_en: str
+    time_limit_days: int | None = text_field("承诺时限（工作日）", "Promised working days")
+    materials: list[str] = text_field("申请材料", "Materials to bring")
+
+
+class StationCase(Case):
+    ready_here: bool = text_field(
+        "已办结并送回本站，可在此取件", "Decided and back here to pick up"
+    )
+
+
+class StationCases(Resource):
+    """A village station's cases (代办) and the items it may file for the town above."""
+
+    station: StationRef = text_field("便民服务站", "Village station")
+    town: HallName | None = text_field("上级乡镇便民服务中心", "The town centre above")
+    items: list[StationItem] = text_field("可代办的事项", "Items the station may file")
+    cases: list[StationCase]
+    truncated: bool
+
+
+class StationRegistered(RegisteredCase):
+    """A case the station filed for the town (转报)."""
+
+    station: HallName = text_field("便民服务站", "Village station")
+    town: HallName = text_field("上级乡镇便民服务中心", "The town centre above")
