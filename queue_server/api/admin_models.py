@@ -429,12 +429,16 @@ class Report(Resource):
     series: list[ReportRow]
 
 
+class PerformanceRow(ReportRow):
+    cases_received: int = text_field("受理办件数", "Cases received")
+
+
 class PerformanceSheet(Resource):
     """The 效能考评 sheet of the staff."""
 
     hall: HallRef
     period: Period
-    rows: list[ReportRow]
+    rows: list[PerformanceRow]
     clerk: dict[str, Any] | None = text_field("只看的工作人员", "The one clerk asked for")
     series: list[ReportRow]
     bad_reviews: list[dict[str, Any]]
