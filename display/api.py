@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify
 
 from queue_server.api import HALL, api, documented
+from queue_server.api import models as m
 from queue_server.http import deps
 from queue_server.services import views
 
@@ -17,6 +18,7 @@ from queue_server.services import views
     f"/halls/{HALL}/snapshot",
     "Everything a lobby screen needs to draw the hall",
     errors=(404,),
+    returns=m.HallSnapshot,
 )
 def hall_snapshot(hall: int) -> Any:
     with deps().db.reading() as s:

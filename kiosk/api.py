@@ -9,7 +9,8 @@ from flask import current_app, jsonify, request
 
 from kiosk.pages import booking_url
 from queue_server.api import EMPTY, HALL, SEARCH, api, body, documented
-from queue_server.api.spec import Param, query
+from queue_server.api import models as m
+from queue_server.api.spec import IDEMPOTENCY_KEY, Param, query
 from queue_server.domain.errors import InvalidInput
 from queue_server.http import current_actor, deps
 from queue_server.services import guide, issuing, views
@@ -32,6 +33,7 @@ def printing() -> print_service.PrintDispatcher | None:
     f"/halls/{HALL}/categories",
     "Categories with their waiting count and estimated wait",
     errors=(404,),
+    returns=m.CategoryList,
 )
 def hall_categories(hall: int) -> Any:
     with deps().db.reading() as s:
@@ -39,19 +41,7 @@ def hall_categories(hall: int) -> Any:
         return jsonify({"categories": status.categories_view()})
 
 
-ISSUE_BODY = {
-    "type": "object",
-    "required": ["category"],
-    "properties": {
-        "category": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]},
-        "priority": {
-            "type": "string",
-            "enum": ["none", "elderly", "disabled", "pregnant", "military"],
-        },
-        "phone": {"type": "string", "maxLength": 20, "nullable": True},
-        "service_item": {"type": "integer", "nullable": True},
-    },
-}
+ISSUE_BODY = m.TicketRequest
 
 
 @documented(
@@ -64,6 +54,8 @@ ISSUE_BODY = {
     auth="kiosk",
     status=201,
     errors=(404, 409),
+    returns=m.IssuedTicket,
+    headers=(IDEMPOTENCY_KEY,),
 )
 def issue(hall: int) -> Any:
     data = body()
@@ -86,6 +78,7 @@ def issue(hall: int) -> Any:
     "/tickets/<string:token>",
     "A ticket by its token (the citizen's page)",
     errors=(404,),
+    returns=m.Ticket,
 )
 def ticket(token: str) -> Any:
     return jsonify(q.ticket_status(deps(), token))
@@ -98,6 +91,7 @@ def ticket(token: str) -> Any:
     "The citizen gives up their ticket",
     body=EMPTY,
     errors=(404, 409),
+    returns=m.TicketReply,
 )
 def cancel_ticket(token: str) -> Any:
     return jsonify(q.cancel(deps(), token))
@@ -125,6 +119,7 @@ def cancel_ticket(token: str) -> Any:
             "At most this many items",
         ),
     ),
+    returns=m.ServiceItemList,
 )
 def service_items(hall: int) -> Any:
     asked = query()
@@ -137,6 +132,7 @@ def service_items(hall: int) -> Any:
     f"/halls/{HALL}/service-items/<int:item>",
     "One service item's one-time notice (一次性告知): materials, conditions, fee, time limit",
     errors=(404,),
+    returns=m.ServiceItemReply,
 )
 def service_item(hall: int, item: int) -> Any:
     return jsonify(guide.get_item(deps(), hall, item))
@@ -149,6 +145,7 @@ def service_item(hall: int, item: int) -> Any:
     "The kiosk's home: open state and next opening, categories with waiting count and "
     "estimated wait, 绿色通道 kinds, whether 预约签到 and phone booking are offered",
     errors=(404,),
+    returns=m.KioskHome,
 )
 def kiosk_home(hall: int) -> Any:
     appointments = CHECK_IN_ENDPOINT in current_app.view_functions
@@ -163,6 +160,7 @@ def kiosk_home(hall: int) -> Any:
     "/kiosk/me",
     "The kiosk device asking (device token): its hall and its printer's state",
     auth="kiosk",
+    returns=m.KioskMe,
 )
 def kiosk_me() -> Any:
     return jsonify(kiosk_service.kiosk_me(deps(), current_actor()))
@@ -191,6 +189,7 @@ PRINTER_BODY = {
     body=PRINTER_BODY,
     auth="manager",
     errors=(404,),
+    returns=m.PrinterReply,
 )
 def set_kiosk_printer(device: int) -> Any:
     return jsonify(print_service.set_printer(deps(), current_actor(), device, body()))
@@ -205,6 +204,7 @@ def set_kiosk_printer(device: int) -> Any:
     auth="manager",
     status=202,
     errors=(404,),
+    returns=m.Queued,
 )
 def test_kiosk_printer(device: int) -> Any:
     print_service.require_printer_manager(deps(), current_actor(), device)

@@ -22,6 +22,7 @@ from queue_server.services.context import Deps
 from queue_server.services.demo import demo_password
 from queue_server.store import migrate, tables
 from queue_server.store.db import Database
+from tests.contract import PROBLEMS, contract_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Thursday morning in opening hours, local time.
@@ -135,7 +136,7 @@ def make_app(deps: Deps, instance: Path, **settings: Any) -> Any:
     any settings of the test's own on top."""
     from queue_server import create_app
 
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "DB": deps.db,
@@ -149,6 +150,18 @@ def make_app(deps: Deps, instance: Path, **settings: Any) -> Any:
             **settings,
         }
     )
+    # Every reply of the API is checked against the OpenAPI document (tests/contract.py).
+    app.after_request(contract_for(app).after_request)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def api_contract() -> Iterator[None]:
+    """Fails a test whose requests got a reply the OpenAPI document does not describe."""
+    before = len(PROBLEMS)
+    yield
+    found = PROBLEMS[before:]
+    assert not found, "replies outside the OpenAPI document:\n" + "\n".join(found[:20])
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ from typing import Any
 from flask import Response, jsonify
 
 from ..api import HALL, api, body
+from ..api import admin_models as am
+from ..api import models as m
+from ..api.openapi import CSV
 from ..api.spec import DATE, Param, documented, query
 from ..domain import reports as rp
 from ..domain.errors import InvalidInput
@@ -32,7 +35,8 @@ def actor() -> Actor:
 
 
 def _csv(text: str, filename: str) -> Response:
-    response = Response(text.encode("utf-8"), mimetype="text/csv; charset=utf-8")
+    # Werkzeug names the charset of a text/* mimetype itself: text/csv; charset=utf-8.
+    response = Response(text.encode("utf-8"), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -69,7 +73,7 @@ def _period(hall: int) -> Any:
 
 
 @documented(api, "GET", "/admin/halls", "The halls the signed-in manager may manage (tree order)",
-            auth=MANAGER)  # fmt: skip
+            auth=MANAGER, returns=am.AdminHallList)  # fmt: skip
 def admin_halls() -> Any:
     return jsonify({"halls": admin.hall_tree(deps(), actor())})
 
@@ -77,13 +81,20 @@ def admin_halls() -> Any:
 @documented(
     api, "POST", "/admin/halls", "Add a hall under one you manage (admins: also at the top)",
     body=admin.schema_of(admin.HALL_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    returns=am.HallSettings,
 )  # fmt: skip
 def admin_create_hall() -> Any:
     return jsonify(admin.create_hall(deps(), actor(), body())), 201
 
 
 @documented(
-    api, "GET", f"/admin/halls/{HALL}", "A hall's settings", auth=MANAGER, errors=(403, 404)
+    api,
+    "GET",
+    f"/admin/halls/{HALL}",
+    "A hall's settings",
+    auth=MANAGER,
+    errors=(403, 404),
+    returns=am.HallSettings,
 )
 def admin_hall(hall: int) -> Any:
     return jsonify(admin.hall_detail(deps(), actor(), hall))
@@ -92,6 +103,7 @@ def admin_hall(hall: int) -> Any:
 @documented(
     api, "PATCH", f"/admin/halls/{HALL}", "Change a hall's name, level, parent or time zone",
     body=admin.schema_of(admin.HALL_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.HallSettings,
 )  # fmt: skip
 def admin_update_hall(hall: int) -> Any:
     return jsonify(admin.update_hall(deps(), actor(), hall, body()))
@@ -100,6 +112,7 @@ def admin_update_hall(hall: int) -> Any:
 @documented(
     api, "PUT", f"/admin/halls/{HALL}/service-day", "When the service day (and numbering) starts",
     body=admin.schema_of(admin.SERVICE_DAY_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.HallSettings,
 )  # fmt: skip
 def admin_service_day(hall: int) -> Any:
     return jsonify(admin.set_service_day_start(deps(), actor(), hall, body()))
@@ -108,6 +121,7 @@ def admin_service_day(hall: int) -> Any:
 @documented(
     api, "PUT", f"/admin/halls/{HALL}/notice", "The lobby notice (政务公开) of displays and kiosks",
     body=admin.schema_of(admin.NOTICE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.HallSettings,
 )  # fmt: skip
 def admin_notice(hall: int) -> Any:
     return jsonify(admin.set_notice(deps(), actor(), hall, body()))
@@ -117,6 +131,7 @@ def admin_notice(hall: int) -> Any:
     api, "PUT", f"/admin/halls/{HALL}/flexible-rule",
     "When managers are told to open a flexible window (waiting over N or wait over M minutes)",
     body=admin.schema_of(admin.FLEXIBLE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.FlexibleRule,
 )  # fmt: skip
 def admin_flexible_rule(hall: int) -> Any:
     return jsonify(admin.set_flexible_rule(deps(), actor(), hall, body()))
@@ -128,6 +143,7 @@ def admin_flexible_rule(hall: int) -> Any:
     "appointments' lead, calling out of order, comprehensive windows first taking queues no "
     "other window serves",
     body=admin.schema_of(admin.QUEUE_RULE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=m.QueueRules,
 )  # fmt: skip
 def admin_queue_rules(hall: int) -> Any:
     return jsonify(admin.set_queue_rules(deps(), actor(), hall, body()))
@@ -140,6 +156,7 @@ def admin_queue_rules(hall: int) -> Any:
     body={"type": "object", "required": ["retention_days"],
           "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}},
     auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.Retention,
 )  # fmt: skip
 def admin_retention(hall: int) -> Any:
     from ..services import retention
@@ -151,7 +168,7 @@ def admin_retention(hall: int) -> Any:
 
 
 @documented(api, "GET", f"/admin/halls/{HALL}/categories", "A hall's categories with every setting",
-            auth=MANAGER, errors=(403, 404))  # fmt: skip
+            auth=MANAGER, errors=(403, 404), returns=am.AdminCategoryList)  # fmt: skip
 def admin_categories(hall: int) -> Any:
     return jsonify({"categories": admin.list_categories(deps(), actor(), hall)})
 
@@ -159,13 +176,14 @@ def admin_categories(hall: int) -> Any:
 @documented(
     api, "POST", f"/admin/halls/{HALL}/categories", "Add a category (prefix, names, cap, target wait)",
     body=admin.schema_of(admin.CATEGORY_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    returns=am.AdminCategory,
 )  # fmt: skip
 def admin_create_category(hall: int) -> Any:
     return jsonify(admin.save_category(deps(), actor(), hall, None, body())), 201
 
 
 @documented(api, "GET", "/admin/categories/<int:category>", "One category", auth=MANAGER,
-            errors=(403, 404))  # fmt: skip
+            errors=(403, 404), returns=am.AdminCategory)  # fmt: skip
 def admin_category(category: int) -> Any:
     return jsonify(admin.get_category(deps(), actor(), category))
 
@@ -173,6 +191,7 @@ def admin_category(category: int) -> Any:
 @documented(
     api, "PATCH", "/admin/categories/<int:category>", "Change a category",
     body=admin.schema_of(admin.CATEGORY_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.AdminCategory,
 )  # fmt: skip
 def admin_update_category(category: int) -> Any:
     return jsonify(admin.save_category(deps(), actor(), None, category, body()))
@@ -182,7 +201,7 @@ def admin_update_category(category: int) -> Any:
 
 
 @documented(api, "GET", f"/admin/halls/{HALL}/windows", "A hall's windows with their configuration",
-            auth=MANAGER, errors=(403, 404))  # fmt: skip
+            auth=MANAGER, errors=(403, 404), returns=am.AdminWindowList)  # fmt: skip
 def admin_windows(hall: int) -> Any:
     return jsonify({"windows": admin.list_windows(deps(), actor(), hall)})
 
@@ -191,13 +210,14 @@ def admin_windows(hall: int) -> Any:
     api, "POST", f"/admin/halls/{HALL}/windows",
     "Add a window: type, categories in order, A and B posts, bound screens, boards and keypads",
     body=admin.schema_of(admin.WINDOW_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    returns=am.AdminWindow,
 )  # fmt: skip
 def admin_create_window(hall: int) -> Any:
     return jsonify(admin.save_window(deps(), actor(), hall, None, body())), 201
 
 
 @documented(api, "GET", "/admin/windows/<int:window>", "One window's configuration", auth=MANAGER,
-            errors=(403, 404))  # fmt: skip
+            errors=(403, 404), returns=am.AdminWindow)  # fmt: skip
 def admin_window(window: int) -> Any:
     return jsonify(admin.get_window(deps(), actor(), window))
 
@@ -206,6 +226,7 @@ def admin_window(window: int) -> Any:
     api, "PATCH", "/admin/windows/<int:window>",
     "Change a window; kiosks, displays and LED boards follow at once",
     body=admin.schema_of(admin.WINDOW_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.AdminWindow,
 )  # fmt: skip
 def admin_update_window(window: int) -> Any:
     return jsonify(admin.save_window(deps(), actor(), None, window, body()))
@@ -213,7 +234,7 @@ def admin_update_window(window: int) -> Any:
 
 @documented(api, "DELETE", "/admin/windows/<int:window>",
             "Remove a closed window that never served anyone", auth=MANAGER,
-            errors=CHANGE_ERRORS)  # fmt: skip
+            errors=CHANGE_ERRORS, returns=m.Done)  # fmt: skip
 def admin_delete_window(window: int) -> Any:
     admin.delete_window(deps(), actor(), window)
     return jsonify({"ok": True})
@@ -223,7 +244,7 @@ def admin_delete_window(window: int) -> Any:
 
 
 @documented(api, "GET", f"/admin/halls/{HALL}/service-items", "A hall's catalogue of service items",
-            auth=MANAGER, errors=(403, 404))  # fmt: skip
+            auth=MANAGER, errors=(403, 404), returns=am.AdminItemList)  # fmt: skip
 def admin_items(hall: int) -> Any:
     return jsonify({"items": admin.list_items(deps(), actor(), hall)})
 
@@ -232,13 +253,14 @@ def admin_items(hall: int) -> Any:
     api, "POST", f"/admin/halls/{HALL}/service-items",
     "Add a service item (unified code, basis, time limit, conditions, steps, materials, fee)",
     body=admin.schema_of(admin.ITEM_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    returns=am.AdminItem,
 )  # fmt: skip
 def admin_create_item(hall: int) -> Any:
     return jsonify(admin.save_item(deps(), actor(), hall, None, body())), 201
 
 
 @documented(api, "GET", "/admin/service-items/<int:item>", "One service item", auth=MANAGER,
-            errors=(403, 404))  # fmt: skip
+            errors=(403, 404), returns=am.AdminItem)  # fmt: skip
 def admin_item(item: int) -> Any:
     return jsonify(admin.get_item(deps(), actor(), item))
 
@@ -246,6 +268,7 @@ def admin_item(item: int) -> Any:
 @documented(
     api, "PATCH", "/admin/service-items/<int:item>", "Change a service item",
     body=admin.schema_of(admin.ITEM_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.AdminItem,
 )  # fmt: skip
 def admin_update_item(item: int) -> Any:
     return jsonify(admin.save_item(deps(), actor(), None, item, body()))
@@ -254,7 +277,8 @@ def admin_update_item(item: int) -> Any:
 @documented(
     api, "GET", f"/admin/halls/{HALL}/service-items/export",
     "Export the catalogue: JSON {items: [...]}, or CSV with ?format=csv", auth=MANAGER,
-    errors=(403, 404), query=(FORMAT,),
+    errors=(403, 404), query=(FORMAT,), media=(CSV,),
+    returns=am.ItemExport,
 )  # fmt: skip
 def admin_export_items(hall: int) -> Any:
     rows = admin.export_items(deps(), actor(), hall)
@@ -276,6 +300,7 @@ IMPORT_BODY = {
     api, "POST", f"/admin/halls/{HALL}/service-items/import",
     "Import items by code, all or nothing: {items: [...]} as exported, or {csv: text}",
     body=IMPORT_BODY, auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.ImportResult,
 )  # fmt: skip
 def admin_import_items(hall: int) -> Any:
     data = body()
@@ -292,7 +317,7 @@ def admin_import_items(hall: int) -> Any:
 
 
 @documented(api, "GET", f"/admin/halls/{HALL}/clerks", "A hall's staff", auth=MANAGER,
-            errors=(403, 404))  # fmt: skip
+            errors=(403, 404), returns=am.AdminClerkList)  # fmt: skip
 def admin_clerks(hall: int) -> Any:
     return jsonify({"clerks": admin.list_clerks(deps(), actor(), hall)})
 
@@ -305,6 +330,7 @@ CLERK_CREATE["required"] = [k for k in CLERK_CREATE["required"] if k != "hall_id
     api, "POST", f"/admin/halls/{HALL}/clerks",
     "Add a member of staff; the first password is returned once", body=CLERK_CREATE,
     auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    returns=am.AdminClerk,
 )  # fmt: skip
 def admin_create_clerk(hall: int) -> Any:
     data = {"hall_id": hall, **body()}
@@ -312,7 +338,7 @@ def admin_create_clerk(hall: int) -> Any:
 
 
 @documented(api, "GET", "/admin/clerks/<int:clerk>", "One member of staff", auth=MANAGER,
-            errors=(403, 404))  # fmt: skip
+            errors=(403, 404), returns=am.AdminClerk)  # fmt: skip
 def admin_clerk(clerk: int) -> Any:
     return jsonify(admin.get_clerk(deps(), actor(), clerk))
 
@@ -321,6 +347,7 @@ def admin_clerk(clerk: int) -> Any:
     api, "PATCH", "/admin/clerks/<int:clerk>", "Change a member of staff (role, hall, photo…)",
     body=admin.schema_of([s for s in admin.CLERK_FIELDS if s.key != "password"], partial=True),
     auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.AdminClerk,
 )  # fmt: skip
 def admin_update_clerk(clerk: int) -> Any:
     return jsonify(admin.save_clerk(deps(), actor(), clerk, body()))
@@ -330,6 +357,7 @@ def admin_update_clerk(clerk: int) -> Any:
     api, "POST", "/admin/clerks/<int:clerk>/reset-password",
     "A new random password, returned once; the person's sign-ins end", body={"type": "object"},
     auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.NewPassword,
 )  # fmt: skip
 def admin_reset_password(clerk: int) -> Any:
     return jsonify({"password": admin.reset_password(deps(), actor(), clerk)})
@@ -339,7 +367,7 @@ def admin_reset_password(clerk: int) -> Any:
 
 
 @documented(api, "GET", f"/admin/halls/{HALL}/devices", "A hall's devices with last seen and health",
-            auth=MANAGER, errors=(403, 404))  # fmt: skip
+            auth=MANAGER, errors=(403, 404), returns=am.DeviceList)  # fmt: skip
 def admin_devices(hall: int) -> Any:
     return jsonify({"devices": admin.list_devices(deps(), actor(), hall)})
 
@@ -347,13 +375,20 @@ def admin_devices(hall: int) -> Any:
 @documented(
     api, "POST", f"/admin/halls/{HALL}/devices", "Add a device; its token is returned once",
     body=admin.schema_of(admin.DEVICE_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    returns=am.Device,
 )  # fmt: skip
 def admin_create_device(hall: int) -> Any:
     return jsonify(admin.save_device(deps(), actor(), hall, None, body())), 201
 
 
 @documented(
-    api, "GET", "/admin/devices/<int:device>", "One device", auth=MANAGER, errors=(403, 404)
+    api,
+    "GET",
+    "/admin/devices/<int:device>",
+    "One device",
+    auth=MANAGER,
+    errors=(403, 404),
+    returns=am.Device,
 )
 def admin_device(device: int) -> Any:
     return jsonify(admin.get_device(deps(), actor(), device))
@@ -362,13 +397,14 @@ def admin_device(device: int) -> Any:
 @documented(
     api, "PATCH", "/admin/devices/<int:device>", "Change a device's name, window or link",
     body=admin.schema_of(admin.DEVICE_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.Device,
 )  # fmt: skip
 def admin_update_device(device: int) -> Any:
     return jsonify(admin.save_device(deps(), actor(), None, device, body()))
 
 
 @documented(api, "DELETE", "/admin/devices/<int:device>", "Remove a device (its token stops working)",
-            auth=MANAGER, errors=CHANGE_ERRORS)  # fmt: skip
+            auth=MANAGER, errors=CHANGE_ERRORS, returns=m.Done)  # fmt: skip
 def admin_delete_device(device: int) -> Any:
     admin.delete_device(deps(), actor(), device)
     return jsonify({"ok": True})
@@ -378,6 +414,7 @@ def admin_delete_device(device: int) -> Any:
     api, "POST", "/admin/devices/<int:device>/rotate-token",
     "A new device token, returned once; the old one stops working", body={"type": "object"},
     auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.DeviceToken,
 )  # fmt: skip
 def admin_rotate_token(device: int) -> Any:
     return jsonify({"token": admin.rotate_device_token(deps(), actor(), device)})
@@ -390,6 +427,7 @@ def admin_rotate_token(device: int) -> Any:
     api, "GET", f"/admin/halls/{HALL}/monitor",
     "The live monitor's snapshot (then follow the hall's /live room)", auth=MANAGER,
     errors=(403, 404),
+    returns=am.Monitor,
 )  # fmt: skip
 def admin_monitor(hall: int) -> Any:
     return jsonify(admin.monitor_snapshot(deps(), actor(), hall))
@@ -408,6 +446,8 @@ def admin_monitor(hall: int) -> Any:
         ),
         FORMAT,
     ),
+    media=(CSV,),
+    returns=am.Report,
 )  # fmt: skip
 def admin_report(hall: int) -> Any:
     period = _period(hall)
@@ -422,6 +462,8 @@ def admin_report(hall: int) -> Any:
     "效能考评 sheet of the staff: ?period=…&clerk=<id>&format=csv", auth=MANAGER,
     errors=(403, 404, 422),
     query=(*PERIOD, Param("clerk", ID, "只看这位工作人员", "Only this clerk (id)"), FORMAT),
+    media=(CSV,),
+    returns=am.PerformanceSheet,
 )  # fmt: skip
 def admin_performance(hall: int) -> Any:
     period = _period(hall)
@@ -446,14 +488,14 @@ def _state(finished: str, zh: str, en: str) -> Param:
 
 @documented(api, "GET", f"/admin/halls/{HALL}/follow-ups",
             "差评 follow-ups of a hall and below: ?state=open|overdue|closed|all", auth=MANAGER,
-            errors=(403, 404), query=(_state("closed", "已办结", "closed"),))  # fmt: skip
+            errors=(403, 404), query=(_state("closed", "已办结", "closed"),), returns=am.FollowUpList)  # fmt: skip
 def admin_follow_ups(hall: int) -> Any:
     state = query()["state"]
     return jsonify({"follow_ups": complaints.list_follow_ups(deps(), actor(), hall, state)})
 
 
 @documented(api, "GET", "/admin/follow-ups/<int:follow_up>", "One follow-up with its steps",
-            auth=MANAGER, errors=(403, 404))  # fmt: skip
+            auth=MANAGER, errors=(403, 404), returns=am.FollowUp)  # fmt: skip
 def admin_follow_up(follow_up: int) -> Any:
     return jsonify(complaints.get_follow_up(deps(), actor(), follow_up))
 
@@ -462,6 +504,7 @@ def admin_follow_up(follow_up: int) -> Any:
     api, "POST", "/admin/follow-ups/<int:follow_up>/steps",
     "Complete the current stage (verify, rectify, call back) with a note; the last one closes",
     body=admin.schema_of(complaints.STEP_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.FollowUp,
 )  # fmt: skip
 def admin_follow_up_step(follow_up: int) -> Any:
     return jsonify(complaints.advance_follow_up(deps(), actor(), follow_up, body()))
@@ -469,7 +512,7 @@ def admin_follow_up_step(follow_up: int) -> Any:
 
 @documented(api, "GET", f"/admin/halls/{HALL}/complaints",
             "Complaints of a hall and below: ?state=open|overdue|resolved|all", auth=MANAGER,
-            errors=(403, 404), query=(_state("resolved", "已处理", "resolved"),))  # fmt: skip
+            errors=(403, 404), query=(_state("resolved", "已处理", "resolved"),), returns=am.ComplaintList)  # fmt: skip
 def admin_complaints(hall: int) -> Any:
     state = query()["state"]
     return jsonify({"complaints": complaints.list_complaints(deps(), actor(), hall, state)})
@@ -480,13 +523,14 @@ def admin_complaints(hall: int) -> Any:
     "Register a complaint against a ticket (number and day), window or clerk",
     body=admin.schema_of(complaints.COMPLAINT_FIELDS), auth=MANAGER, status=201,
     errors=CHANGE_ERRORS,
+    returns=am.Complaint,
 )  # fmt: skip
 def admin_register_complaint(hall: int) -> Any:
     return jsonify(complaints.register_complaint(deps(), actor(), hall, body())), 201
 
 
 @documented(api, "GET", "/admin/complaints/<int:complaint>", "One complaint", auth=MANAGER,
-            errors=(403, 404))  # fmt: skip
+            errors=(403, 404), returns=am.Complaint)  # fmt: skip
 def admin_complaint(complaint: int) -> Any:
     return jsonify(complaints.get_complaint(deps(), actor(), complaint))
 
@@ -494,6 +538,7 @@ def admin_complaint(complaint: int) -> Any:
 @documented(
     api, "POST", "/admin/complaints/<int:complaint>/assign", "Assign a complaint with a deadline",
     body=admin.schema_of(complaints.ASSIGN_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.Complaint,
 )  # fmt: skip
 def admin_assign_complaint(complaint: int) -> Any:
     return jsonify(complaints.assign_complaint(deps(), actor(), complaint, body()))
@@ -503,6 +548,7 @@ def admin_assign_complaint(complaint: int) -> Any:
     api, "POST", "/admin/complaints/<int:complaint>/resolve",
     "Resolve a complaint: what was done, and whether it was upheld",
     body=admin.schema_of(complaints.RESOLVE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.Complaint,
 )  # fmt: skip
 def admin_resolve_complaint(complaint: int) -> Any:
     return jsonify(complaints.resolve_complaint(deps(), actor(), complaint, body()))
@@ -526,6 +572,7 @@ def admin_resolve_complaint(complaint: int) -> Any:
             "页码（每页 50 条）", "Page number (50 to a page)",
         ),
     ),
+    returns=am.AuditPage,
 )  # fmt: skip
 def admin_audit() -> Any:
     asked = query()
@@ -544,14 +591,14 @@ YEAR = "<int:year>"
 @documented(api, "GET", "/admin/calendar",
             "Holiday schedules: the years the chinesecalendar package covers, the years an admin "
             "entered, whether this year and the next are known, the standard holiday names",
-            auth=MANAGER)  # fmt: skip
+            auth=MANAGER, returns=am.CalendarOverview)  # fmt: skip
 def admin_calendar() -> Any:
     return jsonify(admin.calendar_overview(deps(), actor()))
 
 
 @documented(api, "GET", f"/admin/calendar/{YEAR}",
             "One year's public holidays and swapped working days (调休上班), and their source: "
-            "package, entered or missing", auth=MANAGER, errors=(422,))  # fmt: skip
+            "package, entered or missing", auth=MANAGER, errors=(422,), returns=am.CalendarYear)  # fmt: skip
 def admin_calendar_year(year: int) -> Any:
     return jsonify(admin.calendar_year(deps(), actor(), year))
 
@@ -560,6 +607,7 @@ def admin_calendar_year(year: int) -> Any:
     api, "PUT", f"/admin/calendar/{YEAR}",
     "Enter or replace the holiday schedule of a year the package does not cover (admins only)",
     body=admin.YEAR_SCHEMA, auth=MANAGER, errors=CHANGE_ERRORS,
+    returns=am.CalendarYear,
 )  # fmt: skip
 def admin_save_calendar_year(year: int) -> Any:
     from ..web.booking.api import notifier
@@ -569,6 +617,6 @@ def admin_save_calendar_year(year: int) -> Any:
 
 @documented(api, "DELETE", f"/admin/calendar/{YEAR}",
             "Delete an entered year: its days are unknown again (admins only)", auth=MANAGER,
-            errors=(403, 404, 422))  # fmt: skip
+            errors=(403, 404, 422), returns=am.CalendarDeleted)  # fmt: skip
 def admin_delete_calendar_year(year: int) -> Any:
     return jsonify(admin.delete_year(deps(), actor(), year))

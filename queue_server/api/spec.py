@@ -11,19 +11,11 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Flask, g, request
+from pydantic import BaseModel
 
 from ..domain.errors import InvalidInput
 from ..http import RECORD_ID_MAX, json_body
-
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error", "message", "message_en"],
-    "properties": {
-        "error": {"type": "string"},
-        "message": {"type": "string", "description": "中文说明"},
-        "message_en": {"type": "string"},
-    },
-}
+from .openapi import Media, Model, render_document, request_schema
 
 
 @dataclass(frozen=True)
@@ -40,6 +32,15 @@ class Param:
     def description(self) -> str:
         return f"{self.zh} / {self.en}"
 
+
+# A retry that sends the same key gets the same answer (issuing a ticket, calling the next).
+IDEMPOTENCY_KEY = Param(
+    "Idempotency-Key",
+    {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+    "8 到 64 个字母、数字、- 或 _；重试时发送同一键，得到同一结果（不会重复取号或叫号）",
+    "8 to 64 letters, digits, - or _; send the same key on a retry to get the same result "
+    "(no second ticket or call)",
+)
 
 # A day written as 2026-11-27, in the years the halls' calendars and reports can speak of.
 FIRST_YEAR, LAST_YEAR = 2000, 2099
@@ -60,8 +61,13 @@ class Operation:
     body: dict[str, Any] | None
     auth: str
     status: int
-    responses: dict[int, str] = field(default_factory=dict)
+    responses: set[int] = field(default_factory=set)
     query: tuple[Param, ...] = ()
+    returns: Model | None = None
+    media: tuple[Media, ...] = ()
+    body_model: Model | None = None
+    headers: tuple[Param, ...] = ()
+    only_media: bool = False
 
 
 OPERATIONS: list[Operation] = []
@@ -73,33 +79,59 @@ def documented(
     rule: str,
     summary: str,
     *,
-    body: dict[str, Any] | None = None,
+    body: dict[str, Any] | Model | None = None,
     auth: str = "public",
     status: int = 200,
     errors: tuple[int, ...] = (),
     query: tuple[Param, ...] = (),
+    returns: Model | None = None,
+    media: tuple[Media, ...] = (),
+    headers: tuple[Param, ...] = (),
+    only_media: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a route on the blueprint and describe it for the OpenAPI document."""
+    """Register a route on the blueprint and describe it for the OpenAPI document: `body` the
+    JSON it accepts (a model, or a schema), `returns` the model of what it answers with
+    `status`, `media` what it answers that is not JSON (a picture, a calendar, a table), and
+    `only_media` when it never answers JSON."""
+    body_model = body if isinstance(body, type) and issubclass(body, BaseModel) else None
+    schema: dict[str, Any] | None = (
+        request_schema(body_model) if body_model is not None else body  # type: ignore[assignment]
+    )
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        responses = {status: "OK"}
-        for code in (*errors, 400, 422) if body else errors:
-            responses[code] = "Error"
+        responses = {status, *ALWAYS, *errors}
+        if schema is not None:
+            responses |= {400, 413, 422}
         if query:
-            responses.setdefault(422, "Error")
+            responses.add(422)
         if auth != "public":
-            responses.setdefault(401, "Error")
-            responses.setdefault(403, "Error")
+            responses |= {401, 403}
+        if any(kind != "int" for kind, _ in _PARAM.findall(rule)):
+            responses.add(404)
         OPERATIONS.append(
-            Operation(method, rule, summary, body, auth, status, responses, tuple(query))
+            Operation(
+                method,
+                rule,
+                summary,
+                schema,
+                auth,
+                status,
+                responses,
+                tuple(query),
+                returns,
+                media,
+                body_model,
+                tuple(headers),
+                only_media,
+            )
         )
 
         @functools.wraps(view)
         def checked(**kwargs: Any) -> Any:
             g.query = query_values(query)
             data = json_body()
-            if body is not None:
-                validate(body, data)
+            if schema is not None:
+                validate(schema, data)
             g.body = data
             return view(**kwargs)
 
@@ -251,84 +283,11 @@ def validate(schema: dict[str, Any], value: Any, where: str = "body", noun: str 
 # -- the OpenAPI document --------------------------------------------------------------------
 
 _PARAM = re.compile(r"<(?:(int|string|path):)?(\w+)>")
-
-
-def openapi_path(rule: str) -> str:
-    """Flask's /halls/<int:hall> as OpenAPI's /halls/{hall}."""
-    return _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
+# Any operation refuses an address or query carrying a NUL or a lone surrogate (422, before the
+# route runs), and may meet a fault of its own (500) or a database that does not answer (503).
+ALWAYS = (422, 500, 503)
 
 
 def openapi_document(app: Flask, prefix: str) -> dict[str, Any]:
     """The OpenAPI 3 document of every documented route."""
-    paths: dict[str, dict[str, Any]] = {}
-    for op in OPERATIONS:
-        path = prefix + openapi_path(op.rule)
-        parameters = [
-            {
-                "name": name,
-                "in": "path",
-                "required": True,
-                "schema": {"type": "integer", "minimum": 0, "maximum": RECORD_ID_MAX}
-                if kind == "int"
-                else {"type": "string"},
-            }
-            for kind, name in _PARAM.findall(op.rule)
-        ] + [
-            {
-                "name": param.name,
-                "in": "query",
-                "required": param.required,
-                "description": param.description,
-                "schema": param.schema,
-            }
-            for param in op.query
-        ]
-        operation: dict[str, Any] = {
-            "summary": op.summary,
-            "operationId": f"{op.method.lower()}_{path.strip('/').replace('/', '_')}".replace(
-                "{", ""
-            )
-            .replace("}", "")
-            .replace("-", "_"),
-            "parameters": parameters,
-            "responses": {
-                str(code): {
-                    "description": text,
-                    "content": {
-                        "application/json": {
-                            "schema": {"type": "object"}
-                            if code < 400
-                            else {"$ref": "#/components/schemas/Error"}
-                        }
-                    },
-                }
-                for code, text in sorted(op.responses.items())
-            },
-        }
-        if op.body is not None:
-            operation["requestBody"] = {
-                "required": False,
-                "content": {"application/json": {"schema": op.body}},
-            }
-        if op.auth != "public":
-            operation["security"] = [{"bearer": []}, {"cookie": []}]
-            operation["x-hallq-auth"] = op.auth
-        paths.setdefault(path, {})[op.method.lower()] = operation
-    return {
-        "openapi": "3.0.3",
-        "info": {
-            "title": "hallq API",
-            "version": "1",
-            "description": "排队叫号、自助取号与预约服务接口 / Queue, kiosk and booking API. "
-            "Errors are JSON {error, message (zh), message_en}.",
-        },
-        "servers": [{"url": "/"}],
-        "paths": paths,
-        "components": {
-            "schemas": {"Error": ERROR_SCHEMA},
-            "securitySchemes": {
-                "bearer": {"type": "http", "scheme": "bearer"},
-                "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},
-            },
-        },
-    }
+    return render_document(OPERATIONS, prefix)

@@ -71,6 +71,8 @@ def aimed_schema(document: dict[str, Any], world: World) -> dict[str, Any]:
                     body["schema"]["properties"][name] = {"anyOf": [sub, {"enum": hints[name]}]}
             for parameter in operation.get("parameters", []):
                 name = parameter["name"]
+                if parameter["in"] == "header":
+                    continue  # Idempotency-Key: any text will do
                 if parameter["in"] == "query":
                     if name in asked and "enum" not in parameter["schema"]:
                         parameter["schema"] = {

@@ -7,6 +7,7 @@ from typing import Any
 from flask import jsonify, request
 
 from ...api import EMPTY, api, body, documented
+from ...api import models as m
 from ...http import csrf_token, current_actor, deps, end_session, start_session
 from ...services import auth, ratelimit
 from ...services import queue as q
@@ -19,15 +20,9 @@ from ...services import queue as q
     "Sign in with staff number and password: a session cookie and a bearer token "
     "(5 wrong passwords in 15 minutes lock the staff number from that address, 20 lock the "
     "address: 429; after an admin's reset: 403 password_change_required)",
-    body={
-        "type": "object",
-        "required": ["staff_no", "password"],
-        "properties": {
-            "staff_no": {"type": "string", "maxLength": 32},
-            "password": {"type": "string", "maxLength": 128},
-        },
-    },
+    body=m.LoginRequest,
     errors=(401, 403, 429),
+    returns=m.SignedIn,
 )
 def login() -> Any:
     data = body()
@@ -57,6 +52,7 @@ def login() -> Any:
         },
     },
     errors=(401, 422, 429),
+    returns=m.SignedIn,
 )
 def change_password() -> Any:
     data = body()
@@ -77,7 +73,7 @@ def change_password() -> Any:
 
 
 @documented(api, "POST", "/auth/logout", "Sign out (AB岗: your windows pause for the B post)",
-            body=EMPTY)  # fmt: skip
+            body=EMPTY, returns=m.Done)  # fmt: skip
 def logout() -> Any:
     actor = current_actor()
     q.sign_out_of_windows(deps(), actor)
@@ -90,7 +86,7 @@ def logout() -> Any:
     return jsonify({"ok": True})
 
 
-@documented(api, "GET", "/auth/me", "Who is signed in", auth="clerk")
+@documented(api, "GET", "/auth/me", "Who is signed in", auth="clerk", returns=m.Me)
 def me() -> Any:
     from ...services import access
 

@@ -16,7 +16,9 @@ import qrcode.image.svg
 from flask import Response, current_app, jsonify, request
 
 from ...api import HALL, SEARCH, WINDOW, api, body
-from ...api.spec import DATE, Param, documented, query
+from ...api import booking_models as bm
+from ...api.openapi import ICS, SVG
+from ...api.spec import DATE, IDEMPOTENCY_KEY, Param, documented, query
 from ...domain.booking import (
     BookingKind,
     BookingNotFound,
@@ -96,6 +98,7 @@ def _json(data: Any, status: int = 200) -> Response:
     "searches Chinese names and pinyin initials",
     errors=(404, 422),
     query=(SEARCH,),
+    returns=bm.BookableItems,
 )
 def booking_items(hall: int) -> Any:
     return jsonify(availability.bookable_items(deps(), hall, query()["q"]))
@@ -107,6 +110,7 @@ def booking_items(hall: int) -> Any:
     f"/halls/{HALL}/booking/items/<int:item>/days",
     "The days from today to the booking horizon: open, free places, or why not",
     errors=(404, 409),
+    returns=bm.ItemDays,
 )
 def booking_days(hall: int, item: int) -> Any:
     return jsonify(availability.bookable_days(deps(), hall, item))
@@ -119,6 +123,7 @@ def booking_days(hall: int, item: int) -> Any:
     "The slots of one day (?date=2026-11-27) with their free places",
     errors=(404, 409, 422),
     query=(Param("date", DATE, "哪一天的时段", "The day of the slots", required=True),),
+    returns=bm.DaySlots,
 )
 def booking_slots(hall: int, item: int) -> Any:
     return jsonify(availability.free_slots(deps(), hall, item, query()["date"]))
@@ -153,13 +158,21 @@ BOOK_BODY = {
     body=BOOK_BODY,
     status=201,
     errors=(403, 404, 409),
+    returns=bm.Booking,
 )
 def create_booking(hall: int) -> Any:
     view = citizen.book(deps(), current_actor(), hall, body(), notifier())
     return _json(view, 201)
 
 
-@documented(api, "GET", f"/bookings/{CODE}", "A booking by its code (masked)", errors=(404, 429))
+@documented(
+    api,
+    "GET",
+    f"/bookings/{CODE}",
+    "A booking by its code (masked)",
+    errors=(404, 429),
+    returns=bm.Booking,
+)
 def get_booking(code: str) -> Any:
     return _json(by_code(code, lambda c: citizen.find_booking(deps(), c)))
 
@@ -171,6 +184,7 @@ def get_booking(code: str) -> Any:
     "Cancel a booking by its code",
     body={"type": "object", "properties": {}},
     errors=(404, 409, 429),
+    returns=bm.Booking,
 )
 def cancel_booking(code: str) -> Any:
     return _json(
@@ -189,6 +203,7 @@ def cancel_booking(code: str) -> Any:
         "properties": {"start": {"type": "string", "maxLength": 40}},
     },
     errors=(404, 409, 429),
+    returns=bm.Booking,
 )
 def move_booking(code: str) -> Any:
     start = body().get("start")
@@ -199,7 +214,7 @@ def move_booking(code: str) -> Any:
 
 @documented(
     api, "GET", f"/bookings/{CODE}/calendar.ics", "The booking as a calendar file (.ics)",
-    errors=(404, 429),
+    errors=(404, 429), media=(ICS,), only_media=True,
 )  # fmt: skip
 def booking_calendar(code: str) -> Any:
     filename, text = by_code(code, lambda c: ics.booking_ics(deps(), c))
@@ -210,7 +225,8 @@ def booking_calendar(code: str) -> Any:
 
 @documented(
     api, "GET", f"/bookings/{CODE}/qr.svg",
-    "The booking code as a QR code, to scan at the kiosk", errors=(404, 429),
+    "The booking code as a QR code, to scan at the kiosk", errors=(404, 429), media=(SVG,),
+    only_media=True,
 )  # fmt: skip
 def booking_qr(code: str) -> Any:
     def draw(c: str) -> bytes:
@@ -234,6 +250,7 @@ def booking_qr(code: str) -> Any:
     f"/bookings/{CODE}/messages",
     "The messages sent about a booking (confirmation, reminder, move, cancellation)",
     errors=(404, 429),
+    returns=bm.MessageList,
 )
 def booking_messages(code: str) -> Any:
     def read(c: str) -> dict[str, Any]:
@@ -264,6 +281,8 @@ CHECK_IN_BODY = {
     auth="kiosk",
     status=201,
     errors=(404, 409, 422, 429, 503),
+    returns=bm.CheckedIn,
+    headers=(IDEMPOTENCY_KEY,),
 )
 def appointment_check_in(hall: int) -> Any:
     actor = current_actor()
@@ -282,6 +301,7 @@ def appointment_check_in(hall: int) -> Any:
     "Today's bookings for the window's categories, earliest first (posted clerk)",
     auth="clerk",
     errors=(404,),
+    returns=bm.WindowBookings,
 )
 def window_bookings(window: int) -> Any:
     return _json(staff.window_bookings(deps(), current_actor(), window))
@@ -309,6 +329,7 @@ def window_bookings(window: int) -> Any:
             "Only bookings in this state",
         ),
     ),
+    returns=bm.BookingList,
 )
 def hall_bookings(hall: int) -> Any:
     asked = query()
@@ -322,6 +343,7 @@ def hall_bookings(hall: int) -> Any:
 @documented(
     api, "GET", "/me/bookings",
     "The bookings the signed-in agent made on citizens' behalf (with their codes)", auth="clerk",
+    returns=bm.BookingList,
 )  # fmt: skip
 def my_bookings() -> Any:
     return _json(staff.my_bookings(deps(), current_actor()))
@@ -341,6 +363,7 @@ def my_bookings() -> Any:
     },
     auth="manager",
     errors=(404, 409),
+    returns=bm.Booking,
 )
 def assign_home_visit(booking: int) -> Any:
     return _json(
@@ -366,6 +389,7 @@ def assign_home_visit(booking: int) -> Any:
     },
     auth="clerk",
     errors=(404, 409),
+    returns=bm.Booking,
 )
 def close_home_visit(booking: int) -> Any:
     data = body()
@@ -380,6 +404,7 @@ def close_home_visit(booking: int) -> Any:
     api, "GET", f"/halls/{HALL}/messages",
     "The latest messages sent to citizens about bookings (staff; codes hidden)",
     auth="clerk", errors=(404,),
+    returns=bm.MessageList,
 )  # fmt: skip
 def hall_messages(hall: int) -> Any:
     from ...services import access, views
@@ -397,6 +422,7 @@ def hall_messages(hall: int) -> Any:
     "personal data (manager or admin)",
     body={"type": "object", "properties": {}},
     auth="manager",
+    returns=bm.Housekeeping,
 )
 def booking_housekeeping() -> Any:
     from ...services import access
@@ -411,6 +437,7 @@ def booking_housekeeping() -> Any:
 @documented(
     api, "GET", f"/halls/{HALL}/booking-rules",
     "Booking policy and slot rules of the hall, its categories and items", errors=(404,),
+    returns=bm.BookingRules,
 )  # fmt: skip
 def booking_rules(hall: int) -> Any:
     return jsonify(settings.rules_view(deps(), hall))
@@ -448,6 +475,7 @@ RULE_SCHEMA = {
     },
     auth="manager",
     errors=(404,),
+    returns=bm.BookingRules,
 )
 def set_booking_rule(hall: int) -> Any:
     return jsonify(settings.set_rule(deps(), current_actor(), hall, body()))
@@ -465,6 +493,7 @@ def set_booking_rule(hall: int) -> Any:
     },
     auth="manager",
     errors=(404,),
+    returns=bm.PolicyReply,
 )
 def set_booking_policy(hall: int) -> Any:
     return jsonify(settings.set_policy(deps(), current_actor(), hall, body()))
@@ -489,6 +518,7 @@ def set_booking_policy(hall: int) -> Any:
             "How many days to list",
         ),
     ),
+    returns=bm.HallHours,
 )
 def hall_hours(hall: int) -> Any:
     asked = query()
@@ -514,6 +544,7 @@ SESSION_SCHEMA = {
     body={"type": "object", "properties": {"timezone": {"type": "string", "maxLength": 64}}},
     auth="manager",
     errors=(404,),
+    returns=bm.HallHours,
 )
 def set_hall_hours(hall: int) -> Any:
     return jsonify(schedule.set_hours(deps(), current_actor(), hall, body()))
@@ -535,6 +566,7 @@ def set_hall_hours(hall: int) -> Any:
     },
     auth="manager",
     errors=(404,),
+    returns=bm.OverrideSet,
 )
 def set_hours_override(hall: int, day: str) -> Any:
     return jsonify(schedule.set_override(deps(), current_actor(), hall, day, body()))
@@ -547,6 +579,7 @@ def set_hours_override(hall: int, day: str) -> Any:
     "Remove a date's override (manager)",
     auth="manager",
     errors=(404, 422),
+    returns=bm.OverrideRemoved,
 )
 def remove_hours_override(hall: int, day: str) -> Any:
     return jsonify(schedule.remove_override(deps(), current_actor(), hall, day))
@@ -559,6 +592,7 @@ def remove_hours_override(hall: int, day: str) -> Any:
     "办理时限 counted in official working days from ?from= (default today)",
     errors=(404, 409, 422),
     query=(FROM,),
+    returns=bm.Deadline,
 )
 def item_deadline(hall: int, item: int) -> Any:
     return jsonify(schedule.deadline(deps(), hall, item, query()["from"]))

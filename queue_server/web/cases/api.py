@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify
 
 from ...api import HALL, WINDOW, api, body
+from ...api import case_models as cm
 from ...api.spec import Param, documented, query
 from ...domain.cases import MaterialsMissing
 from ...http import current_actor, deps
@@ -53,6 +54,7 @@ EMPTY: dict[str, Any] = {"type": "object", "properties": {}}
     auth="clerk",
     status=201,
     errors=(404, 409),
+    returns=cm.RegisteredCase,
 )
 def register_case(window: int) -> Any:
     try:
@@ -77,6 +79,7 @@ def register_case(window: int) -> Any:
     "A case by its token (the receipt's QR, the citizen's page): state, promised day, what is "
     "missing, where to pick it up; personal data masked",
     errors=(404,),
+    returns=cm.PublicCase,
 )
 def case_by_token(token: str) -> Any:
     return jsonify(cases.find_by_token(deps(), token))
@@ -110,6 +113,7 @@ OVERDUE = Param(
     auth="clerk",
     errors=(404,),
     query=(STATE, DEPARTMENT, OVERDUE),
+    returns=cm.CaseList,
 )
 def hall_cases(hall: int) -> Any:
     asked = query()
@@ -138,6 +142,7 @@ def _case_action(name: str, summary: str, schema: dict[str, Any] | None, run: An
         body=schema or EMPTY,
         auth="clerk",
         errors=(404, 409),
+        returns=cm.Case,
     )(view)
 
 
@@ -219,6 +224,7 @@ _case_action(
     auth="kiosk",
     status=201,
     errors=(404, 409),
+    returns=cm.PickupTicket,
 )
 def pickup_ticket(hall: int) -> Any:
     made = case_desk.pickup_ticket_for_case(deps(), current_actor(), hall, body().get("case"))

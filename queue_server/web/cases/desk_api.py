@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, jsonify
 
 from ...api import WINDOW, api, body
+from ...api import case_models as cm
 from ...api.spec import Param, documented, query
 from ...http import current_actor, deps
 from ...services import case_desk, case_receipts
@@ -25,6 +26,7 @@ def _printing() -> Any:
     '(a 出件 ticket); {"ticket", "case", "pickup"} (posted clerk)',
     auth="clerk",
     errors=(404,),
+    returns=cm.WindowCase,
 )
 def window_case(window: int) -> Any:
     return jsonify(case_desk.window_case(deps(), current_actor(), window))
@@ -38,6 +40,7 @@ def window_case(window: int) -> Any:
     body={"type": "object", "properties": {}},
     auth="clerk",
     errors=(404, 409),
+    returns=cm.Printed,
 )
 def print_case_receipt(case: int) -> Any:
     return jsonify(case_receipts.print_receipt(deps(), current_actor(), case, _printing()))
@@ -58,6 +61,7 @@ def print_case_receipt(case: int) -> Any:
     },
     auth="clerk",
     errors=(404, 409),
+    returns=cm.Printed,
 )
 def print_missing_notice(window: int) -> Any:
     return jsonify(
@@ -67,7 +71,7 @@ def print_missing_notice(window: int) -> Any:
 
 HALL_PARAM = Param(
     "hall",
-    {"type": "integer", "minimum": 1, "default": 0},
+    {"type": "integer", "minimum": 1},
     "大厅（默认本人所在大厅）",
     "The hall (by default the approver's own)",
 )
@@ -82,6 +86,7 @@ HALL_PARAM = Param(
     auth="clerk",
     errors=(404,),
     query=(HALL_PARAM,),
+    returns=cm.Workbench,
 )
 def backoffice_cases() -> Any:
     hall = query()["hall"] or None

@@ -9,7 +9,8 @@ from flask import jsonify, request
 from sqlalchemy import select
 
 from ...api import EMPTY, TICKET_REF, WINDOW, api, body
-from ...api.spec import documented
+from ...api import models as m
+from ...api.spec import IDEMPOTENCY_KEY, documented
 from ...domain.errors import NotFound
 from ...domain.model import OUTCOME_NAMES, Category, Clerk, Role, ServiceItem, Window, WindowPost
 from ...http import current_actor, deps
@@ -31,6 +32,7 @@ def _signed_in() -> Actor:
 @documented(
     api, "GET", "/me/windows", "The windows where the signed-in clerk holds the A or B post",
     auth="clerk",
+    returns=m.MyWindows,
 )  # fmt: skip
 def my_windows() -> Any:
     actor = _signed_in()
@@ -92,6 +94,7 @@ def _posted_window(session: Any, actor: Actor, window_id: int) -> Window:
     "service items, outcomes and pause reasons",
     auth="clerk",
     errors=(404,),
+    returns=m.CounterOptions,
 )
 def counter_options(window: int) -> Any:
     actor = _signed_in()
@@ -163,6 +166,7 @@ def counter_options(window: int) -> Any:
     "Today's figures of a window (served, no-shows, ratings), the service items of open tickets, and the server's time",
     auth="clerk",
     errors=(404,),
+    returns=m.WindowStats,
 )
 def window_stats(window: int) -> Any:
     actor = _signed_in()
@@ -206,6 +210,7 @@ def window_stats(window: int) -> Any:
     "The counter panel's view of a window (posted clerk)",
     auth="clerk",
     errors=(404,),
+    returns=m.WindowPanel,
 )
 def window_panel(window: int) -> Any:
     return jsonify(q.window_panel(deps(), current_actor(), window))
@@ -224,7 +229,12 @@ def _window_action(name: str, summary: str, schema: dict[str, Any] | None, run: 
         body=schema or EMPTY,
         auth="clerk",
         errors=(404, 409),
+        returns=m.WindowReply if name in WINDOW_CHANGES else m.TicketReply,
+        headers=(IDEMPOTENCY_KEY,) if name == "call-next" else (),
     )(view)
+
+
+WINDOW_CHANGES = ("open", "close", "pause", "resume")
 
 
 _window_action("open", "Open the window (or take it over as the B post)", None,

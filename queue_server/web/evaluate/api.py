@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify
 
 from ...api import WINDOW, api, body
+from ...api import models as m
 from ...api.spec import documented
 from ...http import current_actor, deps
 from ...services import evaluation
@@ -43,6 +44,7 @@ PAD_BODY: dict[str, Any] = {
     f"/windows/{WINDOW}/evaluation",
     "The finished visit the window's evaluation pad asks about now (pending: null when none)",
     errors=(404,),
+    returns=m.WindowEvaluation,
 )
 def window_evaluation(window: int) -> Any:
     return jsonify(evaluation.pending_at_window(deps(), window))
@@ -58,6 +60,7 @@ def window_evaluation(window: int) -> Any:
     auth="evaluator",
     status=201,
     errors=(404, 409),
+    returns=m.TicketEvaluation,
 )
 def rate_at_window(window: int) -> Any:
     data = body()
@@ -80,6 +83,7 @@ def rate_at_window(window: int) -> Any:
     "/tickets/<string:token>/evaluation",
     "Whether the ticket can be rated now (一次一评), its rating, the levels and reasons",
     errors=(404,),
+    returns=m.TicketEvaluation,
 )
 def ticket_evaluation(token: str) -> Any:
     return jsonify(evaluation.ticket_evaluation(deps(), token))
@@ -93,6 +97,7 @@ def ticket_evaluation(token: str) -> Any:
     body=RATING_BODY,
     status=201,
     errors=(404, 409),
+    returns=m.TicketEvaluation,
 )
 def rate_ticket(token: str) -> Any:
     data = body()

@@ -8,6 +8,7 @@ from typing import Any
 from flask import jsonify
 
 from ...api import HALL, api, body
+from ...api import case_models as cm
 from ...api.spec import documented, query
 from ...domain.cases import MaterialsMissing
 from ...http import current_actor, deps
@@ -26,6 +27,7 @@ from ..cases.api import REGISTER_BODY, STATE
     auth="clerk",
     status=201,
     errors=(404, 409),
+    returns=cm.StationRegistered,
 )
 def register_station_case(hall: int) -> Any:
     try:
@@ -52,6 +54,7 @@ def register_station_case(hall: int) -> Any:
     auth="clerk",
     errors=(404, 409),
     query=(STATE,),
+    returns=cm.StationCases,
 )
 def station_cases(hall: int) -> Any:
     return jsonify(station.station_cases(deps(), current_actor(), hall, query()["state"]))
@@ -66,6 +69,7 @@ def station_cases(hall: int) -> Any:
     body={"type": "object", "properties": {}},
     auth="clerk",
     errors=(404, 409),
+    returns=cm.Case,
 )
 def case_send_to_station(case: int) -> Any:
     return jsonify(station.send_to_station(deps(), current_actor(), case))
