@@ -127,6 +127,8 @@ def print_receipt(
         device_id, settings = find_printer(s, row.hall_id, row.window_id)
         receipt = receipt_of(deps, s, row)
         data = _render(receipt, settings)
+        if printing is None:  # refused before anything is written
+            raise Conflict("本服务器未开启打印", "Printing is switched off on this server")
         audit(
             s,
             at=deps.clock.now(),
@@ -136,8 +138,6 @@ def print_receipt(
             subject=row.number,
             detail={"case": row.id, "device": device_id},
         )
-    if printing is None:
-        raise Conflict("本服务器未开启打印", "Printing is switched off on this server")
     printing.print_bytes(row.hall_id, device_id, settings, row.number, data)
     return {"printed": True, "device": device_id, "number": row.number, "bytes": len(data)}
 
@@ -181,6 +181,8 @@ def print_missing_notice(
             hall_phone=hall_phone(hall),
         )
         rendered = _render(notice, settings)
+        if printing is None:  # refused before anything is written
+            raise Conflict("本服务器未开启打印", "Printing is switched off on this server")
         audit(
             s,
             at=deps.clock.now(),
@@ -190,7 +192,5 @@ def print_missing_notice(
             subject=item.code,
             detail={"item": item.id, "missing": list(notice.missing), "window": window.number},
         )
-    if printing is None:
-        raise Conflict("本服务器未开启打印", "Printing is switched off on this server")
     printing.print_bytes(window.hall_id, device_id, settings, "告知单", rendered)
     return {"printed": True, "device": device_id, "missing": list(notice.missing)}

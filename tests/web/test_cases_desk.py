@@ -267,3 +267,32 @@ def test_the_citizens_page_is_masked_and_an_unknown_token_is_a_clear_404(
     assert "No such case" in missing.get_data(as_text=True)
     signed_out = client.application.test_client().get("/backoffice")
     assert signed_out.status_code == 200 and "审批人员登录" in signed_out.get_data(as_text=True)
+
+
+def test_a_server_without_printing_refuses_the_papers_and_records_nothing(
+    app, http: Http, world: World
+):
+    world.serve()
+    set_kiosk_printer(world, {"printer": "dummy://", "paper_mm": 80}, app)
+    clerk = clerk_headers(http)
+    made = http.post(f"/windows/{world.window}/cases", register_body(world), clerk).get_json()
+    printing = app.extensions.pop("hallq_printing")  # as a server started with printing off
+
+    def papers_audited() -> int:
+        with world.deps.db.transaction() as s:
+            actions = s.scalars(select(tables.audit_log.c.action)).all()
+        return sum(1 for a in actions if a in ("case.receipt", "case.missing_notice"))
+
+    before = papers_audited()
+    for url, body in (
+        (f"/cases/{made['id']}/receipt", {}),
+        (
+            f"/windows/{world.window}/missing-notice",
+            {"item": world.food_item, "missing": [FOOD[0]]},
+        ),
+    ):
+        reply = http.post(url, body, clerk)
+        assert reply.status_code == 409, url
+        assert "打印" in reply.get_json()["message"] and reply.get_json()["message_en"]
+    assert papers_audited() == before, "a refused paper leaves no audit entry"
+    app.extensions["hallq_printing"] = printing
