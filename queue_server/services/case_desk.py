@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
 from ..domain.cases import CaseState
 from ..domain.errors import InvalidInput, NotFound
@@ -19,7 +19,6 @@ from .cases import _to_case, backoffice_room, find_by_token, list_cases, pickup_
 from .context import Actor, Deps
 from .hours import official_calendar
 from .queue import current_ticket
-from .unit_of_work import unit_of_work
 
 C = case_tables.cases
 OPEN_STATES = (CaseState.RECEIVED, CaseState.IN_REVIEW, CaseState.CORRECTION)
@@ -55,15 +54,11 @@ def window_case(deps: Deps, actor: Actor, window_id: int) -> dict[str, Any]:
 
 
 def pickup_ticket_for_case(deps: Deps, actor: Actor, hall_id: int, ref: Any) -> dict[str, Any]:
-    """The kiosk's pickup ticket (cases.pickup_ticket), remembered on the case: the clerk who
-    calls it sees the case. A receipt's QR may be scanned as its whole address."""
+    """The kiosk's pickup ticket (cases.pickup_ticket, which links it to the case in the same
+    transaction: the clerk who calls it sees the case). A receipt's QR may be scanned as its whole address."""
     if isinstance(ref, str) and "/c/" in ref:
         ref = ref.rsplit("/c/", 1)[1].split("?", 1)[0].strip("/")
-    made = pickup_ticket(deps, actor, hall_id, ref)
-    with unit_of_work(deps) as uow:
-        s = uow.session
-        s.execute(update(C).where(C.c.id == made["case"]["id"]).values(pickup_ticket_id=made["id"]))
-    return made
+    return pickup_ticket(deps, actor, hall_id, ref)
 
 
 def workbench(deps: Deps, actor: Actor, hall_id: int | None = None) -> dict[str, Any]:

@@ -751,7 +751,19 @@ def pickup_ticket(deps: Deps, actor: Actor, hall_id: int, ref: Any) -> dict[str,
         )
     priority = parse_priority(setting or None)
     category_id = _pickup_category(deps, hall_id)
+    case_id = row.id
+
+    def remember(session: Any, ticket_id: int) -> None:
+        # The clerk who calls the pickup ticket sees its case: linked with the ticket, at once.
+        session.execute(update(C).where(C.c.id == case_id).values(pickup_ticket_id=ticket_id))
+
     ticket = issue_ticket(
-        deps, actor, hall_id, category_id, priority.value, service_item_id=row.service_item_id
+        deps,
+        actor,
+        hall_id,
+        category_id,
+        priority.value,
+        service_item_id=row.service_item_id,
+        then=remember,
     )
     return {**ticket, "case": {"id": row.id, "number": row.number, "state": state.value}}

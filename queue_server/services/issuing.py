@@ -3,6 +3,7 @@ what a kiosk prints of it. The busiest use case, written with plain statements."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -98,11 +99,13 @@ def issue_ticket(
     service_item_id: int | None = None,
     appointment: tuple[int, datetime] | None = None,
     idempotency_key: str | None = None,
+    then: Callable[[Session, int], None] | None = None,
 ) -> dict[str, Any]:
     """Take a ticket: the next number of the category today, its place and estimated wait.
 
     A request that repeats the `idempotency_key` of a recent one from the same issuer gets the
-    ticket that one made (a retry after a lost reply), and nothing new is issued."""
+    ticket that one made (a retry after a lost reply), and nothing new is issued. `then` writes
+    what belongs with the new ticket (a case's pickup ticket) in the same transaction."""
     prio = parse_priority(priority)
     key = idempotency.check_key(idempotency_key)
     issuer = idempotency.issuer_of(actor) if key is not None else None
@@ -164,6 +167,8 @@ def issue_ticket(
             idempotency.remember(s, issuer, key, hall.id or 0, ticket.id or 0, now)
         out.known[(Ticket, ticket.id or 0)] = ticket
         out.known[(Category, cat.id or 0)] = cat
+        if then is not None:
+            then(s, ticket.id or 0)
         audit(
             s,
             at=now,

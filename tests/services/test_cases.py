@@ -11,11 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from queue_server.bootstrap import bootstrap
 from queue_server.domain.errors import Conflict, Forbidden, InvalidInput, QueueError
-from queue_server.services import cases
+from queue_server.services import cases, issuing
 from queue_server.services import queue as q
 from queue_server.services.bus import RecordingBus
 from queue_server.store import case_tables, tables
@@ -249,6 +249,28 @@ def test_a_ready_case_gets_a_pickup_ticket_of_its_own_category(world: World, dep
     other_kiosk = world.kiosk.__class__("device", 999, world.other_hall, device_kind="kiosk")
     with pytest.raises(Forbidden):
         cases.pickup_ticket(deps, other_kiosk, world.hall, made["number"])
+
+
+def test_a_pickup_ticket_is_linked_to_its_case_in_the_same_transaction(world: World, deps: Any):
+    """The clerk who calls a pickup ticket sees its case: the link is written with the ticket,
+    so a ticket never exists without it, and a failed link issues no ticket."""
+    world.serve()
+    made = world.register(item=world.spot_item, materials={"居民身份证": "provided"})
+    ticket = cases.pickup_ticket(deps, world.kiosk, world.hall, made["number"])
+    with deps.db.reading() as s:
+        linked = s.scalar(
+            select(case_tables.cases.c.pickup_ticket_id).where(case_tables.cases.c.id == made["id"])
+        )
+        issued = s.scalar(select(func.count()).select_from(tables.tickets))
+    assert linked == ticket["id"]
+
+    def broken(session: Any, ticket_id: int) -> None:
+        raise RuntimeError("the link could not be written")
+
+    with pytest.raises(RuntimeError):
+        issuing.issue_ticket(deps, world.kiosk, world.hall, ticket["category"]["id"], then=broken)
+    with deps.db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(tables.tickets)) == issued
 
 
 def test_two_approvers_claiming_the_same_case_at_once_one_wins(
