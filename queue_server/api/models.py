@@ -608,7 +608,7 @@ class Evaluation(Resource):
     level_name: str
     level_name_en: str
     score: int
-    reason: str
+    reason: str | None
     comment: str
     source: str
     created_at: Time
