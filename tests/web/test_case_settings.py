@@ -140,6 +140,12 @@ def test_the_phone_reaches_the_receipt_and_pickup_tickets_get_the_priority(
             "办件咨询电话不能超过 30 字",
             "Phone for questions about cases must be at most 30 characters",
         ),
+        (  # 16 characters as typed, 30 digits and a dash once the circled numbers are read
+            "⑩⑪⑫⑬⑭-⑮⑯⑰⑱⑲⑳⑩⑪⑫⑬",
+            "none",
+            "办件咨询电话不能超过 30 字",
+            "Phone for questions about cases must be at most 30 characters",
+        ),
         (
             "0531-88001234",
             "vip",

@@ -420,7 +420,7 @@ def set_queue_rules(
 def _check_phone(text: str) -> str:
     """The hall's phone as printed: full-width digits and signs typed with a Chinese input
     method become plain ones; letters and other signs are refused."""
-    phone = " ".join(unicodedata.normalize("NFKC", text).split())
+    phone = str(CASE_FIELDS[0].clean(" ".join(unicodedata.normalize("NFKC", text).split())))
     if phone and not _PHONE.fullmatch(phone):
         raise field_error(
             "phone",
