@@ -45,8 +45,8 @@ def _hall_form(values: dict[str, Any] | None = None, *, parents: list[dict[str, 
 
 @bp.route("/halls/<int:hall>", methods=["GET", "POST"])
 def hall(hall: int) -> Any:
-    """大厅设置: name, level, parent, time zone, the service day's start, flexible windows and
-    the queue rules."""
+    """大厅设置: name, level, parent, time zone, the service day's start, flexible windows, the
+    queue rules and the 办件 settings (the phone on the case papers, pickup tickets' priority)."""
     actor = me()
     detail = admin.hall_detail(deps(), actor, hall)
     tree = admin.hall_tree(deps(), actor)
@@ -56,6 +56,7 @@ def hall(hall: int) -> Any:
     )
     flexible_form = Form(admin.FLEXIBLE_FIELDS, values=dict(detail["flexible"]))
     queue_form = Form(admin.QUEUE_RULE_FIELDS, values=dict(detail["queue"]))
+    case_form = Form(admin.CASE_FIELDS, values=dict(detail["cases"]))
     status = 200
     if request.method == "POST":
         savers: dict[str, tuple[Form, Callable[..., Any]]] = {
@@ -63,6 +64,7 @@ def hall(hall: int) -> Any:
             "day": (day_form, admin.set_service_day_start),
             "flexible": (flexible_form, admin.set_flexible_rule),
             "queue": (queue_form, admin.set_queue_rules),
+            "cases": (case_form, admin.set_case_settings),
         }
         target = savers.get(request.form.get("form", "hall"))
         if target is None:
@@ -88,6 +90,7 @@ def hall(hall: int) -> Any:
         day_form=day_form,
         flexible_form=flexible_form,
         queue_form=queue_form,
+        case_form=case_form,
         detail=detail,
         children=children,
     )

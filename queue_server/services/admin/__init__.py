@@ -61,6 +61,7 @@ from .flexible import (
     set_flexible_rule,
 )
 from .halls import (
+    CASE_FIELDS,
     HALL_AUDIT,
     HALL_DEPTH,
     HALL_FIELDS,
@@ -74,6 +75,7 @@ from .halls import (
     hall_tree,
     overview,
     queue_rules,
+    set_case_settings,
     set_notice,
     set_queue_rules,
     set_service_day_start,
@@ -131,6 +133,7 @@ __all__ = [
     "save_year",
     "ACTOR_NAMES",
     "AUDIT_PAGE",
+    "CASE_FIELDS",
     "CATEGORY_AUDIT",
     "CATEGORY_FIELDS",
     "CLERK_AUDIT",
@@ -208,6 +211,7 @@ __all__ = [
     "clerk_photo",
     "set_clerk_photo",
     "store_clerk_photo",
+    "set_case_settings",
     "set_flexible_rule",
     "set_notice",
     "set_queue_rules",

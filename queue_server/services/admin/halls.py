@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from ...domain.errors import InvalidInput
 from ...domain.model import (
+    PRIORITY_NAMES,
     Hall,
     HallKind,
+    Priority,
     QueueRules,
     TicketState,
     WindowStatus,
@@ -20,6 +24,7 @@ from ...domain.model import (
 )
 from ...store import tables
 from .. import access, complaints, views
+from ..case_receipts import hall_phone
 from ..context import Actor, Deps
 from .change import Change, changing, snapshot
 from .fields import FieldSpec, clean, enum_choices, field_error
@@ -67,6 +72,33 @@ NOTICE_FIELDS = (
         help_en="Shown on the lobby display and the kiosk",
     ),
 )
+
+# 办件: what the case features read from the hall's settings (`cases.phone` on the printed
+# papers, `cases.pickup_priority` for the kiosk's 出件 tickets in services/cases.py).
+CASE_FIELDS = (
+    FieldSpec(
+        "phone",
+        "办件咨询电话",
+        "Phone for questions about cases",
+        max_len=30,
+        help_zh="印在受理回执和一次性告知单上，群众打这个电话询问办件；"
+        "只能填数字、空格、+ - ( ) 和“转”（分机）",
+        help_en="Printed on the case receipt and the one-time notice for citizens' questions; "
+        "digits, spaces, + - ( ) and 转 (extension) only",
+    ),
+    FieldSpec(
+        "pickup_priority",
+        "出件取号优先类型",
+        "Priority of pickup tickets",
+        "choice",
+        required=True,
+        choices=enum_choices(PRIORITY_NAMES),
+        help_zh="群众凭回执在取号机取“出件”号时的排队优先类型；选“普通”则按先后顺序排队",
+        help_en="How the kiosk's 出件 tickets (collecting a finished case) rank in the queue; "
+        "Regular waits in turn",
+    ),
+)
+_PHONE = re.compile(r"[0-9 +()\-转]*[0-9][0-9 +()\-转]*")
 
 # 排队规则: labels and one-line explanations of `QueueRules`; the bounds are the domain's own.
 _QUEUE_RULE_TEXT = {
@@ -181,7 +213,20 @@ def hall_settings_view(hall: Hall) -> dict[str, Any]:
         "notice": hall.notice,
         "flexible": flexible_rule(hall).as_dict(),
         "queue": queue_rules(hall).to_dict(),
+        "cases": case_settings(hall),
         "hours": hall.hours,
+    }
+
+
+def case_settings(hall: Hall) -> dict[str, str]:
+    """The hall's 办件 settings as the console shows them (a stored priority the kiosk cannot
+    read shows as regular; saving the form then repairs it)."""
+    stored = (hall.settings or {}).get("cases") or {}
+    priority = stored.get("pickup_priority") if isinstance(stored, dict) else None
+    known = {p.value for p in Priority}
+    return {
+        "phone": hall_phone(hall),
+        "pickup_priority": priority if priority in known else Priority.NONE.value,
     }
 
 
@@ -370,3 +415,36 @@ def set_queue_rules(
         change.record("hall.queue_rules", hall.id, hall.name, before, rules.to_dict())
         change.queues.add(hall_id)  # the order of the queue, and so its estimates, may change
     return rules.to_dict()
+
+
+def _check_phone(text: str) -> str:
+    """The hall's phone as printed: full-width digits and signs typed with a Chinese input
+    method become plain ones; letters and other signs are refused."""
+    phone = str(CASE_FIELDS[0].clean(" ".join(unicodedata.normalize("NFKC", text).split())))
+    if phone and not _PHONE.fullmatch(phone):
+        raise field_error(
+            "phone",
+            "办件咨询电话只能填数字、空格、+ - ( ) 和“转”（分机），如 0531-88001234",
+            "The phone may hold only digits, spaces, + - ( ) and 转 (extension), "
+            "like 0531-88001234",
+        )
+    return phone
+
+
+def set_case_settings(
+    deps: Deps, actor: Actor, hall_id: int, data: Mapping[str, Any]
+) -> dict[str, str]:
+    """办件: the phone printed on the case papers and the priority of pickup tickets."""
+    values = clean(CASE_FIELDS, data, partial=False)
+    settings = {
+        "phone": _check_phone(values.get("phone", "")),
+        "pickup_priority": values["pickup_priority"],
+    }
+    with changing(deps, actor, "hall.configure") as change:
+        hall = change.hall(hall_id)
+        before = case_settings(hall)
+        stored = (hall.settings or {}).get("cases")
+        kept = stored if isinstance(stored, dict) else {}  # the case number's code among them
+        hall.settings = {**(hall.settings or {}), "cases": {**kept, **settings}}
+        change.record("hall.case_settings", hall.id, hall.name, before, settings)
+    return settings
