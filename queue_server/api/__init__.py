@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from ..domain.errors import QueueError
 from ..http import error_response, queue_error_response
 from ..services.kiosk import MAX_QUERY
+from .models import NoFields
 from .spec import Param, documented, openapi_document
 
 __all__ = [
@@ -47,7 +48,7 @@ SEARCH = Param(
     "A service item's Chinese name or pinyin initials, e.g. sb for 社保",
 )
 TICKET_REF = {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]}
-EMPTY: dict[str, Any] = {"type": "object", "properties": {}}
+EMPTY = NoFields
 
 
 def body() -> dict[str, Any]:
