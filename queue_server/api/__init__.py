@@ -26,7 +26,6 @@ __all__ = [
     "HALL",
     "PREFIX",
     "SEARCH",
-    "TICKET_REF",
     "WINDOW",
     "api",
     "body",
@@ -47,7 +46,6 @@ SEARCH = Param(
     "事项名称或拼音首字母，如 sb（社保）",
     "A service item's Chinese name or pinyin initials, e.g. sb for 社保",
 )
-TICKET_REF = {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]}
 EMPTY = NoFields
 
 
