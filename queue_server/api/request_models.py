@@ -86,3 +86,17 @@ class PadRating(Rating):
         "The ticket's number; left out, the window's last finished one",
         default=None,
     )
+
+
+class PrinterChange(Resource):
+    """A kiosk's ticket printer: where it is, its paper, how tickets are drawn."""
+
+    printer: Annotated[str, Field(max_length=300)] | None = text(
+        "打印机地址，如 usb://VID:PID、tcp://IP:9100；null 为不用打印机",
+        "The printer's address, e.g. usb://VID:PID, tcp://IP:9100; null for none",
+        default=None,
+    )
+    paper_mm: Literal[58, 80] = omissible()
+    mode: Literal["text", "image"] = omissible()
+    encoding: Literal["gb18030", "gbk"] = omissible()
+    check_status: bool = omissible("打印前查询打印机状态", "Ask the printer's status first")
