@@ -10,6 +10,7 @@ from flask import current_app, jsonify, request
 from kiosk.pages import booking_url
 from queue_server.api import EMPTY, HALL, SEARCH, api, body, documented
 from queue_server.api import models as m
+from queue_server.api import request_models as rm
 from queue_server.api.spec import IDEMPOTENCY_KEY, Param, query
 from queue_server.domain.errors import InvalidInput
 from queue_server.http import current_actor, deps
@@ -166,18 +167,6 @@ def kiosk_me() -> Any:
     return jsonify(kiosk_service.kiosk_me(deps(), current_actor()))
 
 
-PRINTER_BODY = {
-    "type": "object",
-    "properties": {
-        "printer": {"type": "string", "maxLength": 300, "nullable": True},
-        "paper_mm": {"type": "integer", "enum": [58, 80]},
-        "mode": {"type": "string", "enum": ["text", "image"]},
-        "encoding": {"type": "string", "enum": ["gb18030", "gbk"]},
-        "check_status": {"type": "boolean"},
-    },
-}
-
-
 @documented(
     api,
     "PUT",
@@ -186,7 +175,7 @@ PRINTER_BODY = {
     "administrator listed (HALLQ_SERIAL_PORTS), tcp://IP:9100 inside HALLQ_PRINTER_NETWORKS "
     "(file:// and dummy:// only with HALLQ_TEST_DEVICES=1; 422 otherwise); paper 58/80 mm; "
     "text or image mode (manager)",
-    body=PRINTER_BODY,
+    body=rm.PrinterChange,
     auth="manager",
     errors=(404,),
     returns=m.PrinterReply,
@@ -200,7 +189,7 @@ def set_kiosk_printer(device: int) -> Any:
     "POST",
     "/kiosks/<int:device>/printer/test",
     "Print a test ticket on a kiosk's printer (manager); the outcome comes as print_status",
-    body={"type": "object", "properties": {}},
+    body=EMPTY,
     auth="manager",
     status=202,
     errors=(404,),

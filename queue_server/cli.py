@@ -175,9 +175,11 @@ def calendar_import(path: str) -> None:
     if not isinstance(data, dict) or not isinstance(data.get("year"), int):
         raise click.ClickException('the file must be a JSON object with a whole-number "year"')
     try:
+        from .api.admin_models import CalendarYearEntry
+        from .api.openapi import request_schema
         from .api.spec import validate
 
-        validate(admin.YEAR_SCHEMA, data)
+        validate(request_schema(CalendarYearEntry), data)
         saved = admin.save_year(_deps(), admin.COMMAND_LINE, data["year"], data)
     except QueueError as error:
         raise click.ClickException(f"{error.message}\n{error.message_en}") from None

@@ -140,3 +140,11 @@ def contract_for(app: Any) -> Contract:
         _contract.clear()
         _contract[key] = Contract(copy.deepcopy(document))
     return _contract[key]
+
+
+def request_body_schema(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    """An operation's request body schema, its `$ref` to a component resolved."""
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    if "$ref" in schema:
+        return document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema

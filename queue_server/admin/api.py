@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from ..api import HALL, api, body
+from ..api import EMPTY, HALL, api, body
 from ..api import admin_models as am
 from ..api import models as m
 from ..api.openapi import CSV
@@ -80,7 +80,7 @@ def admin_halls() -> Any:
 
 @documented(
     api, "POST", "/admin/halls", "Add a hall under one you manage (admins: also at the top)",
-    body=admin.schema_of(admin.HALL_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    body=am.model_of("HallForm", admin.HALL_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
     returns=am.HallSettings,
 )  # fmt: skip
 def admin_create_hall() -> Any:
@@ -102,7 +102,7 @@ def admin_hall(hall: int) -> Any:
 
 @documented(
     api, "PATCH", f"/admin/halls/{HALL}", "Change a hall's name, level, parent or time zone",
-    body=admin.schema_of(admin.HALL_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("HallChange", admin.HALL_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.HallSettings,
 )  # fmt: skip
 def admin_update_hall(hall: int) -> Any:
@@ -111,7 +111,7 @@ def admin_update_hall(hall: int) -> Any:
 
 @documented(
     api, "PUT", f"/admin/halls/{HALL}/service-day", "When the service day (and numbering) starts",
-    body=admin.schema_of(admin.SERVICE_DAY_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("ServiceDayForm", admin.SERVICE_DAY_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.HallSettings,
 )  # fmt: skip
 def admin_service_day(hall: int) -> Any:
@@ -120,7 +120,7 @@ def admin_service_day(hall: int) -> Any:
 
 @documented(
     api, "PUT", f"/admin/halls/{HALL}/notice", "The lobby notice (政务公开) of displays and kiosks",
-    body=admin.schema_of(admin.NOTICE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("NoticeForm", admin.NOTICE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.HallSettings,
 )  # fmt: skip
 def admin_notice(hall: int) -> Any:
@@ -130,7 +130,7 @@ def admin_notice(hall: int) -> Any:
 @documented(
     api, "PUT", f"/admin/halls/{HALL}/flexible-rule",
     "When managers are told to open a flexible window (waiting over N or wait over M minutes)",
-    body=admin.schema_of(admin.FLEXIBLE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("FlexibleForm", admin.FLEXIBLE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.FlexibleRule,
 )  # fmt: skip
 def admin_flexible_rule(hall: int) -> Any:
@@ -142,7 +142,7 @@ def admin_flexible_rule(hall: int) -> Any:
     "The hall's queue rules (排队规则): no-shows, returning citizens, priority calls in a row, "
     "appointments' lead, calling out of order, comprehensive windows first taking queues no "
     "other window serves",
-    body=admin.schema_of(admin.QUEUE_RULE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("QueueRuleForm", admin.QUEUE_RULE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=m.QueueRules,
 )  # fmt: skip
 def admin_queue_rules(hall: int) -> Any:
@@ -153,8 +153,7 @@ def admin_queue_rules(hall: int) -> Any:
     api, "PUT", f"/admin/halls/{HALL}/retention",
     "How many days the hall keeps citizens' names, phones and ID numbers before erasing them "
     "(the figures stay)",
-    body={"type": "object", "required": ["retention_days"],
-          "properties": {"retention_days": {"type": "integer", "minimum": 1, "maximum": 3650}}},
+    body=am.RetentionChange,
     auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.Retention,
 )  # fmt: skip
@@ -175,7 +174,7 @@ def admin_categories(hall: int) -> Any:
 
 @documented(
     api, "POST", f"/admin/halls/{HALL}/categories", "Add a category (prefix, names, cap, target wait)",
-    body=admin.schema_of(admin.CATEGORY_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    body=am.model_of("CategoryForm", admin.CATEGORY_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
     returns=am.AdminCategory,
 )  # fmt: skip
 def admin_create_category(hall: int) -> Any:
@@ -190,7 +189,7 @@ def admin_category(category: int) -> Any:
 
 @documented(
     api, "PATCH", "/admin/categories/<int:category>", "Change a category",
-    body=admin.schema_of(admin.CATEGORY_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("CategoryChange", admin.CATEGORY_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.AdminCategory,
 )  # fmt: skip
 def admin_update_category(category: int) -> Any:
@@ -209,7 +208,7 @@ def admin_windows(hall: int) -> Any:
 @documented(
     api, "POST", f"/admin/halls/{HALL}/windows",
     "Add a window: type, categories in order, A and B posts, bound screens, boards and keypads",
-    body=admin.schema_of(admin.WINDOW_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    body=am.model_of("WindowForm", admin.WINDOW_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
     returns=am.AdminWindow,
 )  # fmt: skip
 def admin_create_window(hall: int) -> Any:
@@ -225,7 +224,7 @@ def admin_window(window: int) -> Any:
 @documented(
     api, "PATCH", "/admin/windows/<int:window>",
     "Change a window; kiosks, displays and LED boards follow at once",
-    body=admin.schema_of(admin.WINDOW_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("WindowChange", admin.WINDOW_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.AdminWindow,
 )  # fmt: skip
 def admin_update_window(window: int) -> Any:
@@ -252,7 +251,7 @@ def admin_items(hall: int) -> Any:
 @documented(
     api, "POST", f"/admin/halls/{HALL}/service-items",
     "Add a service item (unified code, basis, time limit, conditions, steps, materials, fee)",
-    body=admin.schema_of(admin.ITEM_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    body=am.model_of("ItemForm", admin.ITEM_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
     returns=am.AdminItem,
 )  # fmt: skip
 def admin_create_item(hall: int) -> Any:
@@ -267,7 +266,7 @@ def admin_item(item: int) -> Any:
 
 @documented(
     api, "PATCH", "/admin/service-items/<int:item>", "Change a service item",
-    body=admin.schema_of(admin.ITEM_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("ItemChange", admin.ITEM_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.AdminItem,
 )  # fmt: skip
 def admin_update_item(item: int) -> Any:
@@ -287,19 +286,10 @@ def admin_export_items(hall: int) -> Any:
     return jsonify({"items": rows})
 
 
-IMPORT_BODY = {
-    "type": "object",
-    "properties": {
-        "items": {"type": "array", "items": {"type": "object"}, "maxItems": 2000},
-        "csv": {"type": "string", "maxLength": 250_000},
-    },
-}
-
-
 @documented(
     api, "POST", f"/admin/halls/{HALL}/service-items/import",
     "Import items by code, all or nothing: {items: [...]} as exported, or {csv: text}",
-    body=IMPORT_BODY, auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.ItemsImport, auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.ImportResult,
 )  # fmt: skip
 def admin_import_items(hall: int) -> Any:
@@ -322,8 +312,7 @@ def admin_clerks(hall: int) -> Any:
     return jsonify({"clerks": admin.list_clerks(deps(), actor(), hall)})
 
 
-CLERK_CREATE = admin.schema_of(admin.CLERK_FIELDS)
-CLERK_CREATE["required"] = [k for k in CLERK_CREATE["required"] if k != "hall_id"]
+CLERK_CREATE = am.model_of("ClerkForm", admin.CLERK_FIELDS, optional=["hall_id"])
 
 
 @documented(
@@ -345,7 +334,9 @@ def admin_clerk(clerk: int) -> Any:
 
 @documented(
     api, "PATCH", "/admin/clerks/<int:clerk>", "Change a member of staff (role, hall, photo…)",
-    body=admin.schema_of([s for s in admin.CLERK_FIELDS if s.key != "password"], partial=True),
+    body=am.model_of(
+        "ClerkChange", [s for s in admin.CLERK_FIELDS if s.key != "password"], partial=True
+    ),
     auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.AdminClerk,
 )  # fmt: skip
@@ -355,7 +346,7 @@ def admin_update_clerk(clerk: int) -> Any:
 
 @documented(
     api, "POST", "/admin/clerks/<int:clerk>/reset-password",
-    "A new random password, returned once; the person's sign-ins end", body={"type": "object"},
+    "A new random password, returned once; the person's sign-ins end", body=EMPTY,
     auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.NewPassword,
 )  # fmt: skip
@@ -374,7 +365,7 @@ def admin_devices(hall: int) -> Any:
 
 @documented(
     api, "POST", f"/admin/halls/{HALL}/devices", "Add a device; its token is returned once",
-    body=admin.schema_of(admin.DEVICE_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
+    body=am.model_of("DeviceForm", admin.DEVICE_FIELDS), auth=MANAGER, status=201, errors=CHANGE_ERRORS,
     returns=am.Device,
 )  # fmt: skip
 def admin_create_device(hall: int) -> Any:
@@ -396,7 +387,7 @@ def admin_device(device: int) -> Any:
 
 @documented(
     api, "PATCH", "/admin/devices/<int:device>", "Change a device's name, window or link",
-    body=admin.schema_of(admin.DEVICE_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("DeviceChange", admin.DEVICE_FIELDS, partial=True), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.Device,
 )  # fmt: skip
 def admin_update_device(device: int) -> Any:
@@ -412,7 +403,7 @@ def admin_delete_device(device: int) -> Any:
 
 @documented(
     api, "POST", "/admin/devices/<int:device>/rotate-token",
-    "A new device token, returned once; the old one stops working", body={"type": "object"},
+    "A new device token, returned once; the old one stops working", body=EMPTY,
     auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.DeviceToken,
 )  # fmt: skip
@@ -503,7 +494,7 @@ def admin_follow_up(follow_up: int) -> Any:
 @documented(
     api, "POST", "/admin/follow-ups/<int:follow_up>/steps",
     "Complete the current stage (verify, rectify, call back) with a note; the last one closes",
-    body=admin.schema_of(complaints.STEP_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("StepForm", complaints.STEP_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.FollowUp,
 )  # fmt: skip
 def admin_follow_up_step(follow_up: int) -> Any:
@@ -521,7 +512,7 @@ def admin_complaints(hall: int) -> Any:
 @documented(
     api, "POST", f"/admin/halls/{HALL}/complaints",
     "Register a complaint against a ticket (number and day), window or clerk",
-    body=admin.schema_of(complaints.COMPLAINT_FIELDS), auth=MANAGER, status=201,
+    body=am.model_of("ComplaintForm", complaints.COMPLAINT_FIELDS), auth=MANAGER, status=201,
     errors=CHANGE_ERRORS,
     returns=am.Complaint,
 )  # fmt: skip
@@ -537,7 +528,7 @@ def admin_complaint(complaint: int) -> Any:
 
 @documented(
     api, "POST", "/admin/complaints/<int:complaint>/assign", "Assign a complaint with a deadline",
-    body=admin.schema_of(complaints.ASSIGN_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("AssignForm", complaints.ASSIGN_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.Complaint,
 )  # fmt: skip
 def admin_assign_complaint(complaint: int) -> Any:
@@ -547,7 +538,7 @@ def admin_assign_complaint(complaint: int) -> Any:
 @documented(
     api, "POST", "/admin/complaints/<int:complaint>/resolve",
     "Resolve a complaint: what was done, and whether it was upheld",
-    body=admin.schema_of(complaints.RESOLVE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.model_of("ResolveForm", complaints.RESOLVE_FIELDS), auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.Complaint,
 )  # fmt: skip
 def admin_resolve_complaint(complaint: int) -> Any:
@@ -606,7 +597,7 @@ def admin_calendar_year(year: int) -> Any:
 @documented(
     api, "PUT", f"/admin/calendar/{YEAR}",
     "Enter or replace the holiday schedule of a year the package does not cover (admins only)",
-    body=admin.YEAR_SCHEMA, auth=MANAGER, errors=CHANGE_ERRORS,
+    body=am.CalendarYearEntry, auth=MANAGER, errors=CHANGE_ERRORS,
     returns=am.CalendarYear,
 )  # fmt: skip
 def admin_save_calendar_year(year: int) -> Any:

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from ..domain.errors import QueueError
 from ..http import error_response, queue_error_response
 from ..services.kiosk import MAX_QUERY
+from .models import NoFields
 from .spec import Param, documented, openapi_document
 
 __all__ = [
@@ -25,7 +26,6 @@ __all__ = [
     "HALL",
     "PREFIX",
     "SEARCH",
-    "TICKET_REF",
     "WINDOW",
     "api",
     "body",
@@ -46,8 +46,7 @@ SEARCH = Param(
     "事项名称或拼音首字母，如 sb（社保）",
     "A service item's Chinese name or pinyin initials, e.g. sb for 社保",
 )
-TICKET_REF = {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]}
-EMPTY: dict[str, Any] = {"type": "object", "properties": {}}
+EMPTY = NoFields
 
 
 def body() -> dict[str, Any]:

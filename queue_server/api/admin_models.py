@@ -4,8 +4,13 @@ log and the holiday schedules. See models.py for how the fields are described.""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any
 
+from pydantic import Field, WithJsonSchema, create_model
+
+from ..services.admin.calendar import MAX_HOLIDAY_DAYS, MAX_SWAPPED_DAYS
+from ..services.admin.fields import FieldSpec
 from .booking_models import DatedOverride
 from .models import (
     FIELDS,
@@ -15,8 +20,10 @@ from .models import (
     QueueRules,
     Resource,
     Time,
+    omissible,
 )
 from .models import text as text_field
+from .openapi import Model
 
 FIELDS.update(
     {
@@ -620,3 +627,67 @@ class CalendarYear(Resource):
 class CalendarDeleted(Resource):
     year: int
     deleted: bool
+
+
+# -- requests ----------------------------------------------------------------------------------
+
+
+def model_of(
+    name: str, specs: Sequence[FieldSpec], *, partial: bool = False, optional: Iterable[str] = ()
+) -> Model:
+    """The request model of an admin form: each field as its declaration (services/admin/
+    fields.py) describes, checks and labels it; `partial` (a change) requires none of them,
+    `optional` names the ones the route fills in itself."""
+    left_out = set(optional)
+    fields: dict[str, Any] = {
+        spec.key: (
+            Annotated[Any, WithJsonSchema(spec.json_schema())],
+            ... if spec.required and not partial and spec.key not in left_out else omissible(),
+        )
+        for spec in specs
+    }
+    return create_model(name, __doc__=f"{name}: the fields of the admin form", **fields)
+
+
+class RetentionChange(Resource):
+    """How many days a hall keeps citizens' personal data."""
+
+    retention_days: Annotated[int, Field(ge=1, le=3650)] = text_field(
+        "个人信息保留天数", "Days personal data is kept"
+    )
+
+
+class ItemsImport(Resource):
+    """Service items to import, as exported ({items}) or as a CSV table ({csv})."""
+
+    items: Annotated[list[dict[str, Any]], Field(max_length=2000)] = omissible(
+        "导出的事项列表", "Items as exported"
+    )
+    csv: Annotated[str, Field(max_length=250_000)] = omissible("CSV 表格", "A CSV table")
+
+
+HolidayDay = Annotated[
+    str, Field(pattern=r"\d{4}-\d{2}-\d{2}", json_schema_extra={"format": "date"})
+]
+
+
+class HolidayEntry(Resource):
+    """A public holiday: its first day, its last (when longer than one) and its name."""
+
+    day: HolidayDay = text_field("放假的第一天", "The first day off")
+    until: HolidayDay | None = text_field("放假的最后一天", "The last day off", default=None)
+    name: Annotated[str, Field(min_length=1, max_length=40)] = text_field("节日名称", "Name")
+    name_en: Annotated[str, Field(max_length=60)] | None = text_field(
+        "节日英文名称", "Name in English", default=None
+    )
+
+
+class CalendarYearEntry(Resource):
+    """A year's official holidays and swapped working days (国务院办公厅通知)."""
+
+    holidays: Annotated[list[HolidayEntry], Field(max_length=MAX_HOLIDAY_DAYS)] = text_field(
+        "法定节假日放假的日子", "The public holiday days"
+    )
+    swapped_workdays: Annotated[list[HolidayDay], Field(max_length=MAX_SWAPPED_DAYS)] = text_field(
+        "调休上班的周六、周日", "Saturdays and Sundays worked"
+    )

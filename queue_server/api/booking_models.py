@@ -3,6 +3,8 @@ item's promised deadline. See models.py for how the fields are described."""
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from pydantic import Field
 
 from .models import (
@@ -16,6 +18,7 @@ from .models import (
     ServiceItem,
     Time,
     WindowRef,
+    omissible,
 )
 from .models import text as text_field
 
@@ -560,3 +563,126 @@ class BookingRules(Resource):
 
 class PolicyReply(Resource):
     policy: BookingPolicy
+
+
+# -- requests ----------------------------------------------------------------------------------
+
+
+class BookingRequest(Resource):
+    """Book a slot (kind appointment, start) or ask for a home visit (kind home_visit, day)."""
+
+    item: int = text_field("办事事项编号", "Service item's id")
+    kind: Literal["appointment", "home_visit"] = omissible(
+        "预约到厅（appointment，默认）或上门服务（home_visit）",
+        "A visit to the hall (appointment, the default) or a home visit (home_visit)",
+    )
+    start: Annotated[str, Field(max_length=40)] = omissible(
+        "所约时段的开始（本地，ISO 8601）", "The slot's start (local, ISO 8601)"
+    )
+    day: Annotated[str, Field(max_length=10)] = omissible(
+        "上门服务的日期，如 2026-11-27", "The home visit's day, e.g. 2026-11-27"
+    )
+    name: Annotated[str, Field(max_length=60)] = text_field("姓名", "Name")
+    phone: Annotated[str, Field(max_length=20)] = text_field("手机号", "Phone")
+    id_number: Annotated[str, Field(max_length=20)] = text_field("身份证号", "ID number")
+    address: Annotated[str, Field(max_length=200)] = omissible("上门地址", "Address of the visit")
+    note: Annotated[str, Field(max_length=200)] = omissible("备注", "Note")
+    proxy_reason: Literal["elderly", "disabled", "other"] = omissible("代办原因", "Why by proxy")
+
+
+class BookingMove(Resource):
+    """Move a booking to another slot of the same service."""
+
+    start: Annotated[str, Field(max_length=40)] = text_field(
+        "新时段的开始（本地，ISO 8601）", "The new slot's start (local, ISO 8601)"
+    )
+
+
+class CheckInRequest(Resource):
+    """预约签到 by the booking's code."""
+
+    code: Annotated[str, Field(max_length=40)] = text_field("预约码", "Booking code")
+
+
+class HomeVisitAssignment(Resource):
+    """Who makes the home visit: a clerk by id or staff number."""
+
+    clerk: int | Annotated[str, Field(max_length=32)] = text_field(
+        "工作人员：编号或工号", "Clerk: their id or staff number"
+    )
+
+
+class HomeVisitOutcome(Resource):
+    """A home visit's outcome."""
+
+    outcome: Literal["completed", "referred", "unreachable", "withdrawn"] = text_field(
+        "上门服务结果", "The home visit's outcome"
+    )
+    note: Annotated[str, Field(max_length=200)] = omissible("备注", "Note")
+
+
+class SlotRuleEntry(Resource):
+    """A slot rule as a manager sets it; fields left out keep the default."""
+
+    slot_minutes: int = omissible()
+    places_per_slot: int = omissible()
+    days_ahead: int = omissible()
+    bookable_kinds: list[Annotated[str, Field(max_length=24)]] = omissible(
+        "可预约的方式", "Kinds that may be booked"
+    )
+    only_appointment_sessions: bool = omissible(
+        "只在预约时段开放预约", "Bookable only in appointment sessions"
+    )
+    appointment_only_kinds: list[Annotated[str, Field(max_length=24)]] = omissible(
+        "只能预约办理的方式", "Kinds served by booking only"
+    )
+
+
+class BookingRuleChange(Resource):
+    """Set (or, with rule null, remove) the slot rule of the hall, a category or an item."""
+
+    scope: Literal["hall", "category", "item"] = text_field("规则的范围", "The rule's scope")
+    category: int | Annotated[str, Field(max_length=12)] = omissible(
+        "业务类别：编号或前缀字母（scope category）",
+        "Category: its id or prefix letter (scope category)",
+    )
+    item: int = omissible("办事事项编号（scope item）", "Service item's id (scope item)")
+    rule: SlotRuleEntry | None = text_field(
+        "预约规则；null 为删除", "Booking rule; null removes it"
+    )
+
+
+class PolicyChange(Resource):
+    """Change the booking policy: the fields given, each a whole number within its limits."""
+
+    max_no_shows: int = omissible()
+    no_show_window_days: int = omissible()
+    block_days: int = omissible()
+    check_in_before_minutes: int = omissible()
+    check_in_after_minutes: int = omissible()
+    remind_hours_before: int = omissible()
+    keep_personal_days: int = omissible()
+
+
+class HoursChange(Resource):
+    """Replace the hall's hours (regular, extra_days, extended, holiday, year_round)."""
+
+    timezone: Annotated[str, Field(max_length=64)] = omissible()
+
+
+class SessionEntry(Resource):
+    """A session of a day's special hours."""
+
+    start: Annotated[str, Field(max_length=5)] = omissible("开始，如 09:00", "Start, e.g. 09:00")
+    end: Annotated[str, Field(max_length=5)] = omissible("结束，如 17:00", "End, e.g. 17:00")
+    appointment_only: bool = omissible()
+
+
+class OverrideChange(Resource):
+    """Close one date, or give it special sessions, with a reason."""
+
+    closed: bool = omissible()
+    sessions: Annotated[list[SessionEntry], Field(max_length=10)] = omissible(
+        "当天的办公时段", "That day's sessions"
+    )
+    reason: Annotated[str, Field(max_length=200)] = omissible("原因", "Reason")

@@ -3,8 +3,12 @@ case, the kiosk's pickup ticket. See models.py for how the fields are described.
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from pydantic import Field
+
 from .booking_models import Citizen
-from .models import FIELDS, Day, IssuedTicket, Resource
+from .models import FIELDS, Day, IssuedTicket, Resource, omissible
 from .models import text as text_field
 
 FIELDS.update(
@@ -93,9 +97,16 @@ class Step(Resource):
     )
 
 
-class Extension(Resource):
+class ExtensionRequest(Resource):
+    """延期: more working days, and why."""
+
     days: int = text_field("延长的工作日数", "Working days added")
-    reason: str = text_field("延期理由", "Why extended")
+    reason: Annotated[str, Field(max_length=200)] = text_field("延期理由", "Why extended")
+
+
+class Extension(ExtensionRequest):
+    """A case's extension as granted."""
+
     on: Day
 
 
@@ -242,3 +253,66 @@ class StationRegistered(RegisteredCase):
 
     station: HallName = text_field("便民服务站", "Village station")
     town: HallName = text_field("上级乡镇便民服务中心", "The town centre above")
+
+
+# -- requests ----------------------------------------------------------------------------------
+
+
+class ApplicantEntry(Resource):
+    """The applicant as the clerk or the station's agent types them in (not masked)."""
+
+    name: Annotated[str, Field(max_length=30)] = text_field("申请人姓名", "Applicant's name")
+    phone: Annotated[str, Field(max_length=20)] = text_field("手机号", "Phone")
+    id_number: Annotated[str, Field(max_length=18)] = text_field("身份证号", "ID number")
+
+
+class CaseRegistration(Resource):
+    """受理 at a window, or 代办 at a village station: the item, the applicant, the materials."""
+
+    item: int = text_field("办事事项编号", "Service item's id")
+    applicant: ApplicantEntry = text_field("申请人", "Applicant")
+    materials: dict[str, Literal["provided", "missing", "na"]] = omissible(
+        "各材料的情况，按事项所列名称或序号（1、2…）",
+        "Each material's state, by its name as the item lists it or its place (1, 2…)",
+    )
+    accept_with_missing: bool = omissible("容缺受理", "Accept with a material missing (容缺受理)")
+
+
+class CorrectionRequest(Resource):
+    """退回补正: what the applicant must bring."""
+
+    missing: list[Annotated[str, Field(max_length=200)]] = text_field(
+        "须补正的材料", "Materials to bring"
+    )
+    note: Annotated[str, Field(max_length=200)] = omissible("备注", "Note")
+
+
+class Refusal(Resource):
+    """不予许可: the reason."""
+
+    reason: Annotated[str, Field(max_length=500)] = text_field("不予许可的理由", "Why refused")
+
+
+class Delivery(Resource):
+    """出件: how the decision is handed out."""
+
+    how: Literal["window", "post", "station"] = text_field("送达方式", "How delivered")
+    tracking: Annotated[str, Field(max_length=60)] = omissible("邮寄单号", "Tracking number")
+
+
+class PickupRequest(Resource):
+    """统一出件 at the kiosk: the case by its number, its token or the receipt QR's address."""
+
+    case: Annotated[str, Field(max_length=300)] = text_field(
+        "办件编号、凭证或回执二维码的完整网址",
+        "The case's number, its token, or the receipt QR's whole address",
+    )
+
+
+class MissingNotice(Resource):
+    """材料不全: the 一次性告知 slip of the item's missing materials."""
+
+    item: int = text_field("办事事项编号", "Service item's id")
+    missing: list[Annotated[str, Field(max_length=200)]] = text_field(
+        "缺少的材料", "Materials missing"
+    )

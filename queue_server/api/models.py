@@ -135,6 +135,19 @@ def text(zh: str, en: str, **default: Any) -> Any:
     return Field(description=bilingual(zh, en), **default)
 
 
+def omissible(zh: str = "", en: str = "") -> Any:
+    """A field that may be left out but, sent, must not be null (no default in the document)."""
+    return Field(
+        default=None,
+        description=bilingual(zh, en) if zh else None,
+        json_schema_extra=_no_default,
+    )
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 Time = str  # ISO 8601 with its offset
 Day = str  # 2026-11-27
 
@@ -755,3 +768,14 @@ class LoginRequest(Resource):
 
     staff_no: Annotated[str, Field(max_length=32)]
     password: Annotated[str, Field(max_length=128)]
+
+
+class PasswordChange(LoginRequest):
+    """Change one's own password; signed in, the staff number may be left out."""
+
+    staff_no: Annotated[str, Field(max_length=32)] = omissible()
+    new_password: Annotated[str, Field(max_length=128)] = text("新密码", "New password")
+
+
+class NoFields(BaseModel):
+    """A request that carries nothing: send {} or no body at all."""

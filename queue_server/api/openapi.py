@@ -6,7 +6,7 @@ is turned here into the OpenAPI 3.0 dialect (`nullable`, no `const`, no `$ref` s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -147,13 +147,19 @@ def openapi_path(rule: str) -> str:
     return _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule)
 
 
-def component_schemas(models: Iterable[Model]) -> dict[str, Any]:
-    """The components/schemas of these models and of every model they hold."""
-    unique = sorted(set(models), key=lambda m: m.__name__)
-    _, top = models_json_schema(
-        [(model, "serialization") for model in unique], ref_template=COMPONENTS
+def component_schemas(
+    models: Iterable[Model], bodies: Collection[Model] = ()
+) -> tuple[dict[Model, dict[str, Any]], dict[str, Any]]:
+    """The components/schemas of these models (replies) and bodies (requests), and of every
+    model they hold; with the `$ref` naming each request body's schema."""
+    pairs = sorted(
+        {*((model, "serialization") for model in models), *((m, "validation") for m in bodies)},
+        key=lambda pair: (pair[0].__name__, pair[1]),
     )
-    return {name: openapi30(schema) for name, schema in sorted(top.get("$defs", {}).items())}
+    refs, top = models_json_schema(pairs, ref_template=COMPONENTS)  # type: ignore[arg-type]
+    body_refs = {model: refs[(model, "validation")] for model in bodies}
+    schemas = {name: openapi30(schema) for name, schema in sorted(top.get("$defs", {}).items())}
+    return body_refs, schemas
 
 
 def operation_id(method: str, path: str) -> str:
@@ -187,6 +193,9 @@ def response(op: Operation, code: int) -> dict[str, Any]:
 
 def render_document(operations: list[Operation], prefix: str) -> dict[str, Any]:
     """The OpenAPI 3 document of every declared operation."""
+    models: list[Model] = [Error, *(op.returns for op in operations if op.returns is not None)]
+    bodies = [op.body_model for op in operations if op.body_model is not None]
+    body_refs, schemas = component_schemas(models, bodies)
     paths: dict[str, dict[str, Any]] = {}
     for op in operations:
         path = prefix + openapi_path(op.rule)
@@ -230,15 +239,15 @@ def render_document(operations: list[Operation], prefix: str) -> dict[str, Any]:
             "responses": {str(code): response(op, code) for code in sorted(op.responses)},
         }
         if op.body is not None:
+            body = body_refs[op.body_model] if op.body_model is not None else op.body
             operation["requestBody"] = {
                 "required": False,
-                "content": {"application/json": {"schema": op.body}},
+                "content": {"application/json": {"schema": body}},
             }
         if op.auth != "public":
             operation["security"] = [{"bearer": []}, {"cookie": []}]
             operation["x-hallq-auth"] = op.auth
         paths.setdefault(path, {})[op.method.lower()] = operation
-    models: list[Model] = [Error, *(op.returns for op in operations if op.returns is not None)]
     return {
         "openapi": "3.0.3",
         "info": {
@@ -250,7 +259,7 @@ def render_document(operations: list[Operation], prefix: str) -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {
-            "schemas": component_schemas(models),
+            "schemas": schemas,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},

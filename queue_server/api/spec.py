@@ -237,8 +237,9 @@ def validate(schema: dict[str, Any], value: Any, where: str = "body", noun: str 
                 f"{noun} {where} 的类型应为 {kind}", f"{named} must be of type {kind}"
             )
     if "enum" in schema and value not in schema["enum"]:
-        options = ", ".join(str(v) for v in schema["enum"])
-        ascii_options = ", ".join(str(v) for v in schema["enum"] if str(v).isascii())
+        allowed_values = [v for v in schema["enum"] if v is not None]  # null: see nullable
+        options = ", ".join(str(v) for v in allowed_values)
+        ascii_options = ", ".join(str(v) for v in allowed_values if str(v).isascii())
         raise InvalidInput(
             f"{noun} {where} 须为以下之一：{options}", f"{named} must be one of: {ascii_options}"
         )

@@ -82,7 +82,7 @@ def test_a_generated_client_takes_a_ticket_at_the_kiosk_and_calls_it_at_a_counte
         ticket = issue.sync(
             server.demo["hall"],
             client=kiosk,
-            body=models.PostApiV1HallsHallTicketsBody(category="A"),
+            body=models.TicketRequest(category="A"),
             idempotency_key=uuid.uuid4().hex,
         )
         assert isinstance(ticket, models.IssuedTicket), ticket
@@ -94,9 +94,7 @@ def test_a_generated_client_takes_a_ticket_at_the_kiosk_and_calls_it_at_a_counte
         clerk = next(c for c in server.demo["clerks"] if c["window_number"] == 1)
         signed_in = login.sync(
             client=anonymous,
-            body=models.PostApiV1AuthLoginBody(
-                staff_no=clerk["staff_no"], password=clerk["password"]
-            ),
+            body=models.LoginRequest(staff_no=clerk["staff_no"], password=clerk["password"]),
         )
         assert isinstance(signed_in, models.SignedIn), signed_in
         assert signed_in.clerk.staff_no == clerk["staff_no"]

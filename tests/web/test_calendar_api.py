@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.contract import request_body_schema
+
 from .test_api import assert_error, table_counts
 
 TEST_ONLY_2027: dict[str, Any] = {
@@ -123,7 +125,8 @@ def test_the_calendar_routes_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert set(paths["/api/v1/admin/calendar/{year}"]) == {"get", "put", "delete"}
     put = paths["/api/v1/admin/calendar/{year}"]["put"]
-    schema = put["requestBody"]["content"]["application/json"]["schema"]
+    document = client.get("/api/v1/openapi.json").get_json()
+    schema = request_body_schema(document, put)
     assert schema["required"] == ["holidays", "swapped_workdays"]
     assert "422" in put["responses"] and "403" in put["responses"]
     assert "get" in paths["/api/v1/admin/calendar"]

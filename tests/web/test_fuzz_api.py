@@ -32,6 +32,7 @@ from sqlalchemy import delete
 from queue_server.services.auth import register_device
 from queue_server.services.demo import demo_password
 from queue_server.store import admin_tables
+from tests.contract import request_body_schema
 
 from .hall_world import World, database_digest, hall_world, make_app, make_deps  # noqa: F401
 
@@ -65,6 +66,8 @@ def aimed_schema(document: dict[str, Any], world: World) -> dict[str, Any]:
     for operations in aimed["paths"].values():
         for operation in operations.values():
             body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:  # the hints go into this operation's own copy of the model
+                body["schema"] = copy.deepcopy(request_body_schema(aimed, operation))
             for name, sub in (body or {}).get("schema", {}).get("properties", {}).items():
                 if name in hints and "enum" not in sub:
                     # Half the time a real value: the request then reaches the use case.

@@ -19,7 +19,6 @@ from __future__ import annotations
 from .audit_log import ACTOR_NAMES, AUDIT_PAGE, audit_entries
 from .calendar import (
     COMMAND_LINE,
-    YEAR_SCHEMA,
     as_lines,
     calendar_overview,
     calendar_warning,
@@ -123,7 +122,6 @@ from .windows import (
 
 __all__ = [
     "COMMAND_LINE",
-    "YEAR_SCHEMA",
     "as_lines",
     "calendar_overview",
     "calendar_warning",

@@ -49,37 +49,8 @@ COMMAND_LINE = Actor("operator", name="命令行导入")
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 MAX_HOLIDAY_DAYS = 60
 MAX_SWAPPED_DAYS = 30
-_DAY = {"type": "string", "format": "date", "pattern": r"\d{4}-\d{2}-\d{2}"}
-
-# The body of PUT /admin/calendar/{year}: the public holiday days (one day, or `day` to `until`
-# with one name) and the Saturdays/Sundays worked (调休上班).
-YEAR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["holidays", "swapped_workdays"],
-    "properties": {
-        "holidays": {
-            "type": "array",
-            "maxItems": MAX_HOLIDAY_DAYS,
-            "description": "法定节假日放假的日子 / the public holiday days",
-            "items": {
-                "type": "object",
-                "required": ["day", "name"],
-                "properties": {
-                    "day": _DAY,
-                    "until": {**_DAY, "nullable": True},
-                    "name": {"type": "string", "minLength": 1, "maxLength": 40},
-                    "name_en": {"type": "string", "maxLength": 60, "nullable": True},
-                },
-            },
-        },
-        "swapped_workdays": {
-            "type": "array",
-            "maxItems": MAX_SWAPPED_DAYS,
-            "description": "调休上班的周六、周日 / Saturdays and Sundays worked",
-            "items": _DAY,
-        },
-    },
-}
+# The body of PUT /admin/calendar/{year} (and of `hallq calendar import`) is the model
+# api.admin_models.CalendarYearEntry.
 
 
 def package_version() -> str:

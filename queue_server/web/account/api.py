@@ -42,15 +42,7 @@ def login() -> Any:
     "one): the current password proves who you are, every other sign-in of yours ends, and "
     "you are signed in afresh. Signed in, staff_no may be left out; after an admin's reset "
     "(sign-in answers 403 password_change_required) send it",
-    body={
-        "type": "object",
-        "required": ["password", "new_password"],
-        "properties": {
-            "staff_no": {"type": "string", "maxLength": 32},
-            "password": {"type": "string", "maxLength": 128},
-            "new_password": {"type": "string", "maxLength": 128},
-        },
-    },
+    body=m.PasswordChange,
     errors=(401, 422, 429),
     returns=m.SignedIn,
 )

@@ -17,12 +17,12 @@ from flask import Response, current_app, jsonify, request
 
 from ...api import HALL, SEARCH, WINDOW, api, body
 from ...api import booking_models as bm
+from ...api.models import NoFields
 from ...api.openapi import ICS, SVG
 from ...api.spec import DATE, IDEMPOTENCY_KEY, Param, documented, query
 from ...domain.booking import (
     BookingKind,
     BookingNotFound,
-    BookingPolicy,
     BookingState,
     no_such_booking,
     normalize_code,
@@ -131,23 +131,6 @@ def booking_slots(hall: int, item: int) -> Any:
 
 # -- booking, by code ------------------------------------------------------------------------
 
-BOOK_BODY = {
-    "type": "object",
-    "required": ["item", "name", "phone", "id_number"],
-    "properties": {
-        "item": {"type": "integer"},
-        "kind": {"type": "string", "enum": ["appointment", "home_visit"]},
-        "start": {"type": "string", "maxLength": 40},
-        "day": {"type": "string", "maxLength": 10},
-        "name": {"type": "string", "maxLength": 60},
-        "phone": {"type": "string", "maxLength": 20},
-        "id_number": {"type": "string", "maxLength": 20},
-        "address": {"type": "string", "maxLength": 200},
-        "note": {"type": "string", "maxLength": 200},
-        "proxy_reason": {"type": "string", "enum": ["elderly", "disabled", "other"]},
-    },
-}
-
 
 @documented(
     api,
@@ -155,7 +138,7 @@ BOOK_BODY = {
     f"/halls/{HALL}/bookings",
     "Book a slot (kind appointment, start) or request a home visit (kind home_visit, day, "
     "address); a signed-in agent books on a citizen's behalf. Returns the booking code",
-    body=BOOK_BODY,
+    body=bm.BookingRequest,
     status=201,
     errors=(403, 404, 409),
     returns=bm.Booking,
@@ -182,7 +165,7 @@ def get_booking(code: str) -> Any:
     "POST",
     f"/bookings/{CODE}/cancel",
     "Cancel a booking by its code",
-    body={"type": "object", "properties": {}},
+    body=NoFields,
     errors=(404, 409, 429),
     returns=bm.Booking,
 )
@@ -197,11 +180,7 @@ def cancel_booking(code: str) -> Any:
     "POST",
     f"/bookings/{CODE}/move",
     "Move a booking to another slot of the same service (same code)",
-    body={
-        "type": "object",
-        "required": ["start"],
-        "properties": {"start": {"type": "string", "maxLength": 40}},
-    },
+    body=bm.BookingMove,
     errors=(404, 409, 429),
     returns=bm.Booking,
 )
@@ -262,12 +241,6 @@ def booking_messages(code: str) -> Any:
 
 # -- check-in and the counter ----------------------------------------------------------------
 
-CHECK_IN_BODY = {
-    "type": "object",
-    "required": ["code"],
-    "properties": {"code": {"type": "string", "maxLength": 40}},
-}
-
 
 @documented(
     api,
@@ -277,7 +250,7 @@ CHECK_IN_BODY = {
     "time; a late arrival gets an ordinary ticket (late: true, message says so). A retry that "
     "sends the same Idempotency-Key header within 10 minutes gets the same reply and ticket; "
     "the same key with another code is a 409",
-    body=CHECK_IN_BODY,
+    body=bm.CheckInRequest,
     auth="kiosk",
     status=201,
     errors=(404, 409, 422, 429, 503),
@@ -354,13 +327,7 @@ def my_bookings() -> Any:
     "POST",
     "/home-visits/<int:booking>/assign",
     "Assign a home visit (上门服务) to a clerk (manager)",
-    body={
-        "type": "object",
-        "required": ["clerk"],
-        "properties": {
-            "clerk": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 32}]}
-        },
-    },
+    body=bm.HomeVisitAssignment,
     auth="manager",
     errors=(404, 409),
     returns=bm.Booking,
@@ -376,17 +343,7 @@ def assign_home_visit(booking: int) -> Any:
     "POST",
     "/home-visits/<int:booking>/close",
     "Record a home visit's outcome (manager or the assigned clerk)",
-    body={
-        "type": "object",
-        "required": ["outcome"],
-        "properties": {
-            "outcome": {
-                "type": "string",
-                "enum": ["completed", "referred", "unreachable", "withdrawn"],
-            },
-            "note": {"type": "string", "maxLength": 200},
-        },
-    },
+    body=bm.HomeVisitOutcome,
     auth="clerk",
     errors=(404, 409),
     returns=bm.Booking,
@@ -420,7 +377,7 @@ def hall_messages(hall: int) -> Any:
     "/bookings/housekeeping",
     "Run the periodic work now: mark missed appointments, send due reminders, erase old "
     "personal data (manager or admin)",
-    body={"type": "object", "properties": {}},
+    body=NoFields,
     auth="manager",
     returns=bm.Housekeeping,
 )
@@ -443,36 +400,13 @@ def booking_rules(hall: int) -> Any:
     return jsonify(settings.rules_view(deps(), hall))
 
 
-RULE_SCHEMA = {
-    "type": "object",
-    "nullable": True,
-    "properties": {
-        "slot_minutes": {"type": "integer"},
-        "places_per_slot": {"type": "integer"},
-        "days_ahead": {"type": "integer"},
-        "bookable_kinds": {"type": "array", "items": {"type": "string", "maxLength": 24}},
-        "only_appointment_sessions": {"type": "boolean"},
-        "appointment_only_kinds": {"type": "array", "items": {"type": "string", "maxLength": 24}},
-    },
-}
-
-
 @documented(
     api,
     "PUT",
     f"/halls/{HALL}/booking-rules",
     "Set the slot rule of the hall (scope hall), a category (scope category, category) or an "
     "item (scope item, item); rule null removes it (manager)",
-    body={
-        "type": "object",
-        "required": ["scope", "rule"],
-        "properties": {
-            "scope": {"type": "string", "enum": ["hall", "category", "item"]},
-            "category": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]},
-            "item": {"type": "integer"},
-            "rule": RULE_SCHEMA,
-        },
-    },
+    body=bm.BookingRuleChange,
     auth="manager",
     errors=(404,),
     returns=bm.BookingRules,
@@ -487,10 +421,7 @@ def set_booking_rule(hall: int) -> Any:
     f"/halls/{HALL}/booking-policy",
     "Change the booking policy: no-show limit and pause, check-in window, reminder time, how "
     "long personal data is kept (manager)",
-    body={
-        "type": "object",
-        "properties": {key: {"type": "integer"} for key in BookingPolicy.LIMITS},
-    },
+    body=bm.PolicyChange,
     auth="manager",
     errors=(404,),
     returns=bm.PolicyReply,
@@ -525,23 +456,13 @@ def hall_hours(hall: int) -> Any:
     return jsonify(schedule.hours_view(deps(), hall, asked["from"], asked["days"]))
 
 
-SESSION_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "start": {"type": "string", "maxLength": 5},
-        "end": {"type": "string", "maxLength": 5},
-        "appointment_only": {"type": "boolean"},
-    },
-}
-
-
 @documented(
     api,
     "PUT",
     f"/halls/{HALL}/hours",
     "Replace the hall's hours: regular, extra_days (5+X), extended (延时服务), holiday "
     "(节假日受理), year_round (365天无休); overrides are kept unless given (manager)",
-    body={"type": "object", "properties": {"timezone": {"type": "string", "maxLength": 64}}},
+    body=bm.HoursChange,
     auth="manager",
     errors=(404,),
     returns=bm.HallHours,
@@ -556,14 +477,7 @@ def set_hall_hours(hall: int) -> Any:
     f"/halls/{HALL}/hours/overrides/{DAY}",
     "Close one date ({closed: true}) or give it special sessions ({sessions: [...]}), with a "
     "reason (manager)",
-    body={
-        "type": "object",
-        "properties": {
-            "closed": {"type": "boolean"},
-            "sessions": {"type": "array", "items": SESSION_SCHEMA, "maxItems": 10},
-            "reason": {"type": "string", "maxLength": 200},
-        },
-    },
+    body=bm.OverrideChange,
     auth="manager",
     errors=(404,),
     returns=bm.OverrideSet,

@@ -9,38 +9,14 @@ from flask import jsonify
 
 from ...api import HALL, WINDOW, api, body
 from ...api import case_models as cm
+from ...api.models import NoFields
+from ...api.openapi import Model
 from ...api.spec import Param, documented, query
 from ...domain.cases import MaterialsMissing
 from ...http import current_actor, deps
 from ...services import case_desk, cases
 
 CASE = "<int:case>"
-TEXT = {"type": "string", "maxLength": 500}
-
-APPLICANT = {
-    "type": "object",
-    "required": ["name", "phone", "id_number"],
-    "properties": {
-        "name": {"type": "string", "maxLength": 30},
-        "phone": {"type": "string", "maxLength": 20},
-        "id_number": {"type": "string", "maxLength": 18},
-    },
-}
-REGISTER_BODY = {
-    "type": "object",
-    "required": ["item", "applicant"],
-    "properties": {
-        "item": {"type": "integer"},
-        "applicant": APPLICANT,
-        # By the material's name as the item lists it, or its place in the list (1, 2…).
-        "materials": {
-            "type": "object",
-            "additionalProperties": {"type": "string", "enum": ["provided", "missing", "na"]},
-        },
-        "accept_with_missing": {"type": "boolean"},  # 容缺受理
-    },
-}
-EMPTY: dict[str, Any] = {"type": "object", "properties": {}}
 
 
 @documented(
@@ -50,7 +26,7 @@ EMPTY: dict[str, Any] = {"type": "object", "properties": {}}
     "受理: register a case for the ticket served at this window (posted clerk). 201 "
     '{"id", "number", "token", "state", "deadline", "light"}; 422 `materials_missing` with '
     '"missing" when a required material is missing and `accept_with_missing` (容缺受理) is not set',
-    body=REGISTER_BODY,
+    body=cm.CaseRegistration,
     auth="clerk",
     status=201,
     errors=(404, 409),
@@ -129,7 +105,7 @@ def hall_cases(hall: int) -> Any:
     )
 
 
-def _case_action(name: str, summary: str, schema: dict[str, Any] | None, run: Any) -> None:
+def _case_action(name: str, summary: str, schema: Model | None, run: Any) -> None:
     def view(case: int) -> Any:
         return jsonify(run(current_actor(), case, body()))
 
@@ -139,7 +115,7 @@ def _case_action(name: str, summary: str, schema: dict[str, Any] | None, run: An
         "POST",
         f"/cases/{CASE}/{name}",
         summary,
-        body=schema or EMPTY,
+        body=schema or NoFields,
         auth="clerk",
         errors=(404, 409),
         returns=cm.Case,
@@ -161,14 +137,7 @@ _case_action(
 _case_action(
     "return",
     "退回补正: the applicant must bring the missing materials; the deadline's clock stops",
-    {
-        "type": "object",
-        "required": ["missing"],
-        "properties": {
-            "missing": {"type": "array", "items": {"type": "string", "maxLength": 200}},
-            "note": {"type": "string", "maxLength": 200},
-        },
-    },
+    cm.CorrectionRequest,
     lambda a, c, b: cases.return_for_correction(deps(), a, c, b),
 )
 _case_action(
@@ -180,31 +149,20 @@ _case_action(
 _case_action(
     "refuse",
     "不予许可: the approver's department refuses the case, with the reason",
-    {"type": "object", "required": ["reason"], "properties": {"reason": TEXT}},
+    cm.Refusal,
     lambda a, c, b: cases.refuse(deps(), a, c, b),
 )
 _case_action(
     "extend",
     "延期: more working days, with the reason (an approver of the case or a manager)",
-    {
-        "type": "object",
-        "required": ["days", "reason"],
-        "properties": {"days": {"type": "integer"}, "reason": {"type": "string", "maxLength": 200}},
-    },
+    cm.ExtensionRequest,
     lambda a, c, b: cases.extend(deps(), a, c, b),
 )
 _case_action(
     "deliver",
     "出件: hand out the decision at a window, by post (with the tracking number) or at the "
     "village station",
-    {
-        "type": "object",
-        "required": ["how"],
-        "properties": {
-            "how": {"type": "string", "enum": ["window", "post", "station"]},
-            "tracking": {"type": "string", "maxLength": 60},
-        },
-    },
+    cm.Delivery,
     lambda a, c, b: cases.deliver(deps(), a, c, b),
 )
 
@@ -215,12 +173,7 @@ _case_action(
     f"/halls/{HALL}/pickup-tickets",
     "统一出件: a ticket of the hall's 出件 category for a ready case, by its number, the "
     "token of the receipt's QR or its whole address (kiosk device token)",
-    body={
-        "type": "object",
-        "required": ["case"],
-        # The number, the token, or the receipt QR's whole address as a scanner types it.
-        "properties": {"case": {"type": "string", "maxLength": 300}},
-    },
+    body=cm.PickupRequest,
     auth="kiosk",
     status=201,
     errors=(404, 409),

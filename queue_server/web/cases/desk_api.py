@@ -9,6 +9,7 @@ from flask import current_app, jsonify
 
 from ...api import WINDOW, api, body
 from ...api import case_models as cm
+from ...api.models import NoFields
 from ...api.spec import Param, documented, query
 from ...http import current_actor, deps
 from ...services import case_desk, case_receipts
@@ -37,7 +38,7 @@ def window_case(window: int) -> Any:
     "POST",
     "/cases/<int:case>/receipt",
     "Print the case's 受理回执 on the window's printer, else the hall's kiosk printer",
-    body={"type": "object", "properties": {}},
+    body=NoFields,
     auth="clerk",
     errors=(404, 409),
     returns=cm.Printed,
@@ -51,14 +52,7 @@ def print_case_receipt(case: int) -> Any:
     "POST",
     f"/windows/{WINDOW}/missing-notice",
     "材料不全: print the 一次性告知 slip of every missing material of the item (posted clerk)",
-    body={
-        "type": "object",
-        "required": ["item", "missing"],
-        "properties": {
-            "item": {"type": "integer"},
-            "missing": {"type": "array", "items": {"type": "string", "maxLength": 200}},
-        },
-    },
+    body=cm.MissingNotice,
     auth="clerk",
     errors=(404, 409),
     returns=cm.Printed,

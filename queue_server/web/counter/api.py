@@ -8,8 +8,10 @@ from typing import Any
 from flask import jsonify, request
 from sqlalchemy import select
 
-from ...api import EMPTY, TICKET_REF, WINDOW, api, body
+from ...api import EMPTY, WINDOW, api, body
 from ...api import models as m
+from ...api import request_models as rm
+from ...api.openapi import Model
 from ...api.spec import IDEMPOTENCY_KEY, documented
 from ...domain.errors import NotFound
 from ...domain.model import OUTCOME_NAMES, Category, Clerk, Role, ServiceItem, Window, WindowPost
@@ -216,7 +218,7 @@ def window_panel(window: int) -> Any:
     return jsonify(q.window_panel(deps(), current_actor(), window))
 
 
-def _window_action(name: str, summary: str, schema: dict[str, Any] | None, run: Any) -> None:
+def _window_action(name: str, summary: str, schema: Model | None, run: Any) -> None:
     def view(window: int) -> Any:
         return jsonify(run(current_actor(), window, body()))
 
@@ -251,7 +253,7 @@ _window_action(
 _window_action(
     "call",
     "Call a chosen ticket out of order (where the hall allows it; audited)",
-    {"type": "object", "required": ["ticket"], "properties": {"ticket": TICKET_REF}},
+    rm.TicketChoice,
     lambda a, w, b: q.call_ticket(deps(), a, w, b.get("ticket")),
 )
 _window_action("recall", "Call the current ticket again (重呼)", None,
@@ -261,23 +263,7 @@ _window_action("start", "The citizen arrived: start serving", None,
 _window_action(
     "finish",
     "Finish the current service with the items done and an outcome (default 办结)",
-    {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": {"type": "integer"}, "maxItems": 50},
-            "outcome": {
-                "type": "string",
-                "enum": [
-                    "completed",
-                    "needs_correction",
-                    "back_office",
-                    "办结",
-                    "需补正",
-                    "转后台",
-                ],
-            },
-        },
-    },
+    rm.Finish,
     lambda a, w, b: q.finish(deps(), a, w, b.get("items"), b.get("outcome")),
 )
 _window_action("no-show", "Mark the called ticket as a no-show (过号)", None,
@@ -286,27 +272,19 @@ _window_action("hold", "Park the current ticket (暂离)", None, lambda a, w, b:
 _window_action(
     "resume-held",
     "Continue serving a held ticket",
-    {"type": "object", "properties": {"ticket": TICKET_REF}},
+    rm.HeldTicketChoice,
     lambda a, w, b: q.resume_ticket(deps(), a, w, b.get("ticket")),
 )
 _window_action(
     "return",
     "A no-show citizen came back: the ticket re-enters near the front",
-    {"type": "object", "required": ["ticket"], "properties": {"ticket": TICKET_REF}},
+    rm.TicketChoice,
     lambda a, w, b: q.return_ticket(deps(), a, w, b.get("ticket")),
 )
 _window_action(
     "transfer",
     "Transfer the current ticket to a category, window or named clerk (转移)",
-    {
-        "type": "object",
-        "properties": {
-            "category": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]},
-            "window": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 12}]},
-            "clerk": {"oneOf": [{"type": "integer"}, {"type": "string", "maxLength": 32}]},
-            "note": {"type": "string", "maxLength": 200},
-        },
-    },
+    rm.Transfer,
     lambda a, w, b: q.transfer(
         deps(),
         a,
@@ -320,11 +298,7 @@ _window_action(
 _window_action(
     "pause",
     "Pause the window with a reason (暂停服务)",
-    {
-        "type": "object",
-        "required": ["reason"],
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 40}},
-    },
+    rm.Pause,
     lambda a, w, b: q.pause_window(deps(), a, w, b.get("reason")),
 )
 _window_action("resume", "Resume the window after a pause", None,

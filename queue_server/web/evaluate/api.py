@@ -9,33 +9,10 @@ from flask import jsonify
 
 from ...api import WINDOW, api, body
 from ...api import models as m
+from ...api import request_models as rm
 from ...api.spec import documented
 from ...http import current_actor, deps
 from ...services import evaluation
-
-RATING_BODY: dict[str, Any] = {
-    "type": "object",
-    "required": ["level"],
-    "properties": {
-        "level": {
-            "type": "string",
-            "enum": [level["code"] for level in evaluation.levels_view()],
-        },
-        "reason": {
-            "type": "string",
-            "enum": [r["code"] for r in evaluation.reasons_view()],
-            "nullable": True,
-        },
-        "comment": {"type": "string", "maxLength": 200, "nullable": True},
-    },
-}
-PAD_BODY: dict[str, Any] = {
-    **RATING_BODY,
-    "properties": {
-        **RATING_BODY["properties"],
-        "number": {"type": "string", "maxLength": 8, "nullable": True},
-    },
-}
 
 
 @documented(
@@ -56,7 +33,7 @@ def window_evaluation(window: int) -> Any:
     f"/windows/{WINDOW}/evaluation",
     "Rate the visit that ended last at this window (the window's evaluator device token; one "
     "rating a ticket)",
-    body=PAD_BODY,
+    body=rm.PadRating,
     auth="evaluator",
     status=201,
     errors=(404, 409),
@@ -94,7 +71,7 @@ def ticket_evaluation(token: str) -> Any:
     "POST",
     "/tickets/<string:token>/evaluation",
     "The citizen rates their served ticket from the phone page (once, within the time limit)",
-    body=RATING_BODY,
+    body=rm.Rating,
     status=201,
     errors=(404, 409),
     returns=m.TicketEvaluation,

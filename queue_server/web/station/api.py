@@ -9,11 +9,12 @@ from flask import jsonify
 
 from ...api import HALL, api, body
 from ...api import case_models as cm
+from ...api.models import NoFields
 from ...api.spec import documented, query
 from ...domain.cases import MaterialsMissing
 from ...http import current_actor, deps
 from ...services import station
-from ..cases.api import REGISTER_BODY, STATE
+from ..cases.api import STATE
 
 
 @documented(
@@ -23,7 +24,7 @@ from ..cases.api import REGISTER_BODY, STATE
     "代办: the village station's agent registers a case on a citizen's behalf for an item of "
     "the town above; it goes to the town's back office (转报). 201 as at a window; 422 "
     '`materials_missing` with "missing" unless `accept_with_missing`',
-    body=REGISTER_BODY,
+    body=cm.CaseRegistration,
     auth="clerk",
     status=201,
     errors=(404, 409),
@@ -66,7 +67,7 @@ def station_cases(hall: int) -> Any:
     "/cases/<int:case>/send-to-station",
     "A decided case received at a village station is sent back there to be handed out "
     "(the town's front desk); the station then delivers it with how=station",
-    body={"type": "object", "properties": {}},
+    body=NoFields,
     auth="clerk",
     errors=(404, 409),
     returns=cm.Case,
