@@ -181,6 +181,13 @@ class StoredHours(Resource):
     overrides: list[DatedOverride] | None = None
 
 
+class CaseSettings(Resource):
+    """A hall's 办件 settings."""
+
+    phone: str = text_field("受理回执上印的大厅电话", "The hall's phone printed on receipts")
+    pickup_priority: str = text_field("出件取号的优先类型", "Priority of pickup tickets")
+
+
 class HallSettings(Resource):
     """A hall and its settings, as the console edits them."""
 
@@ -196,6 +203,7 @@ class HallSettings(Resource):
     flexible: FlexibleRule
     queue: QueueRules
     hours: StoredHours = text_field("办公时间设置", "Opening hours as set")
+    cases: CaseSettings = text_field("办件设置", "Case settings")
 
 
 class Retention(Resource):
