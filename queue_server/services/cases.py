@@ -345,6 +345,100 @@ def review_departments(item: ServiceItem) -> list[str]:
     return names or ([item.department] if item.department else [])
 
 
+def receive(
+    deps: Deps,
+    out: Outbox,
+    actor: Actor,
+    item: ServiceItem,
+    materials: dict[str, Material],
+    applicant: tuple[str, str, str],
+    source: Source,
+    *,
+    columns: dict[str, Any],
+    detail: dict[str, Any],
+    station_id: int | None = None,
+) -> dict[str, Any]:
+    """受理 at the hall of `out`, from a window or a station (`columns`, `detail`): the day's next
+    number, 即办 or review, the promised day, the row, its audit and the back office's message."""
+    s, hall, now = out.session, out.hall, out.now
+    name, phone, id_number = applicant
+    today = views.today(hall, now)
+    seq = 1 + int(
+        s.scalar(
+            select(func.coalesce(func.max(C.c.seq), 0)).where(
+                C.c.hall_id == hall.id, C.c.received_on == today
+            )
+        )
+        or 0
+    )
+    case = Case(
+        hall_id=hall.id or 0,
+        number=case_number(hall_case_code(hall), today, seq),
+        item_id=item.id or 0,
+        received_on=today,
+        time_limit_days=item.time_limit_days,
+        source=source,
+        materials=materials,
+        station_id=station_id,
+    )
+    if item.time_limit_days == 0:
+        case.approve_on_the_spot(today)
+    else:
+        case.send_to_review(review_departments(item))
+    calendar = official_calendar(s)
+    # A year whose notice is not out counts on the statutory holidays (provisional); a year
+    # nobody can know is refused, never guessed.
+    promised = deadline(case, calendar, today)
+    signal = light(case, calendar, today)
+    token = deps.new_token()
+    values = (
+        _state_values(case)
+        | columns
+        | {
+            "hall_id": case.hall_id,
+            "number": case.number,
+            "seq": seq,
+            "token": token,
+            "service_item_id": item.id,
+            "source": case.source,
+            "clerk_id": actor.id,
+            "applicant_name": name,
+            "phone": phone,
+            "id_digest": id_digest(_id_key(s, case.hall_id), id_number),
+            "id_masked": mask_id_number(id_number),
+            "received_on": today,
+            "time_limit_days": case.time_limit_days,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    case.id = s.execute(insert(C).values(**values).returning(C.c.id)).scalar_one()
+    audit(
+        s,
+        at=now,
+        actor=actor,
+        action="case.register",
+        hall_id=hall.id,
+        subject=case.number,
+        detail={"case": case.id, "item": item.id, **detail, "state": case.state.value}
+        | {"missing": [n for n, m in materials.items() if m is Material.MISSING]},
+    )
+    _changed(out, case, "received")
+    return {
+        "id": case.id,
+        "number": case.number,
+        "token": token,
+        "state": case.state.value,
+        "deadline": promised.isoformat(),
+        "deadline_provisional": _provisional(calendar, today, promised),
+        "light": signal.value,
+        "state_name": case.state.label,
+        "state_name_en": case.state.label_en,
+        "departments": [st.department for st in case.steps],
+        "url": f"{deps.public_url.rstrip('/')}/c/{token}",
+    }
+
+
 def register_at_window(deps: Deps, actor: Actor, window_id: int, data: Any) -> dict[str, Any]:
     """受理: the clerk serving a ticket at the window registers a case for the item.
 
@@ -377,83 +471,17 @@ def register_at_window(deps: Deps, actor: Actor, window_id: int, data: Any) -> d
         if item is None or item.hall_id != hall.id or not item.active:
             raise NotFound("本大厅没有该事项", "This hall has no such service item")
         materials = check_materials(item.materials, _checklist(item, data.get("materials")), accept)
-        seq = 1 + int(
-            s.scalar(
-                select(func.coalesce(func.max(C.c.seq), 0)).where(
-                    C.c.hall_id == hall.id, C.c.received_on == today
-                )
-            )
-            or 0
+        return receive(
+            deps,
+            out,
+            actor,
+            item,
+            materials,
+            (name, phone, id_number),
+            Source.WINDOW,
+            columns={"ticket_id": ticket.id, "window_id": window.id},
+            detail={"ticket": ticket.id, "window": window.number},
         )
-        case = Case(
-            hall_id=hall.id or 0,
-            number=case_number(hall_case_code(hall), today, seq),
-            item_id=item_id,
-            received_on=today,
-            time_limit_days=item.time_limit_days,
-            source=Source.WINDOW,
-            materials=materials,
-        )
-        if item.time_limit_days == 0:
-            case.approve_on_the_spot(today)
-        else:
-            case.send_to_review(review_departments(item))
-        calendar = official_calendar(s)
-        # A year whose notice is not out counts on the statutory holidays (provisional); a year
-        # nobody can know is refused, never guessed.
-        promised = deadline(case, calendar, today)
-        signal = light(case, calendar, today)
-        token = deps.new_token()
-        values = _state_values(case) | {
-            "hall_id": case.hall_id,
-            "number": case.number,
-            "seq": seq,
-            "token": token,
-            "service_item_id": item_id,
-            "source": case.source,
-            "ticket_id": ticket.id,
-            "window_id": window.id,
-            "clerk_id": actor.id,
-            "applicant_name": name,
-            "phone": phone,
-            "id_digest": id_digest(_id_key(s, case.hall_id), id_number),
-            "id_masked": mask_id_number(id_number),
-            "received_on": today,
-            "time_limit_days": case.time_limit_days,
-            "created_at": now,
-            "updated_at": now,
-        }
-        case.id = s.execute(insert(C).values(**values).returning(C.c.id)).scalar_one()
-        audit(
-            s,
-            at=now,
-            actor=actor,
-            action="case.register",
-            hall_id=hall.id,
-            subject=case.number,
-            detail={
-                "case": case.id,
-                "item": item_id,
-                "ticket": ticket.id,
-                "window": window.number,
-                "missing": [n for n, m in materials.items() if m is Material.MISSING],
-                "state": case.state.value,
-            },
-        )
-        _changed(out, case, "received")
-        return {
-            "id": case.id,
-            "number": case.number,
-            "token": token,
-            "state": case.state.value,
-            "deadline": promised.isoformat(),
-            "deadline_provisional": _provisional(calendar, today, promised),
-            "light": signal.value,
-            "state_name": case.state.label,
-            "state_name_en": case.state.label_en,
-            "departments": [st.department for st in case.steps],
-            "url": f"{deps.public_url.rstrip('/')}/c/{token}",
-        }
 
     return run(deps, window_hall_id(deps, window_id), work)
 

@@ -15,41 +15,31 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import select
 
 from ..domain.cases import (
     Case,
     CaseEvent,
     CaseState,
-    Material,
     Source,
-    case_number,
     check_materials,
 )
 from ..domain.errors import Conflict, InvalidInput
-from ..domain.identity import mask_id_number
 from ..domain.model import Hall, HallKind, ServiceItem
 from ..store import tables
 from . import access, views
-from .booking import _id_key, id_digest
 from .cases import (
     C,
     _act,
     _applicant,
-    _changed,
     _checklist,
     _item_id,
-    _provisional,
-    _state_values,
     _to_case,
-    deadline,
-    hall_case_code,
-    light,
     parse_state,
-    review_departments,
+    receive,
     staff_view,
 )
-from .context import Actor, Deps, audit
+from .context import Actor, Deps
 from .hours import official_calendar
 from .queue import Outbox, run
 
@@ -99,81 +89,21 @@ def register_at_station(deps: Deps, actor: Actor, station_id: int, data: Any) ->
                 "The station cannot take this item in: choose one the town lets stations take",
             )
         materials = check_materials(item.materials, _checklist(item, data.get("materials")), accept)
-        seq = 1 + int(
-            s.scalar(
-                select(func.coalesce(func.max(C.c.seq), 0)).where(
-                    C.c.hall_id == town.id, C.c.received_on == today
-                )
-            )
-            or 0
-        )
-        case = Case(
-            hall_id=town.id or 0,
-            number=case_number(hall_case_code(town), today, seq),
-            item_id=item_id,
-            received_on=today,
-            time_limit_days=item.time_limit_days,
-            source=Source.STATION,
-            materials=materials,
+        made = receive(
+            deps,
+            out,
+            actor,
+            item,
+            materials,
+            (name, phone, id_number),
+            Source.STATION,
+            columns={"station_id": station.id},
+            detail={"station": station.id},
             station_id=station.id,
         )
-        if item.time_limit_days == 0:
-            case.approve_on_the_spot(today)
-        else:
-            case.send_to_review(review_departments(item))  # 转报: to the town's back office
-        calendar = official_calendar(s)
-        promised = deadline(case, calendar, today)
-        signal = light(case, calendar, today)
-        token = deps.new_token()
-        values = _state_values(case) | {
-            "hall_id": case.hall_id,
-            "number": case.number,
-            "seq": seq,
-            "token": token,
-            "service_item_id": item_id,
-            "source": case.source,
-            "station_id": station.id,
-            "clerk_id": actor.id,
-            "applicant_name": name,
-            "phone": phone,
-            "id_digest": id_digest(_id_key(s, case.hall_id), id_number),
-            "id_masked": mask_id_number(id_number),
-            "received_on": today,
-            "time_limit_days": case.time_limit_days,
-            "created_at": now,
-            "updated_at": now,
-        }
-        case.id = s.execute(insert(C).values(**values).returning(C.c.id)).scalar_one()
-        audit(
-            s,
-            at=now,
-            actor=actor,
-            action="case.register",
-            hall_id=town.id,
-            subject=case.number,
-            detail={
-                "case": case.id,
-                "item": item_id,
-                "station": station.id,
-                "missing": [n for n, m in materials.items() if m is Material.MISSING],
-                "state": case.state.value,
-            },
-        )
-        _changed(out, case, "received")
-        return {
-            "id": case.id,
-            "number": case.number,
-            "token": token,
-            "state": case.state.value,
-            "deadline": promised.isoformat(),
-            "deadline_provisional": _provisional(calendar, today, promised),
-            "light": signal.value,
-            "state_name": case.state.label,
-            "state_name_en": case.state.label_en,
-            "departments": [st.department for st in case.steps],
+        return made | {
             "station": {"id": station.id, "name": station.name},
             "town": {"id": town.id, "name": town.name},
-            "url": f"{deps.public_url.rstrip('/')}/c/{token}",
         }
 
     return run(deps, town_id, work)
