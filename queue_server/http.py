@@ -18,6 +18,7 @@ from .services.context import ANONYMOUS, Actor, Deps
 
 STATUS = {
     "invalid": 422,
+    "materials_missing": 422,
     "bad_request": 400,
     "not_found": 404,
     "conflict": 409,
@@ -51,16 +52,25 @@ def deps() -> Deps:
     return current_app.extensions["hallq"]
 
 
-def error_response(code: str, message: str, message_en: str, status: int) -> Response:
-    """The one JSON error shape: {"error", "message" (zh), "message_en"}."""
-    response = jsonify({"error": code, "message": message, "message_en": message_en})
+def error_response(
+    code: str, message: str, message_en: str, status: int, **details: object
+) -> Response:
+    """The one JSON error shape: {"error", "message" (zh), "message_en"}, and what a refusal
+    carries besides (e.g. "missing")."""
+    response = jsonify({"error": code, "message": message, "message_en": message_en, **details})
     response.status_code = status
     return response
 
 
 def queue_error_response(error: QueueError) -> Response:
     """A refused request as JSON with its status code."""
-    return error_response(error.code, error.message, error.message_en, STATUS.get(error.code, 400))
+    return error_response(
+        error.code,
+        error.message,
+        error.message_en,
+        STATUS.get(error.code, 400),
+        **error.details(),
+    )
 
 
 def bearer_token() -> str | None:

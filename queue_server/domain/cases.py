@@ -216,6 +216,9 @@ class MaterialsMissing(InvalidInput):
         )
         self.missing = missing
 
+    def details(self) -> dict[str, object]:
+        return {"missing": self.missing}
+
 
 @dataclass
 class ReviewStep:

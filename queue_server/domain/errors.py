@@ -14,6 +14,10 @@ class QueueError(Exception):
         self.message = message
         self.message_en = message_en
 
+    def details(self) -> dict[str, object]:
+        """What a refusal carries besides its message (e.g. the missing materials)."""
+        return {}
+
 
 def sentence(text: str) -> str:
     """English as shown to people starts with a capital, unless it starts with a name from the

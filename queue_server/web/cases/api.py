@@ -12,7 +12,6 @@ from ...api import case_models as cm
 from ...api.models import NoFields
 from ...api.openapi import Model
 from ...api.spec import Param, documented, query
-from ...domain.cases import MaterialsMissing
 from ...http import current_actor, deps
 from ...services import case_desk, cases
 
@@ -33,19 +32,7 @@ CASE = "<int:case>"
     returns=cm.RegisteredCase,
 )
 def register_case(window: int) -> Any:
-    try:
-        made = cases.register_at_window(deps(), current_actor(), window, body())
-    except MaterialsMissing as missing:
-        response = jsonify(
-            {
-                "error": missing.code,
-                "message": missing.message,
-                "message_en": missing.message_en,
-                "missing": missing.missing,
-            }
-        )
-        return response, 422
-    return jsonify(made), 201
+    return jsonify(cases.register_at_window(deps(), current_actor(), window, body())), 201
 
 
 @documented(

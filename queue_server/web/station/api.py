@@ -11,7 +11,6 @@ from ...api import HALL, api, body
 from ...api import case_models as cm
 from ...api.models import NoFields
 from ...api.spec import documented, query
-from ...domain.cases import MaterialsMissing
 from ...http import current_actor, deps
 from ...services import station
 from ..cases.api import STATE
@@ -31,19 +30,7 @@ from ..cases.api import STATE
     returns=cm.StationRegistered,
 )
 def register_station_case(hall: int) -> Any:
-    try:
-        made = station.register_at_station(deps(), current_actor(), hall, body())
-    except MaterialsMissing as missing:
-        response = jsonify(
-            {
-                "error": missing.code,
-                "message": missing.message,
-                "message_en": missing.message_en,
-                "missing": missing.missing,
-            }
-        )
-        return response, 422
-    return jsonify(made), 201
+    return jsonify(station.register_at_station(deps(), current_actor(), hall, body())), 201
 
 
 @documented(
